@@ -1,0 +1,44 @@
+# Everything a newcomer needs: `make run` starts the bot, `make test` runs the suite offline.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: run chat test lint bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.runtime: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.runtime
+
+$(VENV)/.bench: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	touch $@ $(VENV)/.dev $(VENV)/.runtime
+
+run: $(VENV)/.runtime  ## start the Telegram bot (reads .env)
+	$(PY) -m bot
+
+chat: $(VENV)/.runtime  ## talk to the advisor in this terminal
+	$(PY) -m bot chat
+
+test: $(VENV)/.dev  ## the whole suite, offline
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev  ## ruff + mypy (strict on bot/)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
+	$(PY) bench/memory_store.py --sizes 2000,20000
+	$(PY) bench/locomo.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

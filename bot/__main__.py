@@ -1,0 +1,72 @@
+"""Command line: `python -m bot` runs the bot; `python -m bot chat` talks to it in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from telegram.error import InvalidToken
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logging_setup import setup_logging
+
+logger = logging.getLogger("bot")
+
+EXIT_SETTINGS = 2
+EXIT_REJECTED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "chat"],
+        help="run: the Telegram bot (default); chat: the advisor in this terminal",
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            settings.require_telegram()
+    except SettingsError as exc:
+        print(f"Cannot start: {exc}", file=sys.stderr)
+        return EXIT_SETTINGS
+    setup_logging(settings.log_level, _secrets(settings))
+    if args.command == "chat":
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        asyncio.run(_chat(settings))
+        return 0
+    return _run(settings)
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import run_polling
+
+    try:
+        run_polling(settings)
+    except InvalidToken:
+        logger.error("Telegram rejected TELEGRAM_BOT_TOKEN. Check the token @BotFather gave you.")
+        return EXIT_REJECTED
+    return 0
+
+
+async def _chat(settings: Settings) -> None:
+    from bot.terminal import chat
+
+    await chat(settings)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.google_api_key.get_secret_value()]
+    for secret in (settings.telegram_bot_token, settings.mem0_api_key):
+        if secret is not None:
+            values.append(secret.get_secret_value())
+    return values
+
+
+if __name__ == "__main__":
+    sys.exit(main())

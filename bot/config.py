@@ -1,0 +1,107 @@
+"""Typed settings read from the environment and `.env`, validated once at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+# Where to get each required secret: shown when one is missing.
+_WHERE_TO_GET = {
+    "TELEGRAM_BOT_TOKEN": "talk to @BotFather on Telegram (/newbot) and copy the token it gives you",
+    "GOOGLE_API_KEY": "create a key in Google AI Studio (https://aistudio.google.com/apikey); "
+    "GEMINI_API_KEY is accepted too",
+}
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads; see `.env.example` for the documented list."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # Required to run on Telegram (checked by `require_telegram`); the terminal chat needs no token.
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    google_api_key: SecretStr = Field(validation_alias=AliasChoices("GOOGLE_API_KEY", "GEMINI_API_KEY"))
+    telegram_api_base_url: str = Field(TELEGRAM_DEFAULT_BASE_URL, validation_alias="TELEGRAM_API_BASE_URL")
+    google_gemini_base_url: str | None = Field(None, validation_alias="GOOGLE_GEMINI_BASE_URL")
+    mem0_api_key: SecretStr | None = Field(None, validation_alias="MEM0_API_KEY")
+    mem0_host: str | None = Field(None, validation_alias="MEM0_HOST")
+    data_dir: Path = Field(Path("./data"), validation_alias="DATA_DIR")
+
+    chat_model: str = Field("gemini-2.5-flash", validation_alias="CHAT_MODEL")
+    memory_model: str = Field("gemini-2.5-flash-lite", validation_alias="MEMORY_MODEL")
+    embedding_model: str = Field("gemini-embedding-001", validation_alias="EMBEDDING_MODEL")
+    embedding_dims: int = Field(768, ge=8, le=4096, validation_alias="EMBEDDING_DIMS")
+    vector_store: Literal["sqlite", "qdrant"] = Field("qdrant", validation_alias="VECTOR_STORE")
+
+    memory_top_k: int = Field(8, ge=1, le=50, validation_alias="MEMORY_TOP_K")
+    recent_turns: int = Field(6, ge=0, le=50, validation_alias="RECENT_TURNS")
+    llm_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="LLM_TIMEOUT_SECONDS")
+    llm_max_attempts: int = Field(3, ge=1, le=10, validation_alias="LLM_MAX_ATTEMPTS")
+    persona_file: Path | None = Field(None, validation_alias="PERSONA_FILE")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("google_api_key")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("is empty")
+        return value
+
+    @field_validator("telegram_bot_token", "mem0_api_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "bot.sqlite3"
+
+    def require_telegram(self) -> SecretStr:
+        """The bot token, or a SettingsError that says where to get one."""
+        if self.telegram_bot_token is None:
+            raise SettingsError(
+                f"TELEGRAM_BOT_TOKEN is not set: {_WHERE_TO_GET['TELEGRAM_BOT_TOKEN']}.\n"
+                "Put settings in the environment or in .env (see .env.example)."
+            )
+        return self.telegram_bot_token
+
+
+class SettingsError(Exception):
+    """Settings are missing or invalid; the message is safe to print (no secret values)."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one readable, secret-free message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = str(error["loc"][0]) if error["loc"] else "settings"
+        env_name = name.upper()
+        if error["type"] == "missing":
+            hint = _WHERE_TO_GET.get(env_name, "")
+            lines.append(f"{env_name} is not set" + (f": {hint}." if hint else "."))
+        else:
+            lines.append(f"{env_name} is invalid: {error['msg']}.")
+    lines.append("Put settings in the environment or in .env (see .env.example).")
+    return "\n".join(lines)

@@ -1,0 +1,163 @@
+"""Chat generation with Google Gemini: the only module that imports google.genai."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["user", "model"]
+
+BLOCKED_REPLY = (
+    "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
+    "Could you rephrase it?"
+)
+EMPTY_REPLY = "I couldn't come up with an answer just now. Please try again, perhaps in other words."
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    role: Role
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the model said, or an honest stand-in when it said nothing usable."""
+
+    text: str
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    blocked: bool = False
+    empty: bool = False
+
+
+class LLMUnavailable(Exception):
+    """Gemini could not be reached or kept failing after the retries; safe to show as a short note."""
+
+
+class GeminiChat:
+    """Async chat generation with a timeout and bounded retries (429 and 5xx)."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout_seconds: float = 60.0,
+        attempts: int = 3,
+    ) -> None:
+        self.model = model
+        self._timeout_seconds = timeout_seconds
+        options = types.HttpOptions(
+            base_url=base_url,
+            timeout=int(timeout_seconds * 1000),
+            retry_options=types.HttpRetryOptions(
+                attempts=attempts,
+                initial_delay=0.5,
+                max_delay=8.0,
+                http_status_codes=[408, 429, 500, 502, 503, 504],
+            ),
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
+
+    async def generate(self, system: str, turns: Sequence[Turn]) -> Reply:
+        """One answer to the conversation in `turns`, steered by `system`."""
+        config = types.GenerateContentConfig(system_instruction=system)
+        try:
+            response = await asyncio.wait_for(
+                self._client.aio.models.generate_content(
+                    model=self.model, contents=_contents(turns), config=config
+                ),
+                # The SDK's own timeout applies per attempt; this bounds the retries too.
+                timeout=self._timeout_seconds * 2,
+            )
+        except Exception as exc:
+            if _is_unavailable(exc):
+                raise LLMUnavailable(_describe(exc)) from exc
+            raise
+        return _reply_from(response)
+
+    async def stream(self, system: str, turns: Sequence[Turn]) -> AsyncIterator[str]:
+        """Yield the answer's text as it is generated (blocked or empty answers yield a stand-in)."""
+        config = types.GenerateContentConfig(system_instruction=system)
+        produced = False
+        try:
+            chunks = await self._client.aio.models.generate_content_stream(
+                model=self.model, contents=_contents(turns), config=config
+            )
+            async for chunk in chunks:
+                text = _text_of(chunk)
+                if text:
+                    produced = True
+                    yield text
+        except Exception as exc:
+            if _is_unavailable(exc):
+                raise LLMUnavailable(_describe(exc)) from exc
+            raise
+        if not produced:
+            yield EMPTY_REPLY
+
+    async def close(self) -> None:
+        await self._client.aio.aclose()
+
+
+def _contents(turns: Sequence[Turn]) -> list[types.Content]:
+    return [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
+
+
+def _text_of(response: types.GenerateContentResponse) -> str:
+    candidates = response.candidates or []
+    if not candidates or candidates[0].content is None:
+        return ""
+    parts = candidates[0].content.parts or []
+    return "".join(part.text for part in parts if part.text and not part.thought)
+
+
+def _reply_from(response: types.GenerateContentResponse) -> Reply:
+    usage = response.usage_metadata
+    prompt_tokens = (usage.prompt_token_count or 0) if usage else 0
+    output_tokens = (usage.candidates_token_count or 0) if usage else 0
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason is not None:
+        logger.warning("Gemini blocked the prompt: %s", feedback.block_reason)
+        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
+    text = _text_of(response).strip()
+    if text:
+        return Reply(text, prompt_tokens, output_tokens)
+    reason = response.candidates[0].finish_reason if response.candidates else None
+    if reason in {
+        types.FinishReason.SAFETY,
+        types.FinishReason.PROHIBITED_CONTENT,
+        types.FinishReason.BLOCKLIST,
+        types.FinishReason.SPII,
+        types.FinishReason.RECITATION,
+    }:
+        logger.warning("Gemini withheld the answer: finish_reason=%s", reason)
+        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
+    logger.warning("Gemini returned no text: finish_reason=%s", reason)
+    return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    """API errors, time-outs and transport errors (aiohttp's and httpx's are not OSError)."""
+    if isinstance(exc, genai_errors.APIError | TimeoutError | OSError):
+        return True
+    return type(exc).__module__.split(".")[0] in {"aiohttp", "httpx", "httpcore"}
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, genai_errors.APIError):
+        return f"Gemini API error {exc.code} {exc.status or ''}".strip()
+    if isinstance(exc, TimeoutError):
+        return "Gemini did not answer in time"
+    return f"Gemini unreachable ({type(exc).__name__})"

@@ -1,0 +1,339 @@
+"""Long-term memory: the only module that imports mem0.
+
+One async interface (`MemoryService`) over two backends:
+- embedded Mem0 OSS (default): every file under DATA_DIR, telemetry off, Gemini for extraction and
+  embeddings, our SQLite vector store (or Qdrant local);
+- the hosted Mem0 Platform when MEM0_API_KEY is set.
+
+Mem0's calls are synchronous and its embedded stores are not safe to call from several threads at
+once (see shared/LIBRARY-NOTES.md), so every call runs on one dedicated worker thread, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import types
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Message = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryItem:
+    """One remembered fact, as the rest of the bot sees it."""
+
+    id: str
+    text: str
+    user_id: str | None = None
+    categories: tuple[str, ...] = ()
+    created_at: str | None = None
+    updated_at: str | None = None
+    score: float | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+class MemoryUnavailable(Exception):
+    """The memory backend failed; the caller degrades (answers without memories, retries later)."""
+
+
+class MemoryService:
+    """Async facade over a sync Mem0 client, serialised on one worker thread."""
+
+    def __init__(
+        self, factory: Callable[[], tuple[Any, Sequence[Callable[[], None]]]], *, backend: str
+    ) -> None:
+        """Build the client with `factory` on the worker thread that will make every call.
+
+        Embedded Qdrant's sqlite connection may only be used by the thread that created it.
+        `factory` returns the client and the functions that release it.
+        """
+        self.backend = backend
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mem0")
+        try:
+            self._client, closers = self._executor.submit(factory).result()
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            raise
+        self._closers = list(closers)
+
+    async def _run(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, lambda: func(*args, **kwargs))
+        except MemoryUnavailable:
+            raise
+        except Exception as exc:
+            raise MemoryUnavailable(f"{type(exc).__name__} in memory backend {self.backend}") from exc
+
+    async def add(
+        self,
+        user_id: str,
+        messages: Sequence[Message],
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        infer: bool = True,
+    ) -> list[MemoryItem]:
+        """Store what is worth remembering from `messages` (infer) or the messages as given."""
+        payload = [dict(m) for m in messages]
+        result = await self._run(
+            self._client.add, payload, user_id=user_id, metadata=dict(metadata or {}), infer=infer
+        )
+        return [_to_item(row, user_id) for row in _results(result) if row.get("event", "ADD") != "NONE"]
+
+    async def search(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        limit: int,
+        threshold: float | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[MemoryItem]:
+        """The user's memories most relevant to `query`, best first, at most `limit`."""
+        query = query.strip()
+        if not query:
+            return []
+        all_filters = {**dict(filters or {}), "user_id": user_id}
+        kwargs: dict[str, Any] = {"filters": all_filters, "top_k": limit}
+        if threshold is not None:
+            kwargs["threshold"] = threshold
+        result = await self._run(self._client.search, query, **kwargs)
+        items = [_to_item(row, user_id) for row in _results(result)]
+        return [item for item in items if item.user_id in (None, user_id)][:limit]
+
+    async def list(self, user_id: str, *, limit: int = 500) -> list[MemoryItem]:
+        """All of the user's memories (up to `limit`), newest first."""
+        result = await self._run(self._client.get_all, filters={"user_id": user_id}, top_k=limit)
+        items = [_to_item(row, user_id) for row in _results(result)]
+        items = [item for item in items if item.user_id in (None, user_id)]
+        items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
+        return items
+
+    async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
+        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped)."""
+        try:
+            row = await self._run(self._client.get, memory_id)
+        except MemoryUnavailable:
+            logger.warning("memory get failed for id %s", memory_id, exc_info=True)
+            return None
+        if not row:
+            return None
+        item = _to_item(row, None)
+        return item if item.user_id == user_id else None
+
+    async def delete(self, user_id: str, memory_id: str) -> bool:
+        """Delete one memory, only if it belongs to `user_id`."""
+        if await self.get(user_id, memory_id) is None:
+            return False
+        await self._run(self._client.delete, memory_id)
+        return True
+
+    async def delete_all(self, user_id: str) -> None:
+        """Erase every memory of `user_id`."""
+        await self._run(self._client.delete_all, user_id=user_id)
+
+    async def close(self) -> None:
+        """Release the store (folder locks, connections) and stop the worker thread."""
+
+        def _close() -> None:
+            for closer in self._closers:
+                try:
+                    closer()
+                except Exception:
+                    logger.warning("closing the memory backend failed", exc_info=True)
+
+        await asyncio.get_running_loop().run_in_executor(self._executor, _close)
+        self._executor.shutdown(wait=True)
+
+
+def _results(result: Any) -> list[dict[str, Any]]:
+    if isinstance(result, dict):
+        rows = result.get("results", [])
+    elif isinstance(result, list):
+        rows = result
+    else:
+        rows = []
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def _to_item(row: Mapping[str, Any], default_user: str | None) -> MemoryItem:
+    metadata = dict(row.get("metadata") or {})
+    categories = row.get("categories") or metadata.get("categories") or ()
+    if isinstance(categories, str):
+        categories = (categories,)
+    return MemoryItem(
+        id=str(row.get("id", "")),
+        text=str(row.get("memory") or row.get("data") or ""),
+        user_id=row.get("user_id") or default_user,
+        categories=tuple(str(c) for c in categories),
+        created_at=row.get("created_at"),
+        updated_at=row.get("updated_at"),
+        score=row.get("score"),
+        metadata=metadata,
+    )
+
+
+# --- construction -------------------------------------------------------------------------------
+
+
+def prepare_environment(settings: Settings) -> None:
+    """Set what mem0 and google-genai read from the environment; must run before mem0 is imported.
+
+    mem0 writes `MEM0_DIR/config.json` at import and starts telemetry unless told not to.
+    google-genai reads GOOGLE_GEMINI_BASE_URL for every client built without explicit options,
+    Mem0's Gemini clients included, so a value from `.env` is exported here.
+    """
+    os.environ["MEM0_TELEMETRY"] = "false"
+    os.environ.setdefault("MEM0_DIR", str((settings.data_dir / "mem0").resolve()))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if settings.google_gemini_base_url:
+        os.environ["GOOGLE_GEMINI_BASE_URL"] = settings.google_gemini_base_url
+    Path(os.environ["MEM0_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def mem0_config(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Mem0 OSS configuration: every path under DATA_DIR, Gemini with our key.
+
+    `embedder` replaces the Gemini embedder (benchmarks use a local model offline).
+    """
+    data_dir = settings.data_dir.resolve()
+    api_key = settings.google_api_key.get_secret_value()
+    if settings.vector_store == "sqlite":
+        vector_store = {
+            "provider": SQLITE_PROVIDER,
+            "config": {
+                "collection_name": "memories",
+                "path": str(data_dir / "memories.sqlite3"),
+                "embedding_model_dims": settings.embedding_dims,
+            },
+        }
+    else:
+        vector_store = {
+            "provider": "qdrant",
+            "config": {
+                "collection_name": "memories",
+                "path": str(data_dir / "qdrant"),
+                "embedding_model_dims": settings.embedding_dims,
+                "on_disk": True,
+            },
+        }
+    return {
+        "vector_store": vector_store,
+        "llm": {
+            "provider": "gemini",
+            "config": {"model": settings.memory_model, "api_key": api_key, "temperature": 0.0},
+        },
+        "embedder": dict(embedder)
+        if embedder is not None
+        else {
+            "provider": "gemini",
+            "config": {
+                "model": f"models/{settings.embedding_model.removeprefix('models/')}",
+                "api_key": api_key,
+                "embedding_dims": settings.embedding_dims,
+            },
+        },
+        "history_db_path": str(data_dir / "mem0" / "history.db"),
+    }
+
+
+def build_memory(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
+    """Create the memory backend the settings ask for (blocking: call before the event loop is busy)."""
+    prepare_environment(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.mem0_api_key is not None:
+        return _build_platform(settings)
+    return _build_embedded(settings, embedder=embedder)
+
+
+async def open_memory(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
+    """`build_memory` off the event loop (importing mem0 and opening the store take a while)."""
+    return await asyncio.to_thread(build_memory, settings, embedder=embedder)
+
+
+def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
+    config = mem0_config(settings, embedder=embedder)
+    (settings.data_dir / "mem0").mkdir(parents=True, exist_ok=True)
+
+    def factory() -> tuple[Any, list[Callable[[], None]]]:
+        from mem0 import Memory
+
+        if settings.vector_store == "sqlite":
+            register_sqlite_vector_store()
+        client = Memory.from_config(config)
+        return client, _closers(client)
+
+    return MemoryService(factory, backend=f"mem0-oss/{settings.vector_store}")
+
+
+def _build_platform(settings: Settings) -> MemoryService:
+    assert settings.mem0_api_key is not None
+    api_key = settings.mem0_api_key.get_secret_value()
+
+    def factory() -> tuple[Any, list[Callable[[], None]]]:
+        import httpx
+        from mem0 import MemoryClient
+
+        http = httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+        client = MemoryClient(api_key=api_key, host=settings.mem0_host, client=http)
+        return client, [http.close]
+
+    return MemoryService(factory, backend="mem0-platform")
+
+
+def _closers(client: Any) -> list[Callable[[], None]]:
+    """Mem0's `close()` leaves the Qdrant client (and its folder lock) open: close the stores too."""
+    closers: list[Callable[[], None]] = []
+    for store in (getattr(client, "vector_store", None), getattr(client, "_entity_store", None)):
+        inner = getattr(store, "client", None)
+        if inner is not None and callable(getattr(inner, "close", None)):
+            closers.append(inner.close)
+        elif store is not None and callable(getattr(store, "close", None)):
+            closers.append(store.close)
+    if callable(getattr(client, "close", None)):
+        closers.append(client.close)
+    return closers
+
+
+# --- our SQLite vector store, plugged into Mem0 ---------------------------------------------------
+
+SQLITE_PROVIDER = "sqlite"
+
+
+def register_sqlite_vector_store() -> None:
+    """Make `{"provider": "sqlite"}` a Mem0 vector store backed by `bot.sqlite_vectors`.
+
+    Mem0 2.2.1 has no public plug-in hook for vector stores. Three things must agree:
+    - `VectorStoreFactory.provider_to_class` maps the provider name to the class path;
+    - `VectorStoreConfig._provider_configs` (a pydantic private attribute, so its *default* is what
+      each new config copies) names the config class;
+    - that config class is imported from `mem0.configs.vector_stores.<provider>`, so we provide that
+      module in `sys.modules`.
+    tests/test_mem0_registration.py fails loudly if a Mem0 upgrade changes any of this.
+    """
+    from mem0.utils.factory import VectorStoreFactory
+    from mem0.vector_stores.configs import VectorStoreConfig
+
+    from bot import sqlite_vectors
+
+    VectorStoreFactory.provider_to_class[SQLITE_PROVIDER] = "bot.sqlite_vectors.SQLiteVectorStore"
+    private = VectorStoreConfig.__private_attributes__["_provider_configs"]
+    private.default[SQLITE_PROVIDER] = "SQLiteVectorConfig"
+    module_name = f"mem0.configs.vector_stores.{SQLITE_PROVIDER}"
+    if module_name not in sys.modules:
+        module = types.ModuleType(module_name)
+        module.SQLiteVectorConfig = sqlite_vectors.SQLiteVectorConfig  # type: ignore[attr-defined]
+        sys.modules[module_name] = module
