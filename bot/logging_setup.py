@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 # Telegram bot tokens and Google API keys, wherever they appear (URLs, exception messages).
 _PATTERNS = (
-    re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b"),
+    re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}"),  # also inside ".../bot<TOKEN>/getMe"
     re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"),
 )
 REDACTED = "[REDACTED]"
