@@ -59,6 +59,9 @@ class Services:
             top_k=settings.memory_top_k,
             recent_turns=settings.recent_turns,
         )
+        pending = await store.make_memory_writes_due()
+        if pending:
+            logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
         return cls(store, memory, llm, writer, advisor)

@@ -197,7 +197,7 @@ def prepare_environment(settings: Settings) -> None:
     Mem0's Gemini clients included, so a value from `.env` is exported here.
     """
     os.environ["MEM0_TELEMETRY"] = "false"
-    os.environ.setdefault("MEM0_DIR", str((settings.data_dir / "mem0").resolve()))
+    os.environ["MEM0_DIR"] = str((settings.data_dir / "mem0").resolve())
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if settings.google_gemini_base_url:
         os.environ["GOOGLE_GEMINI_BASE_URL"] = settings.google_gemini_base_url

@@ -157,10 +157,9 @@ class Store:
                 raise
             await self._conn.execute("COMMIT")
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         async with self._transaction() as conn:
-            cursor = await conn.execute(sql, params)
-        return cursor.lastrowid or cursor.rowcount
+            return await conn.execute(sql, params)
 
     # --- chats -------------------------------------------------------------------------------
 
@@ -234,10 +233,12 @@ class Store:
     # --- memory outbox (durable pending writes to long-term memory) ---------------------------
 
     async def enqueue_memory_write(self, user_id: str, payload: Mapping[str, Any]) -> int:
-        return await self._write(
+        cursor = await self._write(
             "INSERT INTO memory_outbox (user_id, payload, next_attempt, created_at) VALUES (?, ?, ?, ?)",
             (user_id, json.dumps(payload, ensure_ascii=False), time.time(), time.time()),
         )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
     async def due_memory_writes(self, limit: int = 20) -> list[PendingWrite]:
         async with self._conn.execute(
@@ -255,6 +256,11 @@ class Store:
         async with self._conn.execute(sql, params) as cursor:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
+
+    async def make_memory_writes_due(self) -> int:
+        """Retry every pending write now (at start: whatever failed before may work again)."""
+        cursor = await self._write("UPDATE memory_outbox SET next_attempt = ?", (time.time(),))
+        return cursor.rowcount
 
     async def memory_write_exists(self, write_id: int) -> bool:
         async with self._conn.execute("SELECT 1 FROM memory_outbox WHERE id = ?", (write_id,)) as cursor:
