@@ -30,6 +30,8 @@ T = TypeVar("T")
 
 Message = Mapping[str, str]
 
+PLATFORM_BACKEND = "mem0-platform"
+
 
 @dataclass(frozen=True, slots=True)
 class MemoryItem:
@@ -116,7 +118,9 @@ class MemoryService:
 
     async def list(self, user_id: str, *, limit: int = 500) -> list[MemoryItem]:
         """All of the user's memories (up to `limit`), newest first."""
-        result = await self._run(self._client.get_all, filters={"user_id": user_id}, top_k=limit)
+        # The Platform pages its listings; Mem0 OSS takes top_k (default 20, so always pass it).
+        size = {"page_size": limit} if self.backend == PLATFORM_BACKEND else {"top_k": limit}
+        result = await self._run(self._client.get_all, filters={"user_id": user_id}, **size)
         items = [_to_item(row, user_id) for row in _results(result)]
         items = [item for item in items if item.user_id in (None, user_id)]
         items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
@@ -291,7 +295,7 @@ def _build_platform(settings: Settings) -> MemoryService:
         client = MemoryClient(api_key=api_key, host=settings.mem0_host, client=http)
         return client, [http.close]
 
-    return MemoryService(factory, backend="mem0-platform")
+    return MemoryService(factory, backend=PLATFORM_BACKEND)
 
 
 def _closers(client: Any) -> list[Callable[[], None]]:
