@@ -1,0 +1,70 @@
+"""Run the real bot in-process against the fake servers, the way `run_polling` would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.advisor import Advisor
+from bot.app import Services, build_application
+from bot.config import Settings
+from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.telegram_api import FakeTelegram
+
+
+def make_settings(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "GOOGLE_API_KEY": gemini.api_key,
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
+        "DATA_DIR": data_dir,
+        "LLM_MAX_ATTEMPTS": 1,
+        "LLM_TIMEOUT_SECONDS": 10,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningBot:
+    """The application started like `run_polling` does, and stopped like it on SIGTERM."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app: Application[Any, Any, Any, Any, Any, Any] = build_application(settings)
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.bot_data["services"]
+        return services
+
+    @property
+    def advisor(self) -> Advisor:
+        return self.services.advisor
+
+    async def start(self) -> RunningBot:
+        await self.app.initialize()
+        assert self.app.post_init is not None
+        await self.app.post_init(self.app)
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        await self.app.start()
+        return self
+
+    async def settle(self, seconds: float = 30) -> None:
+        """Apply every pending memory write (what the writer would do in the background)."""
+        pending = await self.services.writer.drain(seconds)
+        assert pending == 0, f"{pending} memory writes still pending"
+
+    async def stop(self) -> None:
+        assert self.app.updater is not None
+        if self.app.updater.running:
+            await self.app.updater.stop()
+        if self.app.running:
+            await self.app.stop()
+        await self.app.shutdown()
+        assert self.app.post_shutdown is not None
+        await self.app.post_shutdown(self.app)
