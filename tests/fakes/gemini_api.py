@@ -1,0 +1,757 @@
+"""A fake of the Gemini Developer REST API that google-genai 3.x's ``Client`` talks to unmodified.
+
+Use ``genai.Client(api_key=fake.api_key, http_options=types.HttpOptions(base_url=fake.base_url))``
+or set ``GOOGLE_GEMINI_BASE_URL=fake.base_url`` (what Mem0's Gemini LLM and embedder read).
+Served on 127.0.0.1 from a daemon thread, for in-process and subprocess clients alike:
+
+* ``POST /{v1,v1beta}/models/{model}:generateContent``
+* ``POST /{v}/models/{model}:streamGenerateContent?alt=sse`` (``data: {...}\\r\\n\\r\\n`` chunks)
+* ``POST /{v}/models/{model}:batchEmbedContents`` (the SDK uses it even for one text)
+* ``POST /{v}/models/{model}:embedContent``
+* ``POST /{v}/models/{model}:countTokens``
+
+The key is checked like Google does (``x-goog-api-key`` header or ``?key=``): wrong key -> 400
+``API_KEY_INVALID``, no key -> 403 ``PERMISSION_DENIED``. Chat answers are deterministic
+("Coach says: " + echo), JSON answers imitate Mem0 2.2.1's additive fact extraction, and
+embeddings are hashed bags of words, so texts sharing words are close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import math
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self, TypeAlias
+from urllib.parse import parse_qs, unquote, urlsplit
+
+__all__ = [
+    "Blocked",
+    "Empty",
+    "FakeGemini",
+    "Fault",
+    "GeminiRequest",
+    "Hang",
+    "PromptBlocked",
+    "embed_text",
+    "mem0_extraction_responder",
+]
+
+DEFAULT_API_KEY = "test-google-key-not-real"
+DEFAULT_DIMENSIONS = 768
+KINDS = ("chat", "json", "embed", "count")
+
+JSON: TypeAlias = dict[str, Any]
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_STOPWORDS = frozenset(
+    _words(
+        """
+    a an the and or but if then so of to in on at by for with from into onto about as is am are
+    was were be been being do does did have has had i me my mine we us our you your he him his
+    she her it its they them their this that these those there here what which who whom how when
+    where why not no yes very just also too can could will would should shall may might must up
+    down out over under again all any some such only own same than s t
+"""
+    )
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Scripted responses
+# --------------------------------------------------------------------------------------------
+
+_FAULT_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    408: "DEADLINE_EXCEEDED",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+_FAULT_MESSAGES = {
+    429: (
+        "You exceeded your current quota, please check your plan and billing details. For more "
+        "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
+    ),
+    500: (
+        "An internal error has occurred. Please retry or report in "
+        "https://developers.generativeai.google/guide/troubleshooting"
+    ),
+    503: "The model is overloaded. Please try again later.",
+    504: "Deadline expired before operation could complete.",
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An HTTP error shaped like Google's ``{"error": {"code", "message", "status"}}``."""
+
+    status: int
+    message: str = ""
+    retry_after: float | None = None
+
+    def body(self) -> JSON:
+        error: JSON = {
+            "code": self.status,
+            "message": self.message or _FAULT_MESSAGES.get(self.status, "Request failed."),
+            "status": _FAULT_STATUS.get(self.status, "UNKNOWN"),
+        }
+        if self.status == 429:
+            error["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": (
+                                "generativelanguage.googleapis.com/generate_content_free_tier_requests"
+                            ),
+                            "quotaId": "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+                            "quotaValue": "10",
+                        }
+                    ],
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{self.retry_after if self.retry_after is not None else 30:g}s",
+                },
+            ]
+        return {"error": error}
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """The answer was blocked: one candidate with ``finishReason`` = reason and no content."""
+
+    reason: str = "SAFETY"
+
+
+@dataclass(frozen=True)
+class PromptBlocked:
+    """The prompt was blocked: ``promptFeedback.blockReason``, no candidates."""
+
+    reason: str = "SAFETY"
+
+
+@dataclass(frozen=True)
+class Empty:
+    """A candidate whose content has no parts (``finishReason`` STOP)."""
+
+
+@dataclass(frozen=True)
+class Hang:
+    """Sleep ``seconds`` before answering (with ``then``, or the default answer)."""
+
+    seconds: float
+    then: Response | None = None
+
+
+@dataclass(frozen=True)
+class GeminiRequest:
+    """One request received. ``kind`` is chat / json / embed / count; ``body`` is camelCase JSON."""
+
+    kind: str
+    model: str
+    version: str
+    body: JSON
+    headers: dict[str, str]
+    stream: bool = False
+    at: float = field(default_factory=time.monotonic)
+
+    def texts(self) -> list[str]:
+        """All text parts: systemInstruction first, then contents (or embedding inputs)."""
+        out: list[str] = []
+        system = self.body.get("systemInstruction")
+        if isinstance(system, dict):
+            out.extend(_part_texts(system))
+        for content in self.body.get("contents") or []:
+            out.extend(_part_texts(content))
+        if isinstance(self.body.get("content"), dict):
+            out.extend(_part_texts(self.body["content"]))
+        for request in self.body.get("requests") or []:
+            out.extend(_part_texts(request.get("content") or {}))
+        return out
+
+    def prompt(self) -> str:
+        return "\n".join(self.texts())
+
+    def last_user_text(self) -> str:
+        for content in reversed(self.body.get("contents") or []):
+            if content.get("role", "user") == "user":
+                text = "\n".join(_part_texts(content))
+                if text:
+                    return text
+        return ""
+
+
+Response: TypeAlias = str | Fault | Blocked | PromptBlocked | Empty | Hang | Callable[[GeminiRequest], Any]
+"""What ``enqueue`` accepts: a text, a scripted outcome, or a callable returning one of those."""
+
+
+def _part_texts(content: Any) -> list[str]:
+    if not isinstance(content, dict):
+        return []
+    return [str(p["text"]) for p in content.get("parts") or [] if isinstance(p, dict) and p.get("text")]
+
+
+def _estimate_tokens(text: str) -> int:
+    words = len(text.split())
+    return math.ceil(words * 1.3) if words else 0
+
+
+# --------------------------------------------------------------------------------------------
+# Embeddings
+# --------------------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    words = re.findall(r"[^\W_]+", text.lower())
+    kept = [w for w in words if w not in _STOPWORDS] or words
+    return [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in kept]
+
+
+def embed_text(text: str, dimensions: int = DEFAULT_DIMENSIONS) -> list[float]:
+    """Deterministic bag-of-words embedding: each word hashed (blake2b) to an index and a sign,
+    summed, L2-normalised. Empty text gives a fixed unit vector."""
+    vector = [0.0] * dimensions
+    for token in _tokens(text):
+        digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
+        number = int.from_bytes(digest, "big")
+        vector[number % dimensions] += 1.0 if (number >> 63) & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector))
+    if norm == 0.0:
+        return [1.0] + [0.0] * (dimensions - 1)
+    return [v / norm for v in vector]
+
+
+# --------------------------------------------------------------------------------------------
+# Mem0 2.2.1 additive extraction imitation
+# --------------------------------------------------------------------------------------------
+
+_SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
+_ROLE_LINE = re.compile(r"^(user|assistant|system): ?", re.MULTILINE)
+_GREETING_WORDS = frozenset(
+    _words(
+        """
+    hi hello hey heya hiya yo howdy greetings good morning afternoon evening night there thanks
+    thank you bye goodbye ok okay cheers coach bot sup
+"""
+    )
+)
+
+
+_REQUEST_STARTERS = frozenset(
+    _words(
+        """
+    what how why when where who whom which whose can could would will should shall do does did is
+    are am was were give tell show help remind list explain suggest recommend describe please let
+    make write create plan send find check summarize summarise
+"""
+    )
+)
+
+
+def _sections(prompt: str) -> dict[str, str]:
+    """Split mem0's user prompt ("## Name\\n...\\n\\n## Next") into {name: body}."""
+    found = list(_SECTION.finditer(prompt))
+    out: dict[str, str] = {}
+    for index, match in enumerate(found):
+        end = found[index + 1].start() if index + 1 < len(found) else len(prompt)
+        out[match.group(1).strip()] = prompt[match.end() + 1 : end].strip("\n")
+    return out
+
+
+def _new_user_messages(section: str) -> list[str]:
+    stripped = section.strip()
+    if stripped.startswith("["):
+        with contextlib.suppress(ValueError):
+            items = json.loads(stripped)
+            return [
+                str(m.get("content", "")) for m in items if isinstance(m, dict) and m.get("role") == "user"
+            ]
+    messages: list[str] = []
+    matches = list(_ROLE_LINE.finditer(section))
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(section)
+        if match.group(1) == "user":
+            messages.append(section[match.end() : end].strip())
+    return messages
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text.strip().rstrip(".!").strip().lower())
+
+
+def _is_greeting(sentence: str) -> bool:
+    words = re.findall(r"[^\W\d_]+", sentence.lower())
+    return not words or all(w in _GREETING_WORDS for w in words)
+
+
+def _is_request(sentence: str) -> bool:
+    """A question without "?" or an instruction to the assistant ("Give me a plan")."""
+    words = re.findall(r"[^\W\d_]+", sentence.lower())
+    return bool(words) and words[0] in _REQUEST_STARTERS
+
+
+def mem0_extraction_responder(request: GeminiRequest) -> str:
+    """Imitate Mem0 2.2.1's ADD-only extraction: one fact per sentence of the NEW user messages
+    (not the assistant's, not "Existing Memories" / "Last k Messages"), skipping questions,
+    requests ("Give me a plan"), greetings and sentences already stored. Non-Mem0 JSON prompts get ``{}``."""
+    prompt = "\n".join(
+        text for content in request.body.get("contents") or [] for text in _part_texts(content)
+    )
+    sections = _sections(prompt)
+    if "New Messages" not in sections:
+        return "{}"
+    existing: set[str] = set()
+    with contextlib.suppress(ValueError):
+        for memory in json.loads(sections.get("Existing Memories") or "[]"):
+            if isinstance(memory, dict):
+                existing.add(_normalise(str(memory.get("text", ""))))
+    facts: list[JSON] = []
+    seen: set[str] = set()
+    for message in _new_user_messages(sections["New Messages"]):
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", message):
+            sentence = sentence.strip()
+            key = _normalise(sentence)
+            if not key or sentence.endswith("?") or _is_greeting(sentence) or _is_request(sentence):
+                continue
+            if key in existing or key in seen:
+                continue
+            seen.add(key)
+            facts.append({"id": str(len(facts)), "text": sentence, "attributed_to": "user"})
+    return json.dumps({"memory": facts})
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP plumbing
+# --------------------------------------------------------------------------------------------
+
+_PATH = re.compile(r"^/(v1(?:alpha|beta)?\d*)/(?:models/)?([^:/][^:]*):([A-Za-z]+)$")
+_ACTIONS = {
+    "generateContent": "generate",
+    "streamGenerateContent": "stream",
+    "batchEmbedContents": "embed",
+    "embedContent": "embed",
+    "countTokens": "count",
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, fake: FakeGemini) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def do_POST(self) -> None:
+        self.server.fake._handle(self)
+
+    def do_GET(self) -> None:
+        self.server.fake._handle(self)
+
+    def read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def reply_json(self, status: int, payload: Any) -> None:
+        body = json.dumps(payload).encode()
+        with contextlib.suppress(OSError):
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+
+    def start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# The fake
+# --------------------------------------------------------------------------------------------
+
+
+class FakeGemini:
+    """A fake Gemini API server on 127.0.0.1. See the module docstring."""
+
+    def __init__(self, api_key: str = DEFAULT_API_KEY) -> None:
+        self.api_key = api_key
+        #: Seconds to wait before each chat / json answer.
+        self.latency = 0.0
+        #: Seconds between SSE chunks of a streamed answer.
+        self.stream_delay = 0.0
+        #: While set, every chat / json / embed request fails with it (an outage).
+        self.fail_all_with: Fault | None = None
+        #: Builds the text of JSON-mode answers; defaults to the Mem0 extraction imitation.
+        self.json_responder: Callable[[GeminiRequest], str] = mem0_extraction_responder
+        self._lock = threading.Lock()
+        self._requests: list[GeminiRequest] = []
+        self._queues: dict[str, deque[Response]] = {kind: deque() for kind in KINDS}
+        self._stopped = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self._stopped.clear()
+        self._server = _Server(self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="FakeGemini",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopped.set()
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeGemini is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- scripting -------------------------------------------------------------------------
+
+    def enqueue(self, kind: str, *responses: Response) -> None:
+        """Queue answers for the next requests of ``kind`` (chat / json / embed / count).
+        Embed and count requests only use ``Fault`` and ``Hang`` entries."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        with self._lock:
+            self._queues[kind].extend(responses)
+
+    def clear(self) -> None:
+        """Forget recorded requests and queued answers."""
+        with self._lock:
+            self._requests.clear()
+            for queue in self._queues.values():
+                queue.clear()
+
+    # ---- observing -------------------------------------------------------------------------
+
+    def requests(self, kind: str | None = None) -> list[GeminiRequest]:
+        with self._lock:
+            return [r for r in self._requests if kind is None or r.kind == kind]
+
+    def chat_requests(self) -> list[GeminiRequest]:
+        return self.requests("chat")
+
+    def last_chat_prompt(self) -> str:
+        """All text of the last chat request: systemInstruction + contents, newline-joined."""
+        chats = self.chat_requests()
+        if not chats:
+            raise AssertionError(f"FakeGemini: no chat request yet; {self._describe()}")
+        return chats[-1].prompt()
+
+    async def wait_for_requests(
+        self, kind: str, count: int = 1, timeout: float = 10.0
+    ) -> list[GeminiRequest]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.requests(kind)
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                raise AssertionError(
+                    f"FakeGemini: expected >= {count} {kind} request(s) within {timeout}s, "
+                    f"got {len(found)}; {self._describe()}"
+                )
+            await asyncio.sleep(0.01)
+
+    def _describe(self) -> str:
+        seen = [f"{r.kind}:{r.model}:{r.prompt()[:60]!r}" for r in self.requests()[-10:]]
+        return f"requests seen ({len(self.requests())}): {seen}"
+
+    # ---- request handling ------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        try:
+            raw = handler.read_body()
+        except (OSError, ValueError):
+            return
+        url = urlsplit(handler.path)
+        match = _PATH.match(unquote(url.path))
+        if handler.command != "POST" or not match or match.group(3) not in _ACTIONS:
+            handler.reply_json(
+                404,
+                {"error": {"code": 404, "message": f"Not found: {url.path}", "status": "NOT_FOUND"}},
+            )
+            return
+        version, model, action = match.groups()
+        model = model.removeprefix("models/")
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        key = headers.get("x-goog-api-key") or (parse_qs(url.query).get("key") or [""])[0]
+        try:
+            body = json.loads(raw) if raw else {}
+        except ValueError:
+            handler.reply_json(400, Fault(400, "Invalid JSON payload received.").body())
+            return
+        if not isinstance(body, dict):
+            body = {}
+        operation = _ACTIONS[action]
+        kind = {"embed": "embed", "count": "count"}.get(operation, "chat")
+        if (
+            kind == "chat"
+            and (body.get("generationConfig") or {}).get("responseMimeType") == "application/json"
+        ):
+            kind = "json"
+        request = GeminiRequest(kind, model, version, body, headers, stream=operation == "stream")
+        with self._lock:
+            self._requests.append(request)
+        if not key:
+            handler.reply_json(
+                403,
+                Fault(
+                    403,
+                    "Method doesn't allow unregistered callers (callers without established identity). "
+                    "Please use API Key or other form of API consumer identity to call this API.",
+                ).body(),
+            )
+            return
+        if key != self.api_key:
+            error = Fault(400, "API key not valid. Please pass a valid API key.").body()
+            error["error"]["details"] = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "generativelanguage.googleapis.com"},
+                }
+            ]
+            handler.reply_json(400, error)
+            return
+        outage = self.fail_all_with
+        if outage is not None and kind != "count":
+            handler.reply_json(outage.status, outage.body())
+            return
+        response = self._resolve(request, self._next_scripted(kind))
+        if isinstance(response, Fault):
+            handler.reply_json(response.status, response.body())
+            return
+        if operation == "embed":
+            handler.reply_json(200, self._embed(action, body))
+            return
+        if operation == "count":
+            tokens = _estimate_tokens(request.prompt())
+            handler.reply_json(
+                200,
+                {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]},
+            )
+            return
+        if self.latency > 0:
+            self._stopped.wait(self.latency)
+        if response is None:
+            response = self.json_responder(request) if kind == "json" else self._default_reply(request)
+        if operation == "stream":
+            self._stream(handler, request, response)
+        else:
+            handler.reply_json(200, self._generate_payload(request, response))
+
+    def _next_scripted(self, kind: str) -> Response | None:
+        with self._lock:
+            queue = self._queues[kind]
+            return queue.popleft() if queue else None
+
+    def _resolve(self, request: GeminiRequest, response: Any) -> Any:
+        """Run callables and Hangs until a plain answer (str / marker / Fault / None) remains."""
+        for _ in range(10):
+            if isinstance(response, Hang):
+                self._stopped.wait(response.seconds)
+                response = response.then
+            elif callable(response) and not isinstance(response, (Fault, Blocked, PromptBlocked, Empty)):
+                response = response(request)
+            else:
+                break
+        if request.kind in ("embed", "count") and not isinstance(response, Fault):
+            return None
+        return response
+
+    @staticmethod
+    def _default_reply(request: GeminiRequest) -> str:
+        return "Coach says: " + request.last_user_text()[:200]
+
+    def _embed(self, action: str, body: JSON) -> JSON:
+        if action == "embedContent":
+            requests = [body]
+        else:
+            requests = [r for r in body.get("requests") or [] if isinstance(r, dict)]
+        vectors: list[JSON] = []
+        tokens = 0
+        for item in requests:
+            text = " ".join(_part_texts(item.get("content") or {}))
+            tokens += _estimate_tokens(text)
+            dims = int(item.get("outputDimensionality") or DEFAULT_DIMENSIONS)
+            vectors.append({"values": embed_text(text, dims)})
+        usage = {"promptTokenCount": tokens, "totalTokenCount": tokens}
+        if action == "embedContent":
+            return {"embedding": vectors[0], "usageMetadata": usage}
+        return {"embeddings": vectors, "usageMetadata": usage}
+
+    @staticmethod
+    def _usage(prompt_tokens: int, answer: str | None) -> JSON:
+        usage: JSON = {
+            "promptTokenCount": prompt_tokens,
+            "totalTokenCount": prompt_tokens,
+            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt_tokens}],
+        }
+        if answer is not None:
+            answer_tokens = _estimate_tokens(answer)
+            usage["candidatesTokenCount"] = answer_tokens
+            usage["totalTokenCount"] = prompt_tokens + answer_tokens
+        return usage
+
+    def _generate_payload(self, request: GeminiRequest, response: Any) -> JSON:
+        prompt_tokens = _estimate_tokens(request.prompt())
+        common: JSON = {"modelVersion": request.model, "responseId": uuid.uuid4().hex[:22]}
+        if isinstance(response, PromptBlocked):
+            return {
+                "promptFeedback": {
+                    "blockReason": response.reason,
+                    "safetyRatings": _safety_ratings(blocked=True),
+                },
+                "usageMetadata": self._usage(prompt_tokens, None),
+                **common,
+            }
+        if isinstance(response, Blocked):
+            candidate: JSON = {
+                "finishReason": response.reason,
+                "index": 0,
+                "safetyRatings": _safety_ratings(blocked=True),
+            }
+            return {"candidates": [candidate], "usageMetadata": self._usage(prompt_tokens, None), **common}
+        if isinstance(response, Empty):
+            candidate = {"content": {"parts": [], "role": "model"}, "finishReason": "STOP", "index": 0}
+            return {"candidates": [candidate], "usageMetadata": self._usage(prompt_tokens, ""), **common}
+        text = str(response)
+        candidate = {
+            "content": {"parts": [{"text": text}], "role": "model"},
+            "finishReason": "STOP",
+            "index": 0,
+        }
+        return {"candidates": [candidate], "usageMetadata": self._usage(prompt_tokens, text), **common}
+
+    def _stream(self, handler: _Handler, request: GeminiRequest, response: Any) -> None:
+        if not isinstance(response, str):
+            chunks = [self._generate_payload(request, response)]
+        else:
+            chunks = []
+            prompt_tokens = _estimate_tokens(request.prompt())
+            response_id = uuid.uuid4().hex[:22]
+            pieces = _split_for_stream(response)
+            for index, piece in enumerate(pieces):
+                last = index == len(pieces) - 1
+                candidate: JSON = {"content": {"parts": [{"text": piece}], "role": "model"}, "index": 0}
+                if last:
+                    candidate["finishReason"] = "STOP"
+                chunks.append(
+                    {
+                        "candidates": [candidate],
+                        "usageMetadata": self._usage(prompt_tokens, response if last else None),
+                        "modelVersion": request.model,
+                        "responseId": response_id,
+                    }
+                )
+        try:
+            handler.start_stream()
+            for index, chunk in enumerate(chunks):
+                if index and self.stream_delay > 0:
+                    self._stopped.wait(self.stream_delay)
+                handler.write_chunk(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n")
+            handler.write_chunk(b"")
+        except OSError:
+            handler.close_connection = True
+
+
+def _split_for_stream(text: str, parts: int = 3) -> list[str]:
+    """Split text into up to ``parts`` pieces on word boundaries; joined they give ``text``."""
+    words = re.findall(r"\S+\s*|\s+", text)
+    if len(words) < 2:
+        return [text]
+    size = math.ceil(len(words) / min(parts, len(words)))
+    return ["".join(words[i : i + size]) for i in range(0, len(words), size)]
+
+
+def _safety_ratings(*, blocked: bool) -> list[JSON]:
+    return [
+        {"category": "HARM_CATEGORY_SEXUALLY_EXPLICIT", "probability": "NEGLIGIBLE"},
+        {"category": "HARM_CATEGORY_HATE_SPEECH", "probability": "NEGLIGIBLE"},
+        {"category": "HARM_CATEGORY_HARASSMENT", "probability": "NEGLIGIBLE"},
+        {
+            "category": "HARM_CATEGORY_DANGEROUS_CONTENT",
+            "probability": "HIGH" if blocked else "NEGLIGIBLE",
+            **({"blocked": True} if blocked else {}),
+        },
+    ]
