@@ -53,5 +53,8 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
-    for noisy in ("httpx", "httpcore", "telegram.ext.ExtBot", "google_genai", "mem0"):
+    # google-genai's transport logs as "httpx2".
+    for noisy in ("httpx", "httpx2", "httpcore", "telegram.ext.ExtBot", "google_genai", "mem0"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # Optional extras we deliberately do without (spaCy would download a model at run time).
+    logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)

@@ -6,7 +6,9 @@ Layout (several Mem0 collections share one file; Mem0 opens `<name>_entities` be
   normalised at write so a dot product is the cosine similarity; the payload is JSON; user, agent
   and run ids are copied out of the payload into indexed columns;
 - `vectors_fts`: an FTS5 index (rowid = `vectors.pk`) over the payload's `text_lemmatized`
-  (or `data`), for Mem0's hybrid keyword scoring.
+  (or `data`), for Mem0's hybrid keyword scoring. Its `scope` column holds one opaque numeric token
+  per user/agent/run id, so a keyword query ANDs the asking user's token with the words and FTS5
+  walks that user's short posting list instead of every user's rows that share a common word.
 
 Search is exact: the rows of the user/agent/run named in the filter are read through their index,
 every other filter is applied to their payloads, and numpy scores what remains. No ANN index, so
@@ -20,6 +22,7 @@ with `.id`, `.score` and `.payload` back.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import re
 import sqlite3
@@ -63,7 +66,7 @@ CREATE INDEX IF NOT EXISTS vectors_user ON vectors (col, user_id);
 CREATE INDEX IF NOT EXISTS vectors_agent ON vectors (col, agent_id);
 CREATE INDEX IF NOT EXISTS vectors_run ON vectors (col, run_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS vectors_fts USING fts5(
-    text, tokenize = 'porter unicode61 remove_diacritics 2'
+    text, scope, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
 
@@ -282,6 +285,9 @@ class SQLiteVectorStore:
     def _upsert(self, cur: sqlite3.Cursor, vector_id: str, blob: bytes, payload: dict[str, Any]) -> None:
         scope = [_scope_value(payload.get(key)) for key in SCOPE_KEYS]
         text = payload.get("text_lemmatized") or payload.get("data") or ""
+        scope_tokens = " ".join(
+            self._scope_token(key, value) for key, value in zip(SCOPE_KEYS, scope, strict=True) if value
+        )
         encoded = json.dumps(payload, ensure_ascii=False, default=str)
         row = cur.execute(
             "SELECT pk FROM vectors WHERE col = ? AND id = ?", (self._col, vector_id)
@@ -302,7 +308,9 @@ class SQLiteVectorStore:
             )
             cur.execute("DELETE FROM vectors_fts WHERE rowid = ?", (pk,))
         if isinstance(text, str) and text:
-            cur.execute("INSERT INTO vectors_fts (rowid, text) VALUES (?, ?)", (pk, text))
+            cur.execute(
+                "INSERT INTO vectors_fts (rowid, text, scope) VALUES (?, ?, ?)", (pk, text, scope_tokens)
+            )
 
     def _blob(self, vector: Vector) -> bytes:
         array = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -334,7 +342,7 @@ class SQLiteVectorStore:
         self, filters: Filters | None = None, top_k: int | None = 100
     ) -> builtins.list[builtins.list[VectorRecord]]:
         """Up to `top_k` vectors matching `filters`, oldest first, wrapped in one list as Mem0 expects."""
-        scope_sql, params, residual = self._plan(filters)
+        scope_sql, params, residual, _ = self._plan(filters)
         sql = f"SELECT id, payload FROM vectors WHERE {scope_sql} ORDER BY pk"  # noqa: S608
         limit = None if top_k is None else max(int(top_k), 0)
         if not residual and limit is not None:
@@ -357,7 +365,7 @@ class SQLiteVectorStore:
         """Exact cosine search over the rows the filters allow; best first, score = cosine similarity."""
         if top_k <= 0:
             return []
-        scope_sql, params, residual = self._plan(filters)
+        scope_sql, params, residual, _ = self._plan(filters)
         q = np.frombuffer(self._blob(vectors), dtype=np.float32)
         sql = f"SELECT id, vector, payload FROM vectors WHERE {scope_sql}"  # noqa: S608
         with self._lock:
@@ -403,12 +411,16 @@ class SQLiteVectorStore:
         self, query: str, top_k: int = 5, filters: Filters | None = None
     ) -> builtins.list[VectorRecord]:
         """FTS5 BM25 over the rows the filters allow; score = -bm25() (positive, higher is better)."""
-        match = fts_query(query)
-        if match is None or top_k <= 0:
+        words = fts_query(query)
+        if words is None or top_k <= 0:
             return []
-        scope_sql, params, residual = self._plan(filters, table="v")
+        scope_sql, params, residual, scope = self._plan(filters, table="v")
+        match = " AND ".join(
+            [f'scope : "{self._scope_token(key, value)}"' for key, value in scope.items()]
+            + [f"text : ({words})"]
+        )
         sql = (
-            "SELECT v.id, v.payload, -bm25(vectors_fts) AS score FROM vectors_fts"  # noqa: S608
+            "SELECT v.id, v.payload, -bm25(vectors_fts, 1.0, 0.0) AS score FROM vectors_fts"  # noqa: S608
             f" JOIN vectors AS v ON v.pk = vectors_fts.rowid WHERE vectors_fts MATCH ? AND {scope_sql}"
             " ORDER BY score DESC"
         )
@@ -435,10 +447,14 @@ class SQLiteVectorStore:
 
     def _plan(
         self, filters: Filters | None, table: str = ""
-    ) -> tuple[str, builtins.list[Any], dict[str, Any]]:
-        """Split filters into indexed SQL (collection + plain user/agent/run ids) and the rest."""
+    ) -> tuple[str, builtins.list[Any], dict[str, Any], dict[str, str]]:
+        """Split filters into indexed SQL (collection + plain user/agent/run ids) and the rest.
+
+        Returns the SQL condition, its parameters, the filters left to check on payloads, and the
+        scope ids used.
+        """
         residual = dict(filters or {})
-        scope: dict[str, str | None] = {}
+        scope: dict[str, str] = {}
         for key in SCOPE_KEYS:
             value = residual.get(key)
             if isinstance(value, Mapping) and set(value) == {"eq"}:
@@ -447,7 +463,12 @@ class SQLiteVectorStore:
                 scope[key] = value
                 residual.pop(key)
         where, params = self._scope_sql(scope, table=table)
-        return where, params, residual
+        return where, params, residual, scope
+
+    def _scope_token(self, key: str, value: str) -> str:
+        """The opaque, purely numeric FTS token for one scope id (digits: no stemming, no syntax)."""
+        digest = hashlib.blake2b(f"{self._col}\0{key}\0{value}".encode(), digest_size=8).digest()
+        return str(int.from_bytes(digest, "big"))
 
     def _scope_sql(self, scope: Mapping[str, str | None], table: str = "") -> tuple[str, builtins.list[Any]]:
         prefix = f"{table}." if table else ""
