@@ -155,6 +155,9 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
     scores = {m: Scores() for m in methods}
     add_ms: list[float] = []
     search_ms: list[float] = []
+    embed_ms: list[float] = []
+    store_ms: list[float] = []
+    overhead_ms: list[float] = []
     skipped = 0
     try:
         for sample in samples:
@@ -187,10 +190,17 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
                 rankings: dict[str, list[str]] = {
                     "hybrid (mem0)": [str(i.metadata.get("dia_id")) for i in items],
                 }
+                start = time.perf_counter()
                 vector = model.encode(query, convert_to_numpy=True)
+                embed_ms.append((time.perf_counter() - start) * 1000)
                 filters = {"user_id": user}
-                by_vector = [str(r.payload.get("dia_id")) for r in store.search(query, vector, 60, filters)]
-                by_keyword = [str(r.payload.get("dia_id")) for r in store.keyword_search(query, 60, filters)]
+                start = time.perf_counter()
+                vector_hits = store.search(query, vector, 60, filters)  # what Mem0 asks for top_k=20
+                keyword_hits = store.keyword_search(query, 60, filters)
+                store_ms.append((time.perf_counter() - start) * 1000)
+                overhead_ms.append(search_ms[-1] - embed_ms[-1] - store_ms[-1])
+                by_vector = [str(r.payload.get("dia_id")) for r in vector_hits]
+                by_keyword = [str(r.payload.get("dia_id")) for r in keyword_hits]
                 rankings["vector"] = by_vector[: max(KS)]
                 rankings["rrf"] = rrf([by_vector, by_keyword])[: max(KS)]
                 for method, ranked in rankings.items():
@@ -201,6 +211,11 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
         await service.close()
 
     report(scores, methods, add_ms, search_ms, skipped, len(samples))
+    print(
+        f"search breakdown p50: query embedding {statistics.median(embed_ms):.2f} ms, store vector+keyword "
+        f"{statistics.median(store_ms):.2f} ms, "
+        f"Mem0 + MemoryService overhead {statistics.median(overhead_ms):.2f} ms"
+    )
     main_scores = scores["hybrid (mem0)"]
     print(
         f"locomo questions={main_scores.questions} recall@5={main_scores.overall(5):.3f} "
