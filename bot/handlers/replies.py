@@ -1,4 +1,4 @@
-"""Sending replies: the typing indicator and long answers split for Telegram."""
+"""Sending replies: the typing indicator, and answers formatted as entities and split to fit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from telegram import Message
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot.formatting import split_text
+from bot.formatting import Chunk, render
 from bot.handlers.context import BotContext
 
 
@@ -33,6 +33,11 @@ async def typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
             await task
 
 
-async def send_long(message: Message, text: str) -> None:
-    for chunk in split_text(text) or ["…"]:
-        await message.reply_text(chunk)
+async def send_long(message: Message, text: str) -> list[Message]:
+    """Send Markdown `text` as one or more formatted messages in the chat of `message`."""
+    return await send_chunks(message, render(text) or [Chunk("…")])
+
+
+async def send_chunks(message: Message, chunks: list[Chunk]) -> list[Message]:
+    """Send prepared chunks in order (entities, never a parse mode: nothing can fail to parse)."""
+    return [await message.reply_text(chunk.text, entities=list(chunk.entities)) for chunk in chunks]

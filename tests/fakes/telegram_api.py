@@ -573,9 +573,42 @@ def _auto_entities(text: str) -> list[JSON]:
     return _sorted_entities(found)
 
 
+_ENTITY_TYPES = frozenset(
+    {
+        "mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "bold",
+        "italic", "underline", "strikethrough", "spoiler", "blockquote", "expandable_blockquote",
+        "code", "pre", "text_link", "text_mention", "custom_emoji", "date_time",
+    }
+)  # fmt: skip
+
+
+def _checked_entities(text: str, entities: list[Any]) -> list[JSON]:
+    """Explicit entities, rejected the way a strict client would want: unknown types, offsets
+    outside the text (in UTF-16 units), empty lengths, a cut through a surrogate pair."""
+    size = _u16(text)
+    encoded = text.encode("utf-16-le")
+    checked: list[JSON] = []
+    for raw in entities:
+        if not isinstance(raw, dict) or raw.get("type") not in _ENTITY_TYPES:
+            raise _bad_entities(f"unsupported entity {raw!r}")
+        offset, length = raw.get("offset"), raw.get("length")
+        if not isinstance(offset, int) or not isinstance(length, int) or offset < 0 or length < 1:
+            raise _bad_entities(f"bad entity bounds {raw!r}")
+        if offset + length > size:
+            raise _bad_entities(f"entity {raw!r} ends beyond the text ({size} UTF-16 units)")
+        for edge in (offset, offset + length):
+            unit = int.from_bytes(encoded[edge * 2 : edge * 2 + 2], "little") if edge < size else 0
+            if 0xDC00 <= unit <= 0xDFFF:
+                raise _bad_entities(f"entity {raw!r} cuts a character in two")
+        if raw["type"] == "text_link" and not raw.get("url"):
+            raise _bad_entities("text_link without url")
+        checked.append(dict(raw))
+    return checked
+
+
 def _format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str, list[JSON]]:
     if isinstance(entities, list):
-        return text, [dict(e) for e in entities]
+        return text, _checked_entities(text, entities)
     mode = (parse_mode or "").lower()
     if mode == "html":
         return _parse_html(text)
