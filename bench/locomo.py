@@ -195,7 +195,7 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
                 embed_ms.append((time.perf_counter() - start) * 1000)
                 filters = {"user_id": user}
                 start = time.perf_counter()
-                vector_hits = store.search(query, vector, 60, filters)  # what Mem0 asks for top_k=20
+                vector_hits = store.search(query, vector, 60, filters)  # Mem0 itself asks for 80 of each
                 keyword_hits = store.keyword_search(query, 60, filters)
                 store_ms.append((time.perf_counter() - start) * 1000)
                 overhead_ms.append(search_ms[-1] - embed_ms[-1] - store_ms[-1])
