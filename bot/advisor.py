@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,7 +12,8 @@ from bot import prompts
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
-from bot.store import Prefs, Store, memory_user_id
+from bot.recall import Recaller, RecallStats, needs_memory
+from bot.store import Prefs, Store, StoredTurn, memory_user_id
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ class Advisor:
         persona: str,
         top_k: int = 8,
         recent_turns: int = 6,
+        min_score: float = 0.25,
+        session_idle_minutes: float = 30.0,
     ) -> None:
         self.store = store
         self.memory = memory
@@ -48,16 +53,20 @@ class Advisor:
         self.persona = persona
         self.top_k = top_k
         self.recent_turns = recent_turns
+        self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
+        self.session_idle_seconds = session_idle_minutes * 60
 
     async def answer(self, chat_id: int, message: str) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory."""
         chat = await self.store.touch_chat(chat_id)
         prefs = await self.store.get_prefs(chat_id)
         memories, recall_failed = await self._recall(chat.user_id, message)
-        recent = await self.store.recent_turns(chat_id, self.recent_turns)
+        recent = await self._session_turns(chat_id)
         system = prompts.system_prompt(self.persona, prefs, memories)
         # Queued before generating, so a failed or blocked answer still keeps what the user said.
-        await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
+        # Small talk ("thanks!") holds no fact: no extraction call for it.
+        if needs_memory(message):
+            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
         try:
             reply = await self.llm.generate(system, prompts.conversation(recent, message))
         except LLMUnavailable as exc:
@@ -76,19 +85,44 @@ class Advisor:
 
     async def _recall(self, user_id: str, message: str) -> tuple[list[MemoryItem], bool]:
         try:
-            return await self.memory.search(user_id, message, limit=self.top_k, threshold=0.0), False
+            return await self.recaller.recall(user_id, message), False
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
             return [], True
 
+    @property
+    def recall_stats(self) -> RecallStats:
+        """How many messages looked memories up and how many skipped it (greetings, thanks)."""
+        return self.recaller.stats
+
+    # --- short-term context: sessions ---------------------------------------------------------
+
+    async def _session_turns(self, chat_id: int) -> list[StoredTurn]:
+        if self.recent_turns <= 0:
+            return []
+        turns = await self.store.recent_turns(chat_id, self.recent_turns)
+        started = await self.store.session_started_at(chat_id)
+        return current_session(
+            turns, now=time.time(), idle_seconds=self.session_idle_seconds, started_at=started
+        )
+
+    async def new_session(self, chat_id: int) -> None:
+        """Start a fresh conversation: earlier turns leave the prompt; long-term memory is untouched."""
+        await self.store.start_session(chat_id)
+
     # --- what the user sees and controls ------------------------------------------------------
 
-    async def memories(self, chat_id: int, query: str | None = None) -> list[MemoryItem]:
-        """What is remembered about the chat, or the part of it that matches `query`."""
+    async def memories(
+        self, chat_id: int, query: str | None = None, category: str | None = None
+    ) -> list[MemoryItem]:
+        """What is remembered about the chat (newest first), or the part that matches `query`
+        (best first), optionally of one category. Each item's `categories` names its group;
+        `bot.recall.group_by_category` groups a listing for display."""
         user_id = memory_user_id(chat_id)
         if query:
-            return await self.memory.search(user_id, query, limit=20, threshold=0.0)
-        return await self.memory.list(user_id)
+            return await self.recaller.search(user_id, query, limit=20, category=category, min_score=0.0)
+        filters = {"categories": category} if category else None
+        return await self.memory.list(user_id, filters=filters)
 
     async def pending_memories(self, chat_id: int) -> int:
         return await self.store.pending_memory_writes(memory_user_id(chat_id))
@@ -98,13 +132,40 @@ class Advisor:
         user_id = memory_user_id(chat_id)
         async with self.writer.paused():
             await self.store.forget_chat(chat_id)
-            await self.memory.delete_all(user_id)
+            # Also the history of memories deleted earlier (superseded, merged, expired): no file
+            # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
+            known = await self.store.known_memory_ids(user_id)
+            await self.memory.erase_user(user_id, known)
+            await self.store.forget_memory_ids(known)
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
-        return await self.memory.delete(memory_user_id(chat_id), memory_id)
+        """Erase one memory of the chat (its history too); False if it is not this chat's."""
+        user_id = memory_user_id(chat_id)
+        if await self.memory.get(user_id, memory_id) is None:
+            return False
+        await self.memory.erase(user_id, [memory_id])
+        await self.store.forget_memory_ids([memory_id])
+        return True
 
     async def prefs(self, chat_id: int) -> Prefs:
         return await self.store.get_prefs(chat_id)
 
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
         return await self.store.set_pref(chat_id, key, value)
+
+
+def current_session(
+    turns: Sequence[StoredTurn], *, now: float, idle_seconds: float, started_at: float | None = None
+) -> list[StoredTurn]:
+    """The tail of `turns` (oldest first) in the current session: after `started_at` (/new) and
+    after the last pause longer than `idle_seconds` (also the pause until `now`)."""
+    kept: list[StoredTurn] = []
+    later = now
+    for turn in reversed(turns):
+        if later - turn.created_at > idle_seconds:
+            break
+        if started_at is not None and turn.created_at < started_at:
+            break
+        kept.append(turn)
+        later = turn.created_at
+    return kept[::-1]

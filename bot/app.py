@@ -12,6 +12,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot import handlers
 from bot.advisor import Advisor
 from bot.config import Settings
+from bot.extraction import Extractor
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.memory_writer import MemoryWriter
@@ -49,7 +50,8 @@ class Services:
             timeout_seconds=settings.llm_timeout_seconds,
             attempts=settings.llm_max_attempts,
         )
-        writer = MemoryWriter(store, memory)
+        extractor = Extractor(llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
+        writer = MemoryWriter(store, memory, extractor, max_memories=settings.memory_max_per_user)
         advisor = Advisor(
             store=store,
             memory=memory,
@@ -58,6 +60,8 @@ class Services:
             persona=persona,
             top_k=settings.memory_top_k,
             recent_turns=settings.recent_turns,
+            min_score=settings.memory_min_score,
+            session_idle_minutes=settings.session_idle_minutes,
         )
         pending = await store.make_memory_writes_due()
         if pending:

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     llm_max_attempts: int = Field(3, ge=1, le=10, validation_alias="LLM_MAX_ATTEMPTS")
     persona_file: Path | None = Field(None, validation_alias="PERSONA_FILE")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
+    # Outgoing messages per second over all chats (Telegram allows about 30); 0 = no cap of ours.
+    send_rate_per_second: float = Field(30.0, ge=0, le=1000, validation_alias="SEND_RATE_PER_SECOND")
+    # Updates handled at once (each chat's still one at a time, in order).
+    concurrent_updates: int = Field(256, ge=1, le=4096, validation_alias="CONCURRENT_UPDATES")
 
     @field_validator("log_level", mode="before")
     @classmethod

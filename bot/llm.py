@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -42,6 +43,13 @@ class Reply:
 
 class LLMUnavailable(Exception):
     """Gemini could not be reached or kept failing after the retries; safe to show as a short note."""
+
+
+class LLMBadOutput(LLMUnavailable):
+    """Gemini kept answering with output that is not the JSON asked for (after every attempt)."""
+
+
+T = TypeVar("T")
 
 
 class GeminiChat:
@@ -107,6 +115,50 @@ class GeminiChat:
         if not produced:
             yield EMPTY_REPLY
 
+    async def generate_json(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None = None,
+        attempts: int = 3,
+    ) -> T:
+        """Structured output: JSON constrained by `schema`, checked by `parse` (which raises
+        ValueError on a wrong shape). A malformed, blocked or empty answer is asked again, up to
+        `attempts` times, then raises LLMBadOutput; it is never silently taken as "nothing"."""
+        config = types.GenerateContentConfig(
+            system_instruction=system,
+            response_mime_type="application/json",
+            response_schema=dict(schema),
+            temperature=0.0,
+        )
+        problem = "no attempt"
+        for attempt in range(1, max(1, attempts) + 1):
+            try:
+                response = await asyncio.wait_for(
+                    self._client.aio.models.generate_content(
+                        model=model or self.model, contents=prompt, config=config
+                    ),
+                    timeout=self._timeout_seconds * 2,
+                )
+            except Exception as exc:
+                if _is_unavailable(exc):
+                    raise LLMUnavailable(_describe(exc)) from exc
+                raise
+            text = _text_of(response).strip()
+            try:
+                if not text:
+                    raise ValueError(f"no text (finish_reason={_finish_reason(response)})")
+                return parse(json.loads(text))
+            except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError included
+                problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+                logger.warning(
+                    "Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem
+                )
+        raise LLMBadOutput(f"Gemini gave no usable JSON after {attempts} attempts ({problem})")
+
     async def close(self) -> None:
         await self._client.aio.aclose()
 
@@ -121,6 +173,12 @@ def _text_of(response: types.GenerateContentResponse) -> str:
         return ""
     parts = candidates[0].content.parts or []
     return "".join(part.text for part in parts if part.text and not part.thought)
+
+
+def _finish_reason(response: types.GenerateContentResponse) -> str:
+    if response.prompt_feedback is not None and response.prompt_feedback.block_reason is not None:
+        return f"prompt blocked {response.prompt_feedback.block_reason}"
+    return str(response.candidates[0].finish_reason) if response.candidates else "no candidates"
 
 
 def _reply_from(response: types.GenerateContentResponse) -> Reply:

@@ -12,8 +12,10 @@ once (see shared/LIBRARY-NOTES.md), so every call runs on one dedicated worker t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import sqlite3
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -87,13 +89,106 @@ class MemoryService:
         *,
         metadata: Mapping[str, Any] | None = None,
         infer: bool = True,
+        expiration_date: str | None = None,
     ) -> list[MemoryItem]:
-        """Store what is worth remembering from `messages` (infer) or the messages as given."""
+        """Store what is worth remembering from `messages` (infer) or the messages as given.
+
+        `expiration_date` (YYYY-MM-DD) makes Mem0 hide the memory from that day; the expiry job
+        deletes it for real.
+        """
         payload = [dict(m) for m in messages]
-        result = await self._run(
-            self._client.add, payload, user_id=user_id, metadata=dict(metadata or {}), infer=infer
-        )
+        kwargs: dict[str, Any] = {"user_id": user_id, "metadata": dict(metadata or {}), "infer": infer}
+        if expiration_date is not None:
+            kwargs["expiration_date"] = expiration_date
+        result = await self._run(self._client.add, payload, **kwargs)
         return [_to_item(row, user_id) for row in _results(result) if row.get("event", "ADD") != "NONE"]
+
+    async def update(
+        self,
+        user_id: str,
+        memory_id: str,
+        text: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        expiration_date: str | None = None,
+    ) -> bool:
+        """Replace the text (and merge `metadata` into) one of the user's memories.
+
+        Mem0 keeps the change in the memory's history (UPDATE, old text → new text). Returns False
+        when the id is not this user's.
+        """
+        if await self.get(user_id, memory_id) is None:
+            return False
+        kwargs: dict[str, Any] = {"text": text, "metadata": dict(metadata or {})}
+        if self.backend != PLATFORM_BACKEND:
+            # None clears an old expiry: a superseding fact is as durable as the model says.
+            kwargs["expiration_date"] = expiration_date
+        await self._run(self._client.update, memory_id, **kwargs)
+        return True
+
+    async def history(self, user_id: str, memory_id: str) -> list[dict[str, Any]]:
+        """Mem0's change log of one of the user's memories (ADD / UPDATE / DELETE), oldest first."""
+        if self.backend == PLATFORM_BACKEND:
+            if await self.get(user_id, memory_id) is None:
+                return []
+        elif not await self._run(self._owned_or_gone, user_id, memory_id):
+            return []
+        rows = await self._run(self._client.history, memory_id)
+        return [dict(row) for row in rows or [] if isinstance(row, Mapping)]
+
+    def _owned_or_gone(self, user_id: str, memory_id: str) -> bool:
+        row = self._client.get(memory_id)
+        return row is None or _to_item(row, None).user_id == user_id
+
+    async def erase(self, user_id: str, memory_ids: Sequence[str]) -> int:
+        """Delete these memories of the user for real: the vector, every history row, free pages.
+
+        Ids that are not the user's are skipped; ids already gone only have their history scrubbed.
+        Returns how many memories were deleted.
+        """
+        return await self._run(self._erase, user_id, list(memory_ids), False)
+
+    async def erase_user(self, user_id: str, known_ids: Sequence[str] = ()) -> int:
+        """Erase everything held about `user_id`: memories, their history (also of `known_ids`,
+        memories deleted earlier), Mem0's saved messages, entities; then scrub free pages and WAL."""
+        return await self._run(self._erase, user_id, list(known_ids), True)
+
+    def _erase(self, user_id: str, memory_ids: list[str], whole_user: bool) -> int:
+        if self.backend == PLATFORM_BACKEND:
+            # The hosted Platform erases on its side; it keeps no files here.
+            if whole_user:
+                self._client.delete_all(user_id=user_id)
+                return 0
+            deleted = 0
+            for memory_id in memory_ids:
+                row = self._client.get(memory_id)
+                if row and _to_item(row, None).user_id == user_id:
+                    self._client.delete(memory_id)
+                    deleted += 1
+            return deleted
+        client = self._client
+        ids = list(dict.fromkeys(memory_ids))
+        if whole_user:
+            current = _results(client.get_all(filters={"user_id": user_id}, top_k=100_000, show_expired=True))
+            ids += [str(row["id"]) for row in current if row.get("id") and str(row["id"]) not in ids]
+        deleted = 0
+        scrub: list[str] = []
+        for memory_id in ids:
+            record = client.vector_store.get(vector_id=memory_id)
+            if record is None:
+                scrub.append(memory_id)  # gone already: only its history is left
+                continue
+            owner = (record.payload or {}).get("user_id")
+            if owner != user_id:
+                continue  # not this user's: never touch it
+            client.delete(memory_id)
+            scrub.append(memory_id)
+            deleted += 1
+        _scrub_history(client, user_id, scrub, whole_user=whole_user)
+        if whole_user:
+            _erase_entities(client, user_id)
+        _compact_vector_store(client)
+        return deleted
 
     async def search(
         self,
@@ -116,11 +211,23 @@ class MemoryService:
         items = [_to_item(row, user_id) for row in _results(result)]
         return [item for item in items if item.user_id in (None, user_id)][:limit]
 
-    async def list(self, user_id: str, *, limit: int = 500) -> list[MemoryItem]:
+    async def list(
+        self,
+        user_id: str,
+        *,
+        limit: int = 500,
+        filters: Mapping[str, Any] | None = None,
+        include_expired: bool = False,
+    ) -> list[MemoryItem]:
         """All of the user's memories (up to `limit`), newest first."""
         # The Platform pages its listings; Mem0 OSS takes top_k (default 20, so always pass it).
-        size = {"page_size": limit} if self.backend == PLATFORM_BACKEND else {"top_k": limit}
-        result = await self._run(self._client.get_all, filters={"user_id": user_id}, **size)
+        kwargs: dict[str, Any] = (
+            {"page_size": limit} if self.backend == PLATFORM_BACKEND else {"top_k": limit}
+        )
+        if include_expired and self.backend != PLATFORM_BACKEND:
+            kwargs["show_expired"] = True
+        all_filters = {**dict(filters or {}), "user_id": user_id}
+        result = await self._run(self._client.get_all, filters=all_filters, **kwargs)
         items = [_to_item(row, user_id) for row in _results(result)]
         items = [item for item in items if item.user_id in (None, user_id)]
         items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
@@ -161,6 +268,71 @@ class MemoryService:
 
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)
+
+
+# --- erasure helpers (run on the worker thread) ---------------------------------------------------
+
+
+def _scrub_history(client: Any, user_id: str, memory_ids: Sequence[str], *, whole_user: bool) -> None:
+    """Remove the text Mem0 keeps after a delete: `history` rows of these memories and, for a whole
+    user, the `messages` rows of their session scope ("user_id=<id>").
+
+    The history connection runs with secure_delete on (see `_build_embedded`), so the rows are
+    overwritten with zeros, not just unlinked.
+    """
+    db = getattr(client, "db", None)
+    connection = getattr(db, "connection", None)
+    if connection is None:
+        return
+    lock = getattr(db, "_lock", None) or contextlib.nullcontext()
+    with lock:
+        connection.execute("PRAGMA secure_delete = ON")
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.executemany("DELETE FROM history WHERE memory_id = ?", [(i,) for i in memory_ids])
+            if whole_user:
+                connection.execute(
+                    "DELETE FROM messages WHERE session_scope = ? OR session_scope LIKE ?",
+                    (f"user_id={user_id}", f"%user_id={user_id}&%"),
+                )
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+def _erase_entities(client: Any, user_id: str) -> None:
+    """Mem0's entity collection (used only when spaCy is installed) holds entity texts per user."""
+    store = getattr(client, "_entity_store", None)
+    if store is None:
+        return
+    listed = store.list(filters={"user_id": user_id}, top_k=100_000)
+    rows = listed[0] if listed and isinstance(listed[0], list) else listed
+    for row in rows or []:
+        store.delete(vector_id=row.id)
+
+
+def _compact_vector_store(client: Any) -> None:
+    """Leave no erased text in free pages, full-text segments or the WAL of the vector store."""
+    for store in (getattr(client, "vector_store", None), getattr(client, "_entity_store", None)):
+        scrub = getattr(store, "scrub_deleted", None)
+        if callable(scrub):
+            scrub()
+            continue
+        path = _qdrant_path(store)
+        if path is not None:
+            # Embedded Qdrant pickles points into plain SQLite files without secure_delete; a
+            # VACUUM rewrites them without the deleted rows. Mem0 calls are serialised on this
+            # thread, so Qdrant holds no open transaction now.
+            for file in sorted(path.rglob("storage.sqlite")):
+                with contextlib.closing(sqlite3.connect(file, isolation_level=None)) as conn:
+                    conn.execute("VACUUM")
+
+
+def _qdrant_path(store: Any) -> Path | None:
+    inner = getattr(getattr(store, "client", None), "_client", None)
+    location = getattr(inner, "location", None)
+    return Path(location) if isinstance(location, str) and Path(location).is_dir() else None
 
 
 def _results(result: Any) -> list[dict[str, Any]]:
@@ -278,6 +450,8 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
         if settings.vector_store == "sqlite":
             register_sqlite_vector_store()
         client = Memory.from_config(config)
+        # Deleted history rows are overwritten, not just unlinked (erasure must be real).
+        client.db.connection.execute("PRAGMA secure_delete = ON")
         return client, _closers(client)
 
     return MemoryService(factory, backend=f"mem0-oss/{settings.vector_store}")

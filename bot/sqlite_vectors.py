@@ -282,6 +282,20 @@ class SQLiteVectorStore:
             cur.execute(f"DELETE FROM vectors WHERE {where}", params)  # noqa: S608
             return int(cur.rowcount)
 
+    def scrub_deleted(self) -> None:
+        """Leave no deleted text anywhere in the file set (called after an erasure).
+
+        Added for issue 4 item 5 (erasure is real) by the memory-quality work: secure_delete zeroes
+        deleted rows, but FTS5 (SQLite < 3.42 has no 'secure-delete' option) keeps a deleted row's
+        terms in its index segments until they are merged, and the WAL keeps old page images until
+        a checkpoint. 'optimize' merges every segment (dropping deleted entries; the old segment
+        pages are zeroed by secure_delete), then TRUNCATE empties the WAL.
+        """
+        with self._write() as cur:
+            cur.execute("INSERT INTO vectors_fts(vectors_fts) VALUES ('optimize')")
+        with self._lock:
+            self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _upsert(self, cur: sqlite3.Cursor, vector_id: str, blob: bytes, payload: dict[str, Any]) -> None:
         scope = [_scope_value(payload.get(key)) for key in SCOPE_KEYS]
         text = payload.get("text_lemmatized") or payload.get("data") or ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -55,6 +56,26 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX outbox_due ON memory_outbox (next_attempt, id);
     CREATE INDEX outbox_by_user ON memory_outbox (user_id);
     """,
+    # 2: the durable inbox of Telegram updates (stored before their offset is confirmed), and
+    # chats Telegram no longer lets us write to (blocked by the user, kicked, migrated).
+    """
+    CREATE TABLE inbox (
+        update_id   INTEGER PRIMARY KEY,
+        chat_id     INTEGER,
+        payload     TEXT,
+        state       TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        received_at REAL    NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX inbox_pending ON inbox (state, update_id);
+    CREATE TABLE inactive_chats (
+        chat_id    INTEGER PRIMARY KEY,
+        reason     TEXT    NOT NULL,
+        since      REAL    NOT NULL,
+        moved_to   INTEGER
+    );
+    """,
 )
 
 
@@ -99,9 +120,39 @@ class PendingWrite:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class InboxUpdate:
+    """A Telegram update as the inbox keeps it until it has been handled."""
+
+    update_id: int
+    chat_id: int | None
+    payload: str
+    attempts: int = 0
+
+
+class StoreCorrupt(Exception):
+    """The database failed its integrity check at start; the message says what to do."""
+
+
 def memory_user_id(chat_id: int) -> str:
     """The Mem0 user id of a Telegram chat (stable, never reused for another chat)."""
     return f"tg-{chat_id}"
+
+
+async def _check_integrity(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse to run on a damaged database rather than make the damage worse."""
+    try:
+        async with conn.execute("PRAGMA integrity_check(5)") as cursor:
+            problems = [str(row[0]) for row in await cursor.fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
+            raise
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise StoreCorrupt(
+            f"the database {path} is damaged ({'; '.join(problems)}). Stop the bot, move the file "
+            "aside (with its -wal and -shm files) and restore a backup, or start with an empty one."
+        )
 
 
 class Store:
@@ -120,16 +171,21 @@ class Store:
         # WAL lets reads proceed during a write; synchronous=NORMAL is durable across a process
         # crash in WAL mode (only an OS crash can lose the last transactions), at a fraction of the
         # fsyncs of FULL. secure_delete overwrites erased rows, so /forget leaves no text behind.
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA busy_timeout=5000",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA secure_delete=ON",
-        ):
-            await conn.execute(pragma)
-        store = cls(conn)
-        await store._migrate()
+        try:
+            for pragma in (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA busy_timeout=5000",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA secure_delete=ON",
+            ):
+                await conn.execute(pragma)
+            await _check_integrity(conn, path)
+            store = cls(conn)
+            await store._migrate()
+        except BaseException:
+            await conn.close()
+            raise
         return store
 
     async def close(self) -> None:
@@ -279,6 +335,167 @@ class Store:
             "UPDATE memory_outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
             (time.time() + delay, error[:500], write_id),
         )
+
+    # --- inbox: Telegram updates, stored before they are confirmed ---------------------------
+
+    async def record_updates(self, updates: Sequence[InboxUpdate]) -> list[int]:
+        """Store the updates not seen before, in one transaction; return the ids that are new."""
+        if not updates:
+            return []
+        ids = [u.update_id for u in updates]
+        async with self._transaction() as conn:
+            async with conn.execute(
+                "SELECT update_id FROM inbox WHERE update_id BETWEEN ? AND ?", (min(ids), max(ids))
+            ) as cursor:
+                seen = {int(row[0]) for row in await cursor.fetchall()}
+            fresh = [u for u in updates if u.update_id not in seen]
+            now = time.time()
+            await conn.executemany(
+                "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
+                [(u.update_id, u.chat_id, u.payload, now) for u in fresh],
+            )
+        return list(dict.fromkeys(u.update_id for u in fresh))
+
+    async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
+        """The update was handled (or given up on): drop its content, keep its id for dedupe."""
+        await self._write(
+            "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE update_id = ?",
+            ("failed" if failed else "done", time.time(), update_id),
+        )
+
+    async def unfinished_updates(self) -> list[InboxUpdate]:
+        """Updates stored but not handled (a crash or a kill), oldest first."""
+        async with self._conn.execute(
+            "SELECT update_id, chat_id, payload, attempts FROM inbox WHERE state = 'pending' "
+            "ORDER BY update_id"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [InboxUpdate(r["update_id"], r["chat_id"], r["payload"], r["attempts"]) for r in rows]
+
+    async def count_update_attempts(self, update_ids: Sequence[int]) -> None:
+        """Note one more attempt at each update (replayed after a restart)."""
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", [(i,) for i in update_ids]
+            )
+
+    async def inbox_states(self) -> dict[str, int]:
+        async with self._conn.execute("SELECT state, COUNT(*) FROM inbox GROUP BY state") as cursor:
+            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+    async def prune_inbox(self, older_than: float) -> int:
+        """Forget handled updates finished before `older_than` (Telegram reuses ids after a week)."""
+        cursor = await self._write(
+            "DELETE FROM inbox WHERE state != 'pending' AND finished_at < ?", (older_than,)
+        )
+        return cursor.rowcount
+
+    # --- chats we may not write to ------------------------------------------------------------
+
+    async def set_chat_inactive(self, chat_id: int, reason: str, moved_to: int | None = None) -> None:
+        await self._write(
+            "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET reason = excluded.reason, since = excluded.since, "
+            "moved_to = excluded.moved_to",
+            (chat_id, reason, time.time(), moved_to),
+        )
+
+    async def set_chat_active(self, chat_id: int) -> None:
+        await self._write("DELETE FROM inactive_chats WHERE chat_id = ?", (chat_id,))
+
+    async def inactive_chats(self) -> dict[int, tuple[str, int | None]]:
+        """Chat id → (reason, the chat it moved to, if it did)."""
+        async with self._conn.execute("SELECT chat_id, reason, moved_to FROM inactive_chats") as cursor:
+            rows = await cursor.fetchall()
+        return {int(r["chat_id"]): (str(r["reason"]), r["moved_to"]) for r in rows}
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: carry its settings and recent turns to the new chat id."""
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE OR IGNORE prefs SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+            )
+            await conn.execute("UPDATE turns SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+            await conn.execute(
+                "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, 'migrated', ?, ?) "
+                "ON CONFLICT (chat_id) DO UPDATE SET reason = 'migrated', moved_to = excluded.moved_to",
+                (old_chat_id, time.time(), new_chat_id),
+            )
+
+    # --- usage (messages and tokens per Telegram user and UTC day) ------------------------------
+
+    async def record_usage(
+        self, user_id: int, *, messages: int = 1, prompt_tokens: int = 0, output_tokens: int = 0
+    ) -> None:
+        await self._write(
+            "INSERT INTO usage (user_id, day, messages, prompt_tokens, output_tokens) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id, day) DO UPDATE SET messages = messages + excluded.messages, "
+            "prompt_tokens = prompt_tokens + excluded.prompt_tokens, "
+            "output_tokens = output_tokens + excluded.output_tokens",
+            (user_id, utc_day(), messages, prompt_tokens, output_tokens),
+        )
+
+    async def usage_since(self, user_id: int, first_day: str) -> Usage:
+        """The user's totals from `first_day` (YYYY-MM-DD, UTC) to today."""
+        async with self._conn.execute(
+            "SELECT COALESCE(SUM(messages), 0), COALESCE(SUM(prompt_tokens), 0), "
+            "COALESCE(SUM(output_tokens), 0) FROM usage WHERE user_id = ? AND day >= ?",
+            (user_id, first_day),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return Usage(int(row[0]), int(row[1]), int(row[2])) if row else Usage()
+
+    async def update_memory_write(self, write_id: int, payload: Mapping[str, Any]) -> None:
+        """Save a pending write's progress (its extraction plan and how much of it is applied)."""
+        await self._write(
+            "UPDATE memory_outbox SET payload = ? WHERE id = ?",
+            (json.dumps(payload, ensure_ascii=False), write_id),
+        )
+
+    # --- memory ledger: every memory id a user had ----------------------------------------------
+
+    async def record_memory_ids(self, user_id: str, memory_ids: Sequence[str]) -> None:
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO memory_ledger (memory_id, user_id, created_at) VALUES (?, ?, ?)",
+                [(memory_id, user_id, time.time()) for memory_id in memory_ids],
+            )
+
+    async def known_memory_ids(self, user_id: str) -> list[str]:
+        async with self._conn.execute(
+            "SELECT memory_id FROM memory_ledger WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            return [str(row[0]) for row in await cursor.fetchall()]
+
+    async def forget_memory_ids(self, memory_ids: Sequence[str]) -> None:
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "DELETE FROM memory_ledger WHERE memory_id = ?", [(i,) for i in memory_ids]
+            )
+
+    async def memory_user_ids(self) -> list[str]:
+        """Every user that may have memories (chats seen, and users in the ledger)."""
+        async with self._conn.execute(
+            "SELECT user_id FROM chats UNION SELECT user_id FROM memory_ledger ORDER BY 1"
+        ) as cursor:
+            return [str(row[0]) for row in await cursor.fetchall()]
+
+    # --- sessions (short-term context) ---------------------------------------------------------
+
+    async def start_session(self, chat_id: int, at: float | None = None) -> None:
+        """Turns before `at` (default now) no longer belong to the chat's current session."""
+        await self._write(
+            "INSERT INTO sessions (chat_id, started_at) VALUES (?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET started_at = excluded.started_at",
+            (chat_id, time.time() if at is None else at),
+        )
+
+    async def session_started_at(self, chat_id: int) -> float | None:
+        async with self._conn.execute(
+            "SELECT started_at FROM sessions WHERE chat_id = ?", (chat_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return float(row[0]) if row else None
 
     # --- erasure -----------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self, TypeAlias
@@ -43,6 +44,8 @@ __all__ = [
     "GeminiRequest",
     "Hang",
     "PromptBlocked",
+    "advisor_extraction_responder",
+    "default_json_responder",
     "embed_text",
     "mem0_extraction_responder",
 ]
@@ -341,6 +344,99 @@ def mem0_extraction_responder(request: GeminiRequest) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# The bot's own extraction (bot/extraction.py) imitation
+# --------------------------------------------------------------------------------------------
+
+#: First line of the bot's extraction prompt (bot.extraction.PROMPT_MARKER).
+ADVISOR_EXTRACTION_MARKER = "## Advisor fact extraction v1"
+
+_CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "events",
+        ("trip", "travel", "race on", "competition", "wedding", "next week", "next month", "vacation"),
+    ),
+    (
+        "health",
+        ("knee", "injur", "pain", "sore", "allerg", "vegetarian", "vegan", "diet", "asthma", "back hurts"),
+    ),
+    ("goals", ("goal", "want to", "aim", "hope to", "training for", "lose", "gain")),
+    ("preferences", ("prefer", "like", "love", "hate", "enjoy", "dislike", "favourite", "favorite")),
+    ("personal_info", ("my name", "years old", "i work", "i live", "my job", "i am a", "i'm a")),
+)
+
+
+def _category(sentence: str) -> str:
+    lowered = sentence.lower()
+    for category, words in _CATEGORY_WORDS:
+        if any(word in lowered for word in words):
+            return category
+    return "routine"
+
+
+def _expiry(sentence: str, today: str) -> str | None:
+    lowered = sentence.lower()
+    days = next(
+        (
+            n
+            for words, n in ((("today", "tonight"), 1), (("this week",), 7), (("next month",), 60))
+            if any(w in lowered for w in words)
+        ),
+        None,
+    )
+    if days is None:
+        return None
+    try:
+        start = date.fromisoformat(today.strip())
+    except ValueError:
+        return None
+    return (start + timedelta(days=days)).isoformat()
+
+
+def advisor_extraction_responder(request: GeminiRequest) -> str:
+    """Imitate a model following the bot's extraction prompt, simply: one fact per sentence of
+    the user message (skipping questions, requests, greetings, "[secret removed]"), category by
+    keyword, "none" for a sentence already stored verbatim, else "add"; an expiry for "this week"
+    style sentences. Supersede and merge decisions are scripted in tests (``enqueue("json", …)``)."""
+    prompt = "\n".join(
+        text for content in request.body.get("contents") or [] for text in _part_texts(content)
+    )
+    sections = _sections(prompt)
+    existing: dict[str, str] = {}
+    with contextlib.suppress(ValueError):
+        for memory in json.loads(sections.get("Existing memories") or "[]"):
+            if isinstance(memory, dict):
+                existing[_normalise(str(memory.get("text", "")))] = str(memory.get("id"))
+    facts: list[JSON] = []
+    seen: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", sections.get("User message", "")):
+        sentence = sentence.strip()
+        key = _normalise(sentence)
+        if not key or key in seen or "[secret removed]" in key or sentence.endswith("?"):
+            continue
+        if _is_greeting(sentence) or _is_request(sentence):
+            continue
+        seen.add(key)
+        fact: JSON = {
+            "text": sentence.rstrip("."),
+            "category": _category(sentence),
+            "expires_on": _expiry(sentence, sections.get("Today", "")),
+            "action": "add",
+            "target_ids": [],
+        }
+        if _normalise(fact["text"]) in existing:
+            fact.update(action="none", target_ids=[existing[_normalise(fact["text"])]])
+        facts.append(fact)
+    return json.dumps({"facts": facts})
+
+
+def default_json_responder(request: GeminiRequest) -> str:
+    """The bot's own extraction prompt gets ``advisor_extraction_responder``; anything else Mem0's."""
+    if ADVISOR_EXTRACTION_MARKER in request.prompt():
+        return advisor_extraction_responder(request)
+    return mem0_extraction_responder(request)
+
+
+# --------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------
 
@@ -426,8 +522,9 @@ class FakeGemini:
         self.stream_delay = 0.0
         #: While set, every chat / json / embed request fails with it (an outage).
         self.fail_all_with: Fault | None = None
-        #: Builds the text of JSON-mode answers; defaults to the Mem0 extraction imitation.
-        self.json_responder: Callable[[GeminiRequest], str] = mem0_extraction_responder
+        #: Builds the text of JSON-mode answers; defaults to the Mem0 extraction imitation, or the
+        #: bot's own extraction imitation for the bot's extraction prompt.
+        self.json_responder: Callable[[GeminiRequest], str] = default_json_responder
         self._lock = threading.Lock()
         self._requests: list[GeminiRequest] = []
         self._queues: dict[str, deque[Response]] = {kind: deque() for kind in KINDS}
