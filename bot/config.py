@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     memory_model: str = Field("gemini-2.5-flash-lite", validation_alias="MEMORY_MODEL")
     embedding_model: str = Field("gemini-embedding-001", validation_alias="EMBEDDING_MODEL")
     embedding_dims: int = Field(768, ge=8, le=4096, validation_alias="EMBEDDING_DIMS")
-    vector_store: Literal["sqlite", "qdrant"] = Field("qdrant", validation_alias="VECTOR_STORE")
+    vector_store: Literal["sqlite", "qdrant"] = Field("sqlite", validation_alias="VECTOR_STORE")
+    # The scale path: a server vector store instead of the embedded one (postgresql://… for
+    # pgvector, http(s)://… for a Qdrant server). A secret: URLs carry passwords.
+    vector_store_url: SecretStr | None = Field(None, validation_alias="VECTOR_STORE_URL")
 
     memory_top_k: int = Field(8, ge=1, le=50, validation_alias="MEMORY_TOP_K")
     recent_turns: int = Field(6, ge=0, le=50, validation_alias="RECENT_TURNS")
@@ -66,7 +69,16 @@ class Settings(BaseSettings):
             raise ValueError("is empty")
         return value
 
-    @field_validator("telegram_bot_token", "mem0_api_key", mode="before")
+    @field_validator("vector_store_url")
+    @classmethod
+    def _known_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = value.get_secret_value().split("://", 1)[0].lower()
+            if scheme not in {"postgresql", "postgres", "http", "https"}:
+                raise ValueError("must start with postgresql:// (pgvector) or http(s):// (Qdrant server)")
+        return value
+
+    @field_validator("telegram_bot_token", "mem0_api_key", "vector_store_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from bot.config import Settings
 
@@ -387,7 +388,10 @@ def mem0_config(settings: Settings, *, embedder: Mapping[str, Any] | None = None
     """
     data_dir = settings.data_dir.resolve()
     api_key = settings.google_api_key.get_secret_value()
-    if settings.vector_store == "sqlite":
+    if settings.vector_store_url is not None:
+        url = settings.vector_store_url.get_secret_value()
+        vector_store = server_vector_store(url, settings.embedding_dims)
+    elif settings.vector_store == "sqlite":
         vector_store = {
             "provider": SQLITE_PROVIDER,
             "config": {
@@ -426,6 +430,30 @@ def mem0_config(settings: Settings, *, embedder: Mapping[str, Any] | None = None
     }
 
 
+def server_vector_store(url: str, dims: int) -> dict[str, Any]:
+    """Mem0's config for a server vector store named by one URL (the scale path past one machine).
+
+    postgresql://user:pass@host:5432/db → pgvector (needs the `pgvector` extra: psycopg);
+    http(s)://[api_key@]host:6333 → a Qdrant server.
+    """
+    parts = urlsplit(url)
+    if parts.scheme in {"postgresql", "postgres"}:
+        return {
+            "provider": "pgvector",
+            "config": {"collection_name": "memories", "embedding_model_dims": dims, "connection_string": url},
+        }
+    config: dict[str, Any] = {
+        "collection_name": "memories",
+        "embedding_model_dims": dims,
+        "host": parts.hostname,
+        "port": parts.port or 6333,
+        "https": parts.scheme == "https",
+    }
+    if parts.username:
+        config["api_key"] = unquote(parts.username)
+    return {"provider": "qdrant", "config": config}
+
+
 def build_memory(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
     """Create the memory backend the settings ask for (blocking: call before the event loop is busy)."""
     prepare_environment(settings)
@@ -447,14 +475,15 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     def factory() -> tuple[Any, list[Callable[[], None]]]:
         from mem0 import Memory
 
-        if settings.vector_store == "sqlite":
+        if config["vector_store"]["provider"] == SQLITE_PROVIDER:
             register_sqlite_vector_store()
         client = Memory.from_config(config)
         # Deleted history rows are overwritten, not just unlinked (erasure must be real).
         client.db.connection.execute("PRAGMA secure_delete = ON")
         return client, _closers(client)
 
-    return MemoryService(factory, backend=f"mem0-oss/{settings.vector_store}")
+    store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
+    return MemoryService(factory, backend=f"mem0-oss/{store}")
 
 
 def _build_platform(settings: Settings) -> MemoryService:
