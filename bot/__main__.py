@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 
 from telegram.error import InvalidToken
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.instance_lock import DataDirError
 from bot.logging_setup import setup_logging
+from bot.store import StoreCorrupt
 
 logger = logging.getLogger("bot")
 
 EXIT_SETTINGS = 2
 EXIT_REJECTED = 3
+EXIT_DATA_DIR = 4  # DATA_DIR unusable (read-only, full, damaged database) or used by another process
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,11 +40,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
     setup_logging(settings.log_level, _secrets(settings))
-    if args.command == "chat":
-        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-        asyncio.run(_chat(settings))
-        return 0
-    return _run(settings)
+    try:
+        if args.command == "chat":
+            logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+            asyncio.run(_chat(settings))
+            return 0
+        return _run(settings)
+    except (DataDirError, StoreCorrupt, sqlite3.Error) as exc:
+        if isinstance(exc, sqlite3.Error):
+            logger.error("Cannot start: the database in DATA_DIR %s failed: %s", settings.data_dir, exc)
+        else:
+            logger.error("Cannot start: %s", exc)
+        return EXIT_DATA_DIR
 
 
 def _run(settings: Settings) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,11 +15,14 @@ from bot import handlers
 from bot.advisor import Advisor
 from bot.config import Settings
 from bot.extraction import Extractor
+from bot.instance_lock import InstanceLock, claim_data_dir
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.memory_writer import MemoryWriter
 from bot.ordering import PerChatOrderedProcessor
+from bot.polling import Inbox, Poller
 from bot.prompts import load_persona
+from bot.sender import Sender
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -32,9 +37,22 @@ class Services:
     llm: GeminiChat
     writer: MemoryWriter
     advisor: Advisor
+    lock: InstanceLock | None = None
 
     @classmethod
     async def open(cls, settings: Settings) -> Services:
+        """Open everything, holding DATA_DIR's lock: one process per DATA_DIR (DataDirError if not)."""
+        lock = claim_data_dir(settings.data_dir)
+        try:
+            services = await cls._open(settings)
+        except BaseException:
+            lock.release()
+            raise
+        services.lock = lock
+        return services
+
+    @classmethod
+    async def _open(cls, settings: Settings) -> Services:
         persona = load_persona(settings.persona_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
@@ -75,6 +93,8 @@ class Services:
         await self.llm.close()
         await self.memory.close()
         await self.store.close()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def telegram_file_url(base_url: str) -> str:
@@ -90,6 +110,17 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         services = await Services.open(settings)
         application.bot_data["services"] = services
         application.bot_data["advisor"] = services.advisor
+        # Every reply goes through the sender (pacing, 429 / 403 / 400 / migration handling), and
+        # every update through the inbox, which marks it done once its handlers finished.
+        sender = Sender(
+            application.bot, store=services.store, global_per_second=settings.send_rate_per_second
+        )
+        await sender.load()
+        application.bot_data["sender"] = sender
+        inbox = Inbox(services.store, sender=sender)
+        application.bot_data["inbox"] = inbox
+        if isinstance(application.update_processor, PerChatOrderedProcessor):
+            application.update_processor.journal = inbox
         await application.bot.set_my_commands(handlers.COMMANDS)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -105,7 +136,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .context_types(ContextTypes(context=handlers.BotContext))
         # Many chats at once, each chat's messages in order.
-        .concurrent_updates(PerChatOrderedProcessor(64))
+        .concurrent_updates(PerChatOrderedProcessor(settings.concurrent_updates))
         # A small pool: the default 256 connections cost CPU in bookkeeping (see LIBRARY-NOTES).
         .connection_pool_size(16)
         .post_init(post_init)
@@ -117,5 +148,48 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
 
 
 def run_polling(settings: Settings) -> None:
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    """Run until SIGINT / SIGTERM; in-flight updates finish first (bot/polling.py)."""
+    asyncio.run(serve_polling(build_application(settings)))
+
+
+async def start_polling(
+    application: Application[Any, Any, Any, Any, Any, Any], *, poll_seconds: int = 10
+) -> Poller:
+    """Initialize, open the services, requeue unfinished updates and start polling."""
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    inbox: Inbox = application.bot_data["inbox"]
+    poller = Poller(application, inbox, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES)
+    await poller.start()
+    await application.start()
+    return poller
+
+
+async def stop_polling(application: Application[Any, Any, Any, Any, Any, Any], poller: Poller | None) -> None:
+    """Stop fetching, finish what was fetched, close the services."""
+    try:
+        if poller is not None:
+            await poller.stop()
+        if application.running:
+            await application.stop()
+    finally:
+        await application.shutdown()  # a no-op when initialize() never finished
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
+async def serve_polling(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    poller: Poller | None = None
+    try:
+        poller = await start_polling(application)
+        stopped = asyncio.create_task(poller.stopped.wait())
+        await asyncio.wait([asyncio.create_task(stop.wait()), stopped], return_when=asyncio.FIRST_COMPLETED)
+        if poller.fatal is not None:
+            raise poller.fatal
+    finally:
+        await stop_polling(application, poller)

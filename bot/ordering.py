@@ -3,41 +3,89 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+logger = logging.getLogger(__name__)
+
+
+class UpdateJournal(Protocol):
+    """Told when an update starts and when its handlers are done (the durable inbox)."""
+
+    async def begin(self, update: object) -> bool:
+        """False when the update was handled before and must be skipped."""
+
+    async def end(self, update: object, *, failed: bool) -> None:
+        """The handlers finished (or raised): the update will not be replayed."""
+
 
 class PerChatOrderedProcessor(BaseUpdateProcessor):
-    """Up to `max_concurrent_updates` updates at once, one at a time per chat.
+    """Up to `max_running` updates at once, one at a time per chat, in arrival order.
 
-    PTB's `concurrent_updates(True)` gives no per-chat order (see shared/LIBRARY-NOTES.md).
-    Updates without a chat (e.g. inline queries) run unordered.
+    PTB's `concurrent_updates(True)` gives no per-chat order (see shared/LIBRARY-NOTES.md). An update
+    waiting for its chat's previous one holds no running slot, so one busy chat never starves the
+    others. Updates without a chat (e.g. inline queries) run unordered. With a `journal`, each update
+    is reported when it begins and when its handlers are done.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_running: int = 64, *, max_admitted: int = 4096) -> None:
+        # PTB's own semaphore only bounds how many updates are admitted (running or waiting).
+        super().__init__(max_admitted)
+        self.max_running = max_running
+        self._running = asyncio.Semaphore(max_running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self.journal: UpdateJournal | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._running:
+                await self._run(update, coroutine)
             return
         key = chat.id
+        # Taken in arrival order: asyncio.Lock wakes its waiters first in, first out.
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
-                await coroutine
+            async with lock, self._running:
+                await self._run(update, coroutine)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
                 del self._waiting[key]
                 del self._locks[key]
+
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        journal = self.journal
+        if journal is not None:
+            try:
+                fresh = await journal.begin(update)
+            except Exception:
+                logger.exception("inbox unavailable; handling the update without it")
+                fresh, journal = True, None
+            if not fresh:
+                if inspect.iscoroutine(coroutine):
+                    coroutine.close()
+                return
+        failed = False
+        try:
+            await coroutine
+        except Exception:
+            # PTB's process_update hands handler errors to the error handler; this is a last resort.
+            logger.exception("update processing failed")
+            failed = True
+        # A cancelled update (shutdown) is not marked: it stays in the inbox and is replayed.
+        if journal is not None:
+            try:
+                await journal.end(update, failed=failed)
+            except Exception:
+                logger.exception("could not mark an update as handled; it may be replayed")
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.advisor import Advisor
-from bot.app import Services, build_application
+from bot.app import Services, build_application, start_polling, stop_polling
 from bot.config import Settings
+from bot.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -35,6 +35,7 @@ class RunningBot:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app: Application[Any, Any, Any, Any, Any, Any] = build_application(settings)
+        self.poller: Poller | None = None
 
     @property
     def services(self) -> Services:
@@ -45,13 +46,12 @@ class RunningBot:
     def advisor(self) -> Advisor:
         return self.services.advisor
 
+    @property
+    def running(self) -> bool:
+        return self.poller is not None
+
     async def start(self) -> RunningBot:
-        await self.app.initialize()
-        assert self.app.post_init is not None
-        await self.app.post_init(self.app)
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-        await self.app.start()
+        self.poller = await start_polling(self.app, poll_seconds=1)
         return self
 
     async def settle(self, seconds: float = 30) -> None:
@@ -60,11 +60,5 @@ class RunningBot:
         assert pending == 0, f"{pending} memory writes still pending"
 
     async def stop(self) -> None:
-        assert self.app.updater is not None
-        if self.app.updater.running:
-            await self.app.updater.stop()
-        if self.app.running:
-            await self.app.stop()
-        await self.app.shutdown()
-        assert self.app.post_shutdown is not None
-        await self.app.post_shutdown(self.app)
+        poller, self.poller = self.poller, None
+        await stop_polling(self.app, poller)

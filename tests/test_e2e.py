@@ -36,7 +36,7 @@ async def start_bot(
 
     yield start
     for bot in running:
-        if bot.app.running or (bot.app.updater and bot.app.updater.running):
+        if bot.running:
             await bot.stop()
 
 
@@ -71,7 +71,7 @@ async def test_commands_menu_is_registered_at_start(start_bot: StartBot, fake_te
     await start_bot()
     call = await fake_telegram.wait_for_call("setMyCommands")
     names = {c["command"] for c in call.params["commands"]}
-    assert names == {"start", "help", "memories", "forget", "prefs"}
+    assert names == {"start", "help", "memories", "remember", "forget", "prefs", "new", "export", "usage"}
 
 
 async def test_start_and_help_explain_memory_control(
