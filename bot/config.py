@@ -48,6 +48,9 @@ class Settings(BaseSettings):
 
     memory_top_k: int = Field(8, ge=1, le=50, validation_alias="MEMORY_TOP_K")
     recent_turns: int = Field(6, ge=0, le=50, validation_alias="RECENT_TURNS")
+    memory_min_score: float = Field(0.25, ge=0.0, le=1.0, validation_alias="MEMORY_MIN_SCORE")
+    memory_max_per_user: int = Field(200, ge=10, le=10_000, validation_alias="MEMORY_MAX_PER_USER")
+    session_idle_minutes: float = Field(30.0, gt=0, le=7 * 24 * 60, validation_alias="SESSION_IDLE_MINUTES")
     llm_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="LLM_TIMEOUT_SECONDS")
     llm_max_attempts: int = Field(3, ge=1, le=10, validation_alias="LLM_MAX_ATTEMPTS")
     persona_file: Path | None = Field(None, validation_alias="PERSONA_FILE")
