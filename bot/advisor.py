@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from bot import prompts
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
 from bot.recall import Recaller, RecallStats, needs_memory
-from bot.store import Prefs, Store, StoredTurn, memory_user_id
+from bot.store import Prefs, Store, StoredTurn, Usage, memory_user_id, utc_day
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class Answer:
     memories_used: int
     recall_failed: bool = False
     generated: bool = True
+    prompt_tokens: int = 0
+    output_tokens: int = 0
 
 
 class Advisor:
@@ -56,28 +59,59 @@ class Advisor:
         self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
         self.session_idle_seconds = session_idle_minutes * 60
 
-    async def answer(self, chat_id: int, message: str) -> Answer:
-        """Recall, compose and generate; the message is queued (durably) for long-term memory."""
+    async def answer(
+        self,
+        chat_id: int,
+        message: str,
+        *,
+        on_text: Callable[[str], Awaitable[None]] | None = None,
+        remember: bool = True,
+    ) -> Answer:
+        """Recall, compose and generate; the message is queued (durably) for long-term memory.
+
+        With `on_text` the answer is streamed: it gets the text so far as it grows. With
+        `remember` false (a message nobody can own) nothing goes to long-term memory. In
+        incognito (the "memory" preference off) nothing is recalled and nothing is stored.
+        """
         chat = await self.store.touch_chat(chat_id)
         prefs = await self.store.get_prefs(chat_id)
-        memories, recall_failed = await self._recall(chat.user_id, message)
-        recent = await self._session_turns(chat_id)
+        incognito = prefs.memory == "off"
+        if incognito:
+            memories: list[MemoryItem] = []
+            recall_failed = False
+        else:
+            memories, recall_failed = await self._recall(chat.user_id, message)
+        recent = [] if incognito else await self._session_turns(chat_id)
         system = prompts.system_prompt(self.persona, prefs, memories)
-        # Queued before generating, so a failed or blocked answer still keeps what the user said.
         # Small talk ("thanks!") holds no fact: no extraction call for it.
-        if needs_memory(message):
+        if remember and not incognito and needs_memory(message):
+            # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
+        turns = prompts.conversation(recent, message)
         try:
-            reply = await self.llm.generate(system, prompts.conversation(recent, message))
+            if on_text is None:
+                reply = await self.llm.generate(system, turns)
+            else:
+                reply = await self.llm.stream_reply(system, turns, on_text)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            await self.store.add_turns(chat_id, [("user", message)])
+            if not incognito:
+                await self.store.add_turns(chat_id, [("user", message)])
             return Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
-        if reply.blocked or reply.empty:
+        if incognito:
+            pass
+        elif reply.blocked or reply.empty:
             await self.store.add_turns(chat_id, [("user", message)])
         else:
             await self.store.add_turns(chat_id, [("user", message), ("model", reply.text)])
-        return Answer(reply.text, len(memories), recall_failed, generated=not (reply.blocked or reply.empty))
+        return Answer(
+            reply.text,
+            len(memories),
+            recall_failed,
+            generated=not (reply.blocked or reply.empty),
+            prompt_tokens=reply.prompt_tokens,
+            output_tokens=reply.output_tokens,
+        )
 
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
@@ -149,6 +183,53 @@ class Advisor:
 
     async def prefs(self, chat_id: int) -> Prefs:
         return await self.store.get_prefs(chat_id)
+
+    async def remember(self, chat_id: int, fact: str) -> MemoryItem | None:
+        """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
+        if (await self.store.get_prefs(chat_id)).memory == "off":
+            return None
+        saved = await self.memory.add(
+            memory_user_id(chat_id),
+            [{"role": "user", "content": fact}],
+            metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
+            infer=False,
+        )
+        return saved[0] if saved else None
+
+    async def export(self, chat_id: int) -> dict[str, Any]:
+        """Everything kept about the chat that a person can take away: memories and settings."""
+        items = await self.memory.list(memory_user_id(chat_id))
+        return {
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "chat_id": chat_id,
+            "preferences": asdict(await self.store.get_prefs(chat_id)),
+            "memories": [
+                {
+                    "id": item.id,
+                    "text": item.text,
+                    "categories": list(item.categories),
+                    "created_at": item.created_at,
+                    "updated_at": item.updated_at,
+                    "metadata": dict(item.metadata),
+                }
+                for item in items
+            ],
+        }
+
+    # --- usage and cost -----------------------------------------------------------------------
+
+    async def record_usage(self, user_id: int, answer: Answer) -> None:
+        """Count one answered message and its tokens for the Telegram user who sent it."""
+        await self.store.record_usage(
+            user_id, prompt_tokens=answer.prompt_tokens, output_tokens=answer.output_tokens
+        )
+
+    async def usage(self, user_id: int) -> tuple[Usage, Usage]:
+        """The user's usage today and this month (UTC)."""
+        today = utc_day()
+        return await self.store.usage_since(user_id, today), await self.store.usage_since(
+            user_id, today[:8] + "01"
+        )
 
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
         return await self.store.set_pref(chat_id, key, value)

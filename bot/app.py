@@ -53,7 +53,7 @@ class Services:
 
     @classmethod
     async def _open(cls, settings: Settings) -> Services:
-        persona = load_persona(settings.persona_file)
+        persona = settings.persona or load_persona(settings.persona_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
         try:
@@ -143,6 +143,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data["settings"] = settings
     handlers.register(application)
     return application
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
@@ -54,6 +55,23 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="LLM_TIMEOUT_SECONDS")
     llm_max_attempts: int = Field(3, ge=1, le=10, validation_alias="LLM_MAX_ATTEMPTS")
     persona_file: Path | None = Field(None, validation_alias="PERSONA_FILE")
+    persona: str | None = Field(None, validation_alias="PERSONA")
+
+    # Telegram experience, access and cost.
+    groups_enabled: bool = Field(False, validation_alias="GROUPS_ENABLED")
+    stream_replies: bool = Field(True, validation_alias="STREAM_REPLIES")
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), validation_alias="ALLOWED_USER_IDS"
+    )
+    rate_limit_per_minute: int = Field(20, ge=0, le=10_000, validation_alias="RATE_LIMIT_PER_MINUTE")
+    daily_token_budget: int = Field(0, ge=0, validation_alias="DAILY_TOKEN_BUDGET")
+    max_input_chars: int = Field(4000, ge=100, le=100_000, validation_alias="MAX_INPUT_CHARS")
+
+    # Hosting: webhook mode when WEBHOOK_URL is set, else long polling.
+    webhook_url: str | None = Field(None, validation_alias="WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
+    webhook_listen: str = Field("0.0.0.0", validation_alias="WEBHOOK_LISTEN")  # noqa: S104 (a server)
+    port: int = Field(8080, ge=1, le=65535, validation_alias="PORT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", validation_alias="LOG_LEVEL")
     # Outgoing messages per second over all chats (Telegram allows about 30); 0 = no cap of ours.
     send_rate_per_second: float = Field(30.0, ge=0, le=1000, validation_alias="SEND_RATE_PER_SECOND")
@@ -85,6 +103,38 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("persona", "webhook_url", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_text_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("allowed_user_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> object:
+        """Comma- or space-separated Telegram user ids ("" = everyone)."""
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+                raise ValueError("must be Telegram user ids (numbers) separated by commas")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError(
+                "must be the public URL Telegram posts to, e.g. https://bot.example.com/telegram"
+            )
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @property
     def db_path(self) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -158,6 +158,42 @@ class GeminiChat:
                     "Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem
                 )
         raise LLMBadOutput(f"Gemini gave no usable JSON after {attempts} attempts ({problem})")
+
+    async def stream_reply(
+        self, system: str, turns: Sequence[Turn], on_text: Callable[[str], Awaitable[None]]
+    ) -> Reply:
+        """Like `generate`, but `on_text` gets the answer so far after each streamed chunk.
+
+        Returns the whole reply with its token counts (from the last chunk's usage); a blocked
+        or empty answer is the same honest stand-in as `generate` gives.
+        """
+        config = types.GenerateContentConfig(system_instruction=system)
+        text = ""
+        last: types.GenerateContentResponse | None = None
+        try:
+            chunks = await asyncio.wait_for(
+                self._client.aio.models.generate_content_stream(
+                    model=self.model, contents=_contents(turns), config=config
+                ),
+                timeout=self._timeout_seconds,
+            )
+            async with asyncio.timeout(self._timeout_seconds * 2):
+                async for chunk in chunks:
+                    last = chunk
+                    piece = _text_of(chunk)
+                    if piece:
+                        text += piece
+                        await on_text(text)
+        except Exception as exc:
+            if _is_unavailable(exc):
+                raise LLMUnavailable(_describe(exc)) from exc
+            raise
+        if last is None:
+            return Reply(EMPTY_REPLY, empty=True)
+        final = _reply_from(last)
+        if text.strip() and not final.blocked:
+            return Reply(text.strip(), final.prompt_tokens, final.output_tokens)
+        return final
 
     async def close(self) -> None:
         await self._client.aio.aclose()

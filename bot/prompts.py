@@ -28,6 +28,20 @@ _UNITS_GUIDE = {
     "metric": "Use metric units (kg, km, cm).",
     "imperial": "Use imperial units (lb, miles, feet and inches).",
 }
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "ru": "Russian",
+}
+_STYLE_GUIDE = {
+    "balanced": "Coach in a friendly, matter-of-fact way.",
+    "gentle": "Coach gently: encouraging, patient, celebrate small wins, never scold.",
+    "tough": "Coach like a demanding trainer: direct, brief, pushing for consistency (never past an injury).",
+}
 
 _MEMORY_RULES = """\
 Below, inside the memories block, are notes that were saved from this person's earlier messages.
@@ -58,7 +72,8 @@ def system_prompt(
     now = now or datetime.now(UTC)
     parts = [
         persona.strip(),
-        f"Style: {_LENGTH_GUIDE[prefs.reply_length]} {_UNITS_GUIDE[prefs.units]}",
+        f"Style: {_LENGTH_GUIDE[prefs.reply_length]} {_UNITS_GUIDE[prefs.units]} "
+        f"{_STYLE_GUIDE[prefs.coaching_style]} {language_guide(prefs.language)}",
         f"Today is {now:%A %d %B %Y}.",
     ]
     if memories:
@@ -66,6 +81,12 @@ def system_prompt(
     else:
         parts.append("You have no saved notes about this person yet.")
     return "\n\n".join(parts)
+
+
+def language_guide(language: str) -> str:
+    """What the prompt says about the answer's language ("auto": the person's own)."""
+    name = _LANGUAGE_NAMES.get(language)
+    return f"Always answer in {name}." if name else "Answer in the language the person writes in."
 
 
 def quote_memories(memories: Sequence[MemoryItem]) -> str:

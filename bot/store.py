@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -19,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 ReplyLength = Literal["short", "medium", "long"]
 Units = Literal["metric", "imperial"]
+Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru"]
+CoachingStyle = Literal["balanced", "gentle", "tough"]
+MemoryMode = Literal["on", "off"]
 
 # Ordered migrations: index i brings the schema from version i to i + 1. Never edit a shipped one.
 MIGRATIONS: tuple[str, ...] = (
@@ -76,6 +80,33 @@ MIGRATIONS: tuple[str, ...] = (
         moved_to   INTEGER
     );
     """,
+    # Messages and Gemini tokens per Telegram user (the sender, also in groups) and UTC day:
+    # /usage and DAILY_TOKEN_BUDGET read it.
+    """
+    CREATE TABLE usage (
+        user_id       INTEGER NOT NULL,
+        day           TEXT    NOT NULL,
+        messages      INTEGER NOT NULL DEFAULT 0,
+        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (user_id, day)
+    );
+    """,
+    # Which Mem0 memory ids each user ever had (so an erasure also scrubs the history of
+    # memories deleted earlier by a supersede, merge, expiry or cap), and when each chat's current
+    # short-term session started (/new).
+    """
+    CREATE TABLE memory_ledger (
+        memory_id  TEXT    PRIMARY KEY,
+        user_id    TEXT    NOT NULL,
+        created_at REAL    NOT NULL
+    );
+    CREATE INDEX memory_ledger_by_user ON memory_ledger (user_id);
+    CREATE TABLE sessions (
+        chat_id    INTEGER PRIMARY KEY,
+        started_at REAL    NOT NULL
+    );
+    """,
 )
 
 
@@ -85,10 +116,20 @@ class Prefs:
 
     reply_length: ReplyLength = "medium"
     units: Units = "metric"
+    language: Language = "auto"
+    coaching_style: CoachingStyle = "balanced"
+    # "off" is incognito: nothing new is stored and nothing is recalled.
+    memory: MemoryMode = "on"
 
     @staticmethod
     def choices(key: str) -> tuple[str, ...]:
-        hints = {"reply_length": ReplyLength, "units": Units}
+        hints = {
+            "reply_length": ReplyLength,
+            "units": Units,
+            "language": Language,
+            "coaching_style": CoachingStyle,
+            "memory": MemoryMode,
+        }
         return get_args(hints[key]) if key in hints else ()
 
     @classmethod
@@ -132,6 +173,24 @@ class InboxUpdate:
 
 class StoreCorrupt(Exception):
     """The database failed its integrity check at start; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Messages answered and Gemini tokens spent by one Telegram user over some days."""
+
+    messages: int = 0
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.output_tokens
+
+
+def utc_day(moment: datetime | None = None) -> str:
+    """The UTC calendar day of `moment` (default now) as YYYY-MM-DD, the key of usage rows."""
+    return (moment or datetime.now(UTC)).strftime("%Y-%m-%d")
 
 
 def memory_user_id(chat_id: int) -> str:
@@ -506,5 +565,6 @@ class Store:
             await conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
             await conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))
             await conn.execute("DELETE FROM memory_outbox WHERE user_id = ?", (user_id,))
+            await conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
         # Move the erased pages out of the WAL into the (securely overwritten) main file.
         await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -8,6 +8,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 if TYPE_CHECKING:
     from bot.advisor import Advisor
+    from bot.config import Settings
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -17,6 +18,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def advisor(self) -> Advisor:
         advisor: Advisor = self.bot_data["advisor"]
         return advisor
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.bot_data["settings"]
+        return settings
 
 
 def callback_fields(data: str) -> tuple[str, str]:

@@ -7,28 +7,33 @@ from telegram import Update
 from bot.handlers.context import BotContext
 
 START_TEXT = """\
-Hi {name}! I'm your AI fitness advisor, and I remember you between conversations.
+Hi {name}! I'm your AI advisor, and I remember you between conversations.
 
-Tell me about your goals, preferences, injuries and routines, and ask me anything about training, \
-recovery or nutrition: I'll tailor my advice to you.
+Tell me about your goals, preferences and routines, and ask me anything: I'll tailor my advice \
+to you.
 
 What I remember: facts you tell me about yourself (e.g. "I train at 6am", "my left knee is weak"). \
 I keep them so you don't have to repeat yourself.
 
 Your memory, your control:
 /memories shows what I remember (/memories knee searches it)
-/forget erases all of it for good
-/prefs sets reply length and units
+/forget erases all of it for good (/forget knee picks what to erase)
+/prefs sets reply length, units, language, style, and memory on/off
 /help lists everything"""
 
 HELP_TEXT = """\
-Just write to me in plain text: questions, updates, how your training went.
+Just write to me in plain text: questions, updates, how it went.
 
 /memories: what I remember about you; /memories <words> searches it
-/forget: erase everything I remember about you (asks to confirm)
-/prefs: show your settings; /prefs length short|medium|long, /prefs units metric|imperial
+/remember <fact>: store a fact exactly as you write it
+/forget: erase everything I remember about you (asks to confirm); /forget <words> picks
+/prefs: your settings with buttons; e.g. /prefs length short, /prefs memory off (incognito)
+/new: start a fresh conversation (memories stay)
+/export: a JSON file of your memories and settings
+/usage: messages and tokens used today and this month
 /start: what I am
 
+In groups I answer when mentioned or replied to, and the group has its own memory.
 I only read text messages for now."""
 
 
