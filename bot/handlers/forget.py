@@ -69,7 +69,7 @@ async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, c
     if not items:
         await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
         return
-    lines = [f'Memories matching "{words}". Tap a number to forget it:', ""]
+    lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
     buttons = []
     for number, item in enumerate(items, start=1):
         text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Chat, Message, User
 from telegram.constants import ChatID, ChatMemberStatus
@@ -33,7 +34,10 @@ def addressed_text(message: Message, bot: User) -> str | None:
     text = message.text or ""
     mention = f"@{bot.username}".lower() if bot.username else None
     mentioned = False
-    for value in message.parse_entities(["mention"]).values():
+    found = list(message.parse_entities(["mention"]).values())
+    if not found and mention:  # clients always send the entity; plain text is a fallback
+        found = re.findall(rf"(?i)(?<![\w@]){re.escape(mention)}\b", text)
+    for value in found:
         if mention and value.lower() == mention:
             mentioned = True
             text = text.replace(value, " ", 1)
