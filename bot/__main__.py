@@ -28,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "chat"],
-        help="run: the Telegram bot (default); chat: the advisor in this terminal",
+        choices=["run", "chat", "check"],
+        help="run: the Telegram bot (default; webhook mode when WEBHOOK_URL is set); "
+        "chat: the advisor in this terminal; check: verify settings, Telegram and Gemini",
     )
     args = parser.parse_args(argv)
     try:
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             asyncio.run(_chat(settings))
             return 0
+        if args.command == "check":
+            from bot.check import main as check
+
+            return check(settings)
         return _run(settings)
     except (DataDirError, StoreCorrupt, sqlite3.Error) as exc:
         if isinstance(exc, sqlite3.Error):
@@ -56,9 +61,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     from bot.app import run_polling
+    from bot.webhook import run_webhook
 
     try:
-        run_polling(settings)
+        (run_webhook if settings.webhook_url else run_polling)(settings)
     except InvalidToken:
         logger.error("Telegram rejected TELEGRAM_BOT_TOKEN. Check the token @BotFather gave you.")
         return EXIT_REJECTED
@@ -73,7 +79,7 @@ async def _chat(settings: Settings) -> None:
 
 def _secrets(settings: Settings) -> list[str]:
     values = [settings.google_api_key.get_secret_value()]
-    for secret in (settings.telegram_bot_token, settings.mem0_api_key):
+    for secret in (settings.telegram_bot_token, settings.mem0_api_key, settings.webhook_secret):
         if secret is not None:
             values.append(secret.get_secret_value())
     return values
