@@ -221,6 +221,7 @@ _INSTRUCTION = re.compile(
     r"|\b(?:system prompt|jailbreak|developer mode)\b"
     r"|\b(?:always|never|from now on|in (?:all|every|each))\b[^.]{0,60}\b(?:answers?|repl(?:y|ies)|"
     r"responses?|messages?)\b"
+    r"|\b(?:your|every|all|each|the bot'?s?|the assistant'?s?) (?:answers?|repl(?:y|ies)|responses?)\b"
     r"|\b(?:add|append|include|insert|put|mention|paste)\b[^.]{0,40}\b(?:links?|urls?|text|line|"
     r"signature|footer)\b[^.]{0,40}\b(?:answers?|repl(?:y|ies)|responses?|messages?)\b"
     r"|\b(?:you|the (?:bot|assistant|advisor|coach|ai))\s+(?:must|should|shall|have to|need to|will)\s+"
