@@ -96,9 +96,13 @@ def quote_memories(memories: Sequence[MemoryItem]) -> str:
         row: dict[str, object] = {"note": item.text}
         if item.categories:
             row["category"] = ", ".join(item.categories)
-        date = (item.updated_at or item.created_at or "")[:10]
-        if date:
-            row["saved"] = date
+        # When the person said it (a superseding fact carries its own date), so "when did I…"
+        # and "how long ago…" questions can be answered.
+        said = str(item.metadata.get("saved_at") or item.updated_at or item.created_at or "")[:10]
+        if said:
+            row["saved"] = said
+        if item.metadata.get("expires_at"):
+            row["valid_until"] = str(item.metadata["expires_at"])[:10]
         rows.append(row)
     body = json.dumps(rows, ensure_ascii=False, indent=0)
     # A memory cannot close the block early: the tag's "<" is escaped inside the JSON.

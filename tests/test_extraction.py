@@ -245,3 +245,19 @@ def test_grouping_follows_category_order() -> None:
         "routine": ["1", "4"],
         "other": ["2"],
     }
+
+
+def test_prompt_shows_when_a_memory_was_said_and_until_when_it_holds() -> None:
+    """The model sees the date the person said the fact (not when it was indexed) and its expiry."""
+    from bot.prompts import quote_memories
+
+    item = MemoryItem(
+        "1",
+        "Has a sore knee",
+        categories=("health",),
+        updated_at="2025-06-30T10:00:00+00:00",
+        metadata={"saved_at": "2025-06-02T09:00:00+00:00", "expires_at": "2025-06-09"},
+    )
+    quoted = quote_memories([item])
+    assert '"saved": "2025-06-02"' in quoted
+    assert '"valid_until": "2025-06-09"' in quoted
