@@ -13,6 +13,15 @@ the tokens of the whole conversation. Three retrievals are compared:
 - `rrf`: reciprocal rank fusion (k=60) of our store's vector and BM25 lists, the method of the
   baseline quoted in issue 3.
 
+Recall techniques of issue 5, each on and off against the rows above:
+
+- dates: the same turns stored a second time as `"[<session date>] Speaker: text"` (how the bot shows
+  a memory's date to the model), searched the same three ways (`… +dates`);
+- relevance threshold: `bot (thr)` is the bot's own recall path (`Recaller.search`, hybrid ranking
+  with `MEMORY_MIN_SCORE`), so the recall it costs and the tokens it saves show against
+  `hybrid (mem0)` (threshold 0);
+- small-talk skip: not a retrieval change; `tests/test_memory_quality.py` counts it.
+
     python bench/locomo.py [--data PATH]
 
 Skips cleanly (exit 0) when the data file or the bench extra is absent. The last line is a
@@ -151,7 +160,10 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
     store = SQLiteVectorStore(
         collection_name="memories", path=str(settings.data_dir / "memories.sqlite3"), embedding_model_dims=384
     )
-    methods = ("hybrid (mem0)", "vector", "rrf")
+    from bot.recall import Recaller
+
+    recaller = Recaller(service, min_score=settings.memory_min_score)
+    methods = ("hybrid (mem0)", "vector", "rrf", "hybrid +dates", "vector +dates", "rrf +dates", "bot (thr)")
     scores = {m: Scores() for m in methods}
     add_ms: list[float] = []
     search_ms: list[float] = []
@@ -166,7 +178,15 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
             text_of = {t["dia_id"]: t["text"] for t in turns}
             tokens_of = {d: count_tokens(t) for d, t in text_of.items()}
             total_tokens = sum(tokens_of.values())
+            dated_user = f"{user}:dated"
+            dated_tokens = {t["dia_id"]: count_tokens(f"[{t['date']}] {t['text']}") for t in turns}
             for turn in turns:
+                await service.add(
+                    dated_user,
+                    [{"role": "user", "content": f"[{turn['date']}] {turn['text']}"}],
+                    metadata={"date": turn["date"], "dia_id": turn["dia_id"]},
+                    infer=False,
+                )
                 start = time.perf_counter()
                 await service.add(
                     user,
@@ -203,8 +223,22 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
                 by_keyword = [str(r.payload.get("dia_id")) for r in keyword_hits]
                 rankings["vector"] = by_vector[: max(KS)]
                 rankings["rrf"] = rrf([by_vector, by_keyword])[: max(KS)]
+                dated_items = await service.search(dated_user, query, limit=max(KS))
+                rankings["hybrid +dates"] = [str(i.metadata.get("dia_id")) for i in dated_items]
+                dated_filters = {"user_id": dated_user}
+                dated_vector = [
+                    str(r.payload.get("dia_id")) for r in store.search(query, vector, 60, dated_filters)
+                ]
+                dated_keyword = [
+                    str(r.payload.get("dia_id")) for r in store.keyword_search(query, 60, dated_filters)
+                ]
+                rankings["vector +dates"] = dated_vector[: max(KS)]
+                rankings["rrf +dates"] = rrf([dated_vector, dated_keyword])[: max(KS)]
+                bot_items = await recaller.search(user, query, limit=max(KS))
+                rankings["bot (thr)"] = [str(i.metadata.get("dia_id")) for i in bot_items]
                 for method, ranked in rankings.items():
-                    pct = 100 * sum(tokens_of.get(d, 0) for d in ranked[:10]) / total_tokens
+                    cost = dated_tokens if method.endswith("+dates") else tokens_of
+                    pct = 100 * sum(cost.get(d, 0) for d in ranked[:10]) / total_tokens
                     scores[method].add(category, evidence, ranked, pct)
     finally:
         store.close()
