@@ -144,6 +144,13 @@ async def test_pseudo_senders_are_answered_but_never_remembered(
     for user_id in (ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL):
         assert await bot.advisor.memories(int(user_id)) == []
 
+    # Nor can they /remember something on the group's behalf.
+    before = len(fake_telegram.sent(GROUP))
+    fake_telegram.push_update(pseudo_message(fake_telegram, "/remember nuts are fine", ChatID.FAKE_CHANNEL))
+    refusal = (await fake_telegram.wait_for_messages(GROUP, before + 1))[before]
+    assert "can't store memories" in refusal["text"]
+    assert await bot.advisor.memories(GROUP) == []
+
     # An anonymous admin cannot ask for an erasure nobody could confirm.
     before = len(fake_telegram.sent(GROUP))
     fake_telegram.push_update(pseudo_message(fake_telegram, "/forget", ChatID.ANONYMOUS_ADMIN))

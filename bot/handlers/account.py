@@ -8,6 +8,7 @@ import logging
 from telegram import Update
 
 from bot.handlers.context import BotContext
+from bot.handlers.groups import is_group, is_pseudo_sender
 from bot.memory import MemoryUnavailable
 from bot.store import Usage
 
@@ -15,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 REMEMBER_USAGE = "Usage: /remember <a fact about you>, e.g. /remember I train at 6am on weekdays"
 REMEMBER_MAX_CHARS = 500
+PSEUDO_SENDER_REPLY = (
+    "Anonymous admins and channels can't store memories: nobody could later see or erase them."
+)
 MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
 
 
@@ -22,6 +26,9 @@ async def remember(update: Update, context: BotContext) -> None:
     """Store the fact given exactly as written."""
     message = update.effective_message
     if message is None or message.text is None:
+        return
+    if is_group(message.chat) and is_pseudo_sender(message):
+        await message.reply_text(PSEUDO_SENDER_REPLY)
         return
     parts = message.text.split(maxsplit=1)
     fact = parts[1].strip() if len(parts) > 1 else ""
