@@ -46,6 +46,11 @@ async def remember(update: Update, context: BotContext) -> None:
         logger.warning("/remember failed", exc_info=True)
         await message.reply_text(MEMORY_DOWN_REPLY)
         return
+    except ValueError as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+        await message.reply_text(
+            f"I won't store that ({exc}): I never keep secrets or instructions as memories."
+        )
+        return
     if saved is None:
         await message.reply_text(
             "Memory is off (incognito), so I didn't store that. /prefs memory on turns it back on."
