@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot import prompts
+from bot.extraction import MemoryRefused, unsafe_reason
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
@@ -188,12 +189,18 @@ class Advisor:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
         if (await self.store.get_prefs(chat_id)).memory == "off":
             return None
+        # Secrets and instructions aimed at the bot are never stored, whoever asks (issue 4 item 7).
+        reason = unsafe_reason(fact)
+        if reason:
+            raise MemoryRefused(reason)
+        user_id = memory_user_id(chat_id)
         saved = await self.memory.add(
-            memory_user_id(chat_id),
+            user_id,
             [{"role": "user", "content": fact}],
             metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
             infer=False,
         )
+        await self.store.record_memory_ids(user_id, [item.id for item in saved])
         return saved[0] if saved else None
 
     async def export(self, chat_id: int) -> dict[str, Any]:

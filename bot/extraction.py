@@ -104,6 +104,13 @@ class Fact:
     expires_on: date | None = None
 
 
+class MemoryRefused(ValueError):
+    """A fact that must never be stored (a secret, an instruction to the bot, a link).
+
+    `str(exc)` names the kind ("card number", "instruction to the bot"), never the text itself.
+    """
+
+
 class JsonModel(Protocol):
     async def generate_json(
         self,
