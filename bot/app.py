@@ -118,6 +118,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         await sender.load()
         application.bot_data["sender"] = sender
         inbox = Inbox(services.store, sender=sender)
+        sender.on_answered = inbox.answered
         application.bot_data["inbox"] = inbox
         if isinstance(application.update_processor, PerChatOrderedProcessor):
             application.update_processor.journal = inbox

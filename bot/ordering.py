@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 from collections.abc import Awaitable
@@ -12,6 +13,11 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 logger = logging.getLogger(__name__)
+
+#: The id of the update whose handlers run in this task (None outside of one).
+current_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "current_update_id", default=None
+)
 
 
 class UpdateJournal(Protocol):
@@ -74,12 +80,15 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
                     coroutine.close()
                 return
         failed = False
+        token = current_update_id.set(update.update_id if isinstance(update, Update) else None)
         try:
             await coroutine
         except Exception:
             # PTB's process_update hands handler errors to the error handler; this is a last resort.
             logger.exception("update processing failed")
             failed = True
+        finally:
+            current_update_id.reset(token)
         # A cancelled update (shutdown) is not marked: it stays in the inbox and is replayed.
         if journal is not None:
             try:

@@ -53,6 +53,7 @@ class Inbox:
         self._sender = sender
         self._record_on_begin = record_on_begin
         self._max_attempts = max_attempts
+        self._answered: set[int] = set()
 
     async def record(self, updates: Sequence[Update]) -> list[Update]:
         """Store the updates durably; return those not seen before, in order."""
@@ -101,8 +102,18 @@ class Inbox:
             await self._sender.note_incoming(update.effective_chat.id)
         return True
 
+    async def answered(self, update_id: int) -> None:
+        """A reply to the update reached Telegram: never replay it, even if we die right now."""
+        if update_id not in self._answered:
+            self._answered.add(update_id)
+            await self._store.finish_update(update_id)
+            logger.debug("update %d answered", update_id)
+
     async def end(self, update: object, *, failed: bool) -> None:
         if isinstance(update, Update):
+            if update.update_id in self._answered:
+                self._answered.discard(update.update_id)
+                return
             await self._store.finish_update(update.update_id, failed=failed)
 
 

@@ -6,7 +6,8 @@
 * 400 "can't parse entities": resent once as plain text.
 * chat migrated (a group became a supergroup): resent to the new chat id, which is remembered.
 * other network errors (not `BadRequest`, which subclasses `NetworkError`): retried with backoff.
-  A timeout is not retried: the message may have arrived, and a double answer is worse.
+  A timeout is not retried: the message may have arrived, and a double answer is worse; except
+  PTB's pool timeout, which says the request was never sent.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.ordering import current_update_id
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
 MigrationHook = Callable[[int, int], Awaitable[None]]
+AnsweredHook = Callable[[int], Awaitable[None]]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
@@ -72,6 +75,7 @@ class Sender:
         max_wait: float = 60.0,
         network_attempts: int = 3,
         on_migrated: MigrationHook | None = None,
+        on_answered: AnsweredHook | None = None,
     ) -> None:
         self._bot = bot
         self._store = store
@@ -82,6 +86,9 @@ class Sender:
         self._max_wait = max_wait
         self._network_attempts = network_attempts
         self._on_migrated = on_migrated
+        # Told the id of the update being handled once a reply to it is out (the inbox marks it
+        # done there and then, so a crash after this point cannot answer it twice).
+        self.on_answered = on_answered
         self._paces: dict[int, _Pace] = {}
         self._held_until: dict[int, float] = {}  # chat id → monotonic time its 429 ends
         self._inactive: dict[int, str] = {}
@@ -131,7 +138,7 @@ class Sender:
                 waited += delay
                 await asyncio.sleep(delay)
             try:
-                return await self._bot.send_message(
+                sent = await self._bot.send_message(
                     target,
                     text,
                     entities=entities,
@@ -142,6 +149,8 @@ class Sender:
                         ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
                     ),
                 )
+                await self._answered()
+                return sent
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 if waited + seconds > self._max_wait:
@@ -164,11 +173,18 @@ class Sender:
                     entities, parse_mode = None, None
                     continue
                 raise
-            except TimedOut:
-                logger.warning(
-                    "chat %s: sending timed out; not resent (it may have arrived)", target, exc_info=True
-                )
-                return None
+            except TimedOut as exc:
+                if "not* sent" not in str(exc):  # PTB's pool timeout: the request never left
+                    logger.warning(
+                        "chat %s: sending timed out; not resent (it may have arrived)", target, exc_info=True
+                    )
+                    return None
+                network_failures += 1
+                if network_failures >= 10 * self._network_attempts:
+                    logger.error("chat %s: no free connection to Telegram; message dropped", target)
+                    return None
+                waited += 0.2
+                await asyncio.sleep(0.2)
             except NetworkError:
                 network_failures += 1
                 if network_failures >= self._network_attempts:
@@ -178,6 +194,14 @@ class Sender:
                 logger.warning("chat %s: network error, resending in %.1fs", target, pause, exc_info=True)
                 waited += pause
                 await asyncio.sleep(pause)
+
+    async def _answered(self) -> None:
+        update_id = current_update_id.get()
+        if update_id is not None and self.on_answered is not None:
+            try:
+                await self.on_answered(update_id)
+            except Exception:
+                logger.exception("could not mark update %d as answered", update_id)
 
     def _target(self, chat_id: int) -> int:
         seen = {chat_id}

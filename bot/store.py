@@ -231,6 +231,7 @@ class Store:
         # crash in WAL mode (only an OS crash can lose the last transactions), at a fraction of the
         # fsyncs of FULL. secure_delete overwrites erased rows, so /forget leaves no text behind.
         try:
+            await _check_integrity(conn, path)
             for pragma in (
                 "PRAGMA journal_mode=WAL",
                 "PRAGMA synchronous=NORMAL",
@@ -239,7 +240,6 @@ class Store:
                 "PRAGMA secure_delete=ON",
             ):
                 await conn.execute(pragma)
-            await _check_integrity(conn, path)
             store = cls(conn)
             await store._migrate()
         except BaseException:

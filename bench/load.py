@@ -1,0 +1,196 @@
+"""Load benchmark: the real bot (`python -m bot`, a child process) against the fake servers.
+
+(a) 200 messages one after another with zero-latency fakes: the time from the update being
+    available at the fake Telegram to the reply arriving there, p50 / p95. It is the bot's own
+    overhead plus the local round trips of its chat and embedding calls (an upper bound on the
+    overhead beside them). Measured twice: back to back (the previous messages' memory writes
+    still run on Mem0's one thread) and after each write finished (the summary line).
+(b) 1,000 messages over 250 chats at once (4 per chat) with 0.5 s per Gemini answer: wall time
+    until every reply arrived, messages/s, and chats whose replies came out of order. Run with
+    our outgoing cap off (SEND_RATE_PER_SECOND=0) and, with --capped, at the default 30 / s too.
+(c) the bot's RSS before (a) and after (b).
+
+Each message also queues a memory write (embedding + extraction through the fake Gemini) that
+runs in the background; the figures are what the user waits for. The last line is one summary:
+load overhead_p50_ms=… overhead_p95_ms=… burst_wall_s=… burst_out_of_order=… rss_mb=…
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fakes.gemini_api import FakeGemini  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_bot(
+    telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **extra: str
+) -> subprocess.Popen[bytes]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_", "MEM0_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        GOOGLE_API_KEY=gemini.api_key,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        GOOGLE_GEMINI_BASE_URL=gemini.base_url,
+        DATA_DIR=str(data_dir),
+        VECTOR_STORE="sqlite",
+        LOG_LEVEL="WARNING",
+        RATE_LIMIT_PER_MINUTE="0",  # the load is one user (a) and is meant to exceed any rate limit
+        PYTHONPATH=str(REPO),
+        **extra,
+    )
+    log = (data_dir.parent / f"{data_dir.name}.log").open("wb")
+    return subprocess.Popen([sys.executable, "-m", "bot"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop_bot(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_ready(telegram: FakeTelegram, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not (telegram.calls("setMyCommands") and telegram.calls("getUpdates")):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the bot did not start (exit code {proc.poll()})")
+        time.sleep(0.05)
+    time.sleep(0.5)
+
+
+def outbox_size(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM memory_outbox").fetchone()[0])
+
+
+def sequential(telegram: FakeTelegram, count: int, *, settle_db: Path | None = None) -> list[float]:
+    """Send one message at a time, each from another chat (one chat at full speed would measure
+    the bot's pacing of about 1 message/s per chat, not its overhead); return latencies in ms.
+    With `settle_db`, wait for the previous message's memory write to finish before the next."""
+    latencies = []
+    for n in range(count + 10):
+        chat = (901_000 if settle_db else 900_000) + n
+        while settle_db is not None and outbox_size(settle_db) > 0:
+            time.sleep(0.002)
+        before = len(telegram.sent(chat))
+        started = time.perf_counter()
+        telegram.send_text(chat, f"How should I warm up before set {n}?")
+        while len(telegram.sent(chat)) <= before:
+            if time.perf_counter() - started > 30:
+                raise SystemExit(f"(a) no reply to message {n} within 30 s")
+            time.sleep(0.0002)
+        if n >= 10:  # the first ones warm up connections and caches
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def burst(telegram: FakeTelegram, chats: int, per_chat: int) -> tuple[float, int]:
+    """All messages at once; return the wall time and how many chats got replies out of order."""
+    ids = [910_000 + c for c in range(chats)]
+    started = time.perf_counter()
+    for n in range(per_chat):
+        for chat in ids:
+            telegram.send_text(chat, f"chat{chat} question {n}: how many sets today?")
+    while (answered := sum(min(len(telegram.sent(c)), per_chat) for c in ids)) < chats * per_chat:
+        if time.perf_counter() - started > 300:
+            raise SystemExit(f"(b) only {answered} of {chats * per_chat} replies within 300 s")
+        time.sleep(0.005)
+    wall = time.perf_counter() - started
+    out_of_order = 0
+    for chat in ids:
+        order = [int(m.group(1)) for s in telegram.texts(chat) if (m := re.search(r"question (\d+)", s))]
+        if order != sorted(order):
+            out_of_order += 1
+    return wall, out_of_order
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sequential", type=int, default=200)
+    parser.add_argument("--chats", type=int, default=250)
+    parser.add_argument("--per-chat", type=int, default=4)
+    parser.add_argument("--latency", type=float, default=0.5, help="seconds per Gemini answer in (b)")
+    parser.add_argument("--capped", action="store_true", help="also run (b) with SEND_RATE_PER_SECOND=30")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as telegram, FakeGemini() as gemini:
+        proc = start_bot(telegram, gemini, Path(tmp) / "data", SEND_RATE_PER_SECOND="0")
+        try:
+            wait_ready(telegram, proc)
+            rss_before = rss_mb(proc.pid)
+            latencies = sequential(telegram, args.sequential)
+            b2b50, b2b95 = statistics.median(latencies), statistics.quantiles(latencies, n=100)[94]
+            print(
+                f"(a) {len(latencies)} sequential messages, back to back (earlier memory writes still "
+                f"running): p50 {b2b50:.1f} ms, p95 {b2b95:.1f} ms, max {max(latencies):.1f} ms"
+            )
+            latencies = sequential(telegram, args.sequential, settle_db=Path(tmp) / "data" / "bot.sqlite3")
+            p50, p95 = statistics.median(latencies), statistics.quantiles(latencies, n=100)[94]
+            print(
+                f"(a) {len(latencies)} sequential messages, each after the previous memory write "
+                f"finished: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(latencies):.1f} ms"
+            )
+
+            gemini.latency = args.latency
+            total = args.chats * args.per_chat
+            wall, out_of_order = burst(telegram, args.chats, args.per_chat)
+            print(
+                f"(b) {total} messages over {args.chats} chats, {args.latency} s per answer, no send cap: "
+                f"{wall:.2f} s, {total / wall:.0f} msg/s, {out_of_order} chats out of order"
+            )
+            rss_after = rss_mb(proc.pid)
+            print(f"(c) RSS {rss_before:.0f} MB before (a), {rss_after:.0f} MB after (b)")
+        except SystemExit:
+            print((Path(tmp) / "data.log").read_text()[-3000:], file=sys.stderr)
+            raise
+        finally:
+            stop_bot(proc)
+        if args.capped:
+            gemini.latency = 0.0
+            telegram.clear()
+            proc = start_bot(telegram, gemini, Path(tmp) / "capped")
+            try:
+                wait_ready(telegram, proc)
+                gemini.latency = args.latency
+                capped_wall, capped_ooo = burst(telegram, args.chats, args.per_chat)
+                print(
+                    f"(b) with the default cap of 30 messages/s: {capped_wall:.2f} s, "
+                    f"{total / capped_wall:.0f} msg/s, {capped_ooo} chats out of order"
+                )
+            finally:
+                stop_bot(proc)
+    print(
+        f"load overhead_p50_ms={p50:.1f} overhead_p95_ms={p95:.1f} burst_wall_s={wall:.2f} "
+        f"burst_out_of_order={out_of_order} rss_mb={rss_after:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
