@@ -58,9 +58,6 @@ def start_bot(
         VECTOR_STORE="sqlite",
         LOG_LEVEL=os.environ.get("BENCH_BOT_LOG_LEVEL", "WARNING"),
         RATE_LIMIT_PER_MINUTE="0",  # the load is meant to exceed any rate limit
-        # Streamed drafts leak a pooled connection when cancelled mid-request (handlers/replies.py
-        # DraftStream.close); after ~150 answers no reply can be sent. Off until that is fixed.
-        STREAM_REPLIES="false",
         PYTHONPATH=str(REPO),
         **extra,
     )

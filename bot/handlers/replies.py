@@ -114,6 +114,7 @@ class DraftStream:
         self._latest = ""
         self._shown = ""
         self._changed = asyncio.Event()
+        self._closing = asyncio.Event()
         self._failed = False
         self._task: asyncio.Task[None] | None = None
         self.drafts_sent = 0
@@ -125,20 +126,27 @@ class DraftStream:
             self._task = asyncio.create_task(self._pump())
 
     async def close(self) -> None:
-        """Stop updating (the caller now sends the final message)."""
+        """Stop updating (the caller now sends the final message).
+
+        A draft request already on its way is allowed to finish: cancelling it mid-request leaks
+        one of PTB's pooled connections, and after enough of them no reply can be sent at all.
+        """
+        self._closing.set()
+        self._changed.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
 
     async def _pump(self) -> None:
         last = 0.0
-        while not self._failed:
+        while not self._failed and not self._closing.is_set():
             await self._changed.wait()
             self._changed.clear()
             pause = last + DRAFT_INTERVAL_SECONDS - time.monotonic()
             if pause > 0:
-                await asyncio.sleep(pause)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), pause)
+            if self._closing.is_set():
+                return
             text = self._latest
             if text == self._shown:
                 continue
