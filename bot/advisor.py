@@ -15,7 +15,7 @@ from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
 from bot.recall import Recaller, RecallStats, needs_memory
-from bot.store import Prefs, Store, StoredTurn, Usage, memory_user_id, utc_day
+from bot.store import Prefs, Store, StoredTurn, Usage, utc_day
 
 logger = logging.getLogger(__name__)
 
@@ -153,18 +153,18 @@ class Advisor:
         """What is remembered about the chat (newest first), or the part that matches `query`
         (best first), optionally of one category. Each item's `categories` names its group;
         `bot.recall.group_by_category` groups a listing for display."""
-        user_id = memory_user_id(chat_id)
+        user_id = await self.store.user_id_for(chat_id)
         if query:
             return await self.recaller.search(user_id, query, limit=20, category=category, min_score=0.0)
         filters = {"categories": category} if category else None
         return await self.memory.list(user_id, filters=filters)
 
     async def pending_memories(self, chat_id: int) -> int:
-        return await self.store.pending_memory_writes(memory_user_id(chat_id))
+        return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
         """Erase every memory, turn, preference and pending write of the chat."""
-        user_id = memory_user_id(chat_id)
+        user_id = await self.store.user_id_for(chat_id)
         async with self.writer.paused():
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
@@ -175,7 +175,7 @@ class Advisor:
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
         """Erase one memory of the chat (its history too); False if it is not this chat's."""
-        user_id = memory_user_id(chat_id)
+        user_id = await self.store.user_id_for(chat_id)
         if await self.memory.get(user_id, memory_id) is None:
             return False
         await self.memory.erase(user_id, [memory_id])
@@ -193,7 +193,7 @@ class Advisor:
         reason = unsafe_reason(fact)
         if reason:
             raise MemoryRefused(reason)
-        user_id = memory_user_id(chat_id)
+        user_id = await self.store.user_id_for(chat_id)
         saved = await self.memory.add(
             user_id,
             [{"role": "user", "content": fact}],
@@ -205,7 +205,7 @@ class Advisor:
 
     async def export(self, chat_id: int) -> dict[str, Any]:
         """Everything kept about the chat that a person can take away: memories and settings."""
-        items = await self.memory.list(memory_user_id(chat_id))
+        items = await self.memory.list(await self.store.user_id_for(chat_id))
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,

@@ -292,6 +292,12 @@ class Store:
         assert chat is not None
         return chat
 
+    async def user_id_for(self, chat_id: int) -> str:
+        """The chat's Mem0 user id: its row's (kept across a group's migration), else the default."""
+        async with self._conn.execute("SELECT user_id FROM chats WHERE chat_id = ?", (chat_id,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else memory_user_id(chat_id)
+
     async def get_chat(self, chat_id: int) -> Chat | None:
         async with self._conn.execute("SELECT * FROM chats WHERE chat_id = ?", (chat_id,)) as cursor:
             row = await cursor.fetchone()
@@ -469,8 +475,15 @@ class Store:
         return {int(r["chat_id"]): (str(r["reason"]), r["moved_to"]) for r in rows}
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: carry its settings and recent turns to the new chat id."""
+        """A group became a supergroup: carry its settings, recent turns and memories to the new id.
+
+        The chat row moves with its Mem0 user id, so the memories stay the group's without being
+        copied (unless the new id already has a row of its own, whose memories are then kept).
+        """
         async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE OR IGNORE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+            )
             await conn.execute(
                 "UPDATE OR IGNORE prefs SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
             )
@@ -560,7 +573,7 @@ class Store:
 
     async def forget_chat(self, chat_id: int) -> None:
         """Erase what we hold about the chat: turns, preferences and pending memory writes."""
-        user_id = memory_user_id(chat_id)
+        user_id = await self.user_id_for(chat_id)
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
             await conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))

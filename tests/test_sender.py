@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import BadRequest
 
 from bot.sender import Sender
-from bot.store import Store
+from bot.store import Store, memory_user_id
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, make_settings
@@ -92,6 +92,7 @@ async def test_migrated_group_is_followed_and_remembered(
     """A group upgraded to a supergroup: the reply goes to the new id, settings move with it,
     and later sends go straight there."""
     group, supergroup = -4001, -1004001
+    await store.touch_chat(group)
     await store.set_pref(group, "units", "imperial")
     fake_telegram.fail_next("sendMessage", status=400, migrate_to_chat_id=supergroup, chat_id=group)
     sender = Sender(bot, store=store)
@@ -99,6 +100,9 @@ async def test_migrated_group_is_followed_and_remembered(
     assert fake_telegram.texts(supergroup) == ["hello group"]
     assert (await store.get_prefs(supergroup)).units == "imperial"
     assert (await store.inactive_chats())[group] == ("migrated", supergroup)
+    # The group's memories stay its own: the new id maps to the same Mem0 user id.
+    assert await store.user_id_for(supergroup) == memory_user_id(group)
+    assert await store.user_id_for(-1009999) == memory_user_id(-1009999)
 
     again = Sender(bot, store=store)
     await again.load()
