@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
+from tests.harness import RunningBot, StartBot, make_settings
 
 
 @pytest.fixture
@@ -22,3 +25,22 @@ def fake_gemini() -> Iterator[FakeGemini]:
     """A started fake Gemini API on 127.0.0.1 (``.base_url``, ``.api_key``)."""
     with FakeGemini() as fake:
         yield fake
+
+
+@pytest.fixture
+async def start_bot(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+) -> AsyncIterator[StartBot]:
+    """Start the real bot in-process (again) on the same DATA_DIR; all are stopped at the end."""
+    running: list[RunningBot] = []
+
+    async def start(**overrides: Any) -> RunningBot:
+        settings = make_settings(fake_telegram, fake_gemini, tmp_path / "data", **overrides)
+        bot = await RunningBot(settings).start()
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        if bot.running:
+            await bot.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,16 @@ class RunningBot:
     async def stop(self) -> None:
         poller, self.poller = self.poller, None
         await stop_polling(self.app, poller)
+
+
+CHAT = 1001
+
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
+async def say(fake: FakeTelegram, text: str, chat_id: int = CHAT, **kwargs: Any) -> dict[str, Any]:
+    """Send `text` as the user and return the bot's next message to that chat."""
+    before = len(fake.sent(chat_id))
+    fake.send_text(chat_id, text, **kwargs)
+    messages = await fake.wait_for_messages(chat_id, before + 1)
+    return messages[before]

@@ -8,9 +8,7 @@ import pytest
 from bot.handlers.gate import BUDGET_REPLY, NOT_ALLOWED_REPLY, RATE_REPLY, TOO_LONG_REPLY, RateLimiter
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.test_e2e import CHAT, StartBot, say, start_bot
-
-__all__ = ["start_bot"]
+from tests.harness import CHAT, StartBot, say
 
 STRANGER = 3003
 

@@ -11,10 +11,8 @@ from bot.handlers import NON_TEXT_REPLY
 from bot.handlers.gate import TOO_LONG_REPLY
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram, iter_entities_text
-from tests.test_e2e import CHAT, StartBot, say, start_bot
+from tests.harness import CHAT, StartBot, say
 from tests.test_groups import drained
-
-__all__ = ["start_bot"]
 
 CHANNEL = -1005555555
 

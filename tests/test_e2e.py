@@ -3,49 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
-from typing import Any
-
-import pytest
 
 from bot.advisor import UNAVAILABLE_REPLY
 from bot.handlers import NON_TEXT_REPLY
 from bot.llm import BLOCKED_REPLY
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot, make_settings
-
-CHAT = 1001
-
-StartBot = Callable[..., Awaitable[RunningBot]]
-
-
-@pytest.fixture
-async def start_bot(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
-) -> AsyncIterator[StartBot]:
-    """Start the bot (again) on the same DATA_DIR; every bot started is stopped at the end."""
-    running: list[RunningBot] = []
-
-    async def start(**overrides: Any) -> RunningBot:
-        settings = make_settings(fake_telegram, fake_gemini, tmp_path / "data", **overrides)
-        bot = await RunningBot(settings).start()
-        running.append(bot)
-        return bot
-
-    yield start
-    for bot in running:
-        if bot.running:
-            await bot.stop()
-
-
-async def say(fake: FakeTelegram, text: str, chat_id: int = CHAT, **kwargs: Any) -> dict[str, Any]:
-    """Send `text` as the user and return the bot's next message to that chat."""
-    before = len(fake.sent(chat_id))
-    fake.send_text(chat_id, text, **kwargs)
-    messages = await fake.wait_for_messages(chat_id, before + 1)
-    return messages[before]
+from tests.harness import CHAT, StartBot, say
 
 
 async def test_preferences_are_recalled_after_a_restart(

@@ -12,10 +12,7 @@ from telegram.constants import ChatID
 from bot.handlers.forget import ADMIN_ONLY_REPLY
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
-from tests.harness import RunningBot
-from tests.test_e2e import CHAT, StartBot, say, start_bot
-
-__all__ = ["start_bot"]
+from tests.harness import CHAT, RunningBot, StartBot, say
 
 GROUP = -1001234567890
 MEMBER = 7007

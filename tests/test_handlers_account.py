@@ -6,9 +6,7 @@ import json
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram, UploadedFile
-from tests.test_e2e import CHAT, StartBot, say, start_bot
-
-__all__ = ["start_bot"]
+from tests.harness import CHAT, StartBot, say
 
 
 async def test_remember_stores_the_fact_exactly_as_given(

@@ -7,10 +7,7 @@ from typing import Any
 from bot.memory import MemoryItem
 from bot.store import memory_user_id
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot
-from tests.test_e2e import CHAT, StartBot, say, start_bot
-
-__all__ = ["start_bot"]
+from tests.harness import CHAT, RunningBot, StartBot, say
 
 OTHER_CHAT = 2002
 

@@ -7,9 +7,7 @@ from typing import Any
 from bot.handlers.prefs import USAGE
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.test_e2e import CHAT, StartBot, say, start_bot
-
-__all__ = ["start_bot"]
+from tests.harness import CHAT, StartBot, say
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,39 +6,15 @@ import asyncio
 import json
 import re
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from bot.store import InboxUpdate, Store
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot, make_settings
+from tests.harness import StartBot
 
 CHAT = 3003
-
-StartBot = Callable[..., Awaitable[RunningBot]]
-
-
-@pytest.fixture
-async def start_bot(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
-) -> AsyncIterator[StartBot]:
-    """Start the bot (again) on the same DATA_DIR; every bot started is stopped at the end."""
-    running: list[RunningBot] = []
-
-    async def start(**overrides: Any) -> RunningBot:
-        settings = make_settings(fake_telegram, fake_gemini, tmp_path / "data", **overrides)
-        bot = await RunningBot(settings).start()
-        running.append(bot)
-        return bot
-
-    yield start
-    for bot in running:
-        if bot.running:
-            await bot.stop()
 
 
 async def test_an_update_is_stored_before_its_offset_is_confirmed(

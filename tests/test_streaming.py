@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from tests.fakes.gemini_api import Blocked, FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.test_e2e import CHAT, StartBot, say, start_bot
-
-__all__ = ["start_bot"]
+from tests.harness import CHAT, StartBot, say
 
 ANSWER = "**Warm up** first: five minutes of easy cardio, then `10` bodyweight squats and lunges, then go."
 
