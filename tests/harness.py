@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -65,6 +70,7 @@ class RunningBot:
         await stop_polling(self.app, poller)
 
 
+REPO = Path(__file__).resolve().parents[1]
 CHAT = 1001
 
 StartBot = Callable[..., Awaitable[RunningBot]]
@@ -76,3 +82,67 @@ async def say(fake: FakeTelegram, text: str, chat_id: int = CHAT, **kwargs: Any)
     fake.send_text(chat_id, text, **kwargs)
     messages = await fake.wait_for_messages(chat_id, before + 1)
     return messages[before]
+
+
+# --- the bot as a child process ---------------------------------------------------------------
+
+
+def bot_env(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m bot` child process that talks to the fakes."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_", "MEM0_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        GOOGLE_API_KEY=gemini.api_key,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        GOOGLE_GEMINI_BASE_URL=gemini.base_url,
+        DATA_DIR=str(data_dir),
+        LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(REPO),
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**env, "PYTHONPATH": str(REPO)},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+class BotProcess:
+    """`python -m bot` in the background, its output in a log file; stop() sends SIGTERM."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.log = cwd / f"bot-{time.monotonic_ns()}.log"
+        self._file = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            env={**env, "PYTHONPATH": str(REPO)},
+            cwd=cwd,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._file.close()
+        return self.proc.returncode
+
+    def output(self) -> str:
+        if not self._file.closed:
+            self._file.flush()
+        return self.log.read_text()

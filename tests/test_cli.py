@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,65 +13,9 @@ import pytest
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
+from tests.harness import REPO, BotProcess, bot_env, run_cli
 
 CHAT = 2002
-REPO = Path(__file__).resolve().parents[1]
-
-
-def bot_env(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_", "MEM0_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        GOOGLE_API_KEY=gemini.api_key,
-        TELEGRAM_API_BASE_URL=telegram.base_url,
-        GOOGLE_GEMINI_BASE_URL=gemini.base_url,
-        DATA_DIR=str(data_dir),
-        LOG_LEVEL="DEBUG",
-    )
-    return env
-
-
-def run_cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={**env, "PYTHONPATH": str(REPO)},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.log = cwd / f"bot-{time.monotonic_ns()}.log"
-        self._file = self.log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            env={**env, "PYTHONPATH": str(REPO)},
-            cwd=cwd,
-            stdout=self._file,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._file.close()
-        return self.proc.returncode
-
-    def output(self) -> str:
-        if not self._file.closed:
-            self._file.flush()
-        return self.log.read_text()
 
 
 @pytest.fixture

@@ -20,29 +20,11 @@ from pathlib import Path
 from bot.store import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot, make_settings
+from tests.harness import RunningBot, bot_env, make_settings
 
 REPO = Path(__file__).resolve().parents[1]
 CHATS = (7001, 7002, 7003)
 TRIALS = int(os.environ.get("CRASH_TRIALS", "3"))
-
-
-def _env(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_", "MEM0_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        GOOGLE_API_KEY=gemini.api_key,
-        TELEGRAM_API_BASE_URL=telegram.base_url,
-        GOOGLE_GEMINI_BASE_URL=gemini.base_url,
-        DATA_DIR=str(data_dir),
-        VECTOR_STORE="sqlite",
-        LLM_MAX_ATTEMPTS="1",
-        LOG_LEVEL="INFO",
-        PYTHONPATH=str(REPO),
-    )
-    return env
 
 
 def fact(trial: int, chat: int, n: int) -> str:
@@ -63,7 +45,7 @@ async def test_kill_9_loses_no_update_and_no_memory_write(
         with (tmp_path / f"trial-{trial}.log").open("w") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "bot"],
-                env=_env(fake_telegram, fake_gemini, data_dir),
+                env=bot_env(fake_telegram, fake_gemini, data_dir, LLM_MAX_ATTEMPTS="1", LOG_LEVEL="INFO"),
                 cwd=tmp_path,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -16,8 +16,7 @@ import pytest
 from bot.instance_lock import DataDirError, InstanceLocked, claim_data_dir
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot, make_settings
-from tests.test_cli import BotProcess, bot_env, run_cli
+from tests.harness import BotProcess, RunningBot, bot_env, make_settings, run_cli
 
 CHAT = 8008
 EXIT_DATA_DIR = 4

@@ -20,8 +20,7 @@ from bot.app import build_application
 from bot.webhook import SECRET_HEADER, WebhookServer, start_webhook, stop_webhook, webhook_path
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import make_settings
-from tests.test_cli import REPO, bot_env, run_cli
+from tests.harness import REPO, bot_env, make_settings, run_cli
 
 CHAT = 4004
 URL = "https://bot.example.com/hook/telegram"
