@@ -22,10 +22,15 @@ $(VENV)/.bench: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	touch $@ $(VENV)/.dev $(VENV)/.runtime
 
-run: $(VENV)/.runtime  ## start the Telegram bot (reads .env)
+run: $(VENV)/.runtime .env  ## start the Telegram bot (reads .env)
 	$(PY) -m bot
 
-chat: $(VENV)/.runtime  ## talk to the advisor in this terminal
+# First run: a .env to fill in (the bot then says which value is missing and where to get it).
+.env:
+	cp .env.example .env
+	@echo "Created .env from .env.example: fill in TELEGRAM_BOT_TOKEN and GOOGLE_API_KEY."
+
+chat: $(VENV)/.runtime .env  ## talk to the advisor in this terminal
 	$(PY) -m bot chat
 
 test: $(VENV)/.dev  ## the whole suite, offline

@@ -167,7 +167,8 @@ def describe_errors(exc: ValidationError) -> str:
     for error in exc.errors(include_input=False, include_url=False):
         name = str(error["loc"][0]) if error["loc"] else "settings"
         env_name = name.upper()
-        if error["type"] == "missing":
+        blank = error["type"] == "value_error" and "is empty" in error["msg"]
+        if error["type"] == "missing" or blank:
             hint = _WHERE_TO_GET.get(env_name, "")
             lines.append(f"{env_name} is not set" + (f": {hint}." if hint else "."))
         else:

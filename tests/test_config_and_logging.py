@@ -75,3 +75,10 @@ def test_redacting_filter_hides_tokens_keys_and_known_secrets() -> None:
     assert "my-mem0-secret" not in record.exc_text
     assert "AIza" + "B" * 35 not in record.exc_text
     assert "RuntimeError: key [REDACTED] and [REDACTED]" in record.exc_text
+
+
+def test_blank_key_is_reported_as_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty GOOGLE_API_KEY= line (as in a fresh .env) reads as missing, with the hint."""
+    monkeypatch.setenv("GOOGLE_API_KEY", "  ")
+    with pytest.raises(SettingsError, match="GOOGLE_API_KEY is not set: create a key in Google AI Studio"):
+        load_settings()
