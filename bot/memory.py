@@ -34,6 +34,8 @@ T = TypeVar("T")
 Message = Mapping[str, str]
 
 PLATFORM_BACKEND = "mem0-platform"
+# Threads for searches and listings beside the one that applies changes (embedded SQLite store).
+READER_THREADS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +57,22 @@ class MemoryUnavailable(Exception):
 
 
 class MemoryService:
-    """Async facade over a sync Mem0 client, serialised on one worker thread."""
+    """Async facade over a sync Mem0 client: changes in order on one worker thread; with `readers`,
+    reads (search, listings, get) on that many threads of their own, beside the changes."""
 
     def __init__(
-        self, factory: Callable[[], tuple[Any, Sequence[Callable[[], None]]]], *, backend: str
+        self,
+        factory: Callable[[], tuple[Any, Sequence[Callable[[], None]]]],
+        *,
+        backend: str,
+        readers: int = 0,
     ) -> None:
-        """Build the client with `factory` on the worker thread that will make every call.
+        """Build the client with `factory` on the worker thread that will make every change.
 
-        Embedded Qdrant's sqlite connection may only be used by the thread that created it.
+        Embedded Qdrant's sqlite connection may only be used by the thread that created it, so it
+        gets no readers (`readers=0`: every call on the one thread). Our SQLite store locks its
+        connection around each statement, so a read's embedding call and query may run while a
+        write is in flight (a recall then never queues behind earlier messages' memory writes).
         `factory` returns the client and the functions that release it.
         """
         self.backend = backend
@@ -73,11 +83,23 @@ class MemoryService:
             self._executor.shutdown(wait=False)
             raise
         self._closers = list(closers)
+        self._readers: ThreadPoolExecutor | None = None
+        self._reads: frozenset[Callable[..., Any]] = frozenset()
+        if readers > 0:
+            self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mem0-read")
+            client = self._client
+            store = getattr(client, "vector_store", None)
+            self._reads = frozenset(
+                f
+                for f in (client.search, client.get_all, client.get, getattr(store, "keyword_search", None))
+                if callable(f)
+            )
 
     async def _run(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
+        executor = self._readers if self._readers is not None and func in self._reads else self._executor
         try:
-            return await loop.run_in_executor(self._executor, lambda: func(*args, **kwargs))
+            return await loop.run_in_executor(executor, lambda: func(*args, **kwargs))
         except MemoryUnavailable:
             raise
         except Exception as exc:
@@ -267,6 +289,8 @@ class MemoryService:
                 except Exception:
                     logger.warning("closing the memory backend failed", exc_info=True)
 
+        if self._readers is not None:
+            await asyncio.to_thread(self._readers.shutdown, True)  # reads in flight finish first
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)
 
@@ -483,7 +507,9 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
         return client, _closers(client)
 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
-    return MemoryService(factory, backend=f"mem0-oss/{store}")
+    # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
+    readers = READER_THREADS if config["vector_store"]["provider"] == SQLITE_PROVIDER else 0
+    return MemoryService(factory, backend=f"mem0-oss/{store}", readers=readers)
 
 
 def _build_platform(settings: Settings) -> MemoryService:
