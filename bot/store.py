@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import aiosqlite
+
+from bot.sqlite_writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
 
@@ -214,13 +214,22 @@ async def _check_integrity(conn: aiosqlite.Connection, path: Path) -> None:
         )
 
 
-class Store:
-    """One aiosqlite connection (one writer thread); every write is its own short transaction."""
+# Per connection: the writer's own connection needs them too (secure_delete above all).
+_CONNECTION_PRAGMAS = (
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",
+)
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+
+class Store:
+    """Reads through one aiosqlite connection; every write is one short transaction run by the
+    single writer (bot/sqlite_writer.py: its own connection and thread), one hand-over each."""
+
+    def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn
-        # One connection is shared by every coroutine: transactions must not interleave on it.
-        self._write_lock = asyncio.Lock()
+        self._writer = writer
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -232,23 +241,24 @@ class Store:
         # fsyncs of FULL. secure_delete overwrites erased rows, so /forget leaves no text behind.
         try:
             await _check_integrity(conn, path)
-            for pragma in (
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA synchronous=NORMAL",
-                "PRAGMA busy_timeout=5000",
-                "PRAGMA foreign_keys=ON",
-                "PRAGMA secure_delete=ON",
-            ):
+            for pragma in ("PRAGMA journal_mode=WAL", *_CONNECTION_PRAGMAS):
                 await conn.execute(pragma)
-            store = cls(conn)
-            await store._migrate()
+            store = cls(conn, await SQLiteWriter.open(path, _CONNECTION_PRAGMAS))
         except BaseException:
             await conn.close()
+            raise
+        try:
+            await store._migrate()
+        except BaseException:
+            await store.close()
             raise
         return store
 
     async def close(self) -> None:
-        await self._conn.close()
+        try:
+            await self._writer.close()
+        finally:
+            await self._conn.close()
 
     async def _migrate(self) -> None:
         async with self._conn.execute("PRAGMA user_version") as cursor:
@@ -260,54 +270,50 @@ class Store:
             )
             logger.info("database migrated to version %d", number)
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction, taken at once (BEGIN IMMEDIATE) and never interleaved with another."""
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
+        """One statement in its own write transaction (BEGIN IMMEDIATE, on the writer thread)."""
+        return await self._writer.write(sql, params)
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        async with self._transaction() as conn:
-            return await conn.execute(sql, params)
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read's rows in one hand-over to aiosqlite's thread (not three: execute, fetch, close)."""
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = await self._rows(sql, params)
+        return rows[0] if rows else None
 
     # --- chats -------------------------------------------------------------------------------
 
     async def touch_chat(self, chat_id: int) -> Chat:
         """Record a message from the chat (creating its row on first contact) and return the row."""
         now = time.time()
-        await self._write(
-            """INSERT INTO chats (chat_id, user_id, first_seen, last_seen, message_count)
-               VALUES (?, ?, ?, ?, 1)
-               ON CONFLICT (chat_id) DO UPDATE
-               SET last_seen = excluded.last_seen, message_count = message_count + 1""",
-            (chat_id, memory_user_id(chat_id), now, now),
-        )
-        chat = await self.get_chat(chat_id)
-        assert chat is not None
-        return chat
+
+        def touch(conn: sqlite3.Connection) -> Chat:
+            row = conn.execute(
+                """INSERT INTO chats (chat_id, user_id, first_seen, last_seen, message_count)
+                   VALUES (?, ?, ?, ?, 1)
+                   ON CONFLICT (chat_id) DO UPDATE
+                   SET last_seen = excluded.last_seen, message_count = message_count + 1
+                   RETURNING chat_id, user_id, first_seen, last_seen, message_count""",
+                (chat_id, memory_user_id(chat_id), now, now),
+            ).fetchone()
+            return Chat(*row)
+
+        return await self._writer.transaction(touch)
 
     async def user_id_for(self, chat_id: int) -> str:
         """The chat's Mem0 user id: its row's (kept across a group's migration), else the default."""
-        async with self._conn.execute("SELECT user_id FROM chats WHERE chat_id = ?", (chat_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("SELECT user_id FROM chats WHERE chat_id = ?", (chat_id,))
         return str(row[0]) if row else memory_user_id(chat_id)
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        async with self._conn.execute("SELECT * FROM chats WHERE chat_id = ?", (chat_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("SELECT * FROM chats WHERE chat_id = ?", (chat_id,))
         return Chat(**dict(row)) if row else None
 
     # --- preferences ---------------------------------------------------------------------------
 
     async def get_prefs(self, chat_id: int) -> Prefs:
-        async with self._conn.execute("SELECT key, value FROM prefs WHERE chat_id = ?", (chat_id,)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._rows("SELECT key, value FROM prefs WHERE chat_id = ?", (chat_id,))
         values = {row["key"]: row["value"] for row in rows}
         known = {k: v for k, v in values.items() if k in Prefs.names() and v in Prefs.choices(k)}
         return replace(Prefs(), **known)
@@ -328,28 +334,30 @@ class Store:
 
     async def add_turns(self, chat_id: int, turns: Sequence[tuple[Literal["user", "model"], str]]) -> None:
         now = time.time()
-        async with self._transaction() as conn:
-            await conn.executemany(
+
+        def add(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "INSERT INTO turns (chat_id, role, text, created_at) VALUES (?, ?, ?, ?)",
                 [(chat_id, role, text, now) for role, text in turns],
             )
             # Keep a bounded tail per chat: the prompt never needs more than the last few.
-            await conn.execute(
+            conn.execute(
                 "DELETE FROM turns WHERE chat_id = ? AND id NOT IN "
                 "(SELECT id FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT 100)",
                 (chat_id, chat_id),
             )
 
+        await self._writer.transaction(add)
+
     async def recent_turns(self, chat_id: int, limit: int) -> list[StoredTurn]:
         """The chat's last `limit` turns, oldest first."""
         if limit <= 0:
             return []
-        async with self._conn.execute(
+        rows = await self._rows(
             "SELECT role, text, created_at FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?",
             (chat_id, limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [StoredTurn(row["role"], row["text"], row["created_at"]) for row in reversed(list(rows))]
+        )
+        return [StoredTurn(row["role"], row["text"], row["created_at"]) for row in reversed(rows)]
 
     # --- memory outbox (durable pending writes to long-term memory) ---------------------------
 
@@ -362,20 +370,18 @@ class Store:
         return cursor.lastrowid
 
     async def due_memory_writes(self, limit: int = 20) -> list[PendingWrite]:
-        async with self._conn.execute(
+        rows = await self._rows(
             "SELECT id, user_id, payload, attempts FROM memory_outbox WHERE next_attempt <= ? "
             "ORDER BY next_attempt, id LIMIT ?",
             (time.time(), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [PendingWrite(r["id"], r["user_id"], json.loads(r["payload"]), r["attempts"]) for r in rows]
 
     async def pending_memory_writes(self, user_id: str | None = None) -> int:
         sql, params = "SELECT COUNT(*) FROM memory_outbox", []
         if user_id is not None:
             sql, params = sql + " WHERE user_id = ?", [user_id]
-        async with self._conn.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row(sql, params)
         return int(row[0]) if row else 0
 
     async def make_memory_writes_due(self) -> int:
@@ -384,12 +390,10 @@ class Store:
         return cursor.rowcount
 
     async def memory_write_exists(self, write_id: int) -> bool:
-        async with self._conn.execute("SELECT 1 FROM memory_outbox WHERE id = ?", (write_id,)) as cursor:
-            return await cursor.fetchone() is not None
+        return await self._row("SELECT 1 FROM memory_outbox WHERE id = ?", (write_id,)) is not None
 
     async def next_memory_write_at(self) -> float | None:
-        async with self._conn.execute("SELECT MIN(next_attempt) FROM memory_outbox") as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("SELECT MIN(next_attempt) FROM memory_outbox")
         return float(row[0]) if row and row[0] is not None else None
 
     async def complete_memory_write(self, write_id: int) -> None:
@@ -408,17 +412,23 @@ class Store:
         if not updates:
             return []
         ids = [u.update_id for u in updates]
-        async with self._transaction() as conn:
-            async with conn.execute(
-                "SELECT update_id FROM inbox WHERE update_id BETWEEN ? AND ?", (min(ids), max(ids))
-            ) as cursor:
-                seen = {int(row[0]) for row in await cursor.fetchall()}
+
+        def record(conn: sqlite3.Connection) -> list[InboxUpdate]:
+            seen = {
+                int(row[0])
+                for row in conn.execute(
+                    "SELECT update_id FROM inbox WHERE update_id BETWEEN ? AND ?", (min(ids), max(ids))
+                )
+            }
             fresh = [u for u in updates if u.update_id not in seen]
             now = time.time()
-            await conn.executemany(
+            conn.executemany(
                 "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)",
                 [(u.update_id, u.chat_id, u.payload, now) for u in fresh],
             )
+            return fresh
+
+        fresh = await self._writer.transaction(record)
         return list(dict.fromkeys(u.update_id for u in fresh))
 
     async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
@@ -430,23 +440,23 @@ class Store:
 
     async def unfinished_updates(self) -> list[InboxUpdate]:
         """Updates stored but not handled (a crash or a kill), oldest first."""
-        async with self._conn.execute(
+        rows = await self._rows(
             "SELECT update_id, chat_id, payload, attempts FROM inbox WHERE state = 'pending' "
             "ORDER BY update_id"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [InboxUpdate(r["update_id"], r["chat_id"], r["payload"], r["attempts"]) for r in rows]
 
     async def count_update_attempts(self, update_ids: Sequence[int]) -> None:
         """Note one more attempt at each update (replayed after a restart)."""
-        async with self._transaction() as conn:
-            await conn.executemany(
+        await self._writer.transaction(
+            lambda conn: conn.executemany(
                 "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", [(i,) for i in update_ids]
             )
+        )
 
     async def inbox_states(self) -> dict[str, int]:
-        async with self._conn.execute("SELECT state, COUNT(*) FROM inbox GROUP BY state") as cursor:
-            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+        rows = await self._rows("SELECT state, COUNT(*) FROM inbox GROUP BY state")
+        return {row[0]: int(row[1]) for row in rows}
 
     async def prune_inbox(self, older_than: float) -> int:
         """Forget handled updates finished before `older_than` (Telegram reuses ids after a week)."""
@@ -470,8 +480,7 @@ class Store:
 
     async def inactive_chats(self) -> dict[int, tuple[str, int | None]]:
         """Chat id → (reason, the chat it moved to, if it did)."""
-        async with self._conn.execute("SELECT chat_id, reason, moved_to FROM inactive_chats") as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._rows("SELECT chat_id, reason, moved_to FROM inactive_chats")
         return {int(r["chat_id"]): (str(r["reason"]), r["moved_to"]) for r in rows}
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
@@ -480,19 +489,22 @@ class Store:
         The chat row moves with its Mem0 user id, so the memories stay the group's without being
         copied (unless the new id already has a row of its own, whose memories are then kept).
         """
-        async with self._transaction() as conn:
-            await conn.execute(
+
+        def migrate(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "UPDATE OR IGNORE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
             )
-            await conn.execute(
+            conn.execute(
                 "UPDATE OR IGNORE prefs SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
             )
-            await conn.execute("UPDATE turns SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            await conn.execute(
+            conn.execute("UPDATE turns SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+            conn.execute(
                 "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, 'migrated', ?, ?) "
                 "ON CONFLICT (chat_id) DO UPDATE SET reason = 'migrated', moved_to = excluded.moved_to",
                 (old_chat_id, time.time(), new_chat_id),
             )
+
+        await self._writer.transaction(migrate)
 
     # --- usage (messages and tokens per Telegram user and UTC day) ------------------------------
 
@@ -509,12 +521,11 @@ class Store:
 
     async def usage_since(self, user_id: int, first_day: str) -> Usage:
         """The user's totals from `first_day` (YYYY-MM-DD, UTC) to today."""
-        async with self._conn.execute(
+        row = await self._row(
             "SELECT COALESCE(SUM(messages), 0), COALESCE(SUM(prompt_tokens), 0), "
             "COALESCE(SUM(output_tokens), 0) FROM usage WHERE user_id = ? AND day >= ?",
             (user_id, first_day),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return Usage(int(row[0]), int(row[1]), int(row[2])) if row else Usage()
 
     async def update_memory_write(self, write_id: int, payload: Mapping[str, Any]) -> None:
@@ -527,30 +538,30 @@ class Store:
     # --- memory ledger: every memory id a user had ----------------------------------------------
 
     async def record_memory_ids(self, user_id: str, memory_ids: Sequence[str]) -> None:
-        async with self._transaction() as conn:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO memory_ledger (memory_id, user_id, created_at) VALUES (?, ?, ?)",
-                [(memory_id, user_id, time.time()) for memory_id in memory_ids],
+        rows = [(memory_id, user_id, time.time()) for memory_id in memory_ids]
+        await self._writer.transaction(
+            lambda conn: conn.executemany(
+                "INSERT OR IGNORE INTO memory_ledger (memory_id, user_id, created_at) VALUES (?, ?, ?)", rows
             )
+        )
 
     async def known_memory_ids(self, user_id: str) -> list[str]:
-        async with self._conn.execute(
-            "SELECT memory_id FROM memory_ledger WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            return [str(row[0]) for row in await cursor.fetchall()]
+        rows = await self._rows("SELECT memory_id FROM memory_ledger WHERE user_id = ?", (user_id,))
+        return [str(row[0]) for row in rows]
 
     async def forget_memory_ids(self, memory_ids: Sequence[str]) -> None:
-        async with self._transaction() as conn:
-            await conn.executemany(
+        await self._writer.transaction(
+            lambda conn: conn.executemany(
                 "DELETE FROM memory_ledger WHERE memory_id = ?", [(i,) for i in memory_ids]
             )
+        )
 
     async def memory_user_ids(self) -> list[str]:
         """Every user that may have memories (chats seen, and users in the ledger)."""
-        async with self._conn.execute(
+        rows = await self._rows(
             "SELECT user_id FROM chats UNION SELECT user_id FROM memory_ledger ORDER BY 1"
-        ) as cursor:
-            return [str(row[0]) for row in await cursor.fetchall()]
+        )
+        return [str(row[0]) for row in rows]
 
     # --- sessions (short-term context) ---------------------------------------------------------
 
@@ -563,10 +574,7 @@ class Store:
         )
 
     async def session_started_at(self, chat_id: int) -> float | None:
-        async with self._conn.execute(
-            "SELECT started_at FROM sessions WHERE chat_id = ?", (chat_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._row("SELECT started_at FROM sessions WHERE chat_id = ?", (chat_id,))
         return float(row[0]) if row else None
 
     # --- erasure -----------------------------------------------------------------------------
@@ -574,10 +582,13 @@ class Store:
     async def forget_chat(self, chat_id: int) -> None:
         """Erase what we hold about the chat: turns, preferences and pending memory writes."""
         user_id = await self.user_id_for(chat_id)
-        async with self._transaction() as conn:
-            await conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
-            await conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))
-            await conn.execute("DELETE FROM memory_outbox WHERE user_id = ?", (user_id,))
-            await conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
+
+        def forget(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
+            conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))
+            conn.execute("DELETE FROM memory_outbox WHERE user_id = ?", (user_id,))
+            conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
+
+        await self._writer.transaction(forget)
         # Move the erased pages out of the WAL into the (securely overwritten) main file.
-        await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self._writer.call(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())

@@ -1,0 +1,102 @@
+"""Work that runs beside other work: recalls beside memory writes, and the SQLite writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.memory import open_memory
+from bot.sqlite_writer import SQLiteWriter
+from bot.store import Store
+from tests.fakes.gemini_api import FakeGemini, GeminiRequest
+
+USER = "tg-4242"
+
+
+def memory_settings(gemini: FakeGemini, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "GOOGLE_API_KEY": gemini.api_key,
+        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
+        "DATA_DIR": data_dir,
+        "VECTOR_STORE": "sqlite",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+async def test_a_recall_completes_while_a_memory_write_is_in_flight(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """A search answers while an earlier add is still waiting for its embedding (SQLite store)."""
+    memory = await open_memory(memory_settings(fake_gemini, tmp_path / "data"))
+    released = threading.Event()
+
+    def held_embedding(request: GeminiRequest) -> None:
+        released.wait(30)  # the add's embedding answers only when the test says so
+
+    try:
+        await memory.add(USER, [{"role": "user", "content": "I train for a marathon in May"}], infer=False)
+        fake_gemini.enqueue("embed", held_embedding)
+        before = len(fake_gemini.requests("embed"))
+        write = asyncio.create_task(
+            memory.add(USER, [{"role": "user", "content": "My knee hurts after long runs"}], infer=False)
+        )
+        while len(fake_gemini.requests("embed")) == before:
+            await asyncio.sleep(0.01)
+        found = await asyncio.wait_for(memory.search(USER, "marathon training", limit=5), 20)
+        assert not write.done()
+        assert [item.text for item in found] == ["I train for a marathon in May"]
+        released.set()
+        added = await write
+        assert [item.text for item in added] == ["My knee hurts after long runs"]
+    finally:
+        released.set()
+        await memory.close()
+
+
+async def test_a_failed_transaction_leaves_nothing_and_the_writer_goes_on(tmp_path: Path) -> None:
+    """A transaction that raises is rolled back whole; the next one commits and is visible to
+    another connection at once."""
+    path = tmp_path / "w.sqlite3"
+    writer = await SQLiteWriter.open(path, ["PRAGMA journal_mode=WAL"])
+    try:
+        await writer.write("CREATE TABLE t (x INTEGER)")
+
+        def half_then_fail(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO t VALUES (1)")
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            await writer.transaction(half_then_fail)
+        result = await writer.write("INSERT INTO t VALUES (?)", (2,))
+        assert (result.rowcount, result.lastrowid) == (1, 1)
+        with sqlite3.connect(path) as reader:
+            assert reader.execute("SELECT x FROM t").fetchall() == [(2,)]
+    finally:
+        await writer.close()
+
+
+async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> None:
+    """Writes go through the writer's connection, reads through aiosqlite: each read sees every
+    write that returned before it (chat counter, turns, outbox, inbox)."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for expected in (1, 2, 3):
+            chat = await store.touch_chat(77)
+            assert chat.message_count == expected
+            assert (await store.get_chat(77)) == chat
+        await store.add_turns(77, [("user", "hi"), ("model", "hello")])
+        assert [t.text for t in await store.recent_turns(77, 5)] == ["hi", "hello"]
+        write_id = await store.enqueue_memory_write("tg-77", {"messages": []})
+        assert await store.memory_write_exists(write_id)
+        await store.forget_chat(77)
+        assert await store.recent_turns(77, 5) == []
+        assert not await store.memory_write_exists(write_id)
+    finally:
+        await store.close()
