@@ -2,12 +2,14 @@
 
 (a) 200 messages one after another with zero-latency fakes: the time from the update being
     available at the fake Telegram to the reply arriving there, p50 / p95. It is the bot's own
-    overhead plus the local round trips of its chat and embedding calls (an upper bound on the
-    overhead beside them). Measured twice: back to back (the previous messages' memory writes
-    still run on Mem0's one thread) and after each write finished (the summary line).
+    overhead plus the local round trips of its chat and embedding calls: nothing is subtracted,
+    so it is an upper bound on the overhead beside them. Measured twice: back to back (the
+    previous messages' memory writes still running) and after each write finished (the summary
+    line). Each message comes from a new chat, so the per-chat pacing (~1 message/s) never waits.
 (b) 1,000 messages over 250 chats at once (4 per chat) with 0.5 s per Gemini answer: wall time
     until every reply arrived, messages/s, and chats whose replies came out of order. Run with
     our outgoing cap off (SEND_RATE_PER_SECOND=0) and, with --capped, at the default 30 / s too.
+    Also the bot's CPU time over (b) (all its threads, /proc/<pid>/stat) per message.
 (c) the bot's RSS before (a) and after (b).
 
 Each message also queues a memory write (embedding + extraction through the fake Gemini) that
@@ -81,6 +83,12 @@ def wait_ready(telegram: FakeTelegram, proc: subprocess.Popen[bytes]) -> None:
             raise SystemExit(f"the bot did not start (exit code {proc.poll()})")
         time.sleep(0.05)
     time.sleep(0.5)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process so far (all threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def outbox_size(db: Path) -> int:
@@ -160,10 +168,13 @@ def main() -> None:
 
             gemini.latency = args.latency
             total = args.chats * args.per_chat
+            cpu_before = cpu_seconds(proc.pid)
             wall, out_of_order = burst(telegram, args.chats, args.per_chat)
+            cpu = cpu_seconds(proc.pid) - cpu_before
             print(
                 f"(b) {total} messages over {args.chats} chats, {args.latency} s per answer, no send cap: "
-                f"{wall:.2f} s, {total / wall:.0f} msg/s, {out_of_order} chats out of order"
+                f"{wall:.2f} s, {total / wall:.0f} msg/s, {out_of_order} chats out of order; "
+                f"bot CPU {cpu:.1f} s ({cpu / total * 1000:.1f} ms per message)"
             )
             rss_after = rss_mb(proc.pid)
             print(f"(c) RSS {rss_before:.0f} MB before (a), {rss_after:.0f} MB after (b)")
