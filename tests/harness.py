@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -66,8 +67,17 @@ class RunningBot:
         assert pending == 0, f"{pending} memory writes still pending"
 
     async def stop(self) -> None:
+        """Stop like SIGTERM does; a stop that hangs fails with every pending task's stack."""
         poller, self.poller = self.poller, None
-        await stop_polling(self.app, poller)
+        try:
+            async with asyncio.timeout(60):
+                await stop_polling(self.app, poller)
+        except TimeoutError:
+            current = asyncio.current_task()
+            for task in asyncio.all_tasks():
+                if task is not current:
+                    task.print_stack(file=sys.stderr)
+            raise AssertionError("the bot did not stop within 60 s; pending tasks above") from None
 
 
 REPO = Path(__file__).resolve().parents[1]
