@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.fakes.gemini_api import FakeGemini  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.harness import bot_env  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -48,19 +49,13 @@ def rss_mb(pid: int) -> float:
 def start_bot(
     telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **extra: str
 ) -> subprocess.Popen[bytes]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_", "MEM0_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=telegram.token,
-        GOOGLE_API_KEY=gemini.api_key,
-        TELEGRAM_API_BASE_URL=telegram.base_url,
-        GOOGLE_GEMINI_BASE_URL=gemini.base_url,
-        DATA_DIR=str(data_dir),
+    env = bot_env(
+        telegram,
+        gemini,
+        data_dir,
         VECTOR_STORE="sqlite",
         LOG_LEVEL=os.environ.get("BENCH_BOT_LOG_LEVEL", "WARNING"),
         RATE_LIMIT_PER_MINUTE="0",  # the load is meant to exceed any rate limit
-        PYTHONPATH=str(REPO),
         **extra,
     )
     log = (data_dir.parent / f"{data_dir.name}.log").open("wb")

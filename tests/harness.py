@@ -115,14 +115,18 @@ def bot_env(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **extra:
     return env
 
 
-def run_cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], cwd: Path, *args: str, input: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot <args>` to completion, `input` on its stdin, output captured."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
+        input=input,
         env={**env, "PYTHONPATH": str(REPO)},
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 

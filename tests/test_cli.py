@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +11,7 @@ import pytest
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import REPO, BotProcess, bot_env, run_cli
+from tests.harness import BotProcess, bot_env, run_cli
 
 CHAT = 2002
 
@@ -109,30 +107,12 @@ def test_terminal_chat_remembers_across_runs(
     """`python -m bot chat` answers in the terminal and its memory persists to the next run."""
     env = bot_env(fake_telegram, fake_gemini, tmp_path / "data")
     del env["TELEGRAM_BOT_TOKEN"]  # the terminal needs no Telegram token
-    first = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        input="I train for a triathlon in June.\nexit\n",
-        env={**env, "PYTHONPATH": str(REPO)},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    first = run_cli(env, tmp_path, "chat", input="I train for a triathlon in June.\nexit\n", timeout=90)
     assert first.returncode == 0, first.stderr
     assert "AI Fitness Advisor" in first.stdout
     assert "Advisor: Coach says:" in first.stdout
     assert "Goodbye" in first.stdout
 
-    second = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        input="What am I training for?\nexit\n",
-        env={**env, "PYTHONPATH": str(REPO)},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    second = run_cli(env, tmp_path, "chat", input="What am I training for?\nexit\n", timeout=90)
     assert second.returncode == 0, second.stderr
     assert "triathlon" in fake_gemini.last_chat_prompt().split("<memories>")[1]
