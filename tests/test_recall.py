@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.memory import MemoryItem, dated_text, undated_text
-from bot.recall import Recaller, fuse, saved_order, with_context
+from bot.recall import Recaller, boost_by_conversation, conversations, fuse, saved_order, with_context
 from tests.fakes.gemini_api import FakeGemini
 from tests.memory_pipeline import Pipeline, open_pipeline
 
@@ -71,6 +72,97 @@ def test_context_window_compares_aware_and_naive_times() -> None:
     second = MemoryItem("y", "y", metadata={"saved_at": "2025-03-03T09:20:00"})
     assert [i.id for i in with_context([first], [first, second], window=timedelta(hours=1))] == ["x", "y"]
     assert [i.id for i in with_context([first], [first, second], window=timedelta(minutes=10))] == ["x"]
+
+
+def test_conversations_are_runs_of_memories_said_close_together() -> None:
+    """Each memory within the window of the previous one continues its conversation; a gap, or a
+    memory without a known time, starts a new one."""
+    saved = [
+        said("a", "2025-03-03T09:00:00"),
+        said("b", "2025-03-03T09:40:00"),
+        said("c", "2025-03-03T10:30:00"),  # 50 min after b: same conversation as a and b
+        said("d", "2025-03-05T18:00:00"),
+        MemoryItem("undated", "undated"),
+        said("e", "2025-03-05T18:10:00"),
+    ]
+    numbers = conversations(saved, window=timedelta(hours=1))
+    assert numbers["a"] == numbers["b"] == numbers["c"]
+    assert len({numbers["a"], numbers["d"], numbers["undated"], numbers["e"]}) == 4
+    assert conversations(saved, window=timedelta(minutes=45))["c"] != numbers["a"]
+
+
+def test_conversation_boost_lifts_what_was_said_around_the_best_match() -> None:
+    """A weak match of the conversation that holds the best match outranks an equally weak one of
+    another conversation; the conversations' best matches keep their order."""
+    items = [
+        item("best", score=0.9),
+        item("other-best", score=0.6),
+        item("lonely", score=0.5),
+        item("near-best", score=0.5),
+    ]
+    conversation_of = {"best": 0, "near-best": 0, "other-best": 1, "lonely": 2}
+    ranked = boost_by_conversation(items, conversation_of, weight=0.5)
+    assert [i.id for i in ranked] == ["best", "near-best", "other-best", "lonely"]
+    assert {i.id: round(i.score or 0, 3) for i in ranked} == {
+        "best": 1.35,
+        "near-best": 0.95,
+        "other-best": 0.9,
+        "lonely": 0.75,
+    }
+    # an id of no known conversation is its own; weight 0 changes nothing
+    assert [i.id for i in boost_by_conversation(items, {}, weight=0.5)] == [
+        "best",
+        "other-best",
+        "lonely",
+        "near-best",
+    ]
+    assert boost_by_conversation(items, conversation_of, weight=0.0) == items
+
+
+class StubMemory:
+    """The MemoryService calls a Recaller makes, with fixed answers, counting the listings."""
+
+    def __init__(self, found: list[MemoryItem], saved: list[MemoryItem]) -> None:
+        self.found = found
+        self.saved = saved
+        self.listings = 0
+
+    async def search(self, user_id: str, query: str, **kwargs: Any) -> list[MemoryItem]:
+        return list(self.found)
+
+    async def keyword_scores(self, user_id: str, query: str, *, limit: int) -> Mapping[str, float]:
+        return {}
+
+    async def list(self, user_id: str, **kwargs: Any) -> list[MemoryItem]:
+        self.listings += 1
+        return list(reversed(self.saved))  # newest first, as MemoryService.list
+
+
+async def test_recall_ranks_by_conversation_and_lists_the_memories_once() -> None:
+    """Recaller: the conversation of the best match wins the second place, each hit brings its
+    follower, and the whole recall lists the user's memories once (for the boost and context)."""
+    saved = [
+        said("injury", "2025-03-03T09:00:00"),
+        said("physio", "2025-03-03T09:01:00"),
+        said("physio-reply", "2025-03-03T09:02:00"),
+        said("shoes", "2025-03-20T18:00:00"),
+    ]
+    found = [
+        MemoryItem("injury", "injury", semantic_score=0.8, metadata=saved[0].metadata),
+        MemoryItem("shoes", "shoes", semantic_score=0.45, metadata=saved[3].metadata),
+        MemoryItem("physio", "physio", semantic_score=0.4, metadata=saved[1].metadata),
+    ]
+    stub = StubMemory(found, saved)
+    recaller = Recaller(stub, top_k=2, min_score=0.0)  # type: ignore[arg-type]
+    shown = await recaller.recall("u1", "how is my knee injury doing")
+    assert [i.id for i in shown] == ["injury", "physio", "physio-reply"]
+    assert stub.listings == 1
+    off = Recaller(stub, top_k=2, min_score=0.0, conversation_weight=0.0)  # type: ignore[arg-type]
+    assert [i.id for i in await off.recall("u1", "how is my knee injury doing")] == [
+        "injury",
+        "physio",
+        "shoes",
+    ]
 
 
 def test_saved_order_sorts_by_creation_not_update() -> None:
