@@ -103,10 +103,8 @@ def sequential(telegram: FakeTelegram, count: int, *, settle_db: Path | None = N
         before = len(telegram.sent(chat))
         started = time.perf_counter()
         telegram.send_text(chat, f"How should I warm up before set {n}?")
-        while len(telegram.sent(chat)) <= before:
-            if time.perf_counter() - started > 30:
-                raise SystemExit(f"(a) no reply to message {n} within 30 s")
-            time.sleep(0.0002)
+        if not telegram.wait_sent({chat: before + 1}, timeout=30):
+            raise SystemExit(f"(a) no reply to message {n} within 30 s")
         if n >= 10:  # the first ones warm up connections and caches
             latencies.append((time.perf_counter() - started) * 1000)
     return latencies
@@ -119,10 +117,9 @@ def burst(telegram: FakeTelegram, chats: int, per_chat: int) -> tuple[float, int
     for n in range(per_chat):
         for chat in ids:
             telegram.send_text(chat, f"chat{chat} question {n}: how many sets today?")
-    while (answered := sum(min(len(telegram.sent(c)), per_chat) for c in ids)) < chats * per_chat:
-        if time.perf_counter() - started > 300:
-            raise SystemExit(f"(b) only {answered} of {chats * per_chat} replies within 300 s")
-        time.sleep(0.005)
+    if not telegram.wait_sent(dict.fromkeys(ids, per_chat), timeout=300):
+        answered = sum(min(len(telegram.sent(c)), per_chat) for c in ids)
+        raise SystemExit(f"(b) only {answered} of {chats * per_chat} replies within 300 s")
     wall = time.perf_counter() - started
     out_of_order = 0
     for chat in ids:
