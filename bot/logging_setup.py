@@ -15,6 +15,13 @@ _PATTERNS = (
 REDACTED = "[REDACTED]"
 
 
+def redact_tokens(text: str) -> str:
+    """`text` with anything shaped like a bot token or a Google API key replaced by [REDACTED]."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
 class RedactingFilter(logging.Filter):
     """Replace known secret values and anything shaped like a token or key with [REDACTED]."""
 
@@ -25,9 +32,7 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        for pattern in _PATTERNS:
-            text = pattern.sub(REDACTED, text)
-        return text
+        return redact_tokens(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
