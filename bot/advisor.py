@@ -15,7 +15,7 @@ from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
 from bot.recall import Recaller, RecallStats, needs_memory
-from bot.store import Prefs, Store, StoredTurn, Usage, utc_day
+from bot.store import Prefs, Store, StoredTurn, Turn, Usage, utc_day
 
 logger = logging.getLogger(__name__)
 
@@ -67,28 +67,38 @@ class Advisor:
         *,
         on_text: Callable[[str], Awaitable[None]] | None = None,
         remember: bool = True,
+        usage_user: int | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
         With `on_text` the answer is streamed: it gets the text so far as it grows. With
         `remember` false (a message nobody can own) nothing goes to long-term memory. In
-        incognito (the "memory" preference off) nothing is recalled and nothing is stored.
+        incognito (the "memory" preference off) nothing is recalled and nothing is stored. With
+        `usage_user` (a Telegram user id) the message and its tokens count towards that user's
+        usage, answered or not: the tokens are spent either way.
         """
-        chat = await self.store.touch_chat(chat_id)
-        prefs = await self.store.get_prefs(chat_id)
+        context = await self.store.begin_message(chat_id, self.recent_turns)
+        chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
         if incognito:
             memories: list[MemoryItem] = []
             recall_failed = False
+            recent: list[StoredTurn] = []
         else:
             memories, recall_failed = await self._recall(chat.user_id, message)
-        recent = [] if incognito else await self._session_turns(chat_id)
+            recent = current_session(
+                context.recent,
+                now=time.time(),
+                idle_seconds=self.session_idle_seconds,
+                started_at=context.session_started_at,
+            )
         system = prompts.system_prompt(self.persona, prefs, memories)
         # Small talk ("thanks!") holds no fact: no extraction call for it.
         if remember and not incognito and needs_memory(message):
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
         turns = prompts.conversation(recent, message)
+        keep: list[Turn] = [] if incognito else [("user", message)]
         try:
             if on_text is None:
                 reply = await self.llm.generate(system, turns)
@@ -96,23 +106,22 @@ class Advisor:
                 reply = await self.llm.stream_reply(system, turns, on_text)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            if not incognito:
-                await self.store.add_turns(chat_id, [("user", message)])
-            return Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
-        if incognito:
-            pass
-        elif reply.blocked or reply.empty:
-            await self.store.add_turns(chat_id, [("user", message)])
+            answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
         else:
-            await self.store.add_turns(chat_id, [("user", message), ("model", reply.text)])
-        return Answer(
-            reply.text,
-            len(memories),
-            recall_failed,
-            generated=not (reply.blocked or reply.empty),
-            prompt_tokens=reply.prompt_tokens,
-            output_tokens=reply.output_tokens,
-        )
+            generated = not (reply.blocked or reply.empty)
+            if generated and keep:
+                keep.append(("model", reply.text))
+            answer = Answer(
+                reply.text,
+                len(memories),
+                recall_failed,
+                generated=generated,
+                prompt_tokens=reply.prompt_tokens,
+                output_tokens=reply.output_tokens,
+            )
+        usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
+        await self.store.finish_message(chat_id, keep, usage=usage)
+        return answer
 
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
@@ -131,15 +140,6 @@ class Advisor:
         return self.recaller.stats
 
     # --- short-term context: sessions ---------------------------------------------------------
-
-    async def _session_turns(self, chat_id: int) -> list[StoredTurn]:
-        if self.recent_turns <= 0:
-            return []
-        turns = await self.store.recent_turns(chat_id, self.recent_turns)
-        started = await self.store.session_started_at(chat_id)
-        return current_session(
-            turns, now=time.time(), idle_seconds=self.session_idle_seconds, started_at=started
-        )
 
     async def new_session(self, chat_id: int) -> None:
         """Start a fresh conversation: earlier turns leave the prompt; long-term memory is untouched."""
@@ -224,12 +224,6 @@ class Advisor:
         }
 
     # --- usage and cost -----------------------------------------------------------------------
-
-    async def record_usage(self, user_id: int, answer: Answer) -> None:
-        """Count one answered message and its tokens for the Telegram user who sent it."""
-        await self.store.record_usage(
-            user_id, prompt_tokens=answer.prompt_tokens, output_tokens=answer.output_tokens
-        )
 
     async def usage(self, user_id: int) -> tuple[Usage, Usage]:
         """The user's usage today and this month (UTC)."""

@@ -30,13 +30,16 @@ async def on_text(update: Update, context: BotContext) -> None:
     async with typing(context, message.chat_id):
         try:
             answer = await context.advisor.answer(
-                message.chat_id, text, on_text=draft.update if draft else None, remember=remember
+                message.chat_id,
+                text,
+                on_text=draft.update if draft else None,
+                remember=remember,
+                # counted before the reply is sent: the tokens are spent, sent or not
+                usage_user=message.from_user.id if message.from_user is not None else None,
             )
         finally:
             if draft is not None:
                 await draft.close()
-    if message.from_user is not None:  # counted first: the tokens are spent, sent or not
-        await context.advisor.record_usage(message.from_user.id, answer)
     await send_long(context, message, answer.text)
     context.advisor.reply_sent()
 
