@@ -41,6 +41,21 @@ async def test_drafts_grow_before_the_final_formatted_message(
     assert today.output_tokens > 0
 
 
+async def test_an_answer_complete_at_once_needs_no_draft(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """All chunks within the first draft's delay: only the final message goes out (no draft call
+    that the message would replace a moment later)."""
+    await start_bot()
+    fake_gemini.stream_delay = 0.0
+    fake_gemini.enqueue("chat", ANSWER)
+    final = await say(fake_telegram, "How do I warm up?")
+    assert final["text"].startswith("Warm up first")
+    assert len(fake_gemini.requests("chat")) == 1
+    assert fake_gemini.requests("chat")[0].stream
+    assert fake_telegram.calls("sendMessageDraft") == []
+
+
 async def test_refused_drafts_still_give_the_final_message(
     start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
 ) -> None:

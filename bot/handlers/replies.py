@@ -19,6 +19,9 @@ from bot.handlers.context import BotContext
 logger = logging.getLogger(__name__)
 
 DRAFT_INTERVAL_SECONDS = 0.6  # at most this often a draft is updated (about 1 message/s per chat)
+# The first draft waits this long after the answer's first words: an answer complete by then goes
+# out as the final message alone (no draft request, no draft flashing just before the message).
+FIRST_DRAFT_DELAY_SECONDS = 0.3
 
 
 class TextSender(Protocol):
@@ -103,7 +106,8 @@ class DraftStream:
     """Shows an answer as it is generated with sendMessageDraft (private chats, Bot API 9.5+).
 
     `update` only records the latest text; a background task sends it at most every
-    DRAFT_INTERVAL_SECONDS, so generation never waits for Telegram. If a draft is refused, the
+    DRAFT_INTERVAL_SECONDS (the first one FIRST_DRAFT_DELAY_SECONDS after the first words), so
+    generation never waits for Telegram. If a draft is refused, the
     stream stops quietly and the final message is still sent normally.
     """
 
@@ -137,11 +141,11 @@ class DraftStream:
             await self._task
 
     async def _pump(self) -> None:
-        last = 0.0
+        due = time.monotonic() + FIRST_DRAFT_DELAY_SECONDS
         while not self._failed and not self._closing.is_set():
             await self._changed.wait()
             self._changed.clear()
-            pause = last + DRAFT_INTERVAL_SECONDS - time.monotonic()
+            pause = due - time.monotonic()
             if pause > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), pause)
@@ -165,4 +169,4 @@ class DraftStream:
                 return
             self._shown = text
             self.drafts_sent += 1
-            last = time.monotonic()
+            due = time.monotonic() + DRAFT_INTERVAL_SECONDS
