@@ -89,6 +89,10 @@ class MemoryService:
         self._closers = list(closers)
         self._readers: ThreadPoolExecutor | None = None
         self._reads: frozenset[Callable[..., Any]] = frozenset()
+        # Our SQLite store answers "does this user have any memory?" with one indexed lookup.
+        self._has_any: Callable[[Mapping[str, Any]], bool] | None = getattr(
+            getattr(self._client, "vector_store", None), "has_any", None
+        )
         if readers > 0:
             self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mem0-read")
             client = self._client
@@ -100,10 +104,14 @@ class MemoryService:
             )
 
     async def _run(self, func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """`func(*args, **kwargs)` on the writer thread, or on a reader if it is a known read."""
+        return await self._call(func in self._reads, lambda: func(*args, **kwargs))
+
+    async def _call(self, read: bool, func: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()
-        executor = self._readers if self._readers is not None and func in self._reads else self._executor
+        executor = self._readers if read and self._readers is not None else self._executor
         try:
-            return await loop.run_in_executor(executor, lambda: func(*args, **kwargs))
+            return await loop.run_in_executor(executor, func)
         except MemoryUnavailable:
             raise
         except Exception as exc:
@@ -247,7 +255,15 @@ class MemoryService:
             kwargs["threshold"] = threshold
         if explain and self.backend != PLATFORM_BACKEND:
             kwargs["explain"] = True
-        result = await self._run(self._client.search, query, **kwargs)
+        has_any, search = self._has_any, self._client.search
+
+        def run() -> Any:
+            # A user without memories (most new users' first messages) costs no embedding call.
+            if has_any is not None and not has_any(all_filters):
+                return {"results": []}
+            return search(query, **kwargs)
+
+        result = await self._call(search in self._reads, run)
         items = [_to_item(row, user_id) for row in _results(result)]
         return [item for item in items if item.user_id in (None, user_id)][:limit]
 

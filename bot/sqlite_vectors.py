@@ -453,6 +453,15 @@ class SQLiteVectorStore:
                     break
         return out
 
+    def has_any(self, filters: Filters | None = None) -> bool:
+        """Whether any vector is in the filters' scope (user / agent / run ids; other filters are
+        not checked, so True may still mean no match). One indexed lookup: a recall for a user with
+        no memories skips the query's embedding call."""
+        scope_sql, params, _, _ = self._plan(filters)
+        with self._lock:
+            row = self._db().execute(f"SELECT 1 FROM vectors WHERE {scope_sql} LIMIT 1", params).fetchone()  # noqa: S608
+        return row is not None
+
     def count(self) -> int:
         """How many vectors this collection holds."""
         return int(self.col_info()["count"])

@@ -100,3 +100,23 @@ async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> Non
         assert not await store.memory_write_exists(write_id)
     finally:
         await store.close()
+
+
+async def test_a_search_for_a_user_without_memories_makes_no_embedding_call(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """New users' first messages cost no query embedding; once the user has a memory, it is searched."""
+    memory = await open_memory(memory_settings(fake_gemini, tmp_path / "data"))
+    try:
+        marathon = [{"role": "user", "content": "I train for a marathon in May"}]
+        await memory.add("tg-other", marathon, infer=False)
+        before = len(fake_gemini.requests("embed"))
+        assert await memory.search(USER, "marathon training", limit=5) == []
+        assert len(fake_gemini.requests("embed")) == before
+        await memory.add(USER, [{"role": "user", "content": "I swim on Mondays"}], infer=False)
+        before = len(fake_gemini.requests("embed"))
+        found = await memory.search(USER, "when do I swim", limit=5)
+        assert [item.text for item in found] == ["I swim on Mondays"]
+        assert len(fake_gemini.requests("embed")) == before + 1
+    finally:
+        await memory.close()

@@ -186,8 +186,9 @@ async def test_a_plan_interrupted_halfway_resumes_without_asking_again(
         {"text": "Swims on Tuesdays", "category": "routine"},
         {"text": "Has a rowing machine at home", "category": "routine"},
     ]))  # fmt: skip
-    # related-memory search, duplicate check and add of fact 1, then the duplicate check of fact 2 fails.
-    fake_gemini.enqueue("embed", *([lambda _request: None] * 3), Fault(503))
+    # The add of fact 1 embeds, then the duplicate check of fact 2 fails (the related-memory search
+    # and fact 1's duplicate check embed nothing: the user has no memory yet).
+    fake_gemini.enqueue("embed", lambda _request: None, Fault(503))
     await pipeline.writer.enqueue(
         USER, "I swim on Tuesdays. I have a rowing machine at home.", saved_at=day(0)
     )
