@@ -68,6 +68,8 @@ class Services:
             base_url=settings.google_gemini_base_url,
             timeout_seconds=settings.llm_timeout_seconds,
             attempts=settings.llm_max_attempts,
+            # one streamed answer per update in flight, and the memory writer's calls
+            max_connections=settings.concurrent_updates + 4,
         )
         extractor = Extractor(llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
         writer = MemoryWriter(store, memory, extractor, max_memories=settings.memory_max_per_user)
@@ -141,8 +143,8 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .concurrent_updates(PerChatOrderedProcessor(settings.concurrent_updates))
         # aiohttp instead of httpx: a fifth of the CPU per request (bot/telegram_http.py). A small
         # pool for the bot's calls; getUpdates has its own connection.
-        .request(AiohttpRequest(connection_pool_size=16))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=16))
+        .get_updates_request(AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=1))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

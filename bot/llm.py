@@ -13,6 +13,8 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from bot.http import GEMINI_DEFAULT_URL, new_session
+
 logger = logging.getLogger(__name__)
 
 Role = Literal["user", "model"]
@@ -63,11 +65,16 @@ class GeminiChat:
         base_url: str | None = None,
         timeout_seconds: float = 60.0,
         attempts: int = 3,
+        max_connections: int = 64,
     ) -> None:
+        """Make it inside the running event loop (its HTTP session belongs to that loop)."""
         self.model = model
         self._timeout_seconds = timeout_seconds
+        # Our own aiohttp session (bot/http.py): bounded, and no ~/.netrc lookup per request.
+        self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
         options = types.HttpOptions(
             base_url=base_url,
+            aiohttp_client=self._session,
             timeout=int(timeout_seconds * 1000),
             retry_options=types.HttpRetryOptions(
                 attempts=attempts,
@@ -196,7 +203,10 @@ class GeminiChat:
         return final
 
     async def close(self) -> None:
-        await self._client.aio.aclose()
+        try:
+            await self._client.aio.aclose()
+        finally:
+            await self._session.close()
 
 
 def _contents(turns: Sequence[Turn]) -> list[types.Content]:

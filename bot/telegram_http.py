@@ -23,13 +23,16 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.http import new_session
 from bot.logging_setup import redact_tokens
 
 
 class AiohttpRequest(BaseRequest):
-    """One aiohttp session with at most `connection_pool_size` connections to the Bot API."""
+    """One aiohttp session with at most `connection_pool_size` connections to the Bot API at
+    `base_url` (bot/http.py: the environment's proxy for it is honoured)."""
 
     __slots__ = (
+        "_base_url",
         "_connect_timeout",
         "_media_write_timeout",
         "_pool_size",
@@ -41,6 +44,7 @@ class AiohttpRequest(BaseRequest):
 
     def __init__(
         self,
+        base_url: str = "https://api.telegram.org",
         *,
         connection_pool_size: int = 16,
         read_timeout: float | None = 5.0,
@@ -51,6 +55,7 @@ class AiohttpRequest(BaseRequest):
     ) -> None:
         if connection_pool_size < 1:
             raise ValueError("connection_pool_size must be at least 1")
+        self._base_url = base_url  # where the requests go: picks the environment's proxy, if any
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -65,11 +70,8 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
-                headers={"User-Agent": self.USER_AGENT},
-                # Proxies only when configured in code, as with PTB's default transport.
-                trust_env=False,
+            self._session = new_session(
+                self._base_url, limit=self._pool_size, headers={"User-Agent": self.USER_AGENT}
             )
 
     async def shutdown(self) -> None:
