@@ -630,6 +630,10 @@ def _format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str,
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of new connections (hundreds of streamed
+    # answers at once) overflowed it, and a dropped SYN is retried after 1, 2, 4 … 32 s, so a
+    # request stalled ~63 s now and then. A real API front end never refuses connections like that.
+    request_queue_size = 1024
 
     def __init__(self, fake: FakeTelegram) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
