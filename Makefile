@@ -44,7 +44,7 @@ lint: $(VENV)/.dev  ## ruff + mypy (strict on bot/)
 bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000
 	$(PY) bench/locomo.py
-	$(PY) bench/load.py
+	$(PY) bench/load.py --returning
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

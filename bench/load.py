@@ -12,6 +12,10 @@
     Also the bot's CPU time over (b) (all its threads, /proc/<pid>/stat) per message.
 (c) the bot's RSS before (a) and after (b).
 
+(a) and (b) use new chats: they have no memories, so recall skips the search and its embedding
+call (MemoryService.search asks the store first). `--returning` runs both again for chats that
+first stored four memories each with /remember, so every question is embedded and searched.
+
 Each message also queues a memory write (embedding + extraction through the fake Gemini) that
 runs in the background; the figures are what the user waits for. The last line is one summary:
 load overhead_p50_ms=… overhead_p95_ms=… burst_wall_s=… burst_out_of_order=… rss_mb=…
@@ -91,13 +95,16 @@ def outbox_size(db: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM memory_outbox").fetchone()[0])
 
 
-def sequential(telegram: FakeTelegram, count: int, *, settle_db: Path | None = None) -> list[float]:
+def sequential(
+    telegram: FakeTelegram, count: int, *, settle_db: Path | None = None, first_chat: int | None = None
+) -> list[float]:
     """Send one message at a time, each from another chat (one chat at full speed would measure
     the bot's pacing of about 1 message/s per chat, not its overhead); return latencies in ms.
-    With `settle_db`, wait for the previous message's memory write to finish before the next."""
+    With `settle_db`, wait for the previous message's memory write to finish before the next.
+    Chats are numbered from `first_chat` (default: new chats, no memories)."""
     latencies = []
     for n in range(count + 10):
-        chat = (901_000 if settle_db else 900_000) + n
+        chat = (first_chat or (901_000 if settle_db else 900_000)) + n
         while settle_db is not None and outbox_size(settle_db) > 0:
             time.sleep(0.002)
         before = len(telegram.sent(chat))
@@ -110,20 +117,40 @@ def sequential(telegram: FakeTelegram, count: int, *, settle_db: Path | None = N
     return latencies
 
 
-def burst(telegram: FakeTelegram, chats: int, per_chat: int) -> tuple[float, int]:
+# What returning users have told the bot before (--returning): four memories per chat, which the
+# burst's questions ("how many sets today?") match.
+SEEDED_FACTS = (
+    "I do 4 sets of squats on leg day",
+    "I train three days a week: Monday, Wednesday and Friday",
+    "My left knee hurts after heavy sets",
+    "I want to add 10 kg to my squat by March",
+)
+
+
+def seed_memories(telegram: FakeTelegram, ids: list[int]) -> None:
+    """Give each chat SEEDED_FACTS through /remember (not timed)."""
+    for chat in ids:
+        for fact in SEEDED_FACTS:
+            telegram.send_text(chat, f"/remember {fact}")
+    if not telegram.wait_sent(dict.fromkeys(ids, len(SEEDED_FACTS)), timeout=300):
+        raise SystemExit("seeding memories with /remember did not finish within 300 s")
+
+
+def burst(telegram: FakeTelegram, ids: list[int], per_chat: int) -> tuple[float, int]:
     """All messages at once; return the wall time and how many chats got replies out of order."""
-    ids = [910_000 + c for c in range(chats)]
+    before = {chat: len(telegram.sent(chat)) for chat in ids}
     started = time.perf_counter()
     for n in range(per_chat):
         for chat in ids:
             telegram.send_text(chat, f"chat{chat} question {n}: how many sets today?")
-    if not telegram.wait_sent(dict.fromkeys(ids, per_chat), timeout=300):
-        answered = sum(min(len(telegram.sent(c)), per_chat) for c in ids)
-        raise SystemExit(f"(b) only {answered} of {chats * per_chat} replies within 300 s")
+    if not telegram.wait_sent({chat: before[chat] + per_chat for chat in ids}, timeout=300):
+        answered = sum(min(len(telegram.sent(c)) - before[c], per_chat) for c in ids)
+        raise SystemExit(f"(b) only {answered} of {len(ids) * per_chat} replies within 300 s")
     wall = time.perf_counter() - started
     out_of_order = 0
     for chat in ids:
-        order = [int(m.group(1)) for s in telegram.texts(chat) if (m := re.search(r"question (\d+)", s))]
+        replies = telegram.texts(chat)[before[chat] :]
+        order = [int(m.group(1)) for s in replies if (m := re.search(r"question (\d+)", s))]
         if order != sorted(order):
             out_of_order += 1
     return wall, out_of_order
@@ -138,6 +165,11 @@ def main() -> None:
     parser.add_argument("--per-chat", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.5, help="seconds per Gemini answer in (b)")
     parser.add_argument("--capped", action="store_true", help="also run (b) with SEND_RATE_PER_SECOND=30")
+    parser.add_argument(
+        "--returning",
+        action="store_true",
+        help="also run (b) for chats that already have memories (each message recalls them)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as telegram, FakeGemini() as gemini:
@@ -161,13 +193,35 @@ def main() -> None:
             gemini.latency = args.latency
             total = args.chats * args.per_chat
             cpu_before = cpu_seconds(proc.pid)
-            wall, out_of_order = burst(telegram, args.chats, args.per_chat)
+            wall, out_of_order = burst(telegram, [910_000 + c for c in range(args.chats)], args.per_chat)
             cpu = cpu_seconds(proc.pid) - cpu_before
             print(
-                f"(b) {total} messages over {args.chats} chats, {args.latency} s per answer, no send cap: "
-                f"{wall:.2f} s, {total / wall:.0f} msg/s, {out_of_order} chats out of order; "
+                f"(b) {total} messages over {args.chats} new chats, {args.latency} s per answer, no send "
+                f"cap: {wall:.2f} s, {total / wall:.0f} msg/s, {out_of_order} chats out of order; "
                 f"bot CPU {cpu:.1f} s ({cpu / total * 1000:.1f} ms per message)"
             )
+            if args.returning:
+                returning = [920_000 + c for c in range(max(args.chats, args.sequential + 10))]
+                gemini.latency = 0.0
+                seed_memories(telegram, returning)
+                db = Path(tmp) / "data" / "bot.sqlite3"
+                latencies = sequential(telegram, args.sequential, settle_db=db, first_chat=920_000)
+                r50, r95 = statistics.median(latencies), statistics.quantiles(latencies, n=100)[94]
+                print(
+                    f"(a) the same for {len(latencies)} returning chats ({len(SEEDED_FACTS)} memories each: "
+                    f"recall embeds the question and searches): p50 {r50:.1f} ms, p95 {r95:.1f} ms, "
+                    f"max {max(latencies):.1f} ms"
+                )
+                returning = returning[: args.chats]
+                gemini.latency = args.latency
+                cpu_before = cpu_seconds(proc.pid)
+                r_wall, r_out_of_order = burst(telegram, returning, args.per_chat)
+                cpu = cpu_seconds(proc.pid) - cpu_before
+                print(
+                    f"(b) the same over {args.chats} returning chats ({len(SEEDED_FACTS)} memories each, "
+                    f"recalled): {r_wall:.2f} s, {total / r_wall:.0f} msg/s, {r_out_of_order} chats out "
+                    f"of order; bot CPU {cpu:.1f} s ({cpu / total * 1000:.1f} ms per message)"
+                )
             rss_after = rss_mb(proc.pid)
             print(f"(c) RSS {rss_before:.0f} MB before (a), {rss_after:.0f} MB after (b)")
         except SystemExit:
@@ -182,7 +236,8 @@ def main() -> None:
             try:
                 wait_ready(telegram, proc)
                 gemini.latency = args.latency
-                capped_wall, capped_ooo = burst(telegram, args.chats, args.per_chat)
+                ids = [910_000 + c for c in range(args.chats)]
+                capped_wall, capped_ooo = burst(telegram, ids, args.per_chat)
                 print(
                     f"(b) with the default cap of 30 messages/s: {capped_wall:.2f} s, "
                     f"{total / capped_wall:.0f} msg/s, {capped_ooo} chats out of order"
