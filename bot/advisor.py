@@ -148,14 +148,18 @@ class Advisor:
     # --- what the user sees and controls ------------------------------------------------------
 
     async def memories(
-        self, chat_id: int, query: str | None = None, category: str | None = None
+        self, chat_id: int, query: str | None = None, category: str | None = None, *, closest: bool = False
     ) -> list[MemoryItem]:
         """What is remembered about the chat (newest first), or the part that matches `query`
-        (best first), optionally of one category. Each item's `categories` names its group;
-        `bot.recall.group_by_category` groups a listing for display."""
+        (best first, as relevant as a recall needs; with `closest`, the nearest whatever their
+        relevance, for picking one to forget), optionally of one category. Each item's
+        `categories` names its group; `bot.recall.group_by_category` groups a listing for display."""
         user_id = await self.store.user_id_for(chat_id)
         if query:
-            return await self.recaller.search(user_id, query, limit=20, category=category, min_score=0.0)
+            threshold = 0.0 if closest else None  # None: the recall threshold (MEMORY_MIN_SCORE)
+            return await self.recaller.search(
+                user_id, query, limit=20, category=category, min_score=threshold
+            )
         filters = {"categories": category} if category else None
         return await self.memory.list(user_id, filters=filters)
 

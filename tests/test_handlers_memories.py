@@ -117,3 +117,22 @@ async def test_forget_words_with_nothing_remembered_says_so(
     assert "Nothing to forget" in reply["text"]
     assert "oat" not in reply["text"].split("about")[0]
     assert len(await bot.advisor.memories(OTHER_CHAT)) == 1
+
+
+async def test_memories_search_shows_only_relevant_memories(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """/memories <words> lists what matches, not the nearest unrelated memories; /forget <words>
+    still offers the closest ones to pick from."""
+    bot = await start_bot()
+    await add_memory(bot, CHAT, "My left knee hurts after squats")
+    await add_memory(bot, CHAT, "I like oat milk")
+    found = await say(fake_telegram, "/memories knee")
+    assert "knee hurts" in found["text"]
+    assert "oat milk" not in found["text"]
+    nothing = await say(fake_telegram, "/memories swimming")
+    assert nothing["text"] == 'I don\'t remember anything about "swimming".'
+    closest = await say(fake_telegram, "/forget swimming")
+    assert "oat milk" in closest["text"]
+    assert "knee hurts" in closest["text"]
+    assert len(await bot.advisor.memories(CHAT)) == 2

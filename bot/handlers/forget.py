@@ -61,7 +61,7 @@ async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, c
     message = update.message
     assert message is not None
     try:
-        items = (await context.advisor.memories(chat_id, words))[:SEARCH_LIMIT]
+        items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
     except MemoryUnavailable:
         logger.warning("searching memories to forget failed", exc_info=True)
         await message.reply_text(MEMORY_DOWN_REPLY)
