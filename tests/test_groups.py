@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram.constants import ChatID
 
+from bot.handlers import prefs as prefs_handlers
 from bot.handlers.forget import ADMIN_ONLY_REPLY
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
@@ -73,6 +74,27 @@ async def test_group_memory_is_separate_from_private_memory(
     private = (await say(fake_telegram, "/memories", chat_id=MEMBER))["text"]
     assert "evening runs" in private
     assert "Team run" not in private
+
+
+async def test_group_settings_are_changed_by_administrators_only(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """Any member sees the group's /prefs; only an administrator changes them (command or button),
+    so one member cannot switch the group's memory off for everyone."""
+    bot = await start_bot(GROUPS_ENABLED=True)
+    fake_telegram.admins.add(ADMIN)
+    shown = await group_say(fake_telegram, "/prefs")
+    assert "Memory" in shown["text"]
+    refused = await group_say(fake_telegram, "/prefs memory off")
+    assert refused["text"] == prefs_handlers.ADMIN_ONLY_REPLY
+    fake_telegram.press_button(GROUP, "pref:memory:off", message_id=shown["message_id"], user_id=MEMBER)
+    alert = await fake_telegram.wait_for_call("answerCallbackQuery")
+    assert alert.params["text"] == prefs_handlers.ADMIN_ONLY_REPLY
+    assert (await bot.advisor.prefs(GROUP)).memory == "on"
+
+    saved = await group_say(fake_telegram, "/prefs memory off", user_id=ADMIN)
+    assert saved["text"].startswith("Saved.")
+    assert (await bot.advisor.prefs(GROUP)).memory == "off"
 
 
 async def test_forget_in_a_group_is_for_administrators(

@@ -10,7 +10,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.context import BotContext, callback_fields
-from bot.handlers.groups import is_group, may_erase
+from bot.handlers.groups import is_group, may_manage
 from bot.handlers.memories import CALLBACK_LIMIT, MEMORY_DOWN_REPLY, SEARCH_LIMIT, SHOWN_CHARS
 from bot.memory import MemoryUnavailable
 
@@ -34,7 +34,7 @@ async def forget(update: Update, context: BotContext) -> None:
         if message.sender_chat is not None:
             await message.reply_text(ANONYMOUS_REPLY)
             return
-        if not await may_erase(context, message.chat, user):
+        if not await may_manage(context, message.chat, user):
             await message.reply_text(ADMIN_ONLY_REPLY)
             return
     words = " ".join(context.args or []).strip()
@@ -96,7 +96,7 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         await query.edit_message_text("Nothing more was erased.")
         return
     chat = query.message.chat
-    if not await may_erase(context, chat, query.from_user):
+    if not await may_manage(context, chat, query.from_user):
         await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
     try:
@@ -124,7 +124,7 @@ async def on_forget_one(update: Update, context: BotContext) -> None:
         await query.answer(ONLY_ASKER, show_alert=True)
         return
     chat = query.message.chat
-    if not await may_erase(context, chat, query.from_user):
+    if not await may_manage(context, chat, query.from_user):
         await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
     try:

@@ -60,8 +60,9 @@ async def is_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
     return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 
-async def may_erase(context: BotContext, chat: Chat, user: User | None) -> bool:
-    """Private chats: the person. Groups: an administrator, identified (not anonymous)."""
+async def may_manage(context: BotContext, chat: Chat, user: User | None) -> bool:
+    """Who may erase the chat's memory or change its settings. Private chats: the person. Groups:
+    an administrator, identified (not anonymous)."""
     if not is_group(chat):
         return True
     return user is not None and await is_admin(context, chat.id, user.id)

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.handlers.context import BotContext
-from bot.handlers.groups import may_erase
+from bot.handlers.groups import may_manage
 from bot.memory import MemoryItem, MemoryUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
     chat = query.message.chat
     page = _int(parts[-1])
     if len(parts) == 4 and parts[1] == "d" and page is not None:
-        if not await may_erase(context, chat, query.from_user):
+        if not await may_manage(context, chat, query.from_user):
             await query.answer("Only a group administrator can delete the group's memories.", show_alert=True)
             return
         try:

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.handlers.context import BotContext, callback_fields
+from bot.handlers.groups import may_manage
 from bot.store import Prefs
 
 ALIASES = {
@@ -47,6 +48,8 @@ _VALUE_LABELS = {
     "off": "off (incognito)",
 }
 
+ADMIN_ONLY_REPLY = "Only a group administrator can change the group's settings."
+
 USAGE = "\n".join(
     ["Usage: /prefs <setting> <value>, or just /prefs for buttons. Settings:"]
     + [f"/prefs {_SHORT_NAMES[key]} {'|'.join(Prefs.choices(key))}" for key in Prefs.names()]
@@ -65,6 +68,9 @@ async def prefs(update: Update, context: BotContext) -> None:
         if key is None or len(args) != 2 or args[1] not in Prefs.choices(key):
             await message.reply_text(USAGE)
             return
+        if not await may_manage(context, message.chat, message.from_user):
+            await message.reply_text(ADMIN_ONLY_REPLY)
+            return
         current = await context.advisor.set_pref(chat_id, key, args[1])
         await message.reply_text("Saved. " + render_prefs(current), reply_markup=prefs_keyboard(current))
         return
@@ -80,6 +86,9 @@ async def on_pref_button(update: Update, context: BotContext) -> None:
     key, value = callback_fields(query.data)
     if key not in Prefs.names() or value not in Prefs.choices(key):
         await query.answer("That button is out of date.")
+        return
+    if not await may_manage(context, query.message.chat, query.from_user):
+        await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
     current = await context.advisor.set_pref(query.message.chat.id, key, value)
     await query.answer("Saved")
