@@ -13,7 +13,7 @@ from telegram.error import InvalidToken
 from bot.config import Settings, SettingsError, load_settings
 from bot.instance_lock import DataDirError
 from bot.logging_setup import setup_logging
-from bot.store import StoreCorrupt
+from bot.store_schema import StoreCorrupt
 
 logger = logging.getLogger("bot")
 

@@ -15,7 +15,8 @@ from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
 from bot.recall import Recaller, RecallStats, needs_memory
-from bot.store import Prefs, Store, StoredTurn, Turn, Usage, utc_day
+from bot.records import Prefs, StoredTurn, Turn, Usage, utc_day
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 

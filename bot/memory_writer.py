@@ -29,7 +29,8 @@ from typing import Any
 from bot.extraction import Extractor, Fact, unsafe_reason
 from bot.llm import LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.store import PendingWrite, Store
+from bot.records import PendingWrite
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,9 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot.records import InboxUpdate
 from bot.sender import Sender, retry_after_seconds
-from bot.store import InboxUpdate, Store
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.llm import Turn
 from bot.memory import MemoryItem
-from bot.store import Prefs, StoredTurn
+from bot.records import Prefs, StoredTurn
 
 DEFAULT_PERSONA = """\
 You are "AI Fitness Advisor", a friendly, knowledgeable personal fitness coach on Telegram.

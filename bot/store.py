@@ -1,4 +1,6 @@
-"""Conversation metadata in SQLite (aiosqlite): chats, preferences, recent turns, the memory outbox."""
+"""Conversation metadata in SQLite: chats, preferences, recent turns, sessions, the update inbox,
+the memory outbox and ledger, usage. The values are in bot/records.py, the schema in
+bot/store_schema.py."""
 
 from __future__ import annotations
 
@@ -7,234 +9,28 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 
 import aiosqlite
 
+from bot.records import (
+    Chat,
+    InboxUpdate,
+    MessageContext,
+    PendingWrite,
+    Prefs,
+    StoredTurn,
+    Turn,
+    Usage,
+    memory_user_id,
+    utc_day,
+)
 from bot.sqlite_writer import SQLiteWriter, WriteResult
+from bot.store_schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
 
 logger = logging.getLogger(__name__)
-
-ReplyLength = Literal["short", "medium", "long"]
-Units = Literal["metric", "imperial"]
-Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru"]
-CoachingStyle = Literal["balanced", "gentle", "tough"]
-MemoryMode = Literal["on", "off"]
-
-# Ordered migrations: index i brings the schema from version i to i + 1. Never edit a shipped one.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE chats (
-        chat_id       INTEGER PRIMARY KEY,
-        user_id       TEXT    NOT NULL UNIQUE,
-        first_seen    REAL    NOT NULL,
-        last_seen     REAL    NOT NULL,
-        message_count INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE prefs (
-        chat_id INTEGER NOT NULL,
-        key     TEXT    NOT NULL,
-        value   TEXT    NOT NULL,
-        PRIMARY KEY (chat_id, key)
-    );
-    CREATE TABLE turns (
-        id         INTEGER PRIMARY KEY AUTOINCREMENT,
-        chat_id    INTEGER NOT NULL,
-        role       TEXT    NOT NULL CHECK (role IN ('user', 'model')),
-        text       TEXT    NOT NULL,
-        created_at REAL    NOT NULL
-    );
-    CREATE INDEX turns_by_chat ON turns (chat_id, id);
-    CREATE TABLE memory_outbox (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id       TEXT    NOT NULL,
-        payload       TEXT    NOT NULL,
-        attempts      INTEGER NOT NULL DEFAULT 0,
-        next_attempt  REAL    NOT NULL,
-        last_error    TEXT,
-        created_at    REAL    NOT NULL
-    );
-    CREATE INDEX outbox_due ON memory_outbox (next_attempt, id);
-    CREATE INDEX outbox_by_user ON memory_outbox (user_id);
-    """,
-    # 2: the durable inbox of Telegram updates (stored before their offset is confirmed), and
-    # chats Telegram no longer lets us write to (blocked by the user, kicked, migrated).
-    """
-    CREATE TABLE inbox (
-        update_id   INTEGER PRIMARY KEY,
-        chat_id     INTEGER,
-        payload     TEXT,
-        state       TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        received_at REAL    NOT NULL,
-        finished_at REAL
-    );
-    CREATE INDEX inbox_pending ON inbox (state, update_id);
-    CREATE TABLE inactive_chats (
-        chat_id    INTEGER PRIMARY KEY,
-        reason     TEXT    NOT NULL,
-        since      REAL    NOT NULL,
-        moved_to   INTEGER
-    );
-    """,
-    # Messages and Gemini tokens per Telegram user (the sender, also in groups) and UTC day:
-    # /usage and DAILY_TOKEN_BUDGET read it.
-    """
-    CREATE TABLE usage (
-        user_id       INTEGER NOT NULL,
-        day           TEXT    NOT NULL,
-        messages      INTEGER NOT NULL DEFAULT 0,
-        prompt_tokens INTEGER NOT NULL DEFAULT 0,
-        output_tokens INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (user_id, day)
-    );
-    """,
-    # Which Mem0 memory ids each user ever had (so an erasure also scrubs the history of
-    # memories deleted earlier by a supersede, merge, expiry or cap), and when each chat's current
-    # short-term session started (/new).
-    """
-    CREATE TABLE memory_ledger (
-        memory_id  TEXT    PRIMARY KEY,
-        user_id    TEXT    NOT NULL,
-        created_at REAL    NOT NULL
-    );
-    CREATE INDEX memory_ledger_by_user ON memory_ledger (user_id);
-    CREATE TABLE sessions (
-        chat_id    INTEGER PRIMARY KEY,
-        started_at REAL    NOT NULL
-    );
-    """,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Prefs:
-    """A chat's settings; every field has a default, so a new chat needs no row."""
-
-    reply_length: ReplyLength = "medium"
-    units: Units = "metric"
-    language: Language = "auto"
-    coaching_style: CoachingStyle = "balanced"
-    # "off" is incognito: nothing new is stored and nothing is recalled.
-    memory: MemoryMode = "on"
-
-    @staticmethod
-    def choices(key: str) -> tuple[str, ...]:
-        hints = {
-            "reply_length": ReplyLength,
-            "units": Units,
-            "language": Language,
-            "coaching_style": CoachingStyle,
-            "memory": MemoryMode,
-        }
-        return get_args(hints[key]) if key in hints else ()
-
-    @classmethod
-    def names(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
-
-
-@dataclass(frozen=True, slots=True)
-class Chat:
-    chat_id: int
-    user_id: str
-    first_seen: float
-    last_seen: float
-    message_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredTurn:
-    role: Literal["user", "model"]
-    text: str
-    created_at: float
-
-
-# A turn to keep: who said it and what.
-Turn = tuple[Literal["user", "model"], str]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageContext:
-    """What answering one message needs from the store, read as the message arrives."""
-
-    chat: Chat
-    prefs: Prefs
-    recent: list[StoredTurn]  # the chat's last turns, oldest first
-    session_started_at: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class PendingWrite:
-    id: int
-    user_id: str
-    payload: dict[str, Any]
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class InboxUpdate:
-    """A Telegram update as the inbox keeps it until it has been handled."""
-
-    update_id: int
-    chat_id: int | None
-    payload: str
-    attempts: int = 0
-
-
-class StoreCorrupt(Exception):
-    """The database failed its integrity check at start; the message says what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Messages answered and Gemini tokens spent by one Telegram user over some days."""
-
-    messages: int = 0
-    prompt_tokens: int = 0
-    output_tokens: int = 0
-
-    @property
-    def tokens(self) -> int:
-        return self.prompt_tokens + self.output_tokens
-
-
-def utc_day(moment: datetime | None = None) -> str:
-    """The UTC calendar day of `moment` (default now) as YYYY-MM-DD, the key of usage rows."""
-    return (moment or datetime.now(UTC)).strftime("%Y-%m-%d")
-
-
-def memory_user_id(chat_id: int) -> str:
-    """The Mem0 user id of a Telegram chat (stable, never reused for another chat)."""
-    return f"tg-{chat_id}"
-
-
-async def _check_integrity(conn: aiosqlite.Connection, path: Path) -> None:
-    """Refuse to run on a damaged database rather than make the damage worse."""
-    try:
-        async with conn.execute("PRAGMA integrity_check(5)") as cursor:
-            problems = [str(row[0]) for row in await cursor.fetchall()]
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
-            raise
-        problems = [str(exc)]
-    if problems != ["ok"]:
-        raise StoreCorrupt(
-            f"the database {path} is damaged ({'; '.join(problems)}). Stop the bot, move the file "
-            "aside (with its -wal and -shm files) and restore a backup, or start with an empty one."
-        )
-
-
-# Per connection: the writer's own connection needs them too (secure_delete above all).
-_CONNECTION_PRAGMAS = (
-    "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=5000",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA secure_delete=ON",
-)
 
 
 class Store:
@@ -254,10 +50,10 @@ class Store:
         # crash in WAL mode (only an OS crash can lose the last transactions), at a fraction of the
         # fsyncs of FULL. secure_delete overwrites erased rows, so /forget leaves no text behind.
         try:
-            await _check_integrity(conn, path)
-            for pragma in ("PRAGMA journal_mode=WAL", *_CONNECTION_PRAGMAS):
+            await check_integrity(conn, path)
+            for pragma in ("PRAGMA journal_mode=WAL", *CONNECTION_PRAGMAS):
                 await conn.execute(pragma)
-            store = cls(conn, await SQLiteWriter.open(path, _CONNECTION_PRAGMAS))
+            store = cls(conn, await SQLiteWriter.open(path, CONNECTION_PRAGMAS))
         except BaseException:
             await conn.close()
             raise

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.store import memory_user_id
+from bot.records import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, bot_env, make_settings

@@ -14,7 +14,7 @@ from bot.llm import GeminiChat, LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryItem
 from bot.memory_writer import cap_victims
 from bot.recall import group_by_category, is_profile_question, needs_memory
-from bot.store import StoredTurn
+from bot.records import StoredTurn
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 
 TODAY = date(2025, 6, 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.memory import MemoryItem
-from bot.store import memory_user_id
+from bot.records import memory_user_id
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import CHAT, RunningBot, StartBot, say
 

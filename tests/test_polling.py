@@ -9,7 +9,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.store import InboxUpdate, Store
+from bot.records import InboxUpdate
+from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import StartBot

@@ -8,7 +8,7 @@ import pytest
 
 from bot.memory import MemoryItem
 from bot.prompts import DEFAULT_PERSONA, conversation, load_persona, system_prompt
-from bot.store import Prefs, StoredTurn
+from bot.records import Prefs, StoredTurn
 
 
 def test_memories_are_quoted_as_data_with_dates() -> None:

@@ -10,8 +10,9 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest
 
+from bot.records import memory_user_id
 from bot.sender import Sender
-from bot.store import Store, memory_user_id
+from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import RunningBot, make_settings

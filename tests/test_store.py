@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import MIGRATIONS, Prefs, Store, memory_user_id
+from bot.records import Prefs, memory_user_id
+from bot.store import Store
+from bot.store_schema import MIGRATIONS
 
 
 @pytest.fixture

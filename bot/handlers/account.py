@@ -10,7 +10,7 @@ from telegram import Update
 from bot.handlers.context import BotContext
 from bot.handlers.groups import is_group, is_pseudo_sender
 from bot.memory import MemoryUnavailable
-from bot.store import Usage
+from bot.records import Usage
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from telegram.error import BadRequest
 
 from bot.handlers.context import BotContext, callback_fields
 from bot.handlers.groups import may_manage
-from bot.store import Prefs
+from bot.records import Prefs
 
 ALIASES = {
     "length": "reply_length",

@@ -1,0 +1,111 @@
+"""What the bot keeps about chats, as plain values: settings, turns, usage, pending work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, Literal, get_args
+
+ReplyLength = Literal["short", "medium", "long"]
+Units = Literal["metric", "imperial"]
+Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru"]
+CoachingStyle = Literal["balanced", "gentle", "tough"]
+MemoryMode = Literal["on", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class Prefs:
+    """A chat's settings; every field has a default, so a new chat needs no row."""
+
+    reply_length: ReplyLength = "medium"
+    units: Units = "metric"
+    language: Language = "auto"
+    coaching_style: CoachingStyle = "balanced"
+    # "off" is incognito: nothing new is stored and nothing is recalled.
+    memory: MemoryMode = "on"
+
+    @staticmethod
+    def choices(key: str) -> tuple[str, ...]:
+        hints = {
+            "reply_length": ReplyLength,
+            "units": Units,
+            "language": Language,
+            "coaching_style": CoachingStyle,
+            "memory": MemoryMode,
+        }
+        return get_args(hints[key]) if key in hints else ()
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    chat_id: int
+    user_id: str
+    first_seen: float
+    last_seen: float
+    message_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTurn:
+    role: Literal["user", "model"]
+    text: str
+    created_at: float
+
+
+# A turn to keep: who said it and what.
+Turn = tuple[Literal["user", "model"], str]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageContext:
+    """What answering one message needs from the store, read as the message arrives."""
+
+    chat: Chat
+    prefs: Prefs
+    recent: list[StoredTurn]  # the chat's last turns, oldest first
+    session_started_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingWrite:
+    id: int
+    user_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class InboxUpdate:
+    """A Telegram update as the inbox keeps it until it has been handled."""
+
+    update_id: int
+    chat_id: int | None
+    payload: str
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Messages answered and Gemini tokens spent by one Telegram user over some days."""
+
+    messages: int = 0
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.output_tokens
+
+
+def utc_day(moment: datetime | None = None) -> str:
+    """The UTC calendar day of `moment` (default now) as YYYY-MM-DD, the key of usage rows."""
+    return (moment or datetime.now(UTC)).strftime("%Y-%m-%d")
+
+
+def memory_user_id(chat_id: int) -> str:
+    """The Mem0 user id of a Telegram chat (stable, never reused for another chat)."""
+    return f"tg-{chat_id}"
