@@ -22,7 +22,6 @@ with `.id`, `.score` and `.payload` back.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import hashlib
 import json
 import re
@@ -119,13 +118,9 @@ class SQLiteVectorStore:
         self.embedding_model_dims = int(embedding_model_dims)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._busy_timeout_s = busy_timeout_ms / 1000
         self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=self._busy_timeout_s
+            self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
         )
-        # Reads go through one connection per thread (see `_reader`); all are closed with the store.
-        self._local = threading.local()
-        self._readers: builtins.list[sqlite3.Connection] = []
         conn = self._conn
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -164,32 +159,9 @@ class SQLiteVectorStore:
                 raise
             cur.execute("COMMIT")
 
-    def _reader(self) -> sqlite3.Connection:
-        """This thread's read-only connection. In WAL mode reads on their own connections run
-        beside each other and beside a write (and its fsync), instead of queueing on `_lock` behind
-        them; SQLite releases the GIL while it works, so they also use the second core. Writes keep
-        the one shared connection and `_lock`. Read statements are always run to the end (or their
-        cursor closed), so no reader holds a snapshot that would stop a checkpoint."""
-        if self._conn is None:
-            raise RuntimeError(f"SQLite vector store {self.path} is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            with self._lock:
-                conn = sqlite3.connect(
-                    self.path, check_same_thread=False, isolation_level=None, timeout=self._busy_timeout_s
-                )
-                conn.execute("PRAGMA query_only = ON")
-                self._readers.append(conn)
-            self._local.conn = conn
-        return conn
-
     def close(self) -> None:
-        """Close the connections (idempotent)."""
+        """Close the connection (idempotent)."""
         with self._lock:
-            for reader in self._readers:
-                reader.close()
-            self._readers.clear()
-            self._local = threading.local()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -214,7 +186,8 @@ class SQLiteVectorStore:
 
     def list_cols(self) -> builtins.list[str]:
         """Names of the collections in this file."""
-        rows = self._reader().execute("SELECT name FROM collections ORDER BY name").fetchall()
+        with self._lock:
+            rows = self._db().execute("SELECT name FROM collections ORDER BY name").fetchall()
         return [str(r[0]) for r in rows]
 
     def delete_col(self) -> None:
@@ -228,9 +201,10 @@ class SQLiteVectorStore:
 
     def col_info(self) -> dict[str, Any]:
         """Name, dimensions, row count and file of this collection."""
-        (count,) = (
-            self._reader().execute("SELECT count(*) FROM vectors WHERE col = ?", (self._col,)).fetchone()
-        )
+        with self._lock:
+            (count,) = (
+                self._db().execute("SELECT count(*) FROM vectors WHERE col = ?", (self._col,)).fetchone()
+            )
         return {
             "name": self.collection_name,
             "dims": self.embedding_model_dims,
@@ -368,11 +342,14 @@ class SQLiteVectorStore:
 
     def get(self, vector_id: Any) -> VectorRecord | None:
         """The vector's id and payload, or None."""
-        row = (
-            self._reader()
-            .execute("SELECT id, payload FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id)))
-            .fetchone()
-        )
+        with self._lock:
+            row = (
+                self._db()
+                .execute(
+                    "SELECT id, payload FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id))
+                )
+                .fetchone()
+            )
         return None if row is None else VectorRecord(id=row[0], score=None, payload=json.loads(row[1]))
 
     def list(
@@ -386,8 +363,8 @@ class SQLiteVectorStore:
             sql += " LIMIT ?"
             params = [*params, limit]
         out: builtins.list[VectorRecord] = []
-        with contextlib.closing(self._reader().execute(sql, params)) as rows:
-            for vector_id, raw in rows:
+        with self._lock:
+            for vector_id, raw in self._db().execute(sql, params):
                 if limit is not None and len(out) >= limit:
                     break
                 payload = json.loads(raw)
@@ -405,7 +382,8 @@ class SQLiteVectorStore:
         scope_sql, params, residual, _ = self._plan(filters)
         q = np.frombuffer(self._blob(vectors), dtype=np.float32)
         sql = f"SELECT id, vector, payload FROM vectors WHERE {scope_sql}"  # noqa: S608
-        rows = self._reader().execute(sql, params).fetchall()
+        with self._lock:
+            rows = self._db().execute(sql, params).fetchall()
         if residual:
             parsed = [(r[0], r[1], json.loads(r[2])) for r in rows]
             candidates = [(i, v, p) for i, v, p in parsed if matches(p, residual)]
@@ -465,8 +443,8 @@ class SQLiteVectorStore:
             sql += " LIMIT ?"
             all_params.append(int(top_k))
         out: builtins.list[VectorRecord] = []
-        with contextlib.closing(self._reader().execute(sql, all_params)) as rows:
-            for vector_id, raw, score in rows:
+        with self._lock:
+            for vector_id, raw, score in self._db().execute(sql, all_params):
                 payload = json.loads(raw)
                 if residual and not matches(payload, residual):
                     continue
@@ -480,7 +458,8 @@ class SQLiteVectorStore:
         not checked, so True may still mean no match). One indexed lookup: a recall for a user with
         no memories skips the query's embedding call."""
         scope_sql, params, _, _ = self._plan(filters)
-        row = self._reader().execute(f"SELECT 1 FROM vectors WHERE {scope_sql} LIMIT 1", params).fetchone()  # noqa: S608
+        with self._lock:
+            row = self._db().execute(f"SELECT 1 FROM vectors WHERE {scope_sql} LIMIT 1", params).fetchone()  # noqa: S608
         return row is not None
 
     def count(self) -> int:
