@@ -1,0 +1,93 @@
+"""What the rest of the bot sees of a memory (`MemoryItem`), and how Mem0's rows become it: the
+stored text carries the day it was said (`dated_text`), readers never see that prefix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# A chat message as Mem0 takes it: {"role": …, "content": …}.
+Message = Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryItem:
+    """One remembered fact, as the rest of the bot sees it."""
+
+    id: str
+    text: str
+    user_id: str | None = None
+    categories: tuple[str, ...] = ()
+    created_at: str | None = None
+    updated_at: str | None = None
+    score: float | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    # The vector leg's cosine similarity alone (searches with `explain=True`), for our own ranking.
+    semantic_score: float | None = None
+
+
+class MemoryUnavailable(Exception):
+    """The memory backend failed; the caller degrades (answers without memories, retries later)."""
+
+
+def result_rows(result: Any) -> list[dict[str, Any]]:
+    if isinstance(result, dict):
+        rows = result.get("results", [])
+    elif isinstance(result, list):
+        rows = result
+    else:
+        rows = []
+    return [row for row in rows if isinstance(row, dict)]
+
+
+# The day a fact was said, written before its text in the store: the embedding and the keyword index
+# then carry it (LoCoMo: +0.04 evidence recall@10, temporal questions most; see BENCHMARKS.md).
+# MemoryItem.text never shows it; the prompt shows the date from the metadata.
+_DATE_PREFIX = re.compile(r"^\[\d{1,2} [A-Z][a-z]+ \d{4}\] ")
+
+
+def dated_text(text: str, saved_at: Any) -> str:
+    """`text` as stored: "[8 May 2023] text" when `saved_at` is an ISO date or datetime."""
+    try:
+        day = datetime.fromisoformat(str(saved_at)).date() if saved_at else None
+    except ValueError:
+        day = None
+    text = _DATE_PREFIX.sub("", text)
+    return f"[{day.day} {day:%B %Y}] {text}" if day else text
+
+
+def undated_text(text: str) -> str:
+    """The stored text without the day `dated_text` put before it."""
+    return _DATE_PREFIX.sub("", text)
+
+
+def undated_history(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A history row with its old and new texts as readers see them (without the stored day)."""
+    out = dict(row)
+    for key in ("old_memory", "new_memory"):
+        if isinstance(out.get(key), str):
+            out[key] = undated_text(out[key])
+    return out
+
+
+def to_item(row: Mapping[str, Any], default_user: str | None) -> MemoryItem:
+    metadata = dict(row.get("metadata") or {})
+    categories = row.get("categories") or metadata.get("categories") or ()
+    if isinstance(categories, str):
+        categories = (categories,)
+    details = row.get("score_details")
+    semantic = details.get("semantic_score") if isinstance(details, Mapping) else None
+    return MemoryItem(
+        id=str(row.get("id", "")),
+        text=undated_text(str(row.get("memory") or row.get("data") or "")),
+        user_id=row.get("user_id") or default_user,
+        categories=tuple(str(c) for c in categories),
+        created_at=row.get("created_at"),
+        updated_at=row.get("updated_at"),
+        score=row.get("score"),
+        metadata=metadata,
+        semantic_score=float(semantic) if isinstance(semantic, int | float) else None,
+    )
