@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.sqlite_vectors import SQLiteVectorStore, fts_query, matches
+from bot.sqlite_vectors import SQLiteVectorStore, fts_query
+from bot.vector_filters import matches
 
 DIMS = 8
 
