@@ -94,15 +94,11 @@ class Store:
 
     # --- chats -------------------------------------------------------------------------------
 
-    async def touch_chat(self, chat_id: int) -> Chat:
-        """Record a message from the chat (creating its row on first contact) and return the row."""
-        now = time.time()
-        return await self._writer.transaction(lambda conn: _touch_chat(conn, chat_id, now))
-
     async def begin_message(self, chat_id: int, recent: int) -> MessageContext:
-        """Record a message from the chat (as `touch_chat`) and read its preferences, its last
-        `recent` turns and its session start, all in one transaction: one hand-over to the writer
-        thread per message instead of four (each costs more CPU than the SQL itself)."""
+        """Record a message from the chat (its row is created on first contact, then counts every
+        message) and read its preferences, its last `recent` turns and its session start, all in
+        one transaction: one hand-over to the writer thread per message instead of four (each
+        costs more CPU than the SQL itself)."""
         now = time.time()
 
         def begin(conn: sqlite3.Connection) -> MessageContext:
@@ -145,17 +141,14 @@ class Store:
         )
         return await self.get_prefs(chat_id)
 
-    # --- recent turns (short-term context) -----------------------------------------------------
-
-    async def add_turns(self, chat_id: int, turns: Sequence[Turn]) -> None:
-        now = time.time()
-        await self._writer.transaction(lambda conn: _add_turns(conn, chat_id, turns, now))
+    # --- recent turns and usage, kept when a message is answered ----------------------------------
 
     async def finish_message(
         self, chat_id: int, turns: Sequence[Turn], *, usage: tuple[int, int, int] | None = None
     ) -> None:
         """Keep the exchange's `turns` and, with `usage` = (Telegram user id, prompt tokens, output
-        tokens), count one answered message for that user: one transaction."""
+        tokens), count one answered message for that user: one transaction. The chat keeps its
+        last 100 turns."""
         now = time.time()
 
         def finish(conn: sqlite3.Connection) -> None:
@@ -165,16 +158,6 @@ class Store:
                 _add_usage(conn, user_id, 1, prompt_tokens, output_tokens)
 
         await self._writer.transaction(finish)
-
-    async def recent_turns(self, chat_id: int, limit: int) -> list[StoredTurn]:
-        """The chat's last `limit` turns, oldest first."""
-        if limit <= 0:
-            return []
-        rows = await self._rows(
-            "SELECT role, text, created_at FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?",
-            (chat_id, limit),
-        )
-        return [StoredTurn(row["role"], row["text"], row["created_at"]) for row in reversed(rows)]
 
     # --- memory outbox (durable pending writes to long-term memory) ---------------------------
 
@@ -325,13 +308,6 @@ class Store:
 
     # --- usage (messages and tokens per Telegram user and UTC day) ------------------------------
 
-    async def record_usage(
-        self, user_id: int, *, messages: int = 1, prompt_tokens: int = 0, output_tokens: int = 0
-    ) -> None:
-        await self._writer.transaction(
-            lambda conn: _add_usage(conn, user_id, messages, prompt_tokens, output_tokens)
-        )
-
     async def usage_since(self, user_id: int, first_day: str) -> Usage:
         """The user's totals from `first_day` (YYYY-MM-DD, UTC) to today."""
         row = await self._row(
@@ -385,10 +361,6 @@ class Store:
             "ON CONFLICT (chat_id) DO UPDATE SET started_at = excluded.started_at",
             (chat_id, time.time() if at is None else at),
         )
-
-    async def session_started_at(self, chat_id: int) -> float | None:
-        row = await self._row("SELECT started_at FROM sessions WHERE chat_id = ?", (chat_id,))
-        return float(row[0]) if row else None
 
     # --- erasure -----------------------------------------------------------------------------
 

@@ -84,19 +84,18 @@ async def test_a_failed_transaction_leaves_nothing_and_the_writer_goes_on(tmp_pa
 
 async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> None:
     """Writes go through the writer's connection, reads through aiosqlite: each read sees every
-    write that returned before it (chat counter, turns, outbox, inbox)."""
+    write that returned before it (chat counter, usage, outbox, inbox)."""
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
         for expected in (1, 2, 3):
-            chat = await store.touch_chat(77)
+            chat = (await store.begin_message(77, recent=0)).chat
             assert chat.message_count == expected
             assert (await store.get_chat(77)) == chat
-        await store.add_turns(77, [("user", "hi"), ("model", "hello")])
-        assert [t.text for t in await store.recent_turns(77, 5)] == ["hi", "hello"]
+        await store.finish_message(77, [("user", "hi"), ("model", "hello")], usage=(7700, 1, 2))
+        assert (await store.usage_since(7700, "2000-01-01")).messages == 1
         write_id = await store.enqueue_memory_write("tg-77", {"messages": []})
         assert await store.memory_write_exists(write_id)
         await store.forget_chat(77)
-        assert await store.recent_turns(77, 5) == []
         assert not await store.memory_write_exists(write_id)
     finally:
         await store.close()

@@ -93,7 +93,7 @@ async def test_migrated_group_is_followed_and_remembered(
     """A group upgraded to a supergroup: the reply goes to the new id, settings move with it,
     and later sends go straight there."""
     group, supergroup = -4001, -1004001
-    await store.touch_chat(group)
+    await store.begin_message(group, recent=0)
     await store.set_pref(group, "units", "imperial")
     fake_telegram.fail_next("sendMessage", status=400, migrate_to_chat_id=supergroup, chat_id=group)
     sender = Sender(bot, store=store)

@@ -30,15 +30,28 @@ async def test_migrations_run_once_and_record_the_version(tmp_path: Path) -> Non
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-async def test_touch_chat_counts_messages_and_maps_the_user(store: Store) -> None:
+async def test_begin_message_counts_messages_and_maps_the_user(store: Store) -> None:
     """A chat row is created on first contact and counts every message after."""
-    first = await store.touch_chat(42)
-    second = await store.touch_chat(42)
+    first = (await store.begin_message(42, recent=0)).chat
+    second = (await store.begin_message(42, recent=0)).chat
     assert first.message_count == 1
     assert second.message_count == 2
     assert second.user_id == memory_user_id(42) == "tg-42"
     assert second.first_seen == first.first_seen
     assert second.last_seen >= first.last_seen
+
+
+async def test_begin_message_reads_prefs_turns_and_session_in_one_go(store: Store) -> None:
+    """What answering needs comes back with the message's arrival: settings, last turns, session."""
+    await store.set_pref(9, "units", "imperial")
+    await store.finish_message(9, [("user", "q"), ("model", "a")], usage=(900, 12, 34))
+    await store.start_session(9, at=123.0)
+    context = await store.begin_message(9, recent=6)
+    assert context.prefs.units == "imperial"
+    assert [(t.role, t.text) for t in context.recent] == [("user", "q"), ("model", "a")]
+    assert context.session_started_at == 123.0
+    today = await store.usage_since(900, "2000-01-01")
+    assert (today.messages, today.prompt_tokens, today.output_tokens) == (1, 12, 34)
 
 
 async def test_prefs_default_then_persist(store: Store) -> None:
@@ -54,13 +67,13 @@ async def test_prefs_default_then_persist(store: Store) -> None:
 
 
 async def test_recent_turns_are_the_last_ones_oldest_first(store: Store) -> None:
-    """recent_turns returns the tail of the conversation in order, per chat."""
+    """The turns a message arrives with are the tail of the conversation in order, per chat."""
     for i in range(5):
-        await store.add_turns(1, [("user", f"q{i}"), ("model", f"a{i}")])
-    await store.add_turns(2, [("user", "other chat")])
-    turns = await store.recent_turns(1, 3)
+        await store.finish_message(1, [("user", f"q{i}"), ("model", f"a{i}")])
+    await store.finish_message(2, [("user", "other chat")])
+    turns = (await store.begin_message(1, recent=3)).recent
     assert [t.text for t in turns] == ["a3", "q4", "a4"]
-    assert await store.recent_turns(1, 0) == []
+    assert (await store.begin_message(1, recent=0)).recent == []
 
 
 async def test_outbox_retries_and_completes(store: Store) -> None:
@@ -79,15 +92,16 @@ async def test_outbox_retries_and_completes(store: Store) -> None:
 async def test_forget_chat_erases_turns_prefs_and_pending_writes(store: Store, tmp_path: Path) -> None:
     """After forget_chat nothing of the chat's text remains in the database files."""
     canary = "canary-zebra-7731"
-    await store.touch_chat(5)
-    await store.add_turns(5, [("user", f"my secret is {canary}")])
+    await store.begin_message(5, recent=0)
+    await store.finish_message(5, [("user", f"my secret is {canary}")])
     await store.set_pref(5, "units", "imperial")
     await store.enqueue_memory_write("tg-5", {"messages": [{"role": "user", "content": canary}]})
-    await store.add_turns(6, [("user", "unrelated")])
+    await store.finish_message(6, [("user", "unrelated")])
     await store.forget_chat(5)
-    assert await store.recent_turns(5, 10) == []
-    assert await store.get_prefs(5) == Prefs()
+    after = await store.begin_message(5, recent=10)
+    assert after.recent == []
+    assert after.prefs == Prefs()
     assert await store.pending_memory_writes("tg-5") == 0
-    assert len(await store.recent_turns(6, 10)) == 1
+    assert len((await store.begin_message(6, recent=10)).recent) == 1
     for path in tmp_path.iterdir():
         assert canary.encode() not in path.read_bytes(), path.name
