@@ -11,6 +11,7 @@ from typing import Any
 
 from bot import prompts
 from bot.extraction import MemoryRefused, unsafe_reason
+from bot.incognito import IncognitoTurns
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
@@ -60,6 +61,7 @@ class Advisor:
         self.recent_turns = recent_turns
         self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
         self.session_idle_seconds = session_idle_minutes * 60
+        self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
 
     async def answer(
         self,
@@ -74,7 +76,8 @@ class Advisor:
 
         With `on_text` the answer is streamed: it gets the text so far as it grows. With
         `remember` false (a message nobody can own) nothing goes to long-term memory. In
-        incognito (the "memory" preference off) nothing is recalled and nothing is stored. With
+        incognito (the "memory" preference off) nothing is recalled and nothing is stored; the
+        recent turns are kept in memory only (bot/incognito.py). With
         `usage_user` (a Telegram user id) the message and its tokens count towards that user's
         usage, answered or not: the tokens are spent either way.
         """
@@ -84,22 +87,24 @@ class Advisor:
         if incognito:
             memories: list[MemoryItem] = []
             recall_failed = False
-            recent: list[StoredTurn] = []
+            earlier = self.incognito_turns.recent(chat_id)
         else:
+            self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
             memories, recall_failed = await self._recall(chat.user_id, message)
-            recent = current_session(
-                context.recent,
-                now=time.time(),
-                idle_seconds=self.session_idle_seconds,
-                started_at=context.session_started_at,
-            )
+            earlier = context.recent
+        recent = current_session(
+            earlier,
+            now=time.time(),
+            idle_seconds=self.session_idle_seconds,
+            started_at=context.session_started_at,
+        )
         system = prompts.system_prompt(self.persona, prefs, memories)
         # Small talk ("thanks!") holds no fact: no extraction call for it.
         if remember and not incognito and needs_memory(message):
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
         turns = prompts.conversation(recent, message)
-        keep: list[Turn] = [] if incognito else [("user", message)]
+        keep: list[Turn] = [("user", message)]
         try:
             if on_text is None:
                 reply = await self.llm.generate(system, turns)
@@ -110,7 +115,7 @@ class Advisor:
             answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
         else:
             generated = not (reply.blocked or reply.empty)
-            if generated and keep:
+            if generated:
                 keep.append(("model", reply.text))
             answer = Answer(
                 reply.text,
@@ -121,6 +126,9 @@ class Advisor:
                 output_tokens=reply.output_tokens,
             )
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
+        if incognito:
+            self.incognito_turns.add(chat_id, keep, time.time())
+            keep = []  # nothing of an incognito chat reaches the disk
         await self.store.finish_message(chat_id, keep, usage=usage)
         return answer
 
@@ -170,6 +178,7 @@ class Advisor:
     async def forget_all(self, chat_id: int) -> None:
         """Erase every memory, turn, preference and pending write of the chat."""
         user_id = await self.store.user_id_for(chat_id)
+        self.incognito_turns.drop(chat_id)
         async with self.writer.paused():
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file

@@ -21,7 +21,8 @@ class Prefs:
     units: Units = "metric"
     language: Language = "auto"
     coaching_style: CoachingStyle = "balanced"
-    # "off" is incognito: nothing new is stored and nothing is recalled.
+    # "off" is incognito: nothing new is stored and nothing is recalled; the recent turns are kept
+    # in memory only (bot/incognito.py).
     memory: MemoryMode = "on"
 
     @staticmethod

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from bot.handlers.prefs import USAGE
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import CHAT, StartBot, say
+from tests.memory_pipeline import files_containing
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -80,3 +82,29 @@ async def test_incognito_stores_nothing_and_recalls_nothing(
     assert "swim every Tuesday" in listing["text"]
     assert "rowing" not in listing["text"]
     assert "burpees" not in listing["text"]
+
+
+async def test_incognito_keeps_the_conversation_in_memory_only(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """With memory off the next message still sees the last turns, though none of them is on disk;
+    memory on again starts without them."""
+    bot = await start_bot()
+    await say(fake_telegram, "/prefs memory off")
+    canary = "kettlebell-zebra-4417"
+    await say(fake_telegram, f"I use a {canary} for swings. How many sets?")
+    await say(fake_telegram, "And how many reps in each?")
+    assert canary in fake_gemini.last_chat_prompt()
+    await bot.settle()
+    # The text only passed through the crash-safe inbox, which drops it once answered: no row
+    # holds it, and no file but the WAL (whose frames SQLite reuses) has a copy.
+    with sqlite3.connect(bot.settings.db_path) as db:
+        for table in ("turns", "memory_outbox", "inbox"):
+            rows = db.execute(f"SELECT * FROM {table}").fetchall()
+            assert canary not in repr(rows), table
+    found = files_containing(bot.settings.data_dir, [canary])
+    assert all(name.endswith("-wal") for name in found.get(canary, [])), found
+
+    await say(fake_telegram, "/prefs memory on")
+    await say(fake_telegram, "What else should I train?")
+    assert canary not in fake_gemini.last_chat_prompt()

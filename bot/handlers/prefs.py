@@ -126,7 +126,11 @@ def render_prefs(current: Prefs) -> str:
     lines = ["Your settings:"]
     lines += [f"{LABELS[key]}: {value_label(getattr(current, key))}" for key in Prefs.names()]
     if current.memory == "off":
-        lines += ["", "Incognito: I don't recall or store anything while memory is off."]
+        lines += [
+            "",
+            "Incognito: I don't recall or store anything while memory is off; I only follow our "
+            "recent conversation, and forget it when memory is back on.",
+        ]
     lines += ["", "Tap a setting to change it."]
     return "\n".join(lines)
 
