@@ -31,6 +31,7 @@ from bot.llm import LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.store import Store
+from bot.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +81,8 @@ class MemoryWriter:
             self._task = asyncio.create_task(self._run(), name="memory-writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     @contextlib.asynccontextmanager
     async def paused(self) -> AsyncIterator[None]:

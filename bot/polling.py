@@ -26,6 +26,7 @@ from telegram.ext import Application
 from bot.records import InboxUpdate
 from bot.sender import Sender, retry_after_seconds
 from bot.store import Store
+from bot.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -149,11 +150,8 @@ class Poller:
 
     async def stop(self) -> None:
         """Stop fetching; what is queued still gets handled by `Application.stop`."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self._offset is not None and self.fatal is None:
             # Confirm what is stored, so the next start is not handed it again (dedupe would skip it).
             with contextlib.suppress(TelegramError):

@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 
 from bot.formatting import TELEGRAM_TEXT_LIMIT, Chunk, render
 from bot.handlers.context import BotContext
+from bot.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +54,7 @@ async def typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)
 
 
 async def send_long(
