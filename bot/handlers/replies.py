@@ -7,14 +7,14 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity
+from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
 from bot.formatting import TELEGRAM_TEXT_LIMIT, Chunk, render
 from bot.handlers.context import BotContext
+from bot.sender import Sender
 from bot.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
@@ -23,21 +23,6 @@ DRAFT_INTERVAL_SECONDS = 0.6  # at most this often a draft is updated (about 1 m
 # The first draft waits this long after the answer's first words: an answer complete by then goes
 # out as the final message alone (no draft request, no draft flashing just before the message).
 FIRST_DRAFT_DELAY_SECONDS = 0.3
-
-
-class TextSender(Protocol):
-    """The application's fault-handling sender (bot_data["sender"]), when there is one."""
-
-    async def send_text(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        reply_to: int | None = None,
-        entities: Sequence[MessageEntity] | None = None,
-        reply_markup: InlineKeyboardMarkup | None = None,
-        message_thread_id: int | None = None,
-    ) -> Message | None: ...
 
 
 @contextlib.asynccontextmanager
@@ -75,7 +60,7 @@ async def send_chunks(
 
     In groups the first chunk replies to the message it answers, so the thread stays readable.
     """
-    sender: TextSender | None = context.bot_data.get("sender")
+    sender: Sender | None = context.bot_data.get("sender")  # set by app.py; absent in bare set-ups
     reply_to = message.message_id if message.chat.type != message.chat.PRIVATE else None
     sent: list[Message] = []
     for index, chunk in enumerate(chunks):
