@@ -16,7 +16,7 @@ from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.memory_writer import MemoryWriter
 from bot.recall import Recaller, RecallStats, needs_memory
-from bot.records import Prefs, StoredTurn, Turn, Usage, utc_day
+from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class Advisor:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
         turns = prompts.conversation(recent, message)
-        keep: list[Turn] = [("user", message)]
+        keep: list[NewTurn] = [("user", message)]
         try:
             if on_text is None:
                 reply = await self.llm.generate(system, turns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 
-from bot.records import StoredTurn, Turn
+from bot.records import NewTurn, StoredTurn
 
 
 class IncognitoTurns:
@@ -26,7 +26,7 @@ class IncognitoTurns:
         """The chat's kept turns, oldest first."""
         return list(self._chats.get(chat_id, ()))
 
-    def add(self, chat_id: int, turns: Sequence[Turn], now: float) -> None:
+    def add(self, chat_id: int, turns: Sequence[NewTurn], now: float) -> None:
         if self._per_chat == 0 or not turns:
             return
         kept = self._chats.pop(chat_id, None) or deque(maxlen=self._per_chat)

@@ -57,8 +57,8 @@ class StoredTurn:
     created_at: float
 
 
-# A turn to keep: who said it and what.
-Turn = tuple[Literal["user", "model"], str]
+# A turn about to be kept: who said it and what (`StoredTurn` once kept; `bot.llm.Turn` is a prompt's turn).
+NewTurn = tuple[Literal["user", "model"], str]
 
 
 @dataclass(frozen=True, slots=True)

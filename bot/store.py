@@ -19,10 +19,10 @@ from bot.records import (
     Chat,
     InboxUpdate,
     MessageContext,
+    NewTurn,
     PendingWrite,
     Prefs,
     StoredTurn,
-    Turn,
     Usage,
     memory_user_id,
     utc_day,
@@ -144,7 +144,7 @@ class Store:
     # --- recent turns and usage, kept when a message is answered ----------------------------------
 
     async def finish_message(
-        self, chat_id: int, turns: Sequence[Turn], *, usage: tuple[int, int, int] | None = None
+        self, chat_id: int, turns: Sequence[NewTurn], *, usage: tuple[int, int, int] | None = None
     ) -> None:
         """Keep the exchange's `turns` and, with `usage` = (Telegram user id, prompt tokens, output
         tokens), count one answered message for that user: one transaction. The chat keeps its
@@ -410,7 +410,7 @@ def _recent_turns(conn: sqlite3.Connection, chat_id: int, limit: int) -> list[St
     return [StoredTurn(role, text, created_at) for role, text, created_at in reversed(rows)]
 
 
-def _add_turns(conn: sqlite3.Connection, chat_id: int, turns: Sequence[Turn], now: float) -> None:
+def _add_turns(conn: sqlite3.Connection, chat_id: int, turns: Sequence[NewTurn], now: float) -> None:
     if not turns:
         return
     conn.executemany(
