@@ -31,10 +31,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self, TypeAlias
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.loopback import Handler, Serving
 
 __all__ = [
     "Blocked",
@@ -437,7 +438,7 @@ def default_json_responder(request: GeminiRequest) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# HTTP plumbing
+# HTTP plumbing (the server itself is tests/fakes/loopback.py)
 # --------------------------------------------------------------------------------------------
 
 _PATH = re.compile(r"^/(v1(?:alpha|beta)?\d*)/(?:models/)?([^:/][^:]*):([A-Za-z]+)$")
@@ -450,67 +451,8 @@ _ACTIONS = {
 }
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # socketserver listens with a backlog of 5: a burst of new connections (hundreds of streamed
-    # answers at once) overflowed it, and a dropped SYN is retried after 1, 2, 4 … 32 s, so a
-    # request stalled ~63 s now and then. A real API front end never refuses connections like that.
-    request_queue_size = 1024
-
-    def __init__(self, fake: FakeGemini) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
-    # client's delayed ACK hold the body ~40 ms (measured on embedding answers in bench/load.py).
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    def read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def reply_json(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload).encode()
-        with contextlib.suppress(OSError):
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
-
-    def start_stream(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-
-    def write_chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
-        self.wfile.flush()
+def _reply_json(handler: Handler, status: int, payload: Any) -> None:
+    handler.reply(status, json.dumps(payload).encode(), "application/json; charset=UTF-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,35 +478,21 @@ class FakeGemini:
         self._requests: list[GeminiRequest] = []
         self._queues: dict[str, deque[Response]] = {kind: deque() for kind in KINDS}
         self._stopped = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http: Serving | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> Self:
-        if self._server is not None:
-            return self
-        self._stopped.clear()
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="FakeGemini",
-            daemon=True,
-        )
-        self._thread.start()
+        if self._http is None:
+            self._stopped.clear()
+            self._http = Serving(self._handle, "FakeGemini")
         return self
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopped.set()
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        http, self._http = self._http, None
+        if http is not None:
+            self._stopped.set()
+            http.stop()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -579,9 +507,9 @@ class FakeGemini:
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._http is None:
             raise RuntimeError("FakeGemini is not started")
-        return int(self._server.server_address[1])
+        return self._http.port
 
     @property
     def base_url(self) -> str:
@@ -641,7 +569,7 @@ class FakeGemini:
 
     # ---- request handling ------------------------------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: Handler) -> None:
         try:
             raw = handler.read_body()
         except (OSError, ValueError):
@@ -649,7 +577,8 @@ class FakeGemini:
         url = urlsplit(handler.path)
         match = _PATH.match(unquote(url.path))
         if handler.command != "POST" or not match or match.group(3) not in _ACTIONS:
-            handler.reply_json(
+            _reply_json(
+                handler,
                 404,
                 {"error": {"code": 404, "message": f"Not found: {url.path}", "status": "NOT_FOUND"}},
             )
@@ -661,7 +590,7 @@ class FakeGemini:
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
-            handler.reply_json(400, Fault(400, "Invalid JSON payload received.").body())
+            _reply_json(handler, 400, Fault(400, "Invalid JSON payload received.").body())
             return
         if not isinstance(body, dict):
             body = {}
@@ -676,7 +605,8 @@ class FakeGemini:
         with self._lock:
             self._requests.append(request)
         if not key:
-            handler.reply_json(
+            _reply_json(
+                handler,
                 403,
                 Fault(
                     403,
@@ -695,22 +625,23 @@ class FakeGemini:
                     "metadata": {"service": "generativelanguage.googleapis.com"},
                 }
             ]
-            handler.reply_json(400, error)
+            _reply_json(handler, 400, error)
             return
         outage = self.fail_all_with
         if outage is not None and kind != "count":
-            handler.reply_json(outage.status, outage.body())
+            _reply_json(handler, outage.status, outage.body())
             return
         response = self._resolve(request, self._next_scripted(kind))
         if isinstance(response, Fault):
-            handler.reply_json(response.status, response.body())
+            _reply_json(handler, response.status, response.body())
             return
         if operation == "embed":
-            handler.reply_json(200, self._embed(action, body))
+            _reply_json(handler, 200, self._embed(action, body))
             return
         if operation == "count":
             tokens = _estimate_tokens(request.prompt())
-            handler.reply_json(
+            _reply_json(
+                handler,
                 200,
                 {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]},
             )
@@ -722,7 +653,7 @@ class FakeGemini:
         if operation == "stream":
             self._stream(handler, request, response)
         else:
-            handler.reply_json(200, self._generate_payload(request, response))
+            _reply_json(handler, 200, self._generate_payload(request, response))
 
     def _next_scripted(self, kind: str) -> Response | None:
         with self._lock:
@@ -807,7 +738,7 @@ class FakeGemini:
         }
         return {"candidates": [candidate], "usageMetadata": self._usage(prompt_tokens, text), **common}
 
-    def _stream(self, handler: _Handler, request: GeminiRequest, response: Any) -> None:
+    def _stream(self, handler: Handler, request: GeminiRequest, response: Any) -> None:
         if not isinstance(response, str):
             chunks = [self._generate_payload(request, response)]
         else:
@@ -829,7 +760,7 @@ class FakeGemini:
                     }
                 )
         try:
-            handler.start_stream()
+            handler.start_stream("text/event-stream")
             for index, chunk in enumerate(chunks):
                 if index and self.stream_delay > 0:
                     self._stopped.wait(self.stream_delay)

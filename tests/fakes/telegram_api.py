@@ -24,7 +24,6 @@ Behaviour copied from the real API because bots trip over it in production:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -35,10 +34,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.fakes.loopback import Handler, Serving
 
 __all__ = ["Call", "FakeTelegram", "UploadedFile"]
 
@@ -623,60 +623,8 @@ def _format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str,
 
 
 # --------------------------------------------------------------------------------------------
-# HTTP plumbing
+# HTTP plumbing (the server itself is tests/fakes/loopback.py)
 # --------------------------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # socketserver listens with a backlog of 5: a burst of new connections (hundreds of streamed
-    # answers at once) overflowed it, and a dropped SYN is retried after 1, 2, 4 … 32 s, so a
-    # request stalled ~63 s now and then. A real API front end never refuses connections like that.
-    request_queue_size = 1024
-
-    def __init__(self, fake: FakeTelegram) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
-    # client's delayed ACK hold the body ~40 ms (measured on long-polled getUpdates answers).
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    def read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
-
-    def reply(self, status: int, body: bytes, content_type: str = "application/json") -> None:
-        with contextlib.suppress(OSError):
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
 
 
 def _decode_form_value(key: str, value: str) -> Any:
@@ -688,7 +636,7 @@ def _decode_form_value(key: str, value: str) -> Any:
         return value
 
 
-def _parse_params(handler: _Handler, body: bytes) -> dict[str, Any]:
+def _parse_params(handler: Handler, body: bytes) -> dict[str, Any]:
     query = urlsplit(handler.path).query
     params: dict[str, Any] = {k: _decode_form_value(k, v) for k, v in parse_qsl(query)}
     content_type = handler.headers.get("Content-Type", "")
@@ -789,37 +737,24 @@ class FakeTelegram:
         self._poll_generation = 0
         self._ids = itertools.count(1)
         self._stopping = False
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._http: Serving | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> Self:
-        if self._server is not None:
-            return self
-        self._stopping = False
-        self._server = _Server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="FakeTelegram",
-            daemon=True,
-        )
-        self._thread.start()
+        if self._http is None:
+            self._stopping = False
+            self._http = Serving(self._handle, "FakeTelegram")
         return self
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
+        http, self._http = self._http, None
+        if http is None:
             return
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        http.stop()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -834,9 +769,9 @@ class FakeTelegram:
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._http is None:
             raise RuntimeError("FakeTelegram is not started")
-        return int(self._server.server_address[1])
+        return self._http.port
 
     @property
     def base_url(self) -> str:
@@ -1196,7 +1131,7 @@ class FakeTelegram:
 
     # ---- request handling ------------------------------------------------------------------
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: Handler) -> None:
         try:
             body = handler.read_body()
         except (OSError, ValueError):
@@ -1238,13 +1173,13 @@ class FakeTelegram:
             return
         handler.reply(200, json.dumps({"ok": True, "result": result}).encode())
 
-    def _reply_error(self, handler: _Handler, error: _ApiError) -> None:
+    def _reply_error(self, handler: Handler, error: _ApiError) -> None:
         payload: JSON = {"ok": False, "error_code": error.status, "description": error.description}
         if error.parameters:
             payload["parameters"] = error.parameters
         handler.reply(error.status, json.dumps(payload).encode())
 
-    def _serve_file(self, handler: _Handler, token: str, file_path: str) -> None:
+    def _serve_file(self, handler: Handler, token: str, file_path: str) -> None:
         with self._cond:
             data = next((d for p, d in self._files.values() if p == file_path), None)
         if token != self.token or self.reject_token:
