@@ -31,11 +31,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from types import TracebackType
-from typing import Any, Self, TypeAlias
+from typing import Any, TypeAlias
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.loopback import Handler, Serving
+from tests.fakes.loopback import Handler, LoopbackFake
 
 __all__ = [
     "Blocked",
@@ -460,7 +459,7 @@ def _reply_json(handler: Handler, status: int, payload: Any) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-class FakeGemini:
+class FakeGemini(LoopbackFake):
     """A fake Gemini API server on 127.0.0.1. See the module docstring."""
 
     def __init__(self, api_key: str = DEFAULT_API_KEY) -> None:
@@ -478,38 +477,14 @@ class FakeGemini:
         self._requests: list[GeminiRequest] = []
         self._queues: dict[str, deque[Response]] = {kind: deque() for kind in KINDS}
         self._stopped = threading.Event()
-        self._http: Serving | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        if self._http is None:
-            self._stopped.clear()
-            self._http = Serving(self._handle, "FakeGemini")
-        return self
+    def _before_start(self) -> None:
+        self._stopped.clear()
 
-    def stop(self) -> None:
-        http, self._http = self._http, None
-        if http is not None:
-            self._stopped.set()
-            http.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._http is None:
-            raise RuntimeError("FakeGemini is not started")
-        return self._http.port
+    def _before_stop(self) -> None:
+        self._stopped.set()  # ends the waits of hung and slow answers
 
     @property
     def base_url(self) -> str:

@@ -7,7 +7,8 @@ import contextlib
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 
 class Server(ThreadingHTTPServer):
@@ -92,3 +93,48 @@ class Serving:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+class LoopbackFake:
+    """Base of a fake API server: start / stop (also as a context manager) and its port. A
+    subclass answers requests in `_handle` and may prepare or wake things around start and stop."""
+
+    _http: Serving | None = None
+
+    def start(self) -> Self:
+        if self._http is None:
+            self._before_start()
+            self._http = Serving(self._handle, type(self).__name__)
+        return self
+
+    def stop(self) -> None:
+        http, self._http = self._http, None
+        if http is not None:
+            self._before_stop()
+            http.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._http is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._http.port
+
+    def _handle(self, handler: Handler) -> None:
+        raise NotImplementedError
+
+    def _before_start(self) -> None:
+        """Called by `start` before the server answers."""
+
+    def _before_stop(self) -> None:
+        """Called by `stop` before the server shuts down (wake what waits on the fake)."""

@@ -34,11 +34,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from tests.fakes.loopback import Handler, Serving
+from tests.fakes.loopback import Handler, LoopbackFake
 
 __all__ = ["Call", "FakeTelegram", "UploadedFile"]
 
@@ -689,7 +688,7 @@ def _as_chat_id(value: Any) -> int | str | None:
 # --------------------------------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackFake):
     """A fake Bot API server on 127.0.0.1. See the module docstring."""
 
     def __init__(self, token: str = DEFAULT_TOKEN) -> None:
@@ -737,41 +736,16 @@ class FakeTelegram:
         self._poll_generation = 0
         self._ids = itertools.count(1)
         self._stopping = False
-        self._http: Serving | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        if self._http is None:
-            self._stopping = False
-            self._http = Serving(self._handle, "FakeTelegram")
-        return self
+    def _before_start(self) -> None:
+        self._stopping = False
 
-    def stop(self) -> None:
-        http, self._http = self._http, None
-        if http is None:
-            return
+    def _before_stop(self) -> None:
         with self._cond:
-            self._stopping = True
+            self._stopping = True  # long polls return at once
             self._cond.notify_all()
-        http.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._http is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return self._http.port
 
     @property
     def base_url(self) -> str:
