@@ -351,6 +351,21 @@ _MDV2_NAMES = {
 }
 
 
+def _read_escaped(src: str, start: int, end: str) -> tuple[str, int]:
+    """The text from `start` up to the next unescaped `end` ("\\x" stands for x), and where that
+    `end` is (`len(src)` when there is none)."""
+    text: list[str] = []
+    j, n = start, len(src)
+    while j < n and not src.startswith(end, j):
+        if src[j] == "\\" and j + 1 < n:
+            text.append(src[j + 1])
+            j += 2
+        else:
+            text.append(src[j])
+            j += 1
+    return "".join(text), j
+
+
 def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
     out: list[str] = []
     pos = 0
@@ -414,18 +429,10 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
                 if newline != -1 and first_line and not re.search(r"\s|`", first_line):
                     language = first_line
                     j = newline + 1
-            body: list[str] = []
-            while j < n and not src.startswith(fence, j):
-                if src[j] == "\\" and j + 1 < n:
-                    body.append(src[j + 1])
-                    j += 2
-                else:
-                    body.append(src[j])
-                    j += 1
+            text, j = _read_escaped(src, j, fence)
             if j >= n:
                 name = "Pre" if is_pre else "Code"
                 raise _bad_entities(f"Can't find end of {name} entity at byte offset {start_byte}")
-            text = "".join(body)
             if text:
                 entity: JSON = {"type": "pre" if is_pre else "code", "offset": pos, "length": _u16(text)}
                 if language:
@@ -461,19 +468,10 @@ def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
                 raise _bad_entities(
                     f"Can't find end of {_MDV2_NAMES[kind]} entity at byte offset {start_byte}"
                 )
-            j = i + 2
-            url: list[str] = []
-            while j < n and src[j] != ")":
-                if src[j] == "\\" and j + 1 < n:
-                    url.append(src[j + 1])
-                    j += 2
-                else:
-                    url.append(src[j])
-                    j += 1
+            target, j = _read_escaped(src, i + 2, ")")
             if j >= n:
                 raise _bad_entities(f"Can't find end of a URL at byte offset {_byte_offset(src, i + 1)}")
             if pos > start:
-                target = "".join(url)
                 entity = {"type": kind, "offset": start, "length": pos - start}
                 if kind == "text_link":
                     entity["url"] = target
