@@ -135,7 +135,8 @@ async def test_non_text_gets_a_polite_answer(start_bot: StartBot, fake_telegram:
 async def test_blocked_answer_becomes_an_honest_reply(
     start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
 ) -> None:
-    await start_bot()
+    """Without streaming (generateContent); the streamed case is in test_streaming.py."""
+    await start_bot(STREAM_REPLIES=False)
     fake_gemini.enqueue("chat", Blocked("SAFETY"))
     reply = await say(fake_telegram, "something the model refuses")
     assert reply["text"] == BLOCKED_REPLY

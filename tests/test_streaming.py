@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.llm import BLOCKED_REPLY
 from tests.fakes.gemini_api import Blocked, FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import CHAT, StartBot, say
@@ -76,7 +77,8 @@ async def test_blocked_stream_ends_with_the_honest_reply(
     await start_bot()
     fake_gemini.enqueue("chat", Blocked("SAFETY"))
     final = await say(fake_telegram, "something the model refuses")
-    assert "declined" in final["text"]
+    assert final["text"] == BLOCKED_REPLY
+    assert fake_gemini.requests("chat")[0].stream
 
 
 async def test_streaming_can_be_turned_off(
