@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.config import Settings
 from bot.llm import GeminiChat, LLMUnavailable, Turn
 from bot.prompts import load_persona
+from bot.telegram_http import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,12 @@ def _check_hosting(settings: Settings) -> Check:
 async def _check_telegram(settings: Settings) -> Check:
     if settings.telegram_bot_token is None:
         return Check("Telegram", False, "TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)")
-    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url)
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        # the transport the bot itself uses (and its proxy settings), so the check tests that
+        request=AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=1),
+    )
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
             async with bot:
