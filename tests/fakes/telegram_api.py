@@ -619,6 +619,13 @@ def _format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str,
     return text, _auto_entities(text)
 
 
+def _mark_command(message: JSON, text: str) -> None:
+    """Give a message that starts with a command its ``bot_command`` entity, as Telegram does."""
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command)}]
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing (the server itself is tests/fakes/loopback.py)
 # --------------------------------------------------------------------------------------------
@@ -788,9 +795,7 @@ class FakeTelegram(LoopbackFake):
             chat_id, user_id, chat_type, first_name, username, message_thread_id, language_code
         )
         message["text"] = text
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command)}]
+        _mark_command(message, text)
         if reply_to is not None:
             message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
         return self.push_update({"message": message})
@@ -936,8 +941,7 @@ class FakeTelegram(LoopbackFake):
             message["date"] = original["date"]
         message["edit_date"] = int(time.time())
         message["text"] = text
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(text.split()[0])}]
+        _mark_command(message, text)
         return self.push_update({"edited_message": message})
 
     def channel_post(self, chat_id: int, text: str, *, title: str = "Test Channel") -> int:
