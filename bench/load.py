@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.fakes.gemini_api import FakeGemini  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
-from tests.harness import bot_env  # noqa: E402
+from tests.support.harness import bot_env  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:

@@ -13,20 +13,20 @@ Retrievals compared (rows):
   vector and BM25 lists (the baseline method of issue 3); plain turns;
 - `mem0 hybrid`: `MemoryService.search`, Mem0's own scoring of our store's vector and keyword legs
   (cosine + sigmoid-squashed BM25, over the vector leg's top 80); plain turns;
-- the recall techniques of issue 5, which the bot itself uses (`bot.recall.Recaller`), each
+- the recall techniques of issue 5, which the bot itself uses (`bot.advisor.recall.Recaller`), each
   switched off in turn against `bot` (all on):
   - dates: the turn stored as "[8 May 2023] Speaker: text" (`bot.memory.dated_text`; the bot dates
     every memory with the day it was said), so the embedding and the keyword index carry the day;
   - fusion: our own ranking over a pool of `--pool` candidates from Mem0, cosine +
-    `--keyword-weight` x BM25 / the query's best BM25 (`bot.recall.fuse`); off = Mem0's order
+    `--keyword-weight` x BM25 / the query's best BM25 (`bot.advisor.recall.fuse`); off = Mem0's order
     (and no conversation boost, which re-ranks our fused scores);
   - conversation: each candidate gains `--conversation-weight` x the best fused score among the
-    candidates of its conversation (`bot.recall.boost_by_conversation`; here its session);
+    candidates of its conversation (`bot.advisor.recall.boost_by_conversation`; here its session);
   - context: each hit followed by the `--context` memories saved right after it in the same
-    conversation (`bot.recall.with_context`; here the next turn of the session). Recall@k then
+    conversation (`bot.advisor.recall.with_context`; here the next turn of the session). Recall@k then
     counts the k hits and their followers, and tok% counts them all;
   - relevance threshold (`MEMORY_MIN_SCORE`) applies to every `Recaller` row; the small-talk skip
-    changes no retrieval (`tests/test_memory_quality.py` counts it).
+    changes no retrieval (`tests/advisor/test_memory_quality.py` counts it).
 
     python bench/locomo.py [--data PATH] [--keyword-weight W] [--pool N] [--context N]
                            [--conversation-weight W] [--no-dates]
@@ -117,7 +117,7 @@ class Scores:
 
 
 def main() -> int:
-    from bot.recall import CONTEXT_AFTER, CONVERSATION_WEIGHT, KEYWORD_WEIGHT, POOL
+    from bot.advisor.recall import CONTEXT_AFTER, CONVERSATION_WEIGHT, KEYWORD_WEIGHT, POOL
 
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -171,7 +171,7 @@ def main() -> int:
 
 @dataclass(frozen=True)
 class Config:
-    """One recall configuration of `bot.recall.Recaller` (a row of the table)."""
+    """One recall configuration of `bot.advisor.recall.Recaller` (a row of the table)."""
 
     dates: bool
     keyword_weight: float
@@ -186,10 +186,10 @@ def said_at(locomo_date: str) -> str:
 
 
 async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot_config: Config) -> int:
+    from bot.advisor.recall import Recaller, saved_order, with_context
     from bot.config import Settings
     from bot.memory import build_memory, dated_text
-    from bot.recall import Recaller, saved_order, with_context
-    from bot.sqlite_vectors import SQLiteVectorStore
+    from bot.memory.sqlite_vectors import SQLiteVectorStore
 
     settings = Settings(
         TELEGRAM_BOT_TOKEN="x",

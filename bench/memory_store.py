@@ -124,7 +124,7 @@ class SQLiteAdapter:
 
     def __init__(self, folder: Path, dims: int) -> None:
         sys.path.insert(0, str(ROOT))
-        from bot.sqlite_vectors import SQLiteVectorStore
+        from bot.memory.sqlite_vectors import SQLiteVectorStore
 
         self.path = folder / "memories.sqlite3"
         self.store = SQLiteVectorStore(

@@ -11,9 +11,9 @@ import sys
 from telegram.error import InvalidToken
 
 from bot.config import Settings, SettingsError, load_settings
-from bot.instance_lock import DataDirError
-from bot.logging_setup import setup_logging
-from bot.store_schema import StoreCorrupt
+from bot.runtime.lock import DataDirError
+from bot.runtime.logs import setup_logging
+from bot.store.schema import StoreCorrupt
 
 logger = logging.getLogger("bot")
 
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_chat(settings))
             return 0
         if args.command == "check":
-            from bot.check import main as check
+            from bot.cli.check import main as check
 
             return check(settings)
         return _run(settings)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(settings: Settings) -> int:
     from bot.app import run_polling
-    from bot.webhook import run_webhook
+    from bot.telegram.webhook import run_webhook
 
     try:
         (run_webhook if settings.webhook_url else run_polling)(settings)
@@ -72,7 +72,7 @@ def _run(settings: Settings) -> int:
 
 
 async def _chat(settings: Settings) -> None:
-    from bot.terminal import chat
+    from bot.cli.terminal import chat
 
     await chat(settings)
 

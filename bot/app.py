@@ -11,20 +11,20 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot import handlers
-from bot.advisor import Advisor
+from bot.advisor.extraction import Extractor
+from bot.advisor.pipeline import Advisor
+from bot.advisor.prompts import load_persona
+from bot.advisor.writer import MemoryWriter
 from bot.config import Settings
-from bot.extraction import Extractor
-from bot.instance_lock import InstanceLock, claim_data_dir
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
-from bot.memory_writer import MemoryWriter
-from bot.ordering import PerChatOrderedProcessor
-from bot.polling import Inbox, Poller
-from bot.prompts import load_persona
-from bot.sender import Sender
-from bot.store import Store
-from bot.telegram_http import AiohttpRequest
+from bot.runtime.lock import InstanceLock, claim_data_dir
+from bot.store.tables import Store
+from bot.telegram import handlers
+from bot.telegram.ordering import PerChatOrderedProcessor
+from bot.telegram.polling import Inbox, Poller
+from bot.telegram.sender import Sender
+from bot.telegram.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .context_types(ContextTypes(context=handlers.BotContext))
         # Many chats at once, each chat's messages in order.
         .concurrent_updates(PerChatOrderedProcessor(settings.concurrent_updates))
-        # aiohttp instead of httpx: a fifth of the CPU per request (bot/telegram_http.py). A small
+        # aiohttp instead of httpx: a fifth of the CPU per request (bot/telegram/transport.py). A small
         # pool for the bot's calls; getUpdates has its own connection.
         .request(AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=16))
         .get_updates_request(AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=1))
@@ -155,7 +155,7 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
 
 
 def run_polling(settings: Settings) -> None:
-    """Run until SIGINT / SIGTERM; in-flight updates finish first (bot/polling.py)."""
+    """Run until SIGINT / SIGTERM; in-flight updates finish first (bot/telegram/polling.py)."""
     asyncio.run(serve_polling(build_application(settings)))
 
 

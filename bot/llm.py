@@ -13,7 +13,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from bot.http import GEMINI_DEFAULT_URL, new_session
+from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class GeminiChat:
         """Make it inside the running event loop (its HTTP session belongs to that loop)."""
         self.model = model
         self._timeout_seconds = timeout_seconds
-        # Our own aiohttp session (bot/http.py): bounded, and no ~/.netrc lookup per request.
+        # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
         self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
         options = types.HttpOptions(
             base_url=base_url,

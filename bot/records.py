@@ -22,7 +22,7 @@ class Prefs:
     language: Language = "auto"
     coaching_style: CoachingStyle = "balanced"
     # "off" is incognito: nothing new is stored and nothing is recalled; the recent turns are kept
-    # in memory only (bot/incognito.py).
+    # in memory only (bot/advisor/incognito.py).
     memory: MemoryMode = "on"
 
     @staticmethod

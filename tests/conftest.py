@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import RunningBot, StartBot, make_settings
+from tests.support.harness import RunningBot, StartBot, make_settings
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ async def start_bot(
     running: list[RunningBot] = []
 
     async def start(**overrides: Any) -> RunningBot:
-        settings = make_settings(fake_telegram, fake_gemini, tmp_path / "data", **overrides)
+        settings = make_settings(tmp_path / "data", telegram=fake_telegram, gemini=fake_gemini, **overrides)
         bot = await RunningBot(settings).start()
         running.append(bot)
         return bot

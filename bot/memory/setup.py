@@ -177,7 +177,7 @@ SQLITE_PROVIDER = "sqlite"
 
 
 def register_sqlite_vector_store() -> None:
-    """Make `{"provider": "sqlite"}` a Mem0 vector store backed by `bot.sqlite_vectors`.
+    """Make `{"provider": "sqlite"}` a Mem0 vector store backed by `bot.memory.sqlite_vectors`.
 
     Mem0 2.2.1 has no public plug-in hook for vector stores. Three things must agree:
     - `VectorStoreFactory.provider_to_class` maps the provider name to the class path;
@@ -185,14 +185,14 @@ def register_sqlite_vector_store() -> None:
       each new config copies) names the config class;
     - that config class is imported from `mem0.configs.vector_stores.<provider>`, so we provide that
       module in `sys.modules`.
-    tests/test_mem0_registration.py fails loudly if a Mem0 upgrade changes any of this.
+    tests/memory/test_mem0_registration.py fails loudly if a Mem0 upgrade changes any of this.
     """
     from mem0.utils.factory import VectorStoreFactory
     from mem0.vector_stores.configs import VectorStoreConfig
 
-    from bot import sqlite_vectors
+    from bot.memory import sqlite_vectors
 
-    VectorStoreFactory.provider_to_class[SQLITE_PROVIDER] = "bot.sqlite_vectors.SQLiteVectorStore"
+    VectorStoreFactory.provider_to_class[SQLITE_PROVIDER] = "bot.memory.sqlite_vectors.SQLiteVectorStore"
     private = VectorStoreConfig.__private_attributes__["_provider_configs"]
     private.default[SQLITE_PROVIDER] = "SQLiteVectorConfig"
     module_name = f"mem0.configs.vector_stores.{SQLITE_PROVIDER}"

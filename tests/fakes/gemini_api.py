@@ -344,10 +344,10 @@ def mem0_extraction_responder(request: GeminiRequest) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The bot's own extraction (bot/extraction.py) imitation
+# The bot's own extraction (bot/advisor/extraction.py) imitation
 # --------------------------------------------------------------------------------------------
 
-#: First line of the bot's extraction prompt (bot.extraction.PROMPT_MARKER).
+#: First line of the bot's extraction prompt (bot.advisor.extraction.PROMPT_MARKER).
 ADVISOR_EXTRACTION_MARKER = "## Advisor fact extraction v1"
 
 _CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (

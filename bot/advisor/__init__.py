@@ -1,0 +1,1 @@
+"""The product, free of Telegram: recall, prompts, the answer pipeline, extraction and the memory writer."""

@@ -1,0 +1,267 @@
+"""The advisor pipeline: recall → compose → generate → remember. No Telegram imports."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.advisor import prompts
+from bot.advisor.extraction import MemoryRefused, unsafe_reason
+from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.recall import Recaller, RecallStats, needs_memory
+from bot.advisor.writer import MemoryWriter
+from bot.llm import GeminiChat, LLMUnavailable
+from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
+from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
+from bot.store.tables import Store
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_REPLY = (
+    "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str
+    memories_used: int
+    recall_failed: bool = False
+    generated: bool = True
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+
+
+class Advisor:
+    """Answers a chat's message with the help of what it remembers, then remembers what it learned."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        memory: MemoryService,
+        llm: GeminiChat,
+        writer: MemoryWriter,
+        persona: str,
+        top_k: int = 8,
+        recent_turns: int = 6,
+        min_score: float = 0.25,
+        session_idle_minutes: float = 30.0,
+    ) -> None:
+        self.store = store
+        self.memory = memory
+        self.llm = llm
+        self.writer = writer
+        self.persona = persona
+        self.top_k = top_k
+        self.recent_turns = recent_turns
+        self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
+        self.session_idle_seconds = session_idle_minutes * 60
+        self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
+
+    async def answer(
+        self,
+        chat_id: int,
+        message: str,
+        *,
+        on_text: Callable[[str], Awaitable[None]] | None = None,
+        remember: bool = True,
+        usage_user: int | None = None,
+    ) -> Answer:
+        """Recall, compose and generate; the message is queued (durably) for long-term memory.
+
+        With `on_text` the answer is streamed: it gets the text so far as it grows. With
+        `remember` false (a message nobody can own) nothing goes to long-term memory. In
+        incognito (the "memory" preference off) nothing is recalled and nothing is stored; the
+        recent turns are kept in memory only (bot/advisor/incognito.py). With
+        `usage_user` (a Telegram user id) the message and its tokens count towards that user's
+        usage, answered or not: the tokens are spent either way.
+        """
+        context = await self.store.begin_message(chat_id, self.recent_turns)
+        chat, prefs = context.chat, context.prefs
+        incognito = prefs.memory == "off"
+        if incognito:
+            memories: list[MemoryItem] = []
+            recall_failed = False
+            earlier = self.incognito_turns.recent(chat_id)
+        else:
+            self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
+            memories, recall_failed = await self._recall(chat.user_id, message)
+            earlier = context.recent
+        recent = current_session(
+            earlier,
+            now=time.time(),
+            idle_seconds=self.session_idle_seconds,
+            started_at=context.session_started_at,
+        )
+        system = prompts.system_prompt(self.persona, prefs, memories)
+        # Small talk ("thanks!") holds no fact: no extraction call for it.
+        if remember and not incognito and needs_memory(message):
+            # Queued before generating, so a failed or blocked answer still keeps what the user said.
+            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
+        turns = prompts.conversation(recent, message)
+        keep: list[NewTurn] = [("user", message)]
+        try:
+            if on_text is None:
+                reply = await self.llm.generate(system, turns)
+            else:
+                reply = await self.llm.stream_reply(system, turns, on_text)
+        except LLMUnavailable as exc:
+            logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
+            answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
+        else:
+            generated = not (reply.blocked or reply.empty)
+            if generated:
+                keep.append(("model", reply.text))
+            answer = Answer(
+                reply.text,
+                len(memories),
+                recall_failed,
+                generated=generated,
+                prompt_tokens=reply.prompt_tokens,
+                output_tokens=reply.output_tokens,
+            )
+        usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
+        if incognito:
+            self.incognito_turns.add(chat_id, keep, time.time())
+            keep = []  # nothing of an incognito chat reaches the disk
+        await self.store.finish_message(chat_id, keep, usage=usage)
+        return answer
+
+    def reply_sent(self) -> None:
+        """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
+        self.writer.wake()
+
+    async def _recall(self, user_id: str, message: str) -> tuple[list[MemoryItem], bool]:
+        try:
+            return await self.recaller.recall(user_id, message), False
+        except MemoryUnavailable:
+            logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
+            return [], True
+
+    @property
+    def recall_stats(self) -> RecallStats:
+        """How many messages looked memories up and how many skipped it (greetings, thanks)."""
+        return self.recaller.stats
+
+    # --- short-term context: sessions ---------------------------------------------------------
+
+    async def new_session(self, chat_id: int) -> None:
+        """Start a fresh conversation: earlier turns leave the prompt; long-term memory is untouched."""
+        await self.store.start_session(chat_id)
+
+    # --- what the user sees and controls ------------------------------------------------------
+
+    async def memories(
+        self, chat_id: int, query: str | None = None, category: str | None = None, *, closest: bool = False
+    ) -> list[MemoryItem]:
+        """What is remembered about the chat (newest first), or the part that matches `query`
+        (best first, as relevant as a recall needs; with `closest`, the nearest whatever their
+        relevance, for picking one to forget), optionally of one category. Each item's
+        `categories` names its group; `bot.advisor.recall.group_by_category` groups a listing for display."""
+        user_id = await self.store.user_id_for(chat_id)
+        if query:
+            threshold = 0.0 if closest else None  # None: the recall threshold (MEMORY_MIN_SCORE)
+            return await self.recaller.search(
+                user_id, query, limit=20, category=category, min_score=threshold
+            )
+        filters = {"categories": category} if category else None
+        return await self.memory.list(user_id, filters=filters)
+
+    async def pending_memories(self, chat_id: int) -> int:
+        return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
+
+    async def forget_all(self, chat_id: int) -> None:
+        """Erase every memory, turn, preference and pending write of the chat."""
+        user_id = await self.store.user_id_for(chat_id)
+        self.incognito_turns.drop(chat_id)
+        async with self.writer.paused():
+            await self.store.forget_chat(chat_id)
+            # Also the history of memories deleted earlier (superseded, merged, expired): no file
+            # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
+            known = await self.store.known_memory_ids(user_id)
+            await self.memory.erase_user(user_id, known)
+            await self.store.forget_memory_ids(known)
+
+    async def forget_one(self, chat_id: int, memory_id: str) -> bool:
+        """Erase one memory of the chat (its history too); False if it is not this chat's."""
+        user_id = await self.store.user_id_for(chat_id)
+        if await self.memory.get(user_id, memory_id) is None:
+            return False
+        await self.memory.erase(user_id, [memory_id])
+        await self.store.forget_memory_ids([memory_id])
+        return True
+
+    async def prefs(self, chat_id: int) -> Prefs:
+        return await self.store.get_prefs(chat_id)
+
+    async def remember(self, chat_id: int, fact: str) -> MemoryItem | None:
+        """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
+        if (await self.store.get_prefs(chat_id)).memory == "off":
+            return None
+        # Secrets and instructions aimed at the bot are never stored, whoever asks (issue 4 item 7).
+        reason = unsafe_reason(fact)
+        if reason:
+            raise MemoryRefused(reason)
+        user_id = await self.store.user_id_for(chat_id)
+        saved = await self.memory.add(
+            user_id,
+            [{"role": "user", "content": fact}],
+            metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
+            infer=False,
+        )
+        await self.store.record_memory_ids(user_id, [item.id for item in saved])
+        return saved[0] if saved else None
+
+    async def export(self, chat_id: int) -> dict[str, Any]:
+        """Everything kept about the chat that a person can take away: memories and settings."""
+        items = await self.memory.list(await self.store.user_id_for(chat_id))
+        return {
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "chat_id": chat_id,
+            "preferences": asdict(await self.store.get_prefs(chat_id)),
+            "memories": [
+                {
+                    "id": item.id,
+                    "text": item.text,
+                    "categories": list(item.categories),
+                    "created_at": item.created_at,
+                    "updated_at": item.updated_at,
+                    "metadata": dict(item.metadata),
+                }
+                for item in items
+            ],
+        }
+
+    # --- usage and cost -----------------------------------------------------------------------
+
+    async def usage(self, user_id: int) -> tuple[Usage, Usage]:
+        """The user's usage today and this month (UTC)."""
+        today = utc_day()
+        return await self.store.usage_since(user_id, today), await self.store.usage_since(
+            user_id, today[:8] + "01"
+        )
+
+    async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
+        return await self.store.set_pref(chat_id, key, value)
+
+
+def current_session(
+    turns: Sequence[StoredTurn], *, now: float, idle_seconds: float, started_at: float | None = None
+) -> list[StoredTurn]:
+    """The tail of `turns` (oldest first) in the current session: after `started_at` (/new) and
+    after the last pause longer than `idle_seconds` (also the pause until `now`)."""
+    kept: list[StoredTurn] = []
+    later = now
+    for turn in reversed(turns):
+        if later - turn.created_at > idle_seconds:
+            break
+        if started_at is not None and turn.created_at < started_at:
+            break
+        kept.append(turn)
+        later = turn.created_at
+    return kept[::-1]

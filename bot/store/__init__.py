@@ -1,0 +1,1 @@
+"""The bot's own SQLite database (aiosqlite): schema, the one writer, and the tables."""

@@ -1,0 +1,73 @@
+"""Telegram-facing handlers, one module per area; `register` attaches them all in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.telegram.handlers import account, conversation, errors, forget, gate, intro, memories, prefs, session
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.conversation import NON_TEXT_REPLY
+
+__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "register"]
+
+COMMANDS = (
+    BotCommand("start", "What I am and what I remember"),
+    BotCommand("help", "How to use me"),
+    BotCommand("memories", "What I remember about you (add words to search)"),
+    BotCommand("remember", "Remember a fact exactly as you write it"),
+    BotCommand("forget", "Erase memories: all, or the ones matching some words"),
+    BotCommand("prefs", "Your settings: length, units, language, style, memory"),
+    BotCommand("new", "Start a fresh conversation (memories stay)"),
+    BotCommand("export", "Download everything I keep about you"),
+    BotCommand("usage", "Messages and tokens used today and this month"),
+)
+
+GATE_GROUP = -1  # runs before everything else; stops an update with ApplicationHandlerStop
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Attach every handler: the gate first, then commands, buttons and plain messages."""
+    application.add_handler(TypeHandler(object, gate.gate), group=GATE_GROUP)
+    new_message = filters.UpdateType.MESSAGE  # edited messages and channel posts are not answered
+    commands = {
+        "start": intro.start,
+        "help": intro.help_command,
+        "memories": memories.memories,
+        "remember": account.remember,
+        "forget": forget.forget,
+        "prefs": prefs.prefs,
+        "new": session.new,
+        "export": account.export,
+        "usage": account.usage,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=new_message))
+    buttons = {
+        r"^forget:": forget.on_forget_answer,
+        r"^fo:": forget.on_forget_one,
+        r"^mem:": memories.on_memories_button,
+        r"^pref:": prefs.on_pref_button,
+        r"^prefm:": prefs.on_pref_menu,
+    }
+    for pattern, callback in buttons.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    application.add_handler(CallbackQueryHandler(errors.on_unknown_button))
+    private = filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(new_message & filters.COMMAND & private, errors.on_unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, conversation.on_text)
+    )
+    application.add_handler(MessageHandler(new_message & ~filters.TEXT, conversation.on_other))
+    application.add_error_handler(errors.on_error)

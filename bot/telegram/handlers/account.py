@@ -1,0 +1,104 @@
+"""/remember, /export and /usage: the person's own facts, data and consumption."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from telegram import Update
+
+from bot.memory import MemoryUnavailable
+from bot.records import Usage
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.groups import is_group, is_pseudo_sender
+
+logger = logging.getLogger(__name__)
+
+REMEMBER_USAGE = "Usage: /remember <a fact about you>, e.g. /remember I train at 6am on weekdays"
+REMEMBER_MAX_CHARS = 500
+PSEUDO_SENDER_REPLY = (
+    "Anonymous admins and channels can't store memories: nobody could later see or erase them."
+)
+MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
+
+
+async def remember(update: Update, context: BotContext) -> None:
+    """Store the fact given exactly as written."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if is_group(message.chat) and is_pseudo_sender(message):
+        await message.reply_text(PSEUDO_SENDER_REPLY)
+        return
+    parts = message.text.split(maxsplit=1)
+    fact = parts[1].strip() if len(parts) > 1 else ""
+    if not fact:
+        await message.reply_text(REMEMBER_USAGE)
+        return
+    if len(fact) > REMEMBER_MAX_CHARS:
+        await message.reply_text(
+            f"That's too long to remember as one fact (at most {REMEMBER_MAX_CHARS} characters)."
+        )
+        return
+    try:
+        saved = await context.advisor.remember(message.chat_id, fact)
+    except MemoryUnavailable:
+        logger.warning("/remember failed", exc_info=True)
+        await message.reply_text(MEMORY_DOWN_REPLY)
+        return
+    except ValueError as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+        await message.reply_text(
+            f"I won't store that ({exc}): I never keep secrets or instructions as memories."
+        )
+        return
+    if saved is None:
+        await message.reply_text(
+            "Memory is off (incognito), so I didn't store that. /prefs memory on turns it back on."
+        )
+        return
+    await message.reply_text(f"Saved. I'll remember: {fact}")
+
+
+async def export(update: Update, context: BotContext) -> None:
+    """Send a JSON file with every memory and setting of this chat."""
+    message = update.effective_message
+    if message is None:
+        return
+    try:
+        document = await context.advisor.export(message.chat_id)
+    except MemoryUnavailable:
+        logger.warning("/export failed", exc_info=True)
+        await message.reply_text(MEMORY_DOWN_REPLY)
+        return
+    data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    await message.reply_document(
+        document=data,
+        filename=f"advisor-export-{document['exported_at'][:10]}.json",
+        caption=f"Your data: {len(document['memories'])} memories and your settings.",
+    )
+
+
+async def usage(update: Update, context: BotContext) -> None:
+    """Show the messages and tokens this person used today and this month."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    today, month = await context.advisor.usage(user.id)
+    budget = context.settings.daily_token_budget
+    lines = [
+        "Your usage:",
+        f"Today: {_describe(today)}",
+        f"This month: {_describe(month)}",
+    ]
+    if budget:
+        left = max(0, budget - today.tokens)
+        lines.append(f"Daily budget: {budget:,} tokens ({left:,} left today).")
+    await message.reply_text("\n".join(lines))
+
+
+def _describe(usage: Usage) -> str:
+    return (
+        f"{usage.messages} message{'s' if usage.messages != 1 else ''}, {usage.tokens:,} tokens "
+        f"({usage.prompt_tokens:,} in, {usage.output_tokens:,} out)"
+    )

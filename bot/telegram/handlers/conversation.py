@@ -1,0 +1,51 @@
+"""Plain messages: text is answered by the advisor (streamed in private chats); anything else
+gets a polite note."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
+from bot.telegram.handlers.replies import DraftStream, send_long, typing
+
+NON_TEXT_REPLY = "I can only read text messages for now. Please type your question or update."
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Answer a text message with the advisor's reply, streaming it as a draft in private chats."""
+    message = update.message
+    if message is None or message.text is None:
+        return
+    text: str | None = message.text
+    remember = True
+    if is_group(message.chat):
+        text = addressed_text(message, context.bot.bot)
+        # Anonymous admins and channels are many people at once: their words are never stored.
+        remember = not is_pseudo_sender(message)
+    if not text:
+        return
+    stream = context.settings.stream_replies and message.chat.type == message.chat.PRIVATE
+    draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
+    async with typing(context, message.chat_id):
+        try:
+            answer = await context.advisor.answer(
+                message.chat_id,
+                text,
+                on_text=draft.update if draft else None,
+                remember=remember,
+                # counted before the reply is sent: the tokens are spent, sent or not
+                usage_user=message.from_user.id if message.from_user is not None else None,
+            )
+        finally:
+            if draft is not None:
+                await draft.close()
+    await send_long(context, message, answer.text)
+    context.advisor.reply_sent()
+
+
+async def on_other(update: Update, context: BotContext) -> None:
+    """Tell the sender politely that only text is understood (in private chats)."""
+    message = update.message
+    if message is not None and message.chat.type == message.chat.PRIVATE:
+        await message.reply_text(NON_TEXT_REPLY)

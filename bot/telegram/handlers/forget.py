@@ -1,0 +1,143 @@
+"""/forget: erase everything remembered about the chat, or pick memories matching some words.
+
+Only the person who asked can confirm; in a group, only an administrator may ask.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.memory import MemoryUnavailable
+from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.memories import CALLBACK_LIMIT, MEMORY_DOWN_REPLY, SEARCH_LIMIT, SHOWN_CHARS
+
+logger = logging.getLogger(__name__)
+
+ADMIN_ONLY_REPLY = "Only a group administrator can erase the group's memory."
+ANONYMOUS_REPLY = (
+    "I can't tell anonymous admins apart, so I can't let one confirm an erasure. "
+    'Please send /forget without "Remain anonymous".'
+)
+ONLY_ASKER = "Only the person who asked can confirm this."
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """Ask to confirm erasing everything, or offer the memories that match the words given."""
+    message = update.message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if is_group(message.chat):
+        if message.sender_chat is not None:
+            await message.reply_text(ANONYMOUS_REPLY)
+            return
+        if not await may_manage(context, message.chat, user):
+            await message.reply_text(ADMIN_ONLY_REPLY)
+            return
+    words = " ".join(context.args or []).strip()
+    if words:
+        await _offer_matches(message.chat_id, words, user.id, update, context)
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, erase everything", callback_data=f"forget:yes:{user.id}"),
+                InlineKeyboardButton("Cancel", callback_data=f"forget:no:{user.id}"),
+            ]
+        ]
+    )
+    whose = "this group" if is_group(message.chat) else "you"
+    await message.reply_text(
+        f"This erases everything I remember about {whose}, our recent conversation and the settings. "
+        "It can't be undone. Are you sure?",
+        reply_markup=keyboard,
+    )
+
+
+async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, context: BotContext) -> None:
+    message = update.message
+    assert message is not None
+    try:
+        items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
+    except MemoryUnavailable:
+        logger.warning("searching memories to forget failed", exc_info=True)
+        await message.reply_text(MEMORY_DOWN_REPLY)
+        return
+    if not items:
+        await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
+        return
+    lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
+    buttons = []
+    for number, item in enumerate(items, start=1):
+        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
+        lines.append(f"{number}. {text}")
+        data = f"fo:{item.id}:{asker}"
+        if len(data.encode()) <= CALLBACK_LIMIT:
+            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([InlineKeyboardButton("Done", callback_data=f"forget:no:{asker}")])
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def on_forget_answer(update: Update, context: BotContext) -> None:
+    """Erase (or not) after the confirmation button; only the person who asked may confirm."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    choice, asker = callback_fields(query.data)
+    if str(query.from_user.id) != asker:
+        await query.answer(ONLY_ASKER, show_alert=True)
+        return
+    if choice != "yes":
+        await query.answer("Cancelled" if choice == "no" else "That button is out of date.")
+        await query.edit_message_text("Nothing more was erased.")
+        return
+    chat = query.message.chat
+    if not await may_manage(context, chat, query.from_user):
+        await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
+        return
+    try:
+        await context.advisor.forget_all(chat.id)
+    except MemoryUnavailable:
+        logger.warning("erasing memories failed", exc_info=True)
+        await query.answer()
+        await query.edit_message_text(
+            "I couldn't erase the memories because my memory store is unavailable. "
+            "Nothing was lost; please try /forget again in a few minutes."
+        )
+        return
+    await query.answer("Erased")
+    whose = "this group" if is_group(chat) else "you"
+    await query.edit_message_text(f"Done: I've forgotten everything about {whose}. We're starting fresh.")
+
+
+async def on_forget_one(update: Update, context: BotContext) -> None:
+    """Forget one memory picked from `/forget <words>` ("fo:<id>:<asker>")."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    memory_id, asker = callback_fields(query.data)
+    if str(query.from_user.id) != asker:
+        await query.answer(ONLY_ASKER, show_alert=True)
+        return
+    chat = query.message.chat
+    if not await may_manage(context, chat, query.from_user):
+        await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
+        return
+    try:
+        deleted = await context.advisor.forget_one(chat.id, memory_id)
+    except MemoryUnavailable:
+        logger.warning("forgetting a memory failed", exc_info=True)
+        await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
+        return
+    await query.answer("Forgotten" if deleted else "That memory is already gone.")
+    markup = query.message.reply_markup if hasattr(query.message, "reply_markup") else None
+    if markup is None:
+        return
+    rows = [
+        [button for button in row if button.callback_data != query.data] for row in markup.inline_keyboard
+    ]
+    await query.edit_message_reply_markup(InlineKeyboardMarkup([row for row in rows if row]))

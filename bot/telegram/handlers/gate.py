@@ -1,0 +1,117 @@
+"""The gate: runs before every other handler and stops what must not reach them.
+
+In order: updates from chats the bot does not serve (groups when GROUPS_ENABLED is off, group
+messages not addressed to the bot), people not in ALLOWED_USER_IDS, senders over
+RATE_LIMIT_PER_MINUTE, messages over MAX_INPUT_CHARS, and questions past DAILY_TOKEN_BUDGET.
+Each refusal that a person should understand gets one short, friendly answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.groups import addressed_text, is_group
+
+logger = logging.getLogger(__name__)
+
+NOT_ALLOWED_REPLY = "Sorry, this is a private bot and you're not on its list of users."
+BUDGET_REPLY = (
+    "You've used today's AI budget ({budget:,} tokens). I'll be back to full strength tomorrow "
+    "(the budget resets at midnight UTC). /usage shows the details; your commands still work."
+)
+TOO_LONG_REPLY = (
+    "That message is too long for me ({length:,} characters; the limit is {limit:,}). "
+    "Please shorten it or send it in parts."
+)
+RATE_REPLY = "You're writing faster than I can coach! Please wait {seconds} seconds and try again."
+WINDOW_SECONDS = 60.0
+
+
+class RateLimiter:
+    """At most `per_minute` events per key in any 60-second window (0 = unlimited)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._events: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    def allow(self, key: int, now: float | None = None) -> float:
+        """0 when allowed (and counted); else the seconds until the next one would be."""
+        if self.per_minute <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        events = self._events.setdefault(key, deque())
+        while events and events[0] <= now - WINDOW_SECONDS:
+            events.popleft()
+        if len(events) >= self.per_minute:
+            return events[0] + WINDOW_SECONDS - now
+        events.append(now)
+        if len(self._events) > 10_000:  # forget idle senders now and then
+            for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - WINDOW_SECONDS]:
+                del self._events[idle]
+        return 0.0
+
+    def should_warn(self, key: int, now: float | None = None) -> bool:
+        """Warn a sender once per window, not once per dropped message."""
+        now = time.monotonic() if now is None else now
+        if self._warned.get(key, -WINDOW_SECONDS) > now - WINDOW_SECONDS:
+            return False
+        self._warned[key] = now
+        return True
+
+
+async def gate(update: Update, context: BotContext) -> None:
+    """Stop updates the bot must not handle; answer the ones a person should hear about."""
+    settings = context.settings
+    chat = update.effective_chat
+    user = update.effective_user
+    message = update.message  # new messages only; edits and channel posts are never answered
+    query = update.callback_query
+    if chat is not None and is_group(chat):
+        if not settings.groups_enabled:
+            raise ApplicationHandlerStop
+        if message is not None and not _for_the_bot(update, context):
+            raise ApplicationHandlerStop
+    if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
+        if user is not None:
+            logger.info("update from user %s refused: not in ALLOWED_USER_IDS", user.id)
+        if query is not None:
+            await query.answer(NOT_ALLOWED_REPLY, show_alert=True)
+        elif message is not None and chat is not None and chat.type == chat.PRIVATE:
+            await message.reply_text(NOT_ALLOWED_REPLY)
+        raise ApplicationHandlerStop
+    if message is None or user is None:
+        return
+    limiter: RateLimiter = context.bot_data.setdefault(
+        "rate_limiter", RateLimiter(settings.rate_limit_per_minute)
+    )
+    wait = limiter.allow(user.id)
+    if wait:
+        if limiter.should_warn(user.id):
+            await message.reply_text(RATE_REPLY.format(seconds=max(1, round(wait))))
+        raise ApplicationHandlerStop
+    text = message.text or ""
+    if len(text) > settings.max_input_chars:
+        await message.reply_text(TOO_LONG_REPLY.format(length=len(text), limit=settings.max_input_chars))
+        raise ApplicationHandlerStop
+    if settings.daily_token_budget and text and not text.startswith("/"):
+        today, _ = await context.advisor.usage(user.id)
+        if today.tokens >= settings.daily_token_budget:
+            await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
+            raise ApplicationHandlerStop
+
+
+def _for_the_bot(update: Update, context: BotContext) -> bool:
+    """A group message is for the bot when it is a command, or mentions or replies to the bot."""
+    message = update.message
+    if message is None:
+        return False
+    if message.text and message.text.startswith("/"):
+        return True
+    return message.text is not None and addressed_text(message, context.bot.bot) is not None

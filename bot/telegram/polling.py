@@ -1,0 +1,208 @@
+"""Long polling with a durable inbox: no update is lost in a crash, none is handled twice.
+
+PTB's Updater confirms an update to Telegram (the next `offset`) as soon as it is queued, before a
+handler has run, so a crash loses what was in flight. This poller stores every update in the
+SQLite inbox *before* the next getUpdates confirms it, hands it to the application, and the
+update processor (bot/telegram/ordering.py) marks it done once its handlers finished. At start, updates
+stored but never finished are handled first. Ids already in the inbox are dropped (Telegram
+redelivers whatever was not confirmed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot.records import InboxUpdate
+from bot.runtime.tasks import cancel_and_wait
+from bot.store.tables import Store
+from bot.telegram.sender import Sender, retry_after_seconds
+
+logger = logging.getLogger(__name__)
+
+# Handled ids are kept this long for dedupe; Telegram picks new ids at random after a week of quiet.
+DEDUPE_SECONDS = 2 * 24 * 3600
+# An update that was in flight this many times when the process died is skipped (a poison update).
+MAX_ATTEMPTS = 3
+
+
+class Inbox:
+    """The durable inbox, and the update processor's journal (bot/ordering.UpdateJournal).
+
+    Polling records updates before confirming them (`record`). A webhook server should do the same
+    before answering 200; `record_on_begin=True` records them when processing starts instead.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        sender: Sender | None = None,
+        record_on_begin: bool = False,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._store = store
+        self._sender = sender
+        self._record_on_begin = record_on_begin
+        self._max_attempts = max_attempts
+        self._answered: set[int] = set()
+
+    async def record(self, updates: Sequence[Update]) -> list[Update]:
+        """Store the updates durably; return those not seen before, in order."""
+        rows = [
+            InboxUpdate(
+                u.update_id,
+                u.effective_chat.id if u.effective_chat else None,
+                json.dumps(u.to_dict(), ensure_ascii=False, separators=(",", ":")),
+            )
+            for u in updates
+        ]
+        fresh = set(await self._store.record_updates(rows))
+        new: list[Update] = []
+        for update in updates:
+            if update.update_id in fresh:
+                fresh.discard(update.update_id)  # the same id twice in one batch counts once
+                new.append(update)
+        return new
+
+    async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> int:
+        """Queue the updates a previous run stored but never finished; return how many."""
+        await self._store.prune_inbox(time.time() - DEDUPE_SECONDS)
+        pending = await self._store.unfinished_updates()
+        if not pending:
+            return 0
+        poison = [p for p in pending if p.attempts >= self._max_attempts]
+        for update in poison:
+            logger.error(
+                "update %d was in flight in %d runs that died; skipping it", update.update_id, update.attempts
+            )
+            await self._store.finish_update(update.update_id, failed=True)
+        retry = [p for p in pending if p.attempts < self._max_attempts]
+        await self._store.count_update_attempts([p.update_id for p in retry])
+        logger.info("%d updates were not finished before the last stop; handling them now", len(retry))
+        for row in retry:
+            await application.update_queue.put(Update.de_json(json.loads(row.payload), application.bot))
+        return len(retry)
+
+    async def begin(self, update: object) -> bool:
+        if not isinstance(update, Update):
+            return True
+        if self._record_on_begin and not await self.record([update]):
+            logger.info("update %d was seen before; skipped", update.update_id)
+            return False
+        if self._sender is not None and update.effective_chat is not None and update.effective_user:
+            await self._sender.note_incoming(update.effective_chat.id)
+        return True
+
+    async def answered(self, update_id: int) -> None:
+        """A reply to the update reached Telegram: never replay it, even if we die right now."""
+        if update_id not in self._answered:
+            self._answered.add(update_id)
+            await self._store.finish_update(update_id)
+            logger.debug("update %d answered", update_id)
+
+    async def end(self, update: object, *, failed: bool) -> None:
+        if isinstance(update, Update):
+            if update.update_id in self._answered:
+                self._answered.discard(update.update_id)
+                return
+            await self._store.finish_update(update.update_id, failed=failed)
+
+
+class Poller:
+    """getUpdates in a loop: store, then hand over, then confirm with the next call."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        inbox: Inbox,
+        *,
+        timeout: int = 10,
+        allowed_updates: Sequence[str] | None = Update.ALL_TYPES,
+        max_backoff: float = 30.0,
+    ) -> None:
+        self._application = application
+        self._inbox = inbox
+        self._timeout = timeout
+        self._allowed_updates = list(allowed_updates) if allowed_updates is not None else None
+        self._max_backoff = max_backoff
+        self._offset: int | None = None
+        self._task: asyncio.Task[None] | None = None
+        #: Set when polling cannot go on (Telegram rejected the token).
+        self.fatal: BaseException | None = None
+        self.stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        """Drop any webhook, requeue unfinished updates, then poll in the background."""
+        await self._application.bot.delete_webhook(drop_pending_updates=False)
+        await self._inbox.replay(self._application)
+        self._task = asyncio.create_task(self._loop(), name="poller")
+
+    async def stop(self) -> None:
+        """Stop fetching; what is queued still gets handled by `Application.stop`."""
+        await cancel_and_wait(self._task)
+        self._task = None
+        if self._offset is not None and self.fatal is None:
+            # Confirm what is stored, so the next start is not handed it again (dedupe would skip it).
+            with contextlib.suppress(TelegramError):
+                await self._application.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+
+    async def _loop(self) -> None:
+        failures = 0
+        try:
+            while True:
+                try:
+                    updates = await self._application.bot.get_updates(
+                        offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
+                    )
+                except InvalidToken as exc:
+                    self.fatal = exc
+                    return
+                except RetryAfter as exc:
+                    await asyncio.sleep(retry_after_seconds(exc))
+                    continue
+                except TimedOut:
+                    continue
+                except (Conflict, NetworkError) as exc:
+                    failures += 1
+                    pause = min(self._max_backoff, 0.5 * 2 ** min(failures, 10))
+                    logger.warning("getUpdates failed (%s); retrying in %.1fs", exc, pause)
+                    await asyncio.sleep(pause)
+                    continue
+                failures = 0
+                if updates:
+                    await self._accept(updates)
+        finally:
+            self.stopped.set()
+
+    async def _accept(self, updates: Sequence[Update]) -> None:
+        """Store the batch, then queue the new ones; the offset moves only once they are stored."""
+        failures = 0
+        while True:
+            try:
+                fresh = await self._inbox.record(updates)
+                break
+            except (sqlite3.Error, OSError) as exc:
+                failures += 1
+                pause = min(self._max_backoff, 0.5 * 2 ** min(failures, 10))
+                logger.error(
+                    "cannot store incoming updates (%s); left unconfirmed at Telegram, retrying in %.1fs",
+                    exc,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+        self._offset = max(u.update_id for u in updates) + 1
+        for update in fresh:
+            await self._application.update_queue.put(update)
+        if len(fresh) < len(updates):
+            logger.info("%d duplicate updates dropped", len(updates) - len(fresh))

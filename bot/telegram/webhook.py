@@ -1,0 +1,192 @@
+"""Webhook mode: Telegram POSTs updates to a small tornado server, which also serves /healthz.
+
+PTB's own `run_webhook` serves exactly one route, so this follows PTB's custom-webhook pattern
+instead: our server checks the secret token, stores each update in the durable inbox (so it is
+never lost once Telegram has our 200), and puts the new ones on `application.update_queue`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+import signal
+import sqlite3
+from typing import Any
+from urllib.parse import urlsplit
+
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+from telegram import Update
+
+from bot.config import Settings
+from bot.telegram.polling import Inbox
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+HEALTH_PATH = "/healthz"
+DEFAULT_PATH = "/telegram"
+
+AnyApplication = Any  # telegram.ext.Application with our context types
+
+
+def webhook_path(url: str) -> str:
+    """The path Telegram posts to: the path of WEBHOOK_URL, or /telegram when it has none."""
+    path = urlsplit(url).path.rstrip("/")
+    return path or DEFAULT_PATH
+
+
+class _UpdateHandler(tornado.web.RequestHandler):
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.server.secret.encode()):
+            logger.warning("webhook request with a missing or wrong secret token refused")
+            raise tornado.web.HTTPError(403)
+        if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+            raise tornado.web.HTTPError(403)
+        try:
+            data = json.loads(self.request.body)
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.server.application.bot)
+        except (ValueError, TypeError, KeyError):
+            logger.warning("webhook request with a malformed update refused", exc_info=True)
+            raise tornado.web.HTTPError(400) from None
+        if update is None:
+            raise tornado.web.HTTPError(400)
+        try:
+            fresh = await self.server.inbox.record([update])
+        except (sqlite3.Error, OSError):
+            # Not stored, so not confirmed: Telegram retries the update later.
+            logger.exception("cannot store an incoming update; Telegram will resend it")
+            raise tornado.web.HTTPError(503) from None
+        for new in fresh:
+            await self.server.application.update_queue.put(new)
+        self.set_status(200)
+
+    def check_xsrf_cookie(self) -> None:  # Telegram sends no cookies; the secret token guards us
+        return
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    def initialize(self, server: WebhookServer) -> None:
+        self.server = server
+
+    def get(self) -> None:
+        healthy = self.server.application.running
+        self.set_status(200 if healthy else 503)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"status": "ok" if healthy else "starting"}))
+
+
+class WebhookServer:
+    """The HTTP side of webhook mode: the update route and /healthz, on one port."""
+
+    def __init__(
+        self, application: AnyApplication, inbox: Inbox, *, path: str, secret: str, listen: str, port: int
+    ) -> None:
+        self.application = application
+        self.inbox = inbox
+        self.path = path
+        self.secret = secret
+        self.listen = listen
+        self.port = port
+        self._server: tornado.httpserver.HTTPServer | None = None
+
+    def start(self) -> None:
+        routes = [
+            (HEALTH_PATH, _HealthHandler, {"server": self}),
+            (self.path, _UpdateHandler, {"server": self}),
+        ]
+        app = tornado.web.Application(routes)
+        self._server = tornado.httpserver.HTTPServer(app, xheaders=True)
+        sockets = tornado.netutil.bind_sockets(self.port, address=self.listen)
+        self._server.add_sockets(sockets)
+        self.port = int(sockets[0].getsockname()[1])  # the real port when 0 was asked for
+        logger.info(
+            "webhook server listening on %s:%d (path %s, health %s)",
+            self.listen,
+            self.port,
+            self.path,
+            HEALTH_PATH,
+        )
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            await self._server.close_all_connections()
+            self._server = None
+
+
+async def start_webhook(
+    application: AnyApplication, settings: Settings, *, port: int | None = None
+) -> WebhookServer:
+    """Open the services, replay unfinished updates, listen, and register the webhook."""
+    assert settings.webhook_url is not None
+    secret = (
+        settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
+    )
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+    inbox: Inbox = application.bot_data["inbox"]
+    server = WebhookServer(
+        application,
+        inbox,
+        path=webhook_path(settings.webhook_url),
+        secret=secret,
+        listen=settings.webhook_listen,
+        port=settings.port if port is None else port,
+    )
+    server.start()
+    await application.start()
+    await inbox.replay(application)
+    await application.bot.set_webhook(
+        settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )
+    logger.info("webhook registered with Telegram")
+    return server
+
+
+async def stop_webhook(application: AnyApplication, server: WebhookServer | None) -> None:
+    """Stop taking updates, finish what was taken, close the services (the webhook stays set)."""
+    try:
+        if server is not None:
+            await server.stop()
+        if application.running:
+            await application.stop()
+    finally:
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
+async def serve_webhook(application: AnyApplication, settings: Settings) -> None:
+    """Run until SIGINT / SIGTERM, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    server: WebhookServer | None = None
+    try:
+        server = await start_webhook(application, settings)
+        await stop.wait()
+        logger.info("stopping: finishing the updates in flight")
+    finally:
+        await stop_webhook(application, server)
+
+
+def run_webhook(settings: Settings) -> None:
+    from bot.app import build_application
+
+    asyncio.run(serve_webhook(build_application(settings), settings))

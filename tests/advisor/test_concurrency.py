@@ -1,0 +1,109 @@
+"""Work that runs beside other work: recalls beside memory writes, and the SQLite writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.memory import open_memory
+from bot.store.tables import Store
+from bot.store.writer import SQLiteWriter
+from tests.fakes.gemini_api import FakeGemini, GeminiRequest
+from tests.support.settings import make_settings
+
+USER = "tg-4242"
+
+
+async def test_a_recall_completes_while_a_memory_write_is_in_flight(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """A search answers while an earlier add is still waiting for its embedding (SQLite store)."""
+    memory = await open_memory(make_settings(tmp_path / "data", gemini=fake_gemini, VECTOR_STORE="sqlite"))
+    released = threading.Event()
+
+    def held_embedding(request: GeminiRequest) -> None:
+        released.wait(30)  # the add's embedding answers only when the test says so
+
+    try:
+        await memory.add(USER, [{"role": "user", "content": "I train for a marathon in May"}], infer=False)
+        fake_gemini.enqueue("embed", held_embedding)
+        before = len(fake_gemini.requests("embed"))
+        write = asyncio.create_task(
+            memory.add(USER, [{"role": "user", "content": "My knee hurts after long runs"}], infer=False)
+        )
+        while len(fake_gemini.requests("embed")) == before:
+            await asyncio.sleep(0.01)
+        found = await asyncio.wait_for(memory.search(USER, "marathon training", limit=5), 20)
+        assert not write.done()
+        assert [item.text for item in found] == ["I train for a marathon in May"]
+        released.set()
+        added = await write
+        assert [item.text for item in added] == ["My knee hurts after long runs"]
+    finally:
+        released.set()
+        await memory.close()
+
+
+async def test_a_failed_transaction_leaves_nothing_and_the_writer_goes_on(tmp_path: Path) -> None:
+    """A transaction that raises is rolled back whole; the next one commits and is visible to
+    another connection at once."""
+    path = tmp_path / "w.sqlite3"
+    writer = await SQLiteWriter.open(path, ["PRAGMA journal_mode=WAL"])
+    try:
+        await writer.write("CREATE TABLE t (x INTEGER)")
+
+        def half_then_fail(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO t VALUES (1)")
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            await writer.transaction(half_then_fail)
+        result = await writer.write("INSERT INTO t VALUES (?)", (2,))
+        assert (result.rowcount, result.lastrowid) == (1, 1)
+        with sqlite3.connect(path) as reader:
+            assert reader.execute("SELECT x FROM t").fetchall() == [(2,)]
+    finally:
+        await writer.close()
+
+
+async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> None:
+    """Writes go through the writer's connection, reads through aiosqlite: each read sees every
+    write that returned before it (chat counter, usage, outbox, inbox)."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for expected in (1, 2, 3):
+            chat = (await store.begin_message(77, recent=0)).chat
+            assert chat.message_count == expected
+            assert (await store.get_chat(77)) == chat
+        await store.finish_message(77, [("user", "hi"), ("model", "hello")], usage=(7700, 1, 2))
+        assert (await store.usage_since(7700, "2000-01-01")).messages == 1
+        write_id = await store.enqueue_memory_write("tg-77", {"messages": []})
+        assert await store.memory_write_exists(write_id)
+        await store.forget_chat(77)
+        assert not await store.memory_write_exists(write_id)
+    finally:
+        await store.close()
+
+
+async def test_a_search_for_a_user_without_memories_makes_no_embedding_call(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """New users' first messages cost no query embedding; once the user has a memory, it is searched."""
+    memory = await open_memory(make_settings(tmp_path / "data", gemini=fake_gemini, VECTOR_STORE="sqlite"))
+    try:
+        marathon = [{"role": "user", "content": "I train for a marathon in May"}]
+        await memory.add("tg-other", marathon, infer=False)
+        before = len(fake_gemini.requests("embed"))
+        assert await memory.search(USER, "marathon training", limit=5) == []
+        assert len(fake_gemini.requests("embed")) == before
+        await memory.add(USER, [{"role": "user", "content": "I swim on Mondays"}], infer=False)
+        before = len(fake_gemini.requests("embed"))
+        found = await memory.search(USER, "when do I swim", limit=5)
+        assert [item.text for item in found] == ["I swim on Mondays"]
+        assert len(fake_gemini.requests("embed")) == before + 1
+    finally:
+        await memory.close()

@@ -1,0 +1,118 @@
+"""`python -m bot` as a real process: settings errors, a rejected token, polling, restart recall."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.harness import BotProcess, bot_env, run_cli
+
+CHAT = 2002
+
+
+@pytest.fixture
+def processes() -> Iterator[list[BotProcess]]:
+    started: list[BotProcess] = []
+    yield started
+    for proc in started:
+        proc.stop()
+
+
+def test_missing_settings_exit_with_a_helpful_message(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_"))}
+    result = run_cli(env, tmp_path)
+    assert result.returncode == 2
+    assert "GOOGLE_API_KEY is not set" in result.stderr
+    assert "Google AI Studio" in result.stderr
+
+    result = run_cli({**env, "GOOGLE_API_KEY": "k-123456"}, tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "@BotFather" in result.stderr
+    assert "k-123456" not in result.stderr + result.stdout
+
+
+def test_rejected_token_exits_non_zero_without_printing_it(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    fake_telegram.reject_token = True
+    result = run_cli(bot_env(fake_telegram, fake_gemini, tmp_path / "data"), tmp_path)
+    assert result.returncode == 3
+    output = result.stdout + result.stderr
+    assert "rejected TELEGRAM_BOT_TOKEN" in output
+    assert fake_telegram.token not in output
+    assert fake_telegram.token.split(":")[1] not in output
+
+
+async def test_bot_process_polls_answers_and_recalls_after_restart(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, processes: list[BotProcess]
+) -> None:
+    """python -m bot polls within 10 s, answers, remembers across a restart, never logs secrets."""
+    env = bot_env(fake_telegram, fake_gemini, tmp_path / "data")
+    started = time.monotonic()
+    first = BotProcess(env, tmp_path)
+    processes.append(first)
+    await fake_telegram.wait_for_call("getUpdates", timeout=10)
+    assert time.monotonic() - started < 10
+
+    fake_telegram.send_text(CHAT, "I prefer kettlebell training. I am allergic to peanuts.")
+    await fake_telegram.wait_for_messages(CHAT, 1, timeout=20)
+    await fake_gemini.wait_for_requests("json", 1, timeout=20)  # memory extraction ran
+    await _wait_for_empty_outbox(tmp_path / "data" / "bot.sqlite3")
+    assert first.stop() == 0
+
+    second = BotProcess(env, tmp_path)
+    processes.append(second)
+    fake_telegram.send_text(CHAT, "Give me my fitness preferences")
+    messages = await fake_telegram.wait_for_messages(CHAT, 2, timeout=30)
+    assert messages[-1]["text"].startswith("Coach says:")
+    memories = fake_gemini.last_chat_prompt().split("<memories>")[1].lower()
+    assert "kettlebell" in memories
+    assert "peanuts" in memories
+    assert second.stop() == 0
+
+    logs = first.output() + second.output()
+    assert "Application started" in logs or "services ready" in logs
+    for secret in (fake_telegram.token, fake_telegram.token.split(":")[1], fake_gemini.api_key):
+        assert secret not in logs
+    for path in (tmp_path / "data").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert fake_telegram.token.encode() not in data, path
+            assert fake_gemini.api_key.encode() not in data, path
+
+
+async def _wait_for_empty_outbox(db: Path, timeout: float = 20) -> None:
+    import asyncio
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT COUNT(*) FROM memory_outbox").fetchone()[0] == 0:
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the memory outbox did not empty")
+
+
+def test_terminal_chat_remembers_across_runs(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """`python -m bot chat` answers in the terminal and its memory persists to the next run."""
+    env = bot_env(fake_telegram, fake_gemini, tmp_path / "data")
+    del env["TELEGRAM_BOT_TOKEN"]  # the terminal needs no Telegram token
+    first = run_cli(env, tmp_path, "chat", input="I train for a triathlon in June.\nexit\n", timeout=90)
+    assert first.returncode == 0, first.stderr
+    assert "AI Fitness Advisor" in first.stdout
+    assert "Advisor: Coach says:" in first.stdout
+    assert "Goodbye" in first.stdout
+
+    second = run_cli(env, tmp_path, "chat", input="What am I training for?\nexit\n", timeout=90)
+    assert second.returncode == 0, second.stderr
+    assert "triathlon" in fake_gemini.last_chat_prompt().split("<memories>")[1]

@@ -1,0 +1,439 @@
+"""The SQLite vector store on its own: every method Mem0 calls, every filter operator, threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.memory.sqlite_vectors import SQLiteVectorStore, fts_query
+from bot.memory.vector_filters import matches
+
+DIMS = 8
+
+
+def unit(seed: int, dims: int = DIMS) -> list[float]:
+    vector = np.random.default_rng(seed).standard_normal(dims)
+    return (vector / np.linalg.norm(vector)).tolist()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "memories.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[SQLiteVectorStore]:
+    s = SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=DIMS)
+    yield s
+    s.close()
+
+
+def add(
+    store: SQLiteVectorStore, vid: str, user: str, text: str = "", seed: int = 0, **extra: object
+) -> None:
+    store.insert([unit(seed)], [{"user_id": user, "data": text or vid, **extra}], [vid])
+
+
+# --- schema, pragmas, collections -----------------------------------------------------------------
+
+
+def test_file_is_created_with_wal_and_secure_delete(store: SQLiteVectorStore, db_path: Path) -> None:
+    """The file exists under its folder, in WAL mode, with secure_delete and a busy timeout."""
+    assert db_path.exists()
+    conn = store._db()
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+
+
+def test_collections_share_one_file_and_stay_apart(store: SQLiteVectorStore, db_path: Path) -> None:
+    """Mem0's `<name>_entities` collection lives in the same file without seeing the memories."""
+    entities = SQLiteVectorStore(
+        collection_name="memories_entities", path=str(db_path), embedding_model_dims=DIMS
+    )
+    try:
+        add(store, "m1", "alice", "likes tea", seed=1)
+        entities.insert([unit(1)], [{"user_id": "alice", "data": "tea"}], ["e1"])
+        assert sorted(store.list_cols()) == ["memories", "memories_entities"]
+        assert [r.id for r in store.list({"user_id": "alice"})[0]] == ["m1"]
+        assert [r.id for r in entities.search("tea", unit(1), 5, {"user_id": "alice"})] == ["e1"]
+        assert store.get("e1") is None
+        assert store.col_info()["count"] == 1
+        entities.delete_col()
+        assert store.list_cols() == ["memories"]
+        assert store.count() == 1
+    finally:
+        entities.close()
+
+
+def test_reopening_with_other_dimensions_is_refused(store: SQLiteVectorStore, db_path: Path) -> None:
+    """A collection keeps its dimensions: a different embedding model must not mix in."""
+    with pytest.raises(ValueError, match="8-d"):
+        SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=16)
+
+
+def test_wrong_vector_length_is_refused(store: SQLiteVectorStore) -> None:
+    """Inserting a vector of the wrong size raises and stores nothing."""
+    with pytest.raises(ValueError, match="dimensions"):
+        store.insert([[1.0, 2.0]], [{"user_id": "u"}], ["x"])
+    assert store.count() == 0
+
+
+def test_only_cosine_is_offered(store: SQLiteVectorStore) -> None:
+    """Asking for another distance fails loudly instead of scoring wrongly."""
+    with pytest.raises(ValueError, match="cosine"):
+        store.create_col("other", DIMS, "euclid")
+
+
+def test_closed_store_raises(db_path: Path) -> None:
+    """After close() every call fails clearly; close() twice is fine."""
+    s = SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=DIMS)
+    s.close()
+    s.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        s.get("x")
+
+
+# --- insert / get / update / delete -------------------------------------------------------------
+
+
+def test_insert_get_roundtrip_keeps_payload(store: SQLiteVectorStore) -> None:
+    """get() returns the id and the payload exactly, with no score; unknown ids give None."""
+    payload = {"user_id": "u", "data": "Ünïcode ✓", "nested": {"a": [1, 2]}, "n": 3.5}
+    store.insert([unit(1)], [payload], ["id-1"])
+    record = store.get("id-1")
+    assert record is not None
+    assert (record.id, record.score, record.payload) == ("id-1", None, payload)
+    assert store.get("missing") is None
+
+
+def test_insert_same_id_replaces(store: SQLiteVectorStore) -> None:
+    """Inserting an existing id replaces it (Qdrant's upsert), also in the keyword index."""
+    add(store, "a", "u", "old words", seed=1)
+    add(store, "a", "u", "new words", seed=2)
+    assert store.count() == 1
+    assert store.keyword_search("old", 5, {"user_id": "u"}) == []
+    assert [r.id for r in store.keyword_search("new", 5, {"user_id": "u"})] == ["a"]
+
+
+def test_insert_without_ids_generates_them(store: SQLiteVectorStore) -> None:
+    """Missing ids and payloads are filled in."""
+    store.insert([unit(1), unit(2)])
+    rows = store.list()[0]
+    assert len(rows) == 2
+    assert all(r.id and r.payload == {} for r in rows)
+
+
+def test_update_vector_and_payload(store: SQLiteVectorStore) -> None:
+    """update() replaces the payload (and the scope columns), the vector, or both."""
+    add(store, "a", "alice", "first", seed=1)
+    store.update("a", payload={"user_id": "bob", "data": "second"})
+    record = store.get("a")
+    assert record is not None
+    assert record.payload == {"user_id": "bob", "data": "second"}
+    assert store.list({"user_id": "alice"})[0] == []
+    hits = store.search("q", unit(1), 1, {"user_id": "bob"})
+    assert hits[0].score == pytest.approx(1.0, abs=1e-5)
+    store.update("a", vector=unit(2))
+    assert store.search("q", unit(2), 1, {"user_id": "bob"})[0].score == pytest.approx(1.0, abs=1e-5)
+    assert store.get("a").payload["data"] == "second"  # type: ignore[union-attr]
+    with pytest.raises(KeyError):
+        store.update("missing", payload={})
+
+
+def test_delete_one(store: SQLiteVectorStore) -> None:
+    """delete() removes the row and its keyword entry; deleting twice is harmless."""
+    add(store, "a", "u", "hello world", seed=1)
+    add(store, "b", "u", "hello there", seed=2)
+    store.delete("a")
+    store.delete("a")
+    assert store.get("a") is None
+    assert [r.id for r in store.keyword_search("hello", 5, {"user_id": "u"})] == ["b"]
+
+
+def test_delete_scope_removes_only_that_user(store: SQLiteVectorStore) -> None:
+    """delete_scope(user_id=...) erases that user's rows (and keyword entries) and nobody else's."""
+    for i in range(5):
+        add(store, f"a{i}", "alice", "secret plan", seed=i)
+        add(store, f"b{i}", "bob", "secret plan", seed=i)
+    assert store.delete_scope(user_id="alice") == 5
+    assert store.list({"user_id": "alice"})[0] == []
+    assert len(store.list({"user_id": "bob"})[0]) == 5
+    conn = store._db()
+    assert conn.execute("SELECT count(*) FROM vectors_fts").fetchone()[0] == 5
+    with pytest.raises(ValueError, match="at least one"):
+        store.delete_scope()
+
+
+def test_reset_empties_the_collection_only(store: SQLiteVectorStore, db_path: Path) -> None:
+    """reset() empties this collection and keeps it usable; other collections stay."""
+    other = SQLiteVectorStore(collection_name="other", path=str(db_path), embedding_model_dims=DIMS)
+    try:
+        add(store, "a", "u", seed=1)
+        other.insert([unit(1)], [{"user_id": "u"}], ["o"])
+        store.reset()
+        assert store.count() == 0
+        assert other.count() == 1
+        add(store, "b", "u", seed=2)
+        assert store.count() == 1
+    finally:
+        other.close()
+
+
+# --- list / search / keyword_search ----------------------------------------------------------------
+
+
+def test_list_is_wrapped_and_limited(store: SQLiteVectorStore) -> None:
+    """list() returns [rows] (Mem0's delete_all reads [0]), oldest first, at most top_k, None = all."""
+    for i in range(7):
+        add(store, f"m{i}", "u", seed=i)
+    result = store.list({"user_id": "u"}, top_k=3)
+    assert isinstance(result, list)
+    assert len(result) == 1
+    assert [r.id for r in result[0]] == ["m0", "m1", "m2"]
+    assert len(store.list({"user_id": "u"}, top_k=None)[0]) == 7
+    assert len(store.list({"user_id": "u", "data": {"in": ["m5", "m6"]}}, top_k=1)[0]) == 1
+
+
+def test_search_scores_are_cosine_best_first(store: SQLiteVectorStore) -> None:
+    """Scores are cosine similarities (scale-free), sorted best first, at most top_k."""
+    store.insert(
+        [
+            [1, 0, 0, 0, 0, 0, 0, 0],
+            [3, 3, 0, 0, 0, 0, 0, 0],
+            [0, 5, 0, 0, 0, 0, 0, 0],
+            [-1, 0, 0, 0, 0, 0, 0, 0],
+        ],
+        [{"user_id": "u", "data": str(i)} for i in range(4)],
+        ["x", "xy", "y", "-x"],
+    )
+    hits = store.search("q", [2, 0, 0, 0, 0, 0, 0, 0], top_k=3, filters={"user_id": "u"})
+    assert [h.id for h in hits] == ["x", "xy", "y"]
+    assert [h.score for h in hits] == pytest.approx([1.0, 0.7071068, 0.0], abs=1e-6)
+    assert hits[0].payload == {"user_id": "u", "data": "0"}
+    assert store.search("q", unit(1), top_k=0, filters={"user_id": "u"}) == []
+    assert store.search("q", unit(1), top_k=5, filters={"user_id": "nobody"}) == []
+
+
+def test_search_recall_equals_brute_force(store: SQLiteVectorStore) -> None:
+    """For every user, the top 10 are exactly brute force over that user's vectors."""
+    rng = np.random.default_rng(7)
+    users = [f"user{u}" for u in range(12)]
+    vectors = rng.standard_normal((600, DIMS)).astype(np.float32)
+    owners = [users[i % len(users)] for i in range(600)]
+    store.insert(
+        list(vectors),
+        [{"user_id": o, "data": f"m{i}"} for i, o in enumerate(owners)],
+        [f"m{i}" for i in range(600)],
+    )
+    normed = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for query in rng.standard_normal((20, DIMS)).astype(np.float32):
+        q = query / np.linalg.norm(query)
+        for user in users[:4]:
+            idx = [i for i, o in enumerate(owners) if o == user]
+            truth = sorted(idx, key=lambda i: -float(normed[i] @ q))[:10]
+            got = store.search("q", query.tolist(), top_k=10, filters={"user_id": user})
+            assert [h.id for h in got] == [f"m{i}" for i in truth]
+
+
+def test_users_are_isolated(store: SQLiteVectorStore) -> None:
+    """A user never sees another user's memories, even when those are much closer to the query."""
+    add(store, "mine", "alice", "far", seed=1)
+    for i in range(50):
+        store.insert([unit(2)], [{"user_id": "bob", "data": f"b{i}"}], [f"b{i}"])
+    assert [h.id for h in store.search("q", unit(2), 10, {"user_id": "alice"})] == ["mine"]
+    assert [h.id for h in store.keyword_search("far", 10, {"user_id": "bob"})] == []
+    assert [r.id for r in store.list({"user_id": "alice"})[0]] == ["mine"]
+
+
+def test_agent_and_run_scopes(store: SQLiteVectorStore) -> None:
+    """agent_id and run_id narrow like user_id, alone or combined."""
+    store.insert(
+        [unit(1), unit(2), unit(3)],
+        [
+            {"user_id": "u", "run_id": "r1", "data": "a"},
+            {"user_id": "u", "run_id": "r2", "data": "b"},
+            {"agent_id": "coach", "data": "c"},
+        ],
+        ["a", "b", "c"],
+    )
+    assert [r.id for r in store.list({"user_id": "u", "run_id": "r2"})[0]] == ["b"]
+    assert [r.id for r in store.list({"agent_id": "coach"})[0]] == ["c"]
+    assert [h.id for h in store.search("q", unit(1), 5, {"run_id": {"eq": "r1"}})] == ["a"]
+    assert store.delete_scope(agent_id="coach") == 1
+
+
+def test_keyword_search_scores_positive_and_ranks_by_bm25(store: SQLiteVectorStore) -> None:
+    """keyword_search returns -bm25() (positive, higher better), any word matching, ranked."""
+    add(store, "a", "u", "I ran a marathon in Berlin last spring", seed=1)
+    add(store, "b", "u", "marathon training plan for Berlin: marathon pace runs", seed=2)
+    add(store, "c", "u", "likes green tea", seed=3)
+    add(store, "d", "other", "Berlin marathon", seed=4)
+    hits = store.keyword_search("Which marathon did she run in Berlin?", top_k=5, filters={"user_id": "u"})
+    assert {h.id for h in hits} == {"a", "b"}
+    assert all(h.score is not None and h.score > 0 for h in hits)
+    assert hits[0].score >= hits[1].score  # type: ignore[operator]
+    assert store.keyword_search("marathon", top_k=1, filters={"user_id": "u"})[0].id in {"a", "b"}
+    assert store.keyword_search("the of and ???", 5, {"user_id": "u"}) == []
+
+
+def test_keyword_search_stems_and_ignores_fts_syntax(store: SQLiteVectorStore) -> None:
+    """Porter stemming matches running/runs; quotes, NEAR, '*' or ':' in a query are just text."""
+    add(store, "a", "u", "She enjoys running", seed=1)
+    assert [h.id for h in store.keyword_search("runs", 5, {"user_id": "u"})] == ["a"]
+    for nasty in ['"unbalanced', "NEAR(x y)", "data:*", "a AND OR NOT", "-running ^"]:
+        store.keyword_search(nasty, 5, {"user_id": "u"})
+    assert fts_query('say "hi" NEAR') == '"say" OR "hi" OR "near"'
+    assert fts_query("?! the") is None
+
+
+def test_keyword_search_honours_other_filters(store: SQLiteVectorStore) -> None:
+    """Metadata filters apply to keyword hits too."""
+    add(store, "a", "u", "pizza night", seed=1, categories=["food"])
+    add(store, "b", "u", "pizza oven", seed=2, categories=["tools"])
+    hits = store.keyword_search("pizza", 5, {"user_id": "u", "categories": "food"})
+    assert [h.id for h in hits] == ["a"]
+
+
+# --- the filter language Mem0 passes ---------------------------------------------------------------
+
+PAYLOADS = {
+    "a": {
+        "user_id": "u",
+        "data": "Runs in Paris",
+        "n": 1,
+        "categories": ["health", "sport"],
+        "day": "2024-01-05",
+    },
+    "b": {
+        "user_id": "u",
+        "data": "Lives in London",
+        "n": 5,
+        "categories": ["home"],
+        "day": "2024-03-01T10:00:00Z",
+    },
+    "c": {"user_id": "u", "data": "paris trip", "n": 10, "day": "2023-12-31"},
+}
+
+
+@pytest.fixture
+def filled(store: SQLiteVectorStore) -> SQLiteVectorStore:
+    for i, (vid, payload) in enumerate(PAYLOADS.items()):
+        store.insert([unit(i)], [payload], [vid])
+    add(store, "z", "someone-else", "Paris", n=1, categories=["health"])
+    return store
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, {"a", "b", "c"}),
+        ({"n": 5}, {"b"}),
+        ({"categories": "health"}, {"a"}),
+        ({"categories": ["home", "nothing"]}, {"b"}),
+        ({"n": {"eq": 10}}, {"c"}),
+        ({"n": {"ne": 1}}, {"b", "c"}),
+        ({"n": {"in": [1, 10]}}, {"a", "c"}),
+        ({"n": {"nin": [1, 10]}}, {"b"}),
+        ({"categories": {"nin": ["health"]}}, {"b"}),
+        ({"n": {"gt": 1}}, {"b", "c"}),
+        ({"n": {"gte": 5}}, {"b", "c"}),
+        ({"n": {"lt": 5}}, {"a"}),
+        ({"n": {"lte": 5}}, {"a", "b"}),
+        ({"n": {"gte": 2, "lte": 9}}, {"b"}),
+        ({"day": {"gte": "2024-01-01"}}, {"a", "b"}),
+        ({"day": {"lt": "2024-03-01T11:00:00+01:00"}}, {"a", "c"}),
+        ({"data": {"contains": "Paris"}}, {"a"}),
+        ({"data": {"icontains": "PARIS"}}, {"a", "c"}),
+        ({"categories": "*"}, {"a", "b"}),
+        ({"missing": {"ne": 1}}, set()),
+        ({"$or": [{"n": 1}, {"n": {"gt": 9}}]}, {"a", "c"}),
+        ({"$not": [{"n": 1}, {"categories": "home"}]}, {"c"}),
+        ({"OR": [{"data": {"icontains": "london"}}]}, {"b"}),
+        ({"NOT": [{"n": {"lt": 10}}]}, {"c"}),
+        ({"AND": [{"n": {"gte": 1}}, {"categories": "sport"}]}, {"a"}),
+        ({"$or": [{"n": 1}, {"n": 5}], "$not": [{"categories": "home"}]}, {"a"}),
+    ],
+)
+def test_filter_operators(filled: SQLiteVectorStore, extra: dict[str, object], expected: set[str]) -> None:
+    """Each operator Mem0 may pass selects the same rows in list, search and keyword_search."""
+    filters = {"user_id": "u", **extra}
+    assert {r.id for r in filled.list(filters)[0]} == expected
+    assert {h.id for h in filled.search("q", unit(0), 10, filters)} == expected
+    keyword = {h.id for h in filled.keyword_search("paris london runs trip", 10, filters)}
+    assert keyword == expected
+
+
+def test_wildcard_user_and_no_scope_scan_the_collection(filled: SQLiteVectorStore) -> None:
+    """user_id '*' means any user; no filter at all lists the whole collection."""
+    assert len(filled.list({"user_id": "*"})[0]) == 4
+    assert len(filled.list(None)[0]) == 4
+    assert {h.id for h in filled.search("q", unit(0), 10, {"user_id": {"in": ["u"]}, "n": 1})} == {"a"}
+
+
+def test_unknown_operator_raises() -> None:
+    """An operator we do not know is an error, not a silent match-all."""
+    with pytest.raises(ValueError, match="unsupported"):
+        matches({"n": 1}, {"n": {"regex": "x"}})
+    with pytest.raises(ValueError, match="list"):
+        matches({"n": 1}, {"$or": {"n": 1}})
+
+
+# --- threads ------------------------------------------------------------------------------------
+
+
+def test_many_threads_hammering_one_file(db_path: Path) -> None:
+    """Twelve threads adding, searching, listing and deleting at once: no error, consistent counts."""
+    stores = [
+        SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=DIMS),
+        SQLiteVectorStore(collection_name="memories_entities", path=str(db_path), embedding_model_dims=DIMS),
+    ]
+    errors: list[BaseException] = []
+    per_thread = 60
+
+    def work(t: int) -> None:
+        try:
+            store = stores[0]  # most threads share one store (one connection under its lock)
+            for i in range(per_thread):
+                user = f"user{t}"
+                store.insert(
+                    [unit(t * 1000 + i)], [{"user_id": user, "data": f"note {i} of {t}"}], [f"{t}-{i}"]
+                )
+                store.search("q", unit(i), 5, {"user_id": user})
+                store.keyword_search("note", 5, {"user_id": user})
+                if i % 10 == 0:
+                    store.delete(f"{t}-{i}")
+                    stores[1].insert([unit(i)], [{"user_id": user, "data": "entity"}], [f"e{t}-{i}"])
+                    store.list({"user_id": user}, top_k=1000)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for s in stores:
+        s.close()
+    assert errors == []
+    expected = 12 * (per_thread - per_thread // 10)
+    reopened = SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=DIMS)
+    try:
+        assert reopened.count() == expected
+        assert len(reopened.list({"user_id": "user3"}, top_k=None)[0]) == per_thread - per_thread // 10
+        conn = reopened._db()
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM vectors_fts").fetchone()[0] == expected + 12 * 6
+    finally:
+        reopened.close()
+    check = sqlite3.connect(db_path)
+    try:
+        assert check.execute("SELECT count(*) FROM vectors").fetchone()[0] == expected + 12 * 6
+    finally:
+        check.close()

@@ -1,0 +1,1 @@
+"""What the tests share: one settings factory, one set of chat helpers, the bot harness."""

@@ -1,0 +1,36 @@
+"""Talking to the running bot through the fake Telegram: say, read buttons, wait until drained."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from tests.fakes.telegram_api import FakeTelegram
+
+if TYPE_CHECKING:
+    from tests.support.harness import RunningBot
+
+CHAT = 1001
+
+
+async def say(fake: FakeTelegram, text: str, chat_id: int = CHAT, **kwargs: Any) -> dict[str, Any]:
+    """Send `text` as the user and return the bot's next message to that chat."""
+    before = len(fake.sent(chat_id))
+    fake.send_text(chat_id, text, **kwargs)
+    messages = await fake.wait_for_messages(chat_id, before + 1)
+    return messages[before]
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inline buttons of a sent message, row by row, as one list (none when it has no keyboard)."""
+    markup = message.get("reply_markup") or {"inline_keyboard": []}
+    return [b for row in markup["inline_keyboard"] for b in row]
+
+
+async def drained(bot: RunningBot, fake: FakeTelegram) -> None:
+    """Wait until every update pushed so far has been fetched and handled."""
+    for _ in range(200):
+        if not fake.pending_updates and not await bot.services.store.unfinished_updates():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("updates still unhandled")

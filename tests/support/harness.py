@@ -1,0 +1,143 @@
+"""Run the real bot in-process against the fake servers, the way `run_polling` would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.advisor.pipeline import Advisor
+from bot.app import Services, build_application, start_polling, stop_polling
+from bot.config import Settings
+from bot.telegram.polling import Poller
+from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.chat import CHAT, say
+from tests.support.settings import make_settings
+
+__all__ = ["CHAT", "BotProcess", "RunningBot", "StartBot", "make_settings", "say"]
+
+
+class RunningBot:
+    """The application started like `run_polling` does, and stopped like it on SIGTERM."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app: Application[Any, Any, Any, Any, Any, Any] = build_application(settings)
+        self.poller: Poller | None = None
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.bot_data["services"]
+        return services
+
+    @property
+    def advisor(self) -> Advisor:
+        return self.services.advisor
+
+    @property
+    def running(self) -> bool:
+        return self.poller is not None
+
+    async def start(self) -> RunningBot:
+        self.poller = await start_polling(self.app, poll_seconds=1)
+        return self
+
+    async def settle(self, seconds: float = 30) -> None:
+        """Apply every pending memory write (what the writer would do in the background)."""
+        pending = await self.services.writer.drain(seconds)
+        assert pending == 0, f"{pending} memory writes still pending"
+
+    async def stop(self) -> None:
+        """Stop like SIGTERM does; a stop that hangs fails with every pending task's stack."""
+        poller, self.poller = self.poller, None
+        try:
+            async with asyncio.timeout(60):
+                await stop_polling(self.app, poller)
+        except TimeoutError:
+            current = asyncio.current_task()
+            for task in asyncio.all_tasks():
+                if task is not current:
+                    task.print_stack(file=sys.stderr)
+            raise AssertionError("the bot did not stop within 60 s; pending tasks above") from None
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
+# --- the bot as a child process ---------------------------------------------------------------
+
+
+def bot_env(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m bot` child process that talks to the fakes."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "GOOGLE_", "GEMINI_", "MEM0_"))
+    }
+    env.update(
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        GOOGLE_API_KEY=gemini.api_key,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        GOOGLE_GEMINI_BASE_URL=gemini.base_url,
+        DATA_DIR=str(data_dir),
+        LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(REPO),
+    )
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    env: dict[str, str], cwd: Path, *args: str, input: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot <args>` to completion, `input` on its stdin, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=input,
+        env={**env, "PYTHONPATH": str(REPO)},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class BotProcess:
+    """`python -m bot` in the background, its output in a log file; stop() sends SIGTERM."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.log = cwd / f"bot-{time.monotonic_ns()}.log"
+        self._file = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"],
+            env={**env, "PYTHONPATH": str(REPO)},
+            cwd=cwd,
+            stdout=self._file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._file.close()
+        return self.proc.returncode
+
+    def output(self) -> str:
+        if not self._file.closed:
+            self._file.flush()
+        return self.log.read_text()

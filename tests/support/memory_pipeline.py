@@ -1,0 +1,99 @@
+"""The memory pipeline without Telegram: real Mem0 (SQLite store), real google-genai, our store,
+extractor and writer, against the fake Gemini server. Shared by the memory quality and erasure tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.advisor.extraction import Extractor
+from bot.advisor.writer import MemoryWriter
+from bot.config import Settings
+from bot.llm import GeminiChat
+from bot.memory import MemoryItem, MemoryService, open_memory
+from bot.store.tables import Store
+from tests.fakes.gemini_api import FakeGemini, GeminiRequest
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    store: Store
+    memory: MemoryService
+    llm: GeminiChat
+    writer: MemoryWriter
+
+    async def texts(self, user_id: str) -> set[str]:
+        return {item.text for item in await self.memory.list(user_id, include_expired=True)}
+
+    async def by_text(self, user_id: str, text: str) -> MemoryItem:
+        items = [i for i in await self.memory.list(user_id, include_expired=True) if i.text == text]
+        assert len(items) == 1, f"{text!r}: {len(items)} memories"
+        return items[0]
+
+    async def close(self) -> None:
+        await self.llm.close()
+        await self.memory.close()
+        await self.store.close()
+
+
+async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) -> Pipeline:
+    values: dict[str, Any] = {
+        "GOOGLE_API_KEY": gemini.api_key,
+        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
+        "DATA_DIR": data_dir,
+        "VECTOR_STORE": "sqlite",
+        "LLM_MAX_ATTEMPTS": 3,
+        "LLM_TIMEOUT_SECONDS": 10,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    store = await Store.open(settings.db_path)
+    memory = await open_memory(settings)
+    llm = GeminiChat(
+        api_key=gemini.api_key, model="chat-model", base_url=gemini.base_url, timeout_seconds=10, attempts=1
+    )
+    extractor = Extractor(llm, model="memory-model", attempts=3)
+    writer = MemoryWriter(
+        store, memory, extractor, base_delay=60.0, max_memories=settings.memory_max_per_user
+    )
+    return Pipeline(settings, store, memory, llm, writer)
+
+
+def scripted(facts: Sequence[dict[str, Any]]) -> Callable[[GeminiRequest], str]:
+    """A model answer for the bot's extraction prompt. Each fact may name `targets` by memory TEXT;
+    they are resolved to the ids shown in the prompt (a target not shown fails the test)."""
+
+    def respond(request: GeminiRequest) -> str:
+        prompt = request.prompt()
+        match = re.search(r"## Existing memories\n(.*?)\n\n## User message", prompt, re.DOTALL)
+        assert match, "not the bot's extraction prompt"
+        shown = {m["text"]: m["id"] for m in json.loads(match.group(1))}
+        out = []
+        for fact in facts:
+            fact = dict(fact)
+            targets = fact.pop("targets", [])
+            missing = [t for t in targets if t not in shown]
+            assert not missing, f"not shown to the model: {missing}; shown: {list(shown)}"
+            fact["target_ids"] = [shown[t] for t in targets]
+            fact.setdefault("action", "update" if len(targets) == 1 else "merge" if targets else "add")
+            fact.setdefault("expires_on", None)
+            out.append(fact)
+        return json.dumps({"facts": out})
+
+    return respond
+
+
+def files_containing(root: Path, needles: Sequence[str]) -> dict[str, list[str]]:
+    """Every file under `root` whose raw bytes contain a needle (UTF-8, as given or lower case)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        for needle in needles:
+            if needle.encode() in data or needle.lower().encode() in data:
+                found.setdefault(needle, []).append(str(path.relative_to(root)))
+    return found

@@ -1,0 +1,162 @@
+"""The real bot (python-telegram-bot + google-genai + Mem0 embedded) against the fake servers."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.advisor.pipeline import UNAVAILABLE_REPLY
+from bot.llm import BLOCKED_REPLY
+from bot.telegram.handlers import NON_TEXT_REPLY
+from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
+from tests.fakes.telegram_api import FakeTelegram
+from tests.support.harness import CHAT, StartBot, say
+
+
+async def test_preferences_are_recalled_after_a_restart(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """Stated preferences survive a restart and reach the prompt of a later question."""
+    bot = await start_bot()
+    await say(fake_telegram, "I prefer morning workouts. I am vegetarian. My left knee is injured.")
+    await bot.settle()
+    await bot.stop()
+
+    await start_bot()
+    reply = await say(fake_telegram, "Give me my fitness preferences")
+    prompt = fake_gemini.last_chat_prompt()
+    assert "<memories>" in prompt
+    for fact in ("morning workouts", "vegetarian", "knee"):
+        assert fact in prompt.split("<memories>")[1].lower()
+    assert reply["text"].startswith("Coach says:")
+
+
+async def test_commands_menu_is_registered_at_start(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """setMyCommands lists every command the bot handles."""
+    await start_bot()
+    call = await fake_telegram.wait_for_call("setMyCommands")
+    names = {c["command"] for c in call.params["commands"]}
+    assert names == {"start", "help", "memories", "remember", "forget", "prefs", "new", "export", "usage"}
+
+
+async def test_start_and_help_explain_memory_control(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    await start_bot()
+    start = await say(fake_telegram, "/start")
+    assert "/memories" in start["text"]
+    assert "/forget" in start["text"]
+    help_ = await say(fake_telegram, "/help")
+    assert "/prefs" in help_["text"]
+
+
+async def test_typing_indicator_while_answering(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """A typing action is sent before the reply."""
+    await start_bot()
+    fake_gemini.latency = 0.3
+    await say(fake_telegram, "How do I warm up?")
+    actions = fake_telegram.calls("sendChatAction")
+    assert actions
+    assert actions[0].params["action"] == "typing"
+
+
+async def test_memories_lists_then_forget_erases_everything(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """/memories shows stored facts; /forget confirmed erases them and nothing is recalled after."""
+    bot = await start_bot()
+    await say(fake_telegram, "I swim every Tuesday.")
+    await bot.settle()
+    listing = await say(fake_telegram, "/memories")
+    assert "swim every Tuesday" in listing["text"]
+
+    confirm = await say(fake_telegram, "/forget")
+    buttons = [b for row in confirm["reply_markup"]["inline_keyboard"] for b in row]
+    yes = next(b for b in buttons if b["callback_data"].startswith("forget:yes"))
+    # Someone else pressing the button does nothing.
+    fake_telegram.press_button(CHAT, yes["callback_data"], message_id=confirm["message_id"], user_id=999)
+    await fake_telegram.wait_for_call("answerCallbackQuery")
+    assert "swim" in (await say(fake_telegram, "/memories"))["text"]
+
+    fake_telegram.press_button(CHAT, yes["callback_data"], message_id=confirm["message_id"])
+    edited = await fake_telegram.wait_for_call(
+        "editMessageText", lambda call: "forgotten" in call.params.get("text", "")
+    )
+    assert edited.params["chat_id"] == CHAT
+
+    assert "don't remember anything" in (await say(fake_telegram, "/memories"))["text"]
+    await say(fake_telegram, "What do I do on Tuesdays?")
+    prompt = fake_gemini.last_chat_prompt()
+    assert "swim" not in prompt.lower().split("what do i do on tuesdays")[0]
+    assert "<memories>" not in prompt
+
+
+async def test_prefs_shape_the_prompt(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """/prefs with arguments and with a button changes what the prompt asks for."""
+    await start_bot()
+    shown = await say(fake_telegram, "/prefs")
+    assert "metric" in shown["text"]
+    saved = await say(fake_telegram, "/prefs units imperial")
+    assert "imperial" in saved["text"]
+    usage = await say(fake_telegram, "/prefs units parsecs")
+    assert "Usage" in usage["text"]
+
+    fake_telegram.press_button(CHAT, "pref:reply_length:short", message_id=shown["message_id"])
+    await fake_telegram.wait_for_call("editMessageText")
+    await say(fake_telegram, "Plan my week")
+    prompt = fake_gemini.last_chat_prompt()
+    assert "imperial units" in prompt
+    assert "Keep answers short" in prompt
+
+
+async def test_long_replies_are_split(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """A 9,000-character answer arrives as three messages under 4,096 characters."""
+    await start_bot()
+    fake_gemini.enqueue("chat", ("Squat deep. " * 750).strip())
+    fake_telegram.send_text(CHAT, "Tell me everything about squats")
+    messages = await fake_telegram.wait_for_messages(CHAT, 3)
+    assert len(messages) == 3
+    assert all(len(m["text"]) <= 4096 for m in messages)
+    assert sum(m["text"].count("Squat") for m in messages) == 750
+
+
+async def test_non_text_gets_a_polite_answer(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    await start_bot()
+    fake_telegram.send_photo(CHAT)
+    messages = await fake_telegram.wait_for_messages(CHAT, 1)
+    assert messages[0]["text"] == NON_TEXT_REPLY
+
+
+async def test_blocked_answer_becomes_an_honest_reply(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """Without streaming (generateContent); the streamed case is in test_streaming.py."""
+    await start_bot(STREAM_REPLIES=False)
+    fake_gemini.enqueue("chat", Blocked("SAFETY"))
+    reply = await say(fake_telegram, "something the model refuses")
+    assert reply["text"] == BLOCKED_REPLY
+
+
+async def test_gemini_outage_degrades_and_keeps_the_message_for_memory(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """With Gemini down the user gets a short note; the memory write waits and lands later."""
+    bot = await start_bot()
+    fake_gemini.fail_all_with = Fault(503)
+    reply = await say(fake_telegram, "I cycle 40 km on Sundays.")
+    assert reply["text"] == UNAVAILABLE_REPLY
+    await asyncio.sleep(0.2)
+    assert await bot.advisor.pending_memories(CHAT) == 1
+
+    await bot.stop()
+
+    # Back up and restarted: the pending write is retried at once and applied.
+    fake_gemini.fail_all_with = None
+    bot = await start_bot()
+    await bot.settle()
+    assert "cycle 40 km" in (await say(fake_telegram, "/memories"))["text"]

@@ -1,0 +1,83 @@
+"""/remember, /export, /usage and /new through the real bot and the fake servers."""
+
+from __future__ import annotations
+
+import json
+
+from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.telegram_api import FakeTelegram, UploadedFile
+from tests.support.harness import CHAT, StartBot, say
+
+
+async def test_remember_stores_the_fact_exactly_as_given(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """/remember saves the words verbatim, without an extraction call, and they are recalled."""
+    await start_bot()
+    fact = "My 5k PB is 23:41 — set in Lisbon 🏃"
+    reply = await say(fake_telegram, f"/remember {fact}")
+    assert fact in reply["text"]
+    assert fake_gemini.requests("json") == []
+    assert fact in (await say(fake_telegram, "/memories"))["text"]
+    await say(fake_telegram, "What is my 5k PB?")
+    assert fact in fake_gemini.last_chat_prompt()
+
+
+async def test_remember_without_a_fact_explains_itself(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """An empty /remember and an over-long one are refused with a clear message."""
+    await start_bot()
+    assert "Usage: /remember" in (await say(fake_telegram, "/remember   "))["text"]
+    assert "too long" in (await say(fake_telegram, "/remember " + "x" * 600))["text"]
+
+
+async def test_export_sends_a_json_file_of_memories_and_preferences(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """/export uploads a JSON document with every memory and the current settings."""
+    await start_bot()
+    await say(fake_telegram, "/remember I train at 6am")
+    await say(fake_telegram, "/prefs units imperial")
+    sent = await say(fake_telegram, "/export")
+    assert sent["method"] == "sendDocument"
+    upload = sent["document"]
+    if isinstance(upload, str):  # attach:// reference to a multipart field
+        upload = sent[upload.removeprefix("attach://")]
+    assert isinstance(upload, UploadedFile)
+    assert upload.filename.endswith(".json")
+    document = json.loads(upload.data)
+    assert [m["text"] for m in document["memories"]] == ["I train at 6am"]
+    assert document["preferences"]["units"] == "imperial"
+    assert document["chat_id"] == CHAT
+
+
+async def test_usage_counts_messages_and_tokens(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """/usage reports the answered messages and the tokens Gemini reported for them."""
+    bot = await start_bot()
+    assert "Today: 0 messages, 0 tokens" in (await say(fake_telegram, "/usage"))["text"]
+    await say(fake_telegram, "How many push-ups a day?")
+    await say(fake_telegram, "And sit-ups?")
+    today, month = await bot.advisor.usage(CHAT)
+    assert today.messages == 2
+    assert today.prompt_tokens > 0
+    assert today.output_tokens > 0
+    assert month == today
+    report = (await say(fake_telegram, "/usage"))["text"]
+    assert f"Today: 2 messages, {today.tokens:,} tokens" in report
+    assert f"This month: 2 messages, {today.tokens:,} tokens" in report
+
+
+async def test_new_starts_a_fresh_conversation(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """After /new, earlier turns are no longer sent with the next message."""
+    await start_bot()
+    await say(fake_telegram, "Let's talk about marathon tapering")
+    await say(fake_telegram, "Next question please")
+    assert "marathon tapering" in fake_gemini.last_chat_prompt()
+    assert "Fresh start" in (await say(fake_telegram, "/new"))["text"]
+    await say(fake_telegram, "Something else entirely")
+    assert "marathon tapering" not in fake_gemini.last_chat_prompt()
