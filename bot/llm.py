@@ -13,6 +13,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from bot.errors import Unavailable
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class Reply:
     empty: bool = False
 
 
-class LLMUnavailable(Exception):
+class LLMUnavailable(Unavailable):
     """Gemini could not be reached or kept failing after the retries; safe to show as a short note."""
 
 

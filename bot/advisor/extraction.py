@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
+from bot.errors import Refused
 from bot.memory import MemoryItem
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class Fact:
     expires_on: date | None = None
 
 
-class MemoryRefused(ValueError):
+class MemoryRefused(Refused):
     """A fact that must never be stored (a secret, an instruction to the bot, a link).
 
     `str(exc)` names the kind ("card number", "instruction to the bot"), never the text itself.

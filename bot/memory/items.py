@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.errors import Unavailable
+
 # A chat message as Mem0 takes it: {"role": …, "content": …}.
 Message = Mapping[str, str]
 
@@ -29,7 +31,7 @@ class MemoryItem:
     semantic_score: float | None = None
 
 
-class MemoryUnavailable(Exception):
+class MemoryUnavailable(Unavailable):
     """The memory backend failed; the caller degrades (answers without memories, retries later)."""
 
 
