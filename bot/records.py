@@ -110,3 +110,30 @@ def utc_day(moment: datetime | None = None) -> str:
 def memory_user_id(chat_id: int) -> str:
     """The Mem0 user id of a Telegram chat (stable, never reused for another chat)."""
     return f"tg-{chat_id}"
+
+
+ReminderKind = Literal["reminder", "checkin", "note"]
+ReminderState = Literal["active", "proposed", "sent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """A scheduled message (bot/followup): its next firing `due_at` (UTC epoch seconds) and, when it
+    repeats, an RRULE in wall-clock time of `tz` from `start_local`. A check-in's `text` is its
+    topic; Gemini writes the message itself when it is due."""
+
+    id: int
+    chat_id: int
+    kind: ReminderKind
+    text: str
+    due_at: float
+    rule: str | None
+    start_local: str | None
+    tz: str
+    state: ReminderState
+    sent_count: int
+    created_at: float
+
+    @property
+    def repeats(self) -> bool:
+        return self.rule is not None

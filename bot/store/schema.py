@@ -90,6 +90,34 @@ MIGRATIONS: tuple[str, ...] = (
         started_at REAL    NOT NULL
     );
     """,
+    # Reminders and check-ins (bot/followup): one row per scheduled message, its next firing in UTC
+    # (`due_at`) and, when it repeats, an RRULE in the person's wall-clock time from `start_local`.
+    # 'proposed' rows wait for a Yes; a sent one-shot row is deleted in the same transaction that
+    # records Telegram's answer. `followup_chats`: the time-zone question asked once, a /remind
+    # waiting for that answer, and check-ins sent without a reply since.
+    """
+    CREATE TABLE reminders (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id     INTEGER NOT NULL,
+        kind        TEXT    NOT NULL DEFAULT 'reminder' CHECK (kind IN ('reminder', 'checkin', 'note')),
+        text        TEXT    NOT NULL,
+        due_at      REAL    NOT NULL,
+        rule        TEXT,
+        start_local TEXT,
+        tz          TEXT    NOT NULL DEFAULT 'UTC',
+        state       TEXT    NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'proposed', 'sent')),
+        sent_count  INTEGER NOT NULL DEFAULT 0,
+        created_at  REAL    NOT NULL
+    );
+    CREATE INDEX reminders_due ON reminders (state, due_at);
+    CREATE INDEX reminders_by_chat ON reminders (chat_id);
+    CREATE TABLE followup_chats (
+        chat_id        INTEGER PRIMARY KEY,
+        tz_asked       INTEGER NOT NULL DEFAULT 0,
+        pending_remind TEXT,
+        unanswered     INTEGER NOT NULL DEFAULT 0
+    );
+    """,
 )
 
 

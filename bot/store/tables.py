@@ -27,6 +27,8 @@ from bot.records import (
     memory_user_id,
     utc_day,
 )
+from bot.store import reminders
+from bot.store.reminders import Reminders
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
 from bot.store.writer import SQLiteWriter, WriteResult
 
@@ -40,6 +42,7 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn
         self._writer = writer
+        self.reminders = Reminders(conn, writer)
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -365,7 +368,7 @@ class Store:
     # --- erasure -----------------------------------------------------------------------------
 
     async def forget_chat(self, chat_id: int) -> None:
-        """Erase what we hold about the chat: turns, preferences and pending memory writes."""
+        """Erase what we hold about the chat: turns, preferences, pending memory writes, reminders."""
         user_id = await self.user_id_for(chat_id)
 
         def forget(conn: sqlite3.Connection) -> None:
@@ -373,6 +376,7 @@ class Store:
             conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))
             conn.execute("DELETE FROM memory_outbox WHERE user_id = ?", (user_id,))
             conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
+            reminders.forget_chat(conn, chat_id)
 
         await self._writer.transaction(forget)
         # Move the erased pages out of the WAL into the (securely overwritten) main file.

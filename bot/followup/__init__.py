@@ -1,0 +1,1 @@
+"""Reminders and check-ins: parsing, the durable scheduler, offers. No Telegram imports."""

@@ -1,0 +1,321 @@
+"""When a reminder fires: "/remind" phrases parsed deterministically, and repetition rules.
+
+One-shot times ("in 20 minutes", "at 18:30", "tomorrow 7am", "morgen 7:00", "через 20 минут") are
+read by `dateparser` with a fixed relative base, a fixed list of languages and future dates
+preferred, so the same words at the same moment always mean the same time. Repetition ("every
+Monday 07:00", "jeden Tag um 21:00", "cada lunes 7:00") is a small keyword table of our own (the
+weekday names of the same languages) turned into a `dateutil.rrule` in the person's wall-clock
+time, so "every day at 07:00" stays 07:00 across a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, available_timezones
+
+import dateparser
+from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule, rrulestr, weekday
+from dateutil.rrule import FR as _FR
+from dateutil.rrule import MO as _MO
+from dateutil.rrule import SA as _SA
+from dateutil.rrule import SU as _SU
+from dateutil.rrule import TH as _TH
+from dateutil.rrule import TU as _TU
+from dateutil.rrule import WE as _WE
+
+from bot.errors import Refused
+
+LANGUAGES = ["en", "de", "es", "fr", "it", "pt", "ru"]
+EXAMPLES = (
+    "/remind in 20 minutes stretch\n"
+    "/remind at 18:30 protein shake\n"
+    "/remind tomorrow 7am weigh in\n"
+    "/remind every Monday 07:00 weigh in\n"
+    "/remind every day at 21:00 stretch 10 minutes"
+)
+MAX_TIME_WORDS = 6
+MIN_INTERVAL_MINUTES = 10
+DEFAULT_HOUR = 9  # a day without a time ("tomorrow weigh in") means 09:00
+
+_WEEKDAYS: tuple[weekday, ...] = (_MO, _TU, _WE, _TH, _FR, _SA, _SU)
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Weekday names (and plurals) per language, Monday first.
+_WEEKDAY_WORDS: dict[str, int] = {}
+for _index, _names in enumerate(
+    (
+        "monday mondays mon montag montags lunes lundi lundis lunedì lunedi segunda понедельник",
+        "tuesday tuesdays tue dienstag dienstags martes mardi mardis martedì martedi terça terca вторник",
+        "wednesday wednesdays wed mittwoch mittwochs miércoles miercoles mercredi mercredis mercoledì "
+        "mercoledi quarta среду среда",
+        "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta четверг",
+        "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta пятницу пятница",
+        "saturday saturdays sat samstag samstags sábado sabado sábados samedi samedis sabato субботу суббота",
+        "sunday sundays sun sonntag sonntags domingo domingos dimanche dimanches domenica воскресенье",
+    )
+):
+    for _word in _names.split():
+        _WEEKDAY_WORDS[_word] = _index
+
+_EVERY = re.compile(
+    r"^(?:every|each|jeden|jede|jedes|alle|cada|todos\s+los|todas\s+las|chaque|tous\s+les|toutes\s+les|"
+    r"ogni|tutti\s+i|todo\s+dia|todos\s+os|todas\s+as|каждый|каждую|каждое|каждые)\s+",
+    re.IGNORECASE,
+)
+_DAILY_WORD = re.compile(
+    r"^(?:day|days|tag|tage|día|dia|días|dias|jour|jours|giorno|giorni|день|дня)\b", re.IGNORECASE
+)
+_WEEKDAYS_WORD = re.compile(r"^(?:weekdays?|werktag|werktags|workday|workdays)\b", re.IGNORECASE)
+_DAILY_ALONE = re.compile(r"^(?:daily|täglich|taeglich|diario|quotidien|ежедневно)\s+", re.IGNORECASE)
+_PART_OF_DAY = re.compile(r"^(morning|evening|night|afternoon)\b", re.IGNORECASE)
+_INTERVAL = re.compile(
+    r"^(\d{1,3})\s*(minutes?|mins?|hours?|hrs?|h|stunden?|minuten?|horas?|heures?|ore|часа|часов|минут)\b",
+    re.IGNORECASE,
+)
+_LIST_JOIN = re.compile(r"^(?:,|and|und|y|et|e|и)$", re.IGNORECASE)
+_BARE_HOUR = re.compile(r"\b(at|um|a las|à|alle|às|в)\s+(\d{1,2})(?=\s|$)", re.IGNORECASE)
+_RELATIVE = re.compile(r"^(?:in|en|dans|tra|fra|em|daqui a|через)\s", re.IGNORECASE)
+_HAS_TIME = re.compile(r"\d|\b(?:noon|midnight|mittag|mitternacht|midi|minuit)\b", re.IGNORECASE)
+
+_ZONES_BY_LOWER: dict[str, str] = {}
+
+
+class ReminderParseError(Refused):
+    """What could not be understood, with examples; the message is shown to the person."""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a reminder fires: `first` (aware, the first firing); `rule` (an RRULE in wall-clock time
+    from `start_local`) for repeating ones; `relative` when the words were "in N minutes"."""
+
+    first: datetime
+    tz: str
+    rule: str | None = None
+    start_local: str | None = None
+    relative: bool = False
+
+    def describe(self, text: str, now: datetime) -> str:
+        """What was understood, e.g. "Every Monday at 07:00 (Europe/Berlin): weigh in"."""
+        return f"{describe_when(self, now)}: {text}"
+
+
+def zone_name(value: str) -> str | None:
+    """The canonical IANA name for `value` in any letter case ("europe/berlin"), or None."""
+    if not _ZONES_BY_LOWER:
+        _ZONES_BY_LOWER.update({name.lower(): name for name in available_timezones()})
+    return _ZONES_BY_LOWER.get(value.strip().lower())
+
+
+def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str]:
+    """The schedule and the reminder's text of "/remind <words>"; ReminderParseError if unclear.
+
+    `now` is aware; `tz` the IANA zone in which wall-clock times are meant.
+    """
+    words = " ".join(words.split())
+    if not words:
+        raise ReminderParseError("Tell me when and what, for example:\n" + EXAMPLES)
+    zone = ZoneInfo(tz)
+    local_now = now.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    every = _EVERY.match(words) or _DAILY_ALONE.match(words)
+    if every:
+        daily_alone = _DAILY_ALONE.match(words) is not None
+        return _parse_repeating(words[every.end() :], local_now, zone, tz, daily=daily_alone)
+    when, text, relative = _leading_time(words, local_now)
+    if when is None:
+        raise ReminderParseError(
+            f'I couldn\'t tell when from "{_clip(words)}". Put the time first, for example:\n' + EXAMPLES
+        )
+    if not text:
+        raise ReminderParseError("What should I remind you of? For example: /remind in 20 minutes stretch")
+    first = _aware(when, zone)
+    if first <= now:
+        raise ReminderParseError(f"{_clock(when)} has already passed. Try for example: /remind tomorrow 7am {text}")
+    return Schedule(first, tz, relative=relative), text
+
+
+def next_firing(schedule_rule: str, start_local: str, tz: str, after: datetime) -> datetime | None:
+    """The first firing of a repeating rule strictly after `after` (aware), or None when it ended."""
+    zone = ZoneInfo(tz)
+    start = datetime.fromisoformat(start_local)
+    local_after = after.astimezone(zone).replace(tzinfo=None)
+    rule = rrulestr(schedule_rule, dtstart=start)
+    found = rule.after(local_after, inc=False)  # type: ignore[union-attr]
+    # A wall-clock time skipped by a DST change resolves to the instant just after the gap; one
+    # repeated by it fires once (fold 0, the first).
+    while found is not None:
+        moment = _aware(found, zone)
+        if moment > after:
+            return moment
+        found = rule.after(found, inc=False)  # type: ignore[union-attr]
+    return None
+
+
+def describe_when(schedule: Schedule, now: datetime) -> str:
+    zone = ZoneInfo(schedule.tz)
+    local = schedule.first.astimezone(zone)
+    if schedule.rule is not None:
+        return f"{_describe_rule(schedule.rule, local)} ({schedule.tz})"
+    if schedule.relative:
+        minutes = round((schedule.first - now).total_seconds() / 60)
+        span = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{minutes / 60:.1f} hours"
+        return f"In {span} (at {local:%H:%M} {schedule.tz})"
+    today = now.astimezone(zone).date()
+    if local.date() == today:
+        day = "Today"
+    elif local.date() == today + timedelta(days=1):
+        day = "Tomorrow"
+    else:
+        day = f"{_DAY_NAMES[local.weekday()]} {local.day} {local:%B}"
+    return f"{day} at {local:%H:%M} ({schedule.tz})"
+
+
+def _describe_rule(rule: str, first_local: datetime) -> str:
+    parts = dict(part.split("=", 1) for part in rule.split(";"))
+    at = f"{first_local:%H:%M}"
+    interval = int(parts.get("INTERVAL", "1"))
+    if parts["FREQ"] == "MINUTELY":
+        return f"Every {interval} minutes from {at}"
+    if parts["FREQ"] == "HOURLY":
+        return f"Every {interval} hour{'s' if interval != 1 else ''} from {at}"
+    if parts["FREQ"] == "DAILY":
+        return f"Every day at {at}" if interval == 1 else f"Every {interval} days at {at}"
+    days = parts.get("BYDAY", "").split(",")
+    if days == ["MO", "TU", "WE", "TH", "FR"]:
+        return f"Every weekday at {at}"
+    names = [_DAY_NAMES[[str(w) for w in _WEEKDAYS].index(d)] for d in days]
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Every {joined} at {at}"
+
+
+def _parse_repeating(
+    rest: str, local_now: datetime, zone: ZoneInfo, tz: str, *, daily: bool
+) -> tuple[Schedule, str]:
+    freq, interval, days, evening = DAILY, 1, list[int](), False
+    if not daily:
+        if match := _INTERVAL.match(rest):
+            amount, unit = int(match.group(1)), match.group(2).lower()
+            rest = rest[match.end() :].strip()
+            minutes = unit.startswith(("min", "мин"))
+            if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
+                raise ReminderParseError(f"The shortest repetition I keep is every {MIN_INTERVAL_MINUTES} minutes.")
+            freq, interval = (MINUTELY if minutes else HOURLY), amount
+            text = _strip_joiner(rest)
+            if not text:
+                raise ReminderParseError("What should I remind you of? For example: /remind every 2 hours drink water")
+            start = local_now.replace(second=0) + timedelta(minutes=amount if minutes else 60 * amount)
+            rule = rrule(freq, interval=interval, dtstart=start)
+            return _repeating(rule, start, zone, tz, local_now), text
+        if match := _DAILY_WORD.match(rest):
+            rest = rest[match.end() :].strip()
+        elif match := _WEEKDAYS_WORD.match(rest):
+            freq, days = WEEKLY, [0, 1, 2, 3, 4]
+            rest = rest[match.end() :].strip()
+        elif match := _PART_OF_DAY.match(rest):
+            evening = match.group(1).lower() in {"evening", "night", "afternoon"}
+            rest = rest[match.end() :].strip()
+        else:
+            days, rest = _weekday_list(rest)
+            if not days:
+                raise ReminderParseError(
+                    'After "every" I understand: day, weekday, a day of the week (Monday, Montag, lunes…), '
+                    'or "2 hours". For example:\n/remind every Monday 07:00 weigh in\n'
+                    "/remind every day at 21:00 stretch 10 minutes"
+                )
+            freq = WEEKLY
+    hour_minute, text = _leading_clock(rest, local_now)
+    if hour_minute is None:
+        raise ReminderParseError(
+            "At what time? For example: /remind every Monday 07:00 weigh in, or /remind every day at 21:00 stretch"
+        )
+    hour, minute = hour_minute
+    if evening and hour < 12:
+        hour += 12
+    if not text:
+        raise ReminderParseError("What should I remind you of? For example: /remind every day at 21:00 stretch")
+    start = local_now.replace(hour=hour, minute=minute, second=0)
+    byweekday = [_WEEKDAYS[d] for d in sorted(set(days))] or None
+    rule = rrule(freq, dtstart=start, byweekday=byweekday, byhour=hour, byminute=minute, bysecond=0)
+    return _repeating(rule, start, zone, tz, local_now), text
+
+
+def _repeating(rule: rrule, start: datetime, zone: ZoneInfo, tz: str, local_now: datetime) -> Schedule:
+    text_rule = str(rule).split("\n")[-1].removeprefix("RRULE:")
+    start_local = start.isoformat()
+    first = next_firing(text_rule, start_local, tz, _aware(local_now, zone))
+    if first is None:  # an rrule without COUNT or UNTIL never ends
+        raise ReminderParseError("That repetition never fires.")
+    return Schedule(first, tz, rule=text_rule, start_local=start_local)
+
+
+def _weekday_list(rest: str) -> tuple[list[int], str]:
+    days: list[int] = []
+    tokens = rest.replace(",", " , ").split()
+    used = 0
+    for token in tokens:
+        word = token.lower().strip(".")
+        if word in _WEEKDAY_WORDS:
+            days.append(_WEEKDAY_WORDS[word])
+        elif not (_LIST_JOIN.match(word) and days):
+            break
+        used += 1
+    # A joiner at the end ("Monday and") belongs to the text, not the list.
+    while used and _LIST_JOIN.match(tokens[used - 1]):
+        used -= 1
+    return days, " ".join(tokens[used:]).replace(" , ", ", ")
+
+
+def _leading_clock(rest: str, local_now: datetime) -> tuple[tuple[int, int] | None, str]:
+    """A time of day at the start of `rest` ("07:00", "at 21:00", "9pm", "um 7 Uhr") and what follows."""
+    when, text, _ = _leading_time(rest, local_now, clock_only=True)
+    return ((when.hour, when.minute) if when else None), text
+
+
+def _leading_time(
+    words: str, local_now: datetime, *, clock_only: bool = False
+) -> tuple[datetime | None, str, bool]:
+    """The longest run of leading words that reads as a time, the rest as text, and whether it was
+    relative ("in 20 minutes"). A prefix that ends in a bare number ("tomorrow 7am 3") is not
+    tried: the number belongs to the text."""
+    tokens = words.split()
+    settings = {
+        "RELATIVE_BASE": local_now,
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+        "DATE_ORDER": "DMY",
+    }
+    for size in range(min(MAX_TIME_WORDS, len(tokens)), 0, -1):
+        phrase = " ".join(tokens[:size])
+        if re.fullmatch(r"\d+", tokens[size - 1]) and not _BARE_HOUR.search(phrase):
+            continue
+        if clock_only and not _HAS_TIME.search(phrase):
+            continue
+        normalised = _BARE_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", phrase)
+        parsed = dateparser.parse(normalised, languages=LANGUAGES, settings=settings)  # type: ignore[arg-type]
+        if parsed is None:
+            continue
+        relative = _RELATIVE.match(phrase) is not None
+        if not relative and not _HAS_TIME.search(phrase):
+            parsed = parsed.replace(hour=DEFAULT_HOUR, minute=0, second=0)
+        if not relative:
+            parsed = parsed.replace(second=0, microsecond=0)
+        return parsed, _strip_joiner(" ".join(tokens[size:])), relative
+    return None, words, False
+
+
+def _strip_joiner(text: str) -> str:
+    """Drop a leading "to" / ":" / "-" ("at 9 to stretch", "every day 21:00: stretch")."""
+    return re.sub(r"^(?:to|:|-|–|—)\s+", "", text.strip()).strip()
+
+
+def _aware(local: datetime, zone: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def _clock(local: datetime) -> str:
+    return f"{local:%d %b %H:%M}"
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

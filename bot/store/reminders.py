@@ -1,0 +1,226 @@
+"""The reminders and check-ins tables (schema in bot/store/schema.py, values in bot/records.py).
+
+Every write is one transaction on the store's single writer; `mark_sent` is the step that records
+Telegram's answer, so a sent reminder is never sent again after a crash (only one whose answer
+arrived in the very last milliseconds before a kill can be).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import aiosqlite
+
+from bot.records import Reminder, ReminderKind, ReminderState
+from bot.store.writer import SQLiteWriter
+
+_COLUMNS = "id, chat_id, kind, text, due_at, rule, start_local, tz, state, sent_count, created_at"
+
+
+class Reminders:
+    """Reads through the store's aiosqlite connection; writes through its single writer."""
+
+    def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
+        self._conn = conn
+        self._writer = writer
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    # --- scheduling -----------------------------------------------------------------------------
+
+    async def add(
+        self,
+        chat_id: int,
+        text: str,
+        due_at: float,
+        *,
+        now: float,
+        kind: ReminderKind = "reminder",
+        rule: str | None = None,
+        start_local: str | None = None,
+        tz: str = "UTC",
+        state: ReminderState = "active",
+    ) -> Reminder:
+        def add(conn: sqlite3.Connection) -> Reminder:
+            row = conn.execute(
+                f"INSERT INTO reminders (chat_id, kind, text, due_at, rule, start_local, tz, state, created_at) "
+                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                (chat_id, kind, text, due_at, rule, start_local, tz, state, now),
+            ).fetchone()
+            return Reminder(*row)
+
+        return await self._writer.transaction(add)
+
+    async def get(self, chat_id: int, reminder_id: int) -> Reminder | None:
+        rows = await self._rows(
+            f"SELECT {_COLUMNS} FROM reminders WHERE id = ? AND chat_id = ?", (reminder_id, chat_id)
+        )
+        return Reminder(*rows[0]) if rows else None
+
+    async def for_chat(self, chat_id: int, *, kinds: Collection[str] = ("reminder", "checkin")) -> list[Reminder]:
+        """The chat's scheduled reminders and check-ins, soonest first."""
+        marks = ",".join("?" * len(kinds))
+        rows = await self._rows(
+            f"SELECT {_COLUMNS} FROM reminders WHERE chat_id = ? AND state = 'active' AND kind IN ({marks}) "
+            "ORDER BY due_at, id",
+            (chat_id, *kinds),
+        )
+        return [Reminder(*row) for row in rows]
+
+    async def activate(self, chat_id: int, reminder_id: int, due_at: float | None = None) -> Reminder | None:
+        """A proposed reminder was accepted: schedule it (at `due_at` if given)."""
+
+        def activate(conn: sqlite3.Connection) -> Reminder | None:
+            row = conn.execute(
+                f"UPDATE reminders SET state = 'active', due_at = COALESCE(?, due_at) "
+                f"WHERE id = ? AND chat_id = ? AND state = 'proposed' RETURNING {_COLUMNS}",
+                (due_at, reminder_id, chat_id),
+            ).fetchone()
+            return Reminder(*row) if row else None
+
+        return await self._writer.transaction(activate)
+
+    async def delete(self, chat_id: int, reminder_id: int) -> bool:
+        result = await self._writer.write(
+            "DELETE FROM reminders WHERE id = ? AND chat_id = ? AND state != 'sent'", (reminder_id, chat_id)
+        )
+        return result.rowcount > 0
+
+    async def due(self, now: float, limit: int, exclude: Collection[int] = ()) -> list[Reminder]:
+        """Active rows due by `now`, oldest first, leaving out those already being delivered."""
+        marks = ",".join("?" * len(exclude))
+        rows = await self._rows(
+            f"SELECT {_COLUMNS} FROM reminders WHERE state = 'active' AND due_at <= ? "
+            f"AND id NOT IN ({marks}) ORDER BY due_at, id LIMIT ?",
+            (now, *exclude, limit),
+        )
+        return [Reminder(*row) for row in rows]
+
+    async def next_due_at(self, exclude: Collection[int] = ()) -> float | None:
+        marks = ",".join("?" * len(exclude))
+        rows = await self._rows(
+            f"SELECT due_at FROM reminders WHERE state = 'active' AND id NOT IN ({marks}) "
+            "ORDER BY due_at LIMIT 1",
+            tuple(exclude),
+        )
+        return float(rows[0][0]) if rows else None
+
+    async def mark_sent(self, reminder: Reminder, next_due: float | None, now: float) -> None:
+        """Telegram took the message: the next firing of a repeating one, else the row is done.
+
+        A sent check-in keeps a text-less row (for the weekly count) and counts as unanswered
+        until the person writes again."""
+
+        def mark(conn: sqlite3.Connection) -> None:
+            if next_due is not None:
+                conn.execute(
+                    "UPDATE reminders SET due_at = ?, sent_count = sent_count + 1 WHERE id = ?",
+                    (next_due, reminder.id),
+                )
+            elif reminder.kind == "checkin":
+                conn.execute(
+                    "UPDATE reminders SET state = 'sent', text = '', due_at = ?, sent_count = sent_count + 1 "
+                    "WHERE id = ?",
+                    (now, reminder.id),
+                )
+                _bump_unanswered(conn, reminder.chat_id)
+            else:
+                conn.execute("DELETE FROM reminders WHERE id = ?", (reminder.id,))
+
+        await self._writer.transaction(mark)
+
+    async def skip(self, reminder: Reminder, next_due: float | None, note: str | None, now: float) -> None:
+        """Skip a firing (too late, or a check-in no longer wanted); leave `note` to be sent once."""
+
+        def skip(conn: sqlite3.Connection) -> None:
+            if next_due is None:
+                conn.execute("DELETE FROM reminders WHERE id = ?", (reminder.id,))
+            else:
+                conn.execute("UPDATE reminders SET due_at = ? WHERE id = ?", (next_due, reminder.id))
+            if note:
+                conn.execute(
+                    "INSERT INTO reminders (chat_id, kind, text, due_at, tz, created_at) "
+                    "VALUES (?, 'note', ?, ?, ?, ?)",
+                    (reminder.chat_id, note, now, reminder.tz, now),
+                )
+
+        await self._writer.transaction(skip)
+
+    async def postpone(self, reminder_id: int, due_at: float) -> None:
+        await self._writer.write("UPDATE reminders SET due_at = ? WHERE id = ?", (due_at, reminder_id))
+
+    async def stop_chat(self, chat_id: int) -> int:
+        """The chat blocked the bot: nothing scheduled for it is kept (no repeating into a wall)."""
+        result = await self._writer.write(
+            "DELETE FROM reminders WHERE chat_id = ? AND state != 'sent'", (chat_id,)
+        )
+        return result.rowcount
+
+    async def prune(self, proposed_before: float, sent_before: float) -> None:
+        """Drop proposals nobody answered and the sent check-ins' marks once past the weekly count."""
+        await self._writer.write(
+            "DELETE FROM reminders WHERE (state = 'proposed' AND created_at < ?) OR (state = 'sent' AND due_at < ?)",
+            (proposed_before, sent_before),
+        )
+
+    # --- check-ins and the per-chat follow-up state --------------------------------------------
+
+    async def checkins_since(self, chat_id: int, since: float) -> int:
+        """Check-ins sent since `since` plus those scheduled (the weekly budget counts both)."""
+        rows = await self._rows(
+            "SELECT COUNT(*) FROM reminders WHERE chat_id = ? AND kind = 'checkin' "
+            "AND (state = 'active' OR (state = 'sent' AND due_at >= ?))",
+            (chat_id, since),
+        )
+        return int(rows[0][0])
+
+    async def unanswered(self, chat_id: int) -> int:
+        rows = await self._rows("SELECT unanswered FROM followup_chats WHERE chat_id = ?", (chat_id,))
+        return int(rows[0][0]) if rows else 0
+
+    async def chats_awaiting_reply(self) -> set[int]:
+        rows = await self._rows("SELECT chat_id FROM followup_chats WHERE unanswered > 0")
+        return {int(row[0]) for row in rows}
+
+    async def answered(self, chat_id: int) -> None:
+        """The person wrote: the check-ins sent before count as answered."""
+        await self._writer.write("UPDATE followup_chats SET unanswered = 0 WHERE chat_id = ?", (chat_id,))
+
+    async def timezone_asked(self, chat_id: int) -> bool:
+        rows = await self._rows("SELECT tz_asked FROM followup_chats WHERE chat_id = ?", (chat_id,))
+        return bool(rows and rows[0][0])
+
+    async def ask_timezone(self, chat_id: int, pending_remind: str | None) -> None:
+        """Note that the time zone was asked, keeping the /remind words that wait for the answer."""
+        await self._writer.write(
+            "INSERT INTO followup_chats (chat_id, tz_asked, pending_remind) VALUES (?, 1, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET tz_asked = 1, pending_remind = excluded.pending_remind",
+            (chat_id, pending_remind),
+        )
+
+    async def take_pending_remind(self, chat_id: int) -> str | None:
+        def take(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT pending_remind FROM followup_chats WHERE chat_id = ?", (chat_id,)
+            ).fetchone()
+            conn.execute("UPDATE followup_chats SET pending_remind = NULL WHERE chat_id = ?", (chat_id,))
+            return str(row[0]) if row and row[0] is not None else None
+
+        return await self._writer.transaction(take)
+
+
+def _bump_unanswered(conn: sqlite3.Connection, chat_id: int) -> None:
+    conn.execute(
+        "INSERT INTO followup_chats (chat_id, unanswered) VALUES (?, 1) "
+        "ON CONFLICT (chat_id) DO UPDATE SET unanswered = unanswered + 1",
+        (chat_id,),
+    )
+
+
+def forget_chat(conn: sqlite3.Connection, chat_id: int) -> None:
+    """Part of the chat's erasure transaction (Store.forget_chat): every reminder and its state."""
+    conn.execute("DELETE FROM reminders WHERE chat_id = ?", (chat_id,))
+    conn.execute("DELETE FROM followup_chats WHERE chat_id = ?", (chat_id,))
