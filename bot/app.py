@@ -16,12 +16,17 @@ from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
 from bot.advisor.writer import MemoryWriter
 from bot.config import Settings
+from bot.followup.checkins import IntentReader, QuietHours
+from bot.followup.scheduler import Scheduler
+from bot.followup.service import Followup
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
+from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.store.tables import Store
 from bot.telegram import handlers
 from bot.telegram.ordering import PerChatOrderedProcessor
+from bot.telegram.outreach import Outreach
 from bot.telegram.polling import Inbox, Poller
 from bot.telegram.sender import Sender
 from bot.telegram.transport import AiohttpRequest
@@ -106,8 +111,13 @@ def telegram_file_url(base_url: str) -> str:
     return root[: -len("/bot")] + "/file/bot" if root.endswith("/bot") else root + "/file/bot"
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Telegram application, with services opened in post_init and closed in post_shutdown."""
+def build_application(
+    settings: Settings, *, clock: Clock | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Telegram application, with services opened in post_init and closed in post_shutdown.
+
+    `clock` drives reminders (tests pass one they control); the system clock by default."""
+    clock = clock or SystemClock()
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services = await Services.open(settings)
@@ -126,8 +136,12 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         if isinstance(application.update_processor, PerChatOrderedProcessor):
             application.update_processor.journal = inbox
         await application.bot.set_my_commands(handlers.COMMANDS)
+        await start_followup(application, settings, services, sender, clock)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        scheduler: Scheduler | None = application.bot_data.pop("scheduler", None)
+        if scheduler is not None:
+            await scheduler.stop()
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
             await services.close()
@@ -152,6 +166,35 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     application.bot_data["settings"] = settings
     handlers.register(application)
     return application
+
+
+async def start_followup(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    services: Services,
+    sender: Sender,
+    clock: Clock,
+) -> None:
+    """Reminders and check-ins: the scheduler (re-armed from SQLite) sends through the sender."""
+    scheduler = Scheduler(
+        services.store.reminders,
+        Outreach(sender),
+        clock=clock,
+        grace_seconds=settings.reminder_grace_minutes * 60,
+        quiet=QuietHours.parse(settings.quiet_hours),
+        compose_checkin=services.advisor.checkin_text,
+    )
+    application.bot_data["scheduler"] = scheduler
+    followup = Followup(
+        services.store,
+        clock=clock,
+        wake=scheduler.wake,
+        reader=IntentReader(services.llm, model=settings.memory_model),
+        checkins_per_week=settings.checkins_per_week,
+    )
+    await followup.load()
+    application.bot_data["followup"] = followup
+    scheduler.start()
 
 
 def run_polling(settings: Settings) -> None:

@@ -78,6 +78,23 @@ class Settings(BaseSettings):
     # Updates handled at once (each chat's still one at a time, in order).
     concurrent_updates: int = Field(256, ge=1, le=4096, validation_alias="CONCURRENT_UPDATES")
 
+    # Reminders and check-ins (bot/followup).
+    reminder_grace_minutes: float = Field(
+        60.0, ge=0, le=7 * 24 * 60, validation_alias="REMINDER_GRACE_MINUTES"
+    )
+    checkins_per_week: int = Field(2, ge=0, le=14, validation_alias="CHECKINS_PER_WEEK")
+    quiet_hours: str = Field("22:00-07:00", validation_alias="QUIET_HOURS")
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_window(cls, value: str) -> str:
+        """ "HH:MM-HH:MM" (may cross midnight), or "off"."""
+        if value.strip().lower() in {"off", "none", ""}:
+            return "off"
+        if not re.fullmatch(r"\s*([01]?\d|2[0-3]):[0-5]\d\s*-\s*([01]?\d|2[0-3]):[0-5]\d\s*", value):
+            raise ValueError('must look like "22:00-07:00" (or "off")')
+        return value.strip()
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal, get_args
+from zoneinfo import available_timezones
 
 ReplyLength = Literal["short", "medium", "long"]
 Units = Literal["metric", "imperial"]
 Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru"]
 CoachingStyle = Literal["balanced", "gentle", "tough"]
 MemoryMode = Literal["on", "off"]
+CheckinMode = Literal["on", "off"]
+# The time-zone buttons of /prefs; any IANA name is accepted with /prefs timezone Area/City.
+COMMON_TIMEZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +42,29 @@ class Prefs:
     # "off" is incognito: nothing new is stored and nothing is recalled; the recent turns are kept
     # in memory only (bot/advisor/incognito.py).
     memory: MemoryMode = "on"
+    # Reminders (bot/followup): "" until chosen (asked the first time a reminder needs it).
+    timezone: str = ""
+    # Check-in offers from what the person plans ("Shall I check in on Friday?"); "off" = none.
+    checkins: CheckinMode = "on"
+
+    @staticmethod
+    def accepts(key: str, value: str) -> bool:
+        """Whether `value` is a valid setting of `key` (any IANA zone for the time zone)."""
+        if key == "timezone":
+            return is_timezone(value)
+        return value in Prefs.choices(key)
 
     @staticmethod
     def choices(key: str) -> tuple[str, ...]:
+        if key == "timezone":
+            return COMMON_TIMEZONES
         hints = {
             "reply_length": ReplyLength,
             "units": Units,
             "language": Language,
             "coaching_style": CoachingStyle,
             "memory": MemoryMode,
+            "checkins": CheckinMode,
         }
         return get_args(hints[key]) if key in hints else ()
 
@@ -137,3 +169,18 @@ class Reminder:
     @property
     def repeats(self) -> bool:
         return self.rule is not None
+
+
+@cache
+def _timezone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def is_timezone(value: str) -> bool:
+    """An IANA time-zone name that zoneinfo knows (tzdata ships them everywhere)."""
+    return _timezone_names().get(value.lower()) == value
+
+
+def timezone_named(value: str) -> str | None:
+    """The IANA name `value` means, whatever its letter case ("europe/berlin"), or None."""
+    return _timezone_names().get(value.strip().lower())

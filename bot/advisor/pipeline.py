@@ -14,7 +14,7 @@ from bot.advisor.extraction import MemoryRefused, unsafe_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
-from bot.llm import GeminiChat, LLMUnavailable
+from bot.llm import GeminiChat, LLMUnavailable, Turn
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
 from bot.store.tables import Store
@@ -131,6 +131,25 @@ class Advisor:
             keep = []  # nothing of an incognito chat reaches the disk
         await self.store.finish_message(chat_id, keep, usage=usage)
         return answer
+
+    async def checkin_text(self, chat_id: int, topic: str) -> str:
+        """A check-in message about `topic`, written now with the person's current memories, so it
+        is never stale ("How did Tuesday's run go? Last week the knee was sore."). Degrades to a
+        plain question when memory or the model is unavailable."""
+        fallback = f"Checking in about {topic}: how is it going?"
+        user_id = await self.store.user_id_for(chat_id)
+        prefs = await self.store.get_prefs(chat_id)
+        memories: list[MemoryItem] = []
+        if prefs.memory != "off":
+            memories, _ = await self._recall(user_id, topic)
+        system = prompts.system_prompt(self.persona, prefs, memories)
+        ask = prompts.checkin_request(topic)
+        try:
+            reply = await self.llm.generate(system, [Turn("user", ask)])
+        except LLMUnavailable:
+            logger.warning("chat %s: check-in written without the model", chat_id)
+            return fallback
+        return fallback if reply.blocked or reply.empty or not reply.text.strip() else reply.text.strip()
 
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""

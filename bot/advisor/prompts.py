@@ -121,3 +121,13 @@ def conversation(recent: Sequence[StoredTurn], message: str) -> list[Turn]:
     while turns and turns[0].role != "user":
         turns.pop(0)
     return turns
+
+
+def checkin_request(topic: str) -> str:
+    """The request for a check-in the person agreed to: short, specific, from what is remembered."""
+    return (
+        "(This is a scheduled check-in the person agreed to earlier; they have not written just now.) "
+        f"Write one short, friendly check-in message about: {topic}. Ask one concrete question about "
+        "how it went or is going, and mention a relevant detail from the notes if there is one. "
+        "Two sentences at most; no greeting formula, no list."
+    )

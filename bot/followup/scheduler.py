@@ -21,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.followup.checkins import QuietHours
 from bot.followup.when import next_firing
@@ -114,7 +115,9 @@ class Scheduler:
             if moment is None and len(self._inflight) >= self._concurrency:
                 await self._wake.wait()  # every slot busy: a finishing delivery wakes us
                 continue
-            await self._clock.sleep_until(moment if moment is not None else self._clock.now() + 3600, self._wake)
+            await self._clock.sleep_until(
+                moment if moment is not None else self._clock.now() + 3600, self._wake
+            )
 
     async def _dispatch_due(self) -> float | None:
         """Start deliveries for due rows while slots are free; return when the next one is due."""
@@ -143,7 +146,11 @@ class Scheduler:
         now = self._clock.now()
         if reminder.kind != "note" and now - reminder.due_at > self._grace:
             self.stats.skipped += 1
-            logger.info("reminder %d: %.0f min late (the bot was down); skipped", reminder.id, (now - reminder.due_at) / 60)
+            logger.info(
+                "reminder %d: %.0f min late (the bot was down); skipped",
+                reminder.id,
+                (now - reminder.due_at) / 60,
+            )
             note = _missed_note(reminder) if reminder.kind == "reminder" else None
             await self._table.skip(reminder, self._next_due(reminder, now), note, now)
             return
@@ -190,8 +197,6 @@ class Scheduler:
 
 def _missed_note(reminder: Reminder) -> str:
     due = datetime.fromtimestamp(reminder.due_at, UTC)
-    from zoneinfo import ZoneInfo
-
     local = due.astimezone(ZoneInfo(reminder.tz))
     later = " I'll remind you again next time." if reminder.repeats else ""
     return (

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from typing import Literal
+from zoneinfo import ZoneInfo
 
 import dateparser
 from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule, rrulestr, weekday
@@ -50,7 +51,8 @@ for _index, _names in enumerate(
         "wednesday wednesdays wed mittwoch mittwochs miércoles miercoles mercredi mercredis mercoledì "
         "mercoledi quarta среду среда",
         "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta четверг",
-        "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta пятницу пятница",
+        "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta "
+        "пятницу пятница",
         "saturday saturdays sat samstag samstags sábado sabado sábados samedi samedis sabato субботу суббота",
         "sunday sundays sun sonntag sonntags domingo domingos dimanche dimanches domenica воскресенье",
     )
@@ -78,8 +80,6 @@ _BARE_HOUR = re.compile(r"\b(at|um|a las|à|alle|às|в)\s+(\d{1,2})(?=\s|$)", r
 _RELATIVE = re.compile(r"^(?:in|en|dans|tra|fra|em|daqui a|через)\s", re.IGNORECASE)
 _HAS_TIME = re.compile(r"\d|\b(?:noon|midnight|mittag|mitternacht|midi|minuit)\b", re.IGNORECASE)
 
-_ZONES_BY_LOWER: dict[str, str] = {}
-
 
 class ReminderParseError(Refused):
     """What could not be understood, with examples; the message is shown to the person."""
@@ -99,13 +99,6 @@ class Schedule:
     def describe(self, text: str, now: datetime) -> str:
         """What was understood, e.g. "Every Monday at 07:00 (Europe/Berlin): weigh in"."""
         return f"{describe_when(self, now)}: {text}"
-
-
-def zone_name(value: str) -> str | None:
-    """The canonical IANA name for `value` in any letter case ("europe/berlin"), or None."""
-    if not _ZONES_BY_LOWER:
-        _ZONES_BY_LOWER.update({name.lower(): name for name in available_timezones()})
-    return _ZONES_BY_LOWER.get(value.strip().lower())
 
 
 def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str]:
@@ -131,7 +124,9 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
         raise ReminderParseError("What should I remind you of? For example: /remind in 20 minutes stretch")
     first = _aware(when, zone)
     if first <= now:
-        raise ReminderParseError(f"{_clock(when)} has already passed. Try for example: /remind tomorrow 7am {text}")
+        raise ReminderParseError(
+            f"{_clock(when)} has already passed. Try for example: /remind tomorrow 7am {text}"
+        )
     return Schedule(first, tz, relative=relative), text
 
 
@@ -141,14 +136,14 @@ def next_firing(schedule_rule: str, start_local: str, tz: str, after: datetime) 
     start = datetime.fromisoformat(start_local)
     local_after = after.astimezone(zone).replace(tzinfo=None)
     rule = rrulestr(schedule_rule, dtstart=start)
-    found = rule.after(local_after, inc=False)  # type: ignore[union-attr]
+    found = rule.after(local_after, inc=False)
     # A wall-clock time skipped by a DST change resolves to the instant just after the gap; one
     # repeated by it fires once (fold 0, the first).
     while found is not None:
         moment = _aware(found, zone)
         if moment > after:
             return moment
-        found = rule.after(found, inc=False)  # type: ignore[union-attr]
+        found = rule.after(found, inc=False)
     return None
 
 
@@ -159,7 +154,9 @@ def describe_when(schedule: Schedule, now: datetime) -> str:
         return f"{_describe_rule(schedule.rule, local)} ({schedule.tz})"
     if schedule.relative:
         minutes = round((schedule.first - now).total_seconds() / 60)
-        span = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{minutes / 60:.1f} hours"
+        span = (
+            f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{minutes / 60:.1f} hours"
+        )
         return f"In {span} (at {local:%H:%M} {schedule.tz})"
     today = now.astimezone(zone).date()
     if local.date() == today:
@@ -192,18 +189,23 @@ def _describe_rule(rule: str, first_local: datetime) -> str:
 def _parse_repeating(
     rest: str, local_now: datetime, zone: ZoneInfo, tz: str, *, daily: bool
 ) -> tuple[Schedule, str]:
-    freq, interval, days, evening = DAILY, 1, list[int](), False
+    freq: Literal[0, 1, 2, 3, 4, 5, 6] = DAILY
+    interval, days, evening = 1, list[int](), False
     if not daily:
         if match := _INTERVAL.match(rest):
             amount, unit = int(match.group(1)), match.group(2).lower()
             rest = rest[match.end() :].strip()
             minutes = unit.startswith(("min", "мин"))
             if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
-                raise ReminderParseError(f"The shortest repetition I keep is every {MIN_INTERVAL_MINUTES} minutes.")
+                raise ReminderParseError(
+                    f"The shortest repetition I keep is every {MIN_INTERVAL_MINUTES} minutes."
+                )
             freq, interval = (MINUTELY if minutes else HOURLY), amount
             text = _strip_joiner(rest)
             if not text:
-                raise ReminderParseError("What should I remind you of? For example: /remind every 2 hours drink water")
+                raise ReminderParseError(
+                    "What should I remind you of? For example: /remind every 2 hours drink water"
+                )
             start = local_now.replace(second=0) + timedelta(minutes=amount if minutes else 60 * amount)
             rule = rrule(freq, interval=interval, dtstart=start)
             return _repeating(rule, start, zone, tz, local_now), text
@@ -227,13 +229,16 @@ def _parse_repeating(
     hour_minute, text = _leading_clock(rest, local_now)
     if hour_minute is None:
         raise ReminderParseError(
-            "At what time? For example: /remind every Monday 07:00 weigh in, or /remind every day at 21:00 stretch"
+            "At what time? For example: /remind every Monday 07:00 weigh in, "
+            "or /remind every day at 21:00 stretch"
         )
     hour, minute = hour_minute
     if evening and hour < 12:
         hour += 12
     if not text:
-        raise ReminderParseError("What should I remind you of? For example: /remind every day at 21:00 stretch")
+        raise ReminderParseError(
+            "What should I remind you of? For example: /remind every day at 21:00 stretch"
+        )
     start = local_now.replace(hour=hour, minute=minute, second=0)
     byweekday = [_WEEKDAYS[d] for d in sorted(set(days))] or None
     rule = rrule(freq, dtstart=start, byweekday=byweekday, byhour=hour, byminute=minute, bysecond=0)
@@ -292,7 +297,7 @@ def _leading_time(
         if clock_only and not _HAS_TIME.search(phrase):
             continue
         normalised = _BARE_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", phrase)
-        parsed = dateparser.parse(normalised, languages=LANGUAGES, settings=settings)  # type: ignore[arg-type]
+        parsed = dateparser.parse(normalised, languages=LANGUAGES, settings=settings)
         if parsed is None:
             continue
         relative = _RELATIVE.match(phrase) is not None

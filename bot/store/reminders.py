@@ -16,6 +16,7 @@ import aiosqlite
 from bot.records import Reminder, ReminderKind, ReminderState
 from bot.store.writer import SQLiteWriter
 
+# Column names only; every value is a bound parameter (the f-strings below add no input).
 _COLUMNS = "id, chat_id, kind, text, due_at, rule, start_local, tz, state, sent_count, created_at"
 
 
@@ -46,8 +47,8 @@ class Reminders:
     ) -> Reminder:
         def add(conn: sqlite3.Connection) -> Reminder:
             row = conn.execute(
-                f"INSERT INTO reminders (chat_id, kind, text, due_at, rule, start_local, tz, state, created_at) "
-                f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+                "INSERT INTO reminders (chat_id, kind, text, due_at, rule, start_local, tz, state, "  # noqa: S608
+                f"created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
                 (chat_id, kind, text, due_at, rule, start_local, tz, state, now),
             ).fetchone()
             return Reminder(*row)
@@ -56,15 +57,19 @@ class Reminders:
 
     async def get(self, chat_id: int, reminder_id: int) -> Reminder | None:
         rows = await self._rows(
-            f"SELECT {_COLUMNS} FROM reminders WHERE id = ? AND chat_id = ?", (reminder_id, chat_id)
+            f"SELECT {_COLUMNS} FROM reminders WHERE id = ? AND chat_id = ?",  # noqa: S608
+            (reminder_id, chat_id),
         )
         return Reminder(*rows[0]) if rows else None
 
-    async def for_chat(self, chat_id: int, *, kinds: Collection[str] = ("reminder", "checkin")) -> list[Reminder]:
+    async def for_chat(
+        self, chat_id: int, *, kinds: Collection[str] = ("reminder", "checkin")
+    ) -> list[Reminder]:
         """The chat's scheduled reminders and check-ins, soonest first."""
         marks = ",".join("?" * len(kinds))
         rows = await self._rows(
-            f"SELECT {_COLUMNS} FROM reminders WHERE chat_id = ? AND state = 'active' AND kind IN ({marks}) "
+            f"SELECT {_COLUMNS} FROM reminders WHERE chat_id = ? AND state = 'active' "  # noqa: S608
+            f"AND kind IN ({marks}) "
             "ORDER BY due_at, id",
             (chat_id, *kinds),
         )
@@ -75,7 +80,7 @@ class Reminders:
 
         def activate(conn: sqlite3.Connection) -> Reminder | None:
             row = conn.execute(
-                f"UPDATE reminders SET state = 'active', due_at = COALESCE(?, due_at) "
+                "UPDATE reminders SET state = 'active', due_at = COALESCE(?, due_at) "  # noqa: S608
                 f"WHERE id = ? AND chat_id = ? AND state = 'proposed' RETURNING {_COLUMNS}",
                 (due_at, reminder_id, chat_id),
             ).fetchone()
@@ -93,7 +98,7 @@ class Reminders:
         """Active rows due by `now`, oldest first, leaving out those already being delivered."""
         marks = ",".join("?" * len(exclude))
         rows = await self._rows(
-            f"SELECT {_COLUMNS} FROM reminders WHERE state = 'active' AND due_at <= ? "
+            f"SELECT {_COLUMNS} FROM reminders WHERE state = 'active' AND due_at <= ? "  # noqa: S608
             f"AND id NOT IN ({marks}) ORDER BY due_at, id LIMIT ?",
             (now, *exclude, limit),
         )
@@ -102,7 +107,7 @@ class Reminders:
     async def next_due_at(self, exclude: Collection[int] = ()) -> float | None:
         marks = ",".join("?" * len(exclude))
         rows = await self._rows(
-            f"SELECT due_at FROM reminders WHERE state = 'active' AND id NOT IN ({marks}) "
+            f"SELECT due_at FROM reminders WHERE state = 'active' AND id NOT IN ({marks}) "  # noqa: S608
             "ORDER BY due_at LIMIT 1",
             tuple(exclude),
         )
@@ -162,7 +167,8 @@ class Reminders:
     async def prune(self, proposed_before: float, sent_before: float) -> None:
         """Drop proposals nobody answered and the sent check-ins' marks once past the weekly count."""
         await self._writer.write(
-            "DELETE FROM reminders WHERE (state = 'proposed' AND created_at < ?) OR (state = 'sent' AND due_at < ?)",
+            "DELETE FROM reminders WHERE (state = 'proposed' AND created_at < ?) "
+            "OR (state = 'sent' AND due_at < ?)",
             (proposed_before, sent_before),
         )
 

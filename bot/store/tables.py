@@ -135,7 +135,7 @@ class Store:
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
         if key not in Prefs.names():
             raise ValueError(f"unknown preference {key!r}")
-        if value not in Prefs.choices(key):
+        if not Prefs.accepts(key, value):
             raise ValueError(f"{key} must be one of {', '.join(Prefs.choices(key))}")
         await self._write(
             "INSERT INTO prefs (chat_id, key, value) VALUES (?, ?, ?) "
@@ -400,7 +400,7 @@ def _touch_chat(conn: sqlite3.Connection, chat_id: int, now: float) -> Chat:
 
 def _prefs_from(rows: Iterable[Sequence[Any]]) -> Prefs:
     """Prefs from (key, value) rows; unknown keys and values are ignored (defaults apply)."""
-    known = {key: value for key, value in rows if key in Prefs.names() and value in Prefs.choices(key)}
+    known = {key: value for key, value in rows if key in Prefs.names() and Prefs.accepts(key, value)}
     return replace(Prefs(), **known)
 
 

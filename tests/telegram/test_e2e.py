@@ -35,7 +35,19 @@ async def test_commands_menu_is_registered_at_start(start_bot: StartBot, fake_te
     await start_bot()
     call = await fake_telegram.wait_for_call("setMyCommands")
     names = {c["command"] for c in call.params["commands"]}
-    assert names == {"start", "help", "memories", "remember", "forget", "prefs", "new", "export", "usage"}
+    assert names == {
+        "start",
+        "help",
+        "memories",
+        "remember",
+        "forget",
+        "prefs",
+        "new",
+        "export",
+        "usage",
+        "remind",
+        "reminders",
+    }
 
 
 async def test_start_and_help_explain_memory_control(

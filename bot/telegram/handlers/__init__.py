@@ -14,7 +14,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.handlers import account, conversation, errors, forget, gate, intro, memories, prefs, session
+from bot.telegram.handlers import (
+    account,
+    conversation,
+    errors,
+    forget,
+    gate,
+    intro,
+    memories,
+    prefs,
+    reminders,
+    session,
+)
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.conversation import NON_TEXT_REPLY
 
@@ -30,6 +41,8 @@ COMMANDS = (
     BotCommand("new", "Start a fresh conversation (memories stay)"),
     BotCommand("export", "Download everything I keep about you"),
     BotCommand("usage", "Messages and tokens used today and this month"),
+    BotCommand("remind", "Set a reminder: /remind every Monday 07:00 weigh in"),
+    BotCommand("reminders", "Your reminders, with a delete button each"),
 )
 
 GATE_GROUP = -1  # runs before everything else; stops an update with ApplicationHandlerStop
@@ -49,6 +62,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "new": session.new,
         "export": account.export,
         "usage": account.usage,
+        "remind": reminders.remind,
+        "reminders": reminders.reminders,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_message))
@@ -58,6 +73,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         r"^mem:": memories.on_memories_button,
         r"^pref:": prefs.on_pref_button,
         r"^prefm:": prefs.on_pref_menu,
+        r"^rem:": reminders.on_reminder_button,
+        r"^tz:": reminders.on_timezone_button,
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))

@@ -70,11 +70,14 @@ async def export(update: Update, context: BotContext) -> None:
         logger.warning("/export failed", exc_info=True)
         await message.reply_text(MEMORY_DOWN_REPLY)
         return
+    document["reminders"] = await context.followup.export(message.chat_id)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    reminders = len(document["reminders"])
     await message.reply_document(
         document=data,
         filename=f"advisor-export-{document['exported_at'][:10]}.json",
-        caption=f"Your data: {len(document['memories'])} memories and your settings.",
+        caption=f"Your data: {len(document['memories'])} memories, {reminders} reminder"
+        f"{'s' if reminders != 1 else ''} and your settings.",
     )
 
 

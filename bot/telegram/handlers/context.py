@@ -9,6 +9,7 @@ from telegram.ext import CallbackContext, ExtBot
 if TYPE_CHECKING:
     from bot.advisor.pipeline import Advisor
     from bot.config import Settings
+    from bot.followup.service import Followup
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -18,6 +19,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     def advisor(self) -> Advisor:
         advisor: Advisor = self.bot_data["advisor"]
         return advisor
+
+    @property
+    def followup(self) -> Followup:
+        followup: Followup = self.bot_data["followup"]
+        return followup
 
     @property
     def settings(self) -> Settings:

@@ -7,6 +7,7 @@ from telegram import Update
 
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
+from bot.telegram.handlers.reminders import offer
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
 NON_TEXT_REPLY = "I can only read text messages for now. Please type your question or update."
@@ -25,6 +26,13 @@ async def on_text(update: Update, context: BotContext) -> None:
         remember = not is_pseudo_sender(message)
     if not text:
         return
+    private = message.chat.type == message.chat.PRIVATE
+    await context.followup.note_message(message.chat_id)
+    # "remind me to stretch every evening at 9": confirmed with Yes / No instead of an answer.
+    proposal = await context.followup.propose(message.chat_id, text, want="reminder") if private else None
+    if proposal is not None:
+        await offer(message, proposal)
+        return
     stream = context.settings.stream_replies and message.chat.type == message.chat.PRIVATE
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
     async with typing(context, message.chat_id):
@@ -42,6 +50,10 @@ async def on_text(update: Update, context: BotContext) -> None:
                 await draft.close()
     await send_long(context, message, answer.text)
     context.advisor.reply_sent()
+    # A goal with a date or a plan ("10k race on 14 March"): perhaps one check-in offer.
+    checkin = await context.followup.propose(message.chat_id, text, want="checkin") if private else None
+    if checkin is not None:
+        await offer(message, checkin)
 
 
 async def on_other(update: Update, context: BotContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.records import Prefs
+from bot.records import Prefs, timezone_named
 from bot.telegram.handlers.context import BotContext, callback_fields
 from bot.telegram.handlers.groups import may_manage
 
@@ -20,6 +20,11 @@ ALIASES = {
     "coaching": "coaching_style",
     "coaching_style": "coaching_style",
     "memory": "memory",
+    "timezone": "timezone",
+    "tz": "timezone",
+    "zone": "timezone",
+    "checkins": "checkins",
+    "checkin": "checkins",
 }
 LABELS = {
     "reply_length": "Reply length",
@@ -27,6 +32,8 @@ LABELS = {
     "language": "Language",
     "coaching_style": "Coaching style",
     "memory": "Memory",
+    "timezone": "Time zone",
+    "checkins": "Check-ins",
 }
 _SHORT_NAMES = {
     "reply_length": "length",
@@ -34,6 +41,8 @@ _SHORT_NAMES = {
     "language": "language",
     "coaching_style": "style",
     "memory": "memory",
+    "timezone": "timezone",
+    "checkins": "checkins",
 }
 _VALUE_LABELS = {
     "auto": "same as mine",
@@ -46,13 +55,19 @@ _VALUE_LABELS = {
     "ru": "Русский",
     "on": "on",
     "off": "off (incognito)",
+    "": "not set",
 }
+
+
+def _usage_values(key: str) -> str:
+    return "Area/City (e.g. Europe/Berlin)" if key == "timezone" else "|".join(Prefs.choices(key))
+
 
 ADMIN_ONLY_REPLY = "Only a group administrator can change the group's settings."
 
 USAGE = "\n".join(
     ["Usage: /prefs <setting> <value>, or just /prefs for buttons. Settings:"]
-    + [f"/prefs {_SHORT_NAMES[key]} {'|'.join(Prefs.choices(key))}" for key in Prefs.names()]
+    + [f"/prefs {_SHORT_NAMES[key]} {_usage_values(key)}" for key in Prefs.names()]
 )
 
 
@@ -65,14 +80,18 @@ async def prefs(update: Update, context: BotContext) -> None:
     chat_id = message.chat_id
     if args:
         key = ALIASES.get(args[0])
-        if key is None or len(args) != 2 or args[1] not in Prefs.choices(key):
+        if key == "timezone" and len(args) == 2:
+            args[1] = timezone_named(args[1]) or args[1]  # IANA names are case-sensitive
+        if key is None or len(args) != 2 or not Prefs.accepts(key, args[1]):
             await message.reply_text(USAGE)
             return
         if not await may_manage(context, message.chat, message.from_user):
             await message.reply_text(ADMIN_ONLY_REPLY)
             return
-        current = await context.advisor.set_pref(chat_id, key, args[1])
-        await message.reply_text("Saved. " + render_prefs(current), reply_markup=prefs_keyboard(current))
+        current, extra = await _set(context, chat_id, key, args[1])
+        await message.reply_text(
+            "Saved. " + render_prefs(current) + extra, reply_markup=prefs_keyboard(current)
+        )
         return
     current = await context.advisor.prefs(chat_id)
     await message.reply_text(render_prefs(current), reply_markup=prefs_keyboard(current))
@@ -90,9 +109,9 @@ async def on_pref_button(update: Update, context: BotContext) -> None:
     if not await may_manage(context, query.message.chat, query.from_user):
         await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
-    current = await context.advisor.set_pref(query.message.chat.id, key, value)
+    current, extra = await _set(context, query.message.chat.id, key, value)
     await query.answer("Saved")
-    await _show(query.edit_message_text, render_prefs(current), prefs_keyboard(current))
+    await _show(query.edit_message_text, render_prefs(current) + extra, prefs_keyboard(current))
 
 
 async def on_pref_menu(update: Update, context: BotContext) -> None:
@@ -107,6 +126,14 @@ async def on_pref_menu(update: Update, context: BotContext) -> None:
         await _show(query.edit_message_text, f"{LABELS[key]}: choose one.", choices_keyboard(current, key))
     else:
         await _show(query.edit_message_text, render_prefs(current), prefs_keyboard(current))
+
+
+async def _set(context: BotContext, chat_id: int, key: str, value: str) -> tuple[Prefs, str]:
+    """Save one setting; a time zone also schedules a /remind that waited for it."""
+    if key != "timezone":
+        return await context.advisor.set_pref(chat_id, key, value), ""
+    current, scheduled = await context.followup.set_timezone(chat_id, value)
+    return current, f"\n\nDone. {scheduled.description}" if scheduled is not None else ""
 
 
 async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None:

@@ -1,0 +1,137 @@
+"""/remind, /reminders, and the buttons of reminders: delete, Yes / No to a proposal, time zone."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.followup.service import NeedsTimezone, Proposal
+from bot.followup.when import EXAMPLES, ReminderParseError
+from bot.records import COMMON_TIMEZONES
+from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.telegram.handlers.groups import may_manage
+
+logger = logging.getLogger(__name__)
+
+USAGE = "Tell me when and what, for example:\n" + EXAMPLES
+TIMEZONE_QUESTION = (
+    "Which time zone are you in? I need it to remind you at the right hour.\n"
+    "Tap one, or send /prefs timezone Area/City (for example /prefs timezone Europe/Berlin)."
+)
+GUESSED_ZONE_NOTE = "\n(That is UTC: /prefs timezone Europe/Berlin sets yours.)"
+EMPTY_LIST = "No reminders scheduled. For example: /remind every day at 21:00 stretch"
+
+
+async def remind(update: Update, context: BotContext) -> None:
+    """Schedule a reminder from the command's words, and say what was understood."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    parts = message.text.split(maxsplit=1)
+    words = parts[1].strip() if len(parts) > 1 else ""
+    if not words:
+        await message.reply_text(USAGE)
+        return
+    try:
+        result = await context.followup.remind(message.chat_id, words)
+    except ReminderParseError as exc:
+        await message.reply_text(str(exc))
+        return
+    if isinstance(result, NeedsTimezone):
+        await message.reply_text(TIMEZONE_QUESTION, reply_markup=timezone_keyboard())
+        return
+    note = GUESSED_ZONE_NOTE if result.zone_guessed else ""
+    await message.reply_text(f"Done. {result.description}{note}\n/reminders lists them.")
+
+
+async def reminders(update: Update, context: BotContext) -> None:
+    """List the chat's reminders with a 🗑 button each."""
+    message = update.effective_message
+    if message is None:
+        return
+    text, keyboard = await _listing(context, message.chat_id)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def on_reminder_button(update: Update, context: BotContext) -> None:
+    """ "rem:del:<id>" deletes; "rem:yes:<id>" / "rem:no:<id>" answer a proposal."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    action, raw_id = callback_fields(query.data)
+    chat_id = query.message.chat.id
+    if not raw_id.isdigit():
+        await query.answer("That button is out of date.")
+        return
+    reminder_id = int(raw_id)
+    if action == "del":
+        deleted = await context.followup.cancel(chat_id, reminder_id)
+        await query.answer("Deleted" if deleted else "That reminder is already gone.")
+        text, keyboard = await _listing(context, chat_id)
+        await query.edit_message_text(text, reply_markup=keyboard)
+    elif action == "yes":
+        accepted = await context.followup.accept(chat_id, reminder_id)
+        await query.answer("Scheduled" if accepted else "That offer has expired.")
+        if accepted is not None:
+            await query.edit_message_text(f"Scheduled. {accepted[1]}\n/reminders lists them.")
+        else:
+            await query.edit_message_text("That offer has expired; nothing was scheduled.")
+    elif action == "no":
+        await context.followup.decline(chat_id, reminder_id)
+        await query.answer("OK")
+        await query.edit_message_text("OK, nothing scheduled.")
+    else:
+        await query.answer("That button is out of date.")
+
+
+async def on_timezone_button(update: Update, context: BotContext) -> None:
+    """ "tz:<zone>": keep the time zone, and schedule the /remind that waited for it."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    zone = query.data.split(":", 1)[1]
+    if zone not in COMMON_TIMEZONES:
+        await query.answer("That button is out of date.")
+        return
+    if not await may_manage(context, query.message.chat, query.from_user):
+        await query.answer("Only a group administrator can change the group's settings.", show_alert=True)
+        return
+    _, scheduled = await context.followup.set_timezone(query.message.chat.id, zone)
+    await query.answer("Saved")
+    text = f"Time zone: {zone} (/prefs timezone changes it)."
+    if scheduled is not None:
+        text += f"\nDone. {scheduled.description}"
+    await query.edit_message_text(text)
+
+
+async def offer(message: Message, proposal: Proposal) -> None:
+    """Ask Yes / No about a reminder or check-in read from a plain message."""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes", callback_data=f"rem:yes:{proposal.reminder.id}"),
+                InlineKeyboardButton("No", callback_data=f"rem:no:{proposal.reminder.id}"),
+            ]
+        ]
+    )
+    await message.reply_text(proposal.question, reply_markup=keyboard)
+
+
+def timezone_keyboard() -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(zone, callback_data=f"tz:{zone}") for zone in COMMON_TIMEZONES]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+async def _listing(context: BotContext, chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    scheduled = await context.followup.scheduled(chat_id)
+    if not scheduled:
+        return EMPTY_LIST, None
+    lines = [f"Your reminders ({len(scheduled)}):", ""]
+    buttons = []
+    for number, (reminder, description) in enumerate(scheduled, start=1):
+        lines.append(f"{number}. {description}")
+        buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"rem:del:{reminder.id}"))
+    lines += ["", "Tap 🗑 and a number to delete that reminder."]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
