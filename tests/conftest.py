@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot.runtime.clock import Clock
+
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, StartBot, make_settings
@@ -34,9 +36,9 @@ async def start_bot(
     """Start the real bot in-process (again) on the same DATA_DIR; all are stopped at the end."""
     running: list[RunningBot] = []
 
-    async def start(**overrides: Any) -> RunningBot:
+    async def start(clock: Clock | None = None, **overrides: Any) -> RunningBot:
         settings = make_settings(tmp_path / "data", telegram=fake_telegram, gemini=fake_gemini, **overrides)
-        bot = await RunningBot(settings).start()
+        bot = await RunningBot(settings, clock=clock).start()
         running.append(bot)
         return bot
 

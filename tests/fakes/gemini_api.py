@@ -429,10 +429,36 @@ def advisor_extraction_responder(request: GeminiRequest) -> str:
     return json.dumps({"facts": facts})
 
 
+#: First line of the follow-up prompt (bot.followup.checkins.PROMPT_MARKER).
+FOLLOWUP_MARKER = "## Advisor follow-up extraction v1"
+_REMIND_ME = re.compile(r"remind me to (?P<text>.+?)\s+(?P<when>(?:every|at|tomorrow|in)\b.*?)[.!]?$", re.I)
+_EVENING = re.compile(r"\bevery (?:evening|night) at (\d{1,2})\b", re.I)
+_PLAN = re.compile(r"\b(?:race|marathon|\d+k|i'?ll run|training)\b", re.I)
+
+
+def followup_responder(request: GeminiRequest) -> str:
+    """Imitate a model following the bot's follow-up prompt, simply: "remind me to X <when>" gives
+    a reminder (an evening hour becomes the 24-hour clock, as the prompt asks); a message naming a
+    race or a run gives a check-in the day after "Now" at 18:00 about "your training"."""
+    message = request.prompt().split("## Message\n", 1)[-1].strip()
+    today = re.search(r"## Now\n(\d{4}-\d{2}-\d{2})", request.prompt())
+    answer: dict[str, Any] = {"reminder": None, "checkin": None}
+    if match := _REMIND_ME.search(message):
+        when = _EVENING.sub(lambda m: f"every day at {int(m.group(1)) % 12 + 12}:00", match.group("when"))
+        answer["reminder"] = {"text": match.group("text"), "when": when}
+    elif _PLAN.search(message) and today:
+        day = date.fromisoformat(today.group(1)) + timedelta(days=1)
+        answer["checkin"] = {"topic": "your training", "when": f"on {day.isoformat()} at 18:00"}
+    return json.dumps(answer)
+
+
 def default_json_responder(request: GeminiRequest) -> str:
-    """The bot's own extraction prompt gets ``advisor_extraction_responder``; anything else Mem0's."""
+    """The bot's own extraction prompt gets ``advisor_extraction_responder``, its follow-up prompt
+    ``followup_responder``; anything else Mem0's."""
     if ADVISOR_EXTRACTION_MARKER in request.prompt():
         return advisor_extraction_responder(request)
+    if FOLLOWUP_MARKER in request.prompt():
+        return followup_responder(request)
     return mem0_extraction_responder(request)
 
 

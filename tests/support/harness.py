@@ -17,6 +17,7 @@ from telegram.ext import Application
 from bot.advisor.pipeline import Advisor
 from bot.app import Services, build_application, start_polling, stop_polling
 from bot.config import Settings
+from bot.runtime.clock import Clock
 from bot.telegram.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
@@ -29,9 +30,9 @@ __all__ = ["CHAT", "BotProcess", "RunningBot", "StartBot", "make_settings", "say
 class RunningBot:
     """The application started like `run_polling` does, and stopped like it on SIGTERM."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
         self.settings = settings
-        self.app: Application[Any, Any, Any, Any, Any, Any] = build_application(settings)
+        self.app: Application[Any, Any, Any, Any, Any, Any] = build_application(settings, clock=clock)
         self.poller: Poller | None = None
 
     @property
