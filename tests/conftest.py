@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.runtime.clock import Clock
-
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, StartBot, make_settings

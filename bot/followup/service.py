@@ -62,13 +62,12 @@ class Followup:
         self._reader = reader
         self._checkins_per_week = checkins_per_week
         self._max_unanswered = max_unanswered
-        self._awaiting_reply: set[int] = set()
 
     async def load(self) -> None:
         """Read which chats have unanswered check-ins; drop stale proposals."""
         now = self._clock.now()
         await self._table.prune(now - PROPOSAL_TTL_SECONDS, now - WEEK_SECONDS)
-        self._awaiting_reply = await self._table.chats_awaiting_reply()
+        await self._table.load_awaiting()
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self._clock.now(), UTC)
@@ -149,9 +148,7 @@ class Followup:
 
     async def note_message(self, chat_id: int) -> None:
         """The person wrote: check-ins sent so far count as answered."""
-        if chat_id in self._awaiting_reply:
-            self._awaiting_reply.discard(chat_id)
-            await self._table.answered(chat_id)
+        await self._table.answered(chat_id)
 
     async def propose(self, chat_id: int, message: str, *, want: str) -> Proposal | None:
         """A reminder (`want="reminder"`) or check-in offer (`want="checkin"`) read from a plain

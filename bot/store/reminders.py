@@ -26,6 +26,9 @@ class Reminders:
     def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn
         self._writer = writer
+        # Chats with a check-in sent and no message since (read at start by `load_awaiting`), so
+        # a message from anyone else costs no write.
+        self._awaiting: set[int] = set()
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return list(await self._conn.execute_fetchall(sql, params))
@@ -136,6 +139,8 @@ class Reminders:
                 conn.execute("DELETE FROM reminders WHERE id = ?", (reminder.id,))
 
         await self._writer.transaction(mark)
+        if next_due is None and reminder.kind == "checkin":
+            self._awaiting.add(reminder.chat_id)
 
     async def skip(self, reminder: Reminder, next_due: float | None, note: str | None, now: float) -> None:
         """Skip a firing (too late, or a check-in no longer wanted); leave `note` to be sent once."""
@@ -187,13 +192,15 @@ class Reminders:
         rows = await self._rows("SELECT unanswered FROM followup_chats WHERE chat_id = ?", (chat_id,))
         return int(rows[0][0]) if rows else 0
 
-    async def chats_awaiting_reply(self) -> set[int]:
+    async def load_awaiting(self) -> None:
         rows = await self._rows("SELECT chat_id FROM followup_chats WHERE unanswered > 0")
-        return {int(row[0]) for row in rows}
+        self._awaiting = {int(row[0]) for row in rows}
 
     async def answered(self, chat_id: int) -> None:
         """The person wrote: the check-ins sent before count as answered."""
-        await self._writer.write("UPDATE followup_chats SET unanswered = 0 WHERE chat_id = ?", (chat_id,))
+        if chat_id in self._awaiting:
+            self._awaiting.discard(chat_id)
+            await self._writer.write("UPDATE followup_chats SET unanswered = 0 WHERE chat_id = ?", (chat_id,))
 
     async def timezone_asked(self, chat_id: int) -> bool:
         rows = await self._rows("SELECT tz_asked FROM followup_chats WHERE chat_id = ?", (chat_id,))
