@@ -153,10 +153,13 @@ def describe_when(schedule: Schedule, now: datetime) -> str:
     if schedule.rule is not None:
         return f"{_describe_rule(schedule.rule, local)} ({schedule.tz})"
     if schedule.relative:
-        minutes = round((schedule.first - now).total_seconds() / 60)
-        span = (
-            f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{minutes / 60:.1f} hours"
-        )
+        seconds = round((schedule.first - now).total_seconds())
+        minutes = round(seconds / 60)
+        span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        if seconds < 60:
+            span = f"{seconds} second{'s' if seconds != 1 else ''}"
+        elif minutes >= 120:
+            span = f"{minutes / 60:.1f} hours"
         return f"In {span} (at {local:%H:%M} {schedule.tz})"
     today = now.astimezone(zone).date()
     if local.date() == today:
