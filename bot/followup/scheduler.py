@@ -164,6 +164,8 @@ class Scheduler:
                 await self._table.postpone(reminder.id, quiet_end)
                 return
         text = await self._text(reminder)
+        if not await self._table.still_due(reminder):
+            return  # deleted (🗑, /forget) or answered while this delivery waited
         outcome = await self._deliver(reminder.chat_id, text)
         if outcome is Outcome.SENT:
             # The step that records Telegram's answer: from here on it is never sent again.

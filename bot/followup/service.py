@@ -19,6 +19,7 @@ from bot.store.tables import Store
 logger = logging.getLogger(__name__)
 
 PROPOSAL_TTL_SECONDS = 24 * 3600
+MAX_REMINDERS_PER_CHAT = 50
 WEEK_SECONDS = 7 * 24 * 3600
 
 
@@ -80,6 +81,10 @@ class Followup:
         now = self.now()
         tz = prefs.timezone or "UTC"
         schedule, text = parse_reminder(words, now=now, tz=tz)
+        if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
+            raise ReminderParseError(
+                f"You have {MAX_REMINDERS_PER_CHAT} reminders already: /reminders deletes some first."
+            )
         guessed = False
         if not prefs.timezone and not schedule.relative:
             if not await self._table.timezone_asked(chat_id):

@@ -107,6 +107,14 @@ class Reminders:
         )
         return [Reminder(*row) for row in rows]
 
+    async def still_due(self, reminder: Reminder) -> bool:
+        """The row is still there, active, at the same firing (not deleted or moved meanwhile)."""
+        rows = await self._rows(
+            "SELECT 1 FROM reminders WHERE id = ? AND state = 'active' AND due_at = ?",
+            (reminder.id, reminder.due_at),
+        )
+        return bool(rows)
+
     async def next_due_at(self, exclude: Collection[int] = ()) -> float | None:
         marks = ",".join("?" * len(exclude))
         rows = await self._rows(

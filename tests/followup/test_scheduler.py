@@ -227,3 +227,20 @@ async def test_no_check_in_after_two_in_a_row_went_unanswered(store: Store) -> N
     clock.advance(61)
     await until(lambda: len(outbox.sent) == 3)
     await scheduler.stop()
+
+
+async def test_a_reminder_erased_while_its_delivery_was_under_way_is_not_sent(store: Store) -> None:
+    """/forget while a check-in is being written: the check-in is not sent."""
+    clock, outbox = FakeClock(START), Outbox()
+
+    async def compose(chat_id: int, topic: str) -> str:
+        await store.forget_chat(chat_id)  # the person erased everything meanwhile
+        return f"How is {topic} going?"
+
+    scheduler = make_scheduler(store, outbox, clock, compose_checkin=compose)
+    await store.reminders.add(CHAT, "your 10k", clock.now() + 60, now=clock.now(), kind="checkin", tz="UTC")
+    scheduler.wake()
+    clock.advance(61)
+    await settle()
+    assert outbox.sent == []
+    await scheduler.stop()

@@ -105,7 +105,9 @@ async def test_after_forget_it_never_arrives(
         confirm = await say(fake_telegram, "/forget")
         yes = next(b for b in buttons(confirm) if b["callback_data"].startswith("forget:yes"))
         fake_telegram.press_button(CHAT, yes["callback_data"], message_id=confirm["message_id"])
-        await fake_telegram.wait_for_call("editMessageText", lambda c: "forgotten" in c.params.get("text", ""))
+        await fake_telegram.wait_for_call(
+            "editMessageText", lambda c: "forgotten" in c.params.get("text", "")
+        )
         await asyncio.sleep(DELAY + 2)
         assert arrivals(fake_telegram, "bb-forgotten") == []
     finally:

@@ -28,8 +28,10 @@ Just write to me in plain text: questions, updates, how it went.
 /remember <fact>: store a fact exactly as you write it
 /forget: erase everything I remember about you (asks to confirm); /forget <words> picks
 /prefs: your settings with buttons; e.g. /prefs length short, /prefs memory off (incognito)
+/remind <when> <what>: a reminder, e.g. /remind every Monday 07:00 weigh in, /remind in 20 minutes stretch
+/reminders: what is scheduled, with a delete button each
 /new: start a fresh conversation (memories stay)
-/export: a JSON file of your memories and settings
+/export: a JSON file of your memories, reminders and settings
 /usage: messages and tokens used today and this month
 /start: what I am
 

@@ -20,6 +20,7 @@ TIMEZONE_QUESTION = (
     "Tap one, or send /prefs timezone Area/City (for example /prefs timezone Europe/Berlin)."
 )
 GUESSED_ZONE_NOTE = "\n(That is UTC: /prefs timezone Europe/Berlin sets yours.)"
+MAX_LISTED = 30  # one message stays well under Telegram's 4096 characters
 EMPTY_LIST = "No reminders scheduled. For example: /remind every day at 21:00 stretch"
 
 
@@ -129,9 +130,12 @@ async def _listing(context: BotContext, chat_id: int) -> tuple[str, InlineKeyboa
         return EMPTY_LIST, None
     lines = [f"Your reminders ({len(scheduled)}):", ""]
     buttons = []
-    for number, (reminder, description) in enumerate(scheduled, start=1):
-        lines.append(f"{number}. {description}")
+    for number, (reminder, description) in enumerate(scheduled[:MAX_LISTED], start=1):
+        shown = description if len(description) <= 110 else description[:109] + "…"
+        lines.append(f"{number}. {shown}")
         buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"rem:del:{reminder.id}"))
+    if len(scheduled) > MAX_LISTED:
+        lines.append(f"… and {len(scheduled) - MAX_LISTED} later ones.")
     lines += ["", "Tap 🗑 and a number to delete that reminder."]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     return "\n".join(lines), InlineKeyboardMarkup(rows)
