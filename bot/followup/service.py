@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 PROPOSAL_TTL_SECONDS = 24 * 3600
 MAX_REMINDERS_PER_CHAT = 50
+OFFER_GAP_SECONDS = 2 * 24 * 3600  # at most one check-in offer per chat in this time, Yes or No
 WEEK_SECONDS = 7 * 24 * 3600
 
 
@@ -214,6 +215,7 @@ class Followup:
                 tz=tz,
                 state="proposed",
             )
+            await self._table.offered(chat_id, now.timestamp())
             day = describe_when(schedule, now).split(" at ")[0]
             return Proposal(reminder, f"Shall I check in {_on(day)} about {topic}?")
         return None
@@ -230,8 +232,12 @@ class Followup:
         return await self._table.delete(chat_id, reminder_id)
 
     async def _checkin_allowed(self, chat_id: int) -> bool:
-        """At most CHECKINS_PER_WEEK, and none after `max_unanswered` went unanswered in a row."""
+        """At most CHECKINS_PER_WEEK, none after `max_unanswered` went unanswered in a row, and one
+        offer per OFFER_GAP_SECONDS (a "No" is not asked again the next day)."""
         if await self._table.unanswered(chat_id) >= self._max_unanswered:
+            return False
+        last_offer = await self._table.last_offer_at(chat_id)
+        if last_offer is not None and self._clock.now() - last_offer < OFFER_GAP_SECONDS:
             return False
         since = self._clock.now() - WEEK_SECONDS
         return await self._table.checkins_since(chat_id, since) < self._checkins_per_week

@@ -210,6 +210,17 @@ class Reminders:
             self._awaiting.discard(chat_id)
             await self._writer.write("UPDATE followup_chats SET unanswered = 0 WHERE chat_id = ?", (chat_id,))
 
+    async def last_offer_at(self, chat_id: int) -> float | None:
+        rows = await self._rows("SELECT last_offer_at FROM followup_chats WHERE chat_id = ?", (chat_id,))
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    async def offered(self, chat_id: int, at: float) -> None:
+        await self._writer.write(
+            "INSERT INTO followup_chats (chat_id, last_offer_at) VALUES (?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET last_offer_at = excluded.last_offer_at",
+            (chat_id, at),
+        )
+
     async def timezone_asked(self, chat_id: int) -> bool:
         rows = await self._rows("SELECT tz_asked FROM followup_chats WHERE chat_id = ?", (chat_id,))
         return bool(rows and rows[0][0])

@@ -94,7 +94,7 @@ MIGRATIONS: tuple[str, ...] = (
     # (`due_at`) and, when it repeats, an RRULE in the person's wall-clock time from `start_local`.
     # 'proposed' rows wait for a Yes; a sent one-shot row is deleted in the same transaction that
     # records Telegram's answer. `followup_chats`: the time-zone question asked once, a /remind
-    # waiting for that answer, and check-ins sent without a reply since.
+    # waiting for that answer, check-ins sent without a reply since, the last check-in offer.
     """
     CREATE TABLE reminders (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -115,7 +115,8 @@ MIGRATIONS: tuple[str, ...] = (
         chat_id        INTEGER PRIMARY KEY,
         tz_asked       INTEGER NOT NULL DEFAULT 0,
         pending_remind TEXT,
-        unanswered     INTEGER NOT NULL DEFAULT 0
+        unanswered     INTEGER NOT NULL DEFAULT 0,
+        last_offer_at  REAL
     );
     """,
 )

@@ -265,7 +265,11 @@ async def test_check_in_offers_respect_the_weekly_budget_and_the_prefs_switch(
     offer = (await fake_telegram.wait_for_messages(CHAT, before + 2))[-1]
     press(fake_telegram, offer, "rem:yes:")
     await fake_telegram.wait_for_call("editMessageText", lambda c: "Scheduled" in c.params["text"])
-    await say(fake_telegram, plan)  # the week's one check-in is taken: no second offer
+    await say(fake_telegram, plan)  # one offer per two days, whatever the answer
+    clock.set(datetime(2026, 12, 3, 17, 0, 1, tzinfo=UTC))  # the check-in is sent: the week's one
+    await arrives(fake_telegram, "scheduled check-in")
+    clock.advance(2 * 24 * 3600)  # past the gap between offers, within the week
+    await say(fake_telegram, plan)
     await quiet()
     assert not [t for t in fake_telegram.texts(CHAT)[before + 2 :] if t.startswith("Shall I check in")]
 
