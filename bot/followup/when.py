@@ -17,16 +17,24 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import dateparser
-from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule, rrulestr, weekday
-from dateutil.rrule import FR as _FR
-from dateutil.rrule import MO as _MO
-from dateutil.rrule import SA as _SA
-from dateutil.rrule import SU as _SU
-from dateutil.rrule import TH as _TH
-from dateutil.rrule import TU as _TU
-from dateutil.rrule import WE as _WE
+from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule, rrulestr
 
 from bot.errors import Refused
+from bot.followup.words import (
+    BARE_HOUR,
+    DAILY_ALONE,
+    DAILY_WORD,
+    DAY_NAMES,
+    EVERY,
+    HAS_TIME,
+    INTERVAL,
+    LIST_JOIN,
+    PART_OF_DAY,
+    RELATIVE,
+    WEEKDAY_WORDS,
+    WEEKDAYS,
+    WEEKDAYS_WORD,
+)
 
 LANGUAGES = ["en", "de", "es", "fr", "it", "pt", "ru"]
 EXAMPLES = (
@@ -39,46 +47,6 @@ EXAMPLES = (
 MAX_TIME_WORDS = 6
 MIN_INTERVAL_MINUTES = 10
 DEFAULT_HOUR = 9  # a day without a time ("tomorrow weigh in") means 09:00
-
-_WEEKDAYS: tuple[weekday, ...] = (_MO, _TU, _WE, _TH, _FR, _SA, _SU)
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Weekday names (and plurals) per language, Monday first.
-_WEEKDAY_WORDS: dict[str, int] = {}
-for _index, _names in enumerate(
-    (
-        "monday mondays mon montag montags lunes lundi lundis lunedì lunedi segunda понедельник",
-        "tuesday tuesdays tue dienstag dienstags martes mardi mardis martedì martedi terça terca вторник",
-        "wednesday wednesdays wed mittwoch mittwochs miércoles miercoles mercredi mercredis mercoledì "
-        "mercoledi quarta среду среда",
-        "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta четверг",
-        "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta "
-        "пятницу пятница",
-        "saturday saturdays sat samstag samstags sábado sabado sábados samedi samedis sabato субботу суббота",
-        "sunday sundays sun sonntag sonntags domingo domingos dimanche dimanches domenica воскресенье",
-    )
-):
-    for _word in _names.split():
-        _WEEKDAY_WORDS[_word] = _index
-
-_EVERY = re.compile(
-    r"^(?:every|each|jeden|jede|jedes|alle|cada|todos\s+los|todas\s+las|chaque|tous\s+les|toutes\s+les|"
-    r"ogni|tutti\s+i|todo\s+dia|todos\s+os|todas\s+as|каждый|каждую|каждое|каждые)\s+",
-    re.IGNORECASE,
-)
-_DAILY_WORD = re.compile(
-    r"^(?:day|days|tag|tage|día|dia|días|dias|jour|jours|giorno|giorni|день|дня)\b", re.IGNORECASE
-)
-_WEEKDAYS_WORD = re.compile(r"^(?:weekdays?|werktag|werktags|workday|workdays)\b", re.IGNORECASE)
-_DAILY_ALONE = re.compile(r"^(?:daily|täglich|taeglich|diario|quotidien|ежедневно)\s+", re.IGNORECASE)
-_PART_OF_DAY = re.compile(r"^(morning|evening|night|afternoon)\b", re.IGNORECASE)
-_INTERVAL = re.compile(
-    r"^(\d{1,3})\s*(minutes?|mins?|hours?|hrs?|h|stunden?|minuten?|horas?|heures?|ore|часа|часов|минут)\b",
-    re.IGNORECASE,
-)
-_LIST_JOIN = re.compile(r"^(?:,|and|und|y|et|e|и)$", re.IGNORECASE)
-_BARE_HOUR = re.compile(r"\b(at|um|a las|à|alle|às|в)\s+(\d{1,2})(?=\s|$)", re.IGNORECASE)
-_RELATIVE = re.compile(r"^(?:in|en|dans|tra|fra|em|daqui a|через)\s", re.IGNORECASE)
-_HAS_TIME = re.compile(r"\d|\b(?:noon|midnight|mittag|mitternacht|midi|minuit)\b", re.IGNORECASE)
 
 
 class ReminderParseError(Refused):
@@ -111,9 +79,9 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
         raise ReminderParseError("Tell me when and what, for example:\n" + EXAMPLES)
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone).replace(tzinfo=None, microsecond=0)
-    every = _EVERY.match(words) or _DAILY_ALONE.match(words)
+    every = EVERY.match(words) or DAILY_ALONE.match(words)
     if every:
-        daily_alone = _DAILY_ALONE.match(words) is not None
+        daily_alone = DAILY_ALONE.match(words) is not None
         return _parse_repeating(words[every.end() :], local_now, zone, tz, daily=daily_alone)
     when, text, relative = _leading_time(words, local_now)
     if when is None:
@@ -167,7 +135,7 @@ def describe_when(schedule: Schedule, now: datetime) -> str:
     elif local.date() == today + timedelta(days=1):
         day = "Tomorrow"
     else:
-        day = f"{_DAY_NAMES[local.weekday()]} {local.day} {local:%B}"
+        day = f"{DAY_NAMES[local.weekday()]} {local.day} {local:%B}"
     return f"{day} at {local:%H:%M} ({schedule.tz})"
 
 
@@ -184,7 +152,7 @@ def _describe_rule(rule: str, first_local: datetime) -> str:
     days = parts.get("BYDAY", "").split(",")
     if days == ["MO", "TU", "WE", "TH", "FR"]:
         return f"Every weekday at {at}"
-    names = [_DAY_NAMES[[str(w) for w in _WEEKDAYS].index(d)] for d in days]
+    names = [DAY_NAMES[[str(w) for w in WEEKDAYS].index(d)] for d in days]
     joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return f"Every {joined} at {at}"
 
@@ -195,7 +163,7 @@ def _parse_repeating(
     freq: Literal[0, 1, 2, 3, 4, 5, 6] = DAILY
     interval, days, evening = 1, list[int](), False
     if not daily:
-        if match := _INTERVAL.match(rest):
+        if match := INTERVAL.match(rest):
             amount, unit = int(match.group(1)), match.group(2).lower()
             rest = rest[match.end() :].strip()
             minutes = unit.startswith(("min", "мин"))
@@ -212,12 +180,12 @@ def _parse_repeating(
             start = local_now.replace(second=0) + timedelta(minutes=amount if minutes else 60 * amount)
             rule = rrule(freq, interval=interval, dtstart=start)
             return _repeating(rule, start, zone, tz, local_now), text
-        if match := _DAILY_WORD.match(rest):
+        if match := DAILY_WORD.match(rest):
             rest = rest[match.end() :].strip()
-        elif match := _WEEKDAYS_WORD.match(rest):
+        elif match := WEEKDAYS_WORD.match(rest):
             freq, days = WEEKLY, [0, 1, 2, 3, 4]
             rest = rest[match.end() :].strip()
-        elif match := _PART_OF_DAY.match(rest):
+        elif match := PART_OF_DAY.match(rest):
             evening = match.group(1).lower() in {"evening", "night", "afternoon"}
             rest = rest[match.end() :].strip()
         else:
@@ -243,7 +211,7 @@ def _parse_repeating(
             "What should I remind you of? For example: /remind every day at 21:00 stretch"
         )
     start = local_now.replace(hour=hour, minute=minute, second=0)
-    byweekday = [_WEEKDAYS[d] for d in sorted(set(days))] or None
+    byweekday = [WEEKDAYS[d] for d in sorted(set(days))] or None
     rule = rrule(freq, dtstart=start, byweekday=byweekday, byhour=hour, byminute=minute, bysecond=0)
     return _repeating(rule, start, zone, tz, local_now), text
 
@@ -263,13 +231,13 @@ def _weekday_list(rest: str) -> tuple[list[int], str]:
     used = 0
     for token in tokens:
         word = token.lower().strip(".")
-        if word in _WEEKDAY_WORDS:
-            days.append(_WEEKDAY_WORDS[word])
-        elif not (_LIST_JOIN.match(word) and days):
+        if word in WEEKDAY_WORDS:
+            days.append(WEEKDAY_WORDS[word])
+        elif not (LIST_JOIN.match(word) and days):
             break
         used += 1
     # A joiner at the end ("Monday and") belongs to the text, not the list.
-    while used and _LIST_JOIN.match(tokens[used - 1]):
+    while used and LIST_JOIN.match(tokens[used - 1]):
         used -= 1
     return days, " ".join(tokens[used:]).replace(" , ", ", ")
 
@@ -295,16 +263,16 @@ def _leading_time(
     }
     for size in range(min(MAX_TIME_WORDS, len(tokens)), 0, -1):
         phrase = " ".join(tokens[:size])
-        if re.fullmatch(r"\d+", tokens[size - 1]) and not _BARE_HOUR.search(phrase):
+        if re.fullmatch(r"\d+", tokens[size - 1]) and not BARE_HOUR.search(phrase):
             continue
-        if clock_only and not _HAS_TIME.search(phrase):
+        if clock_only and not HAS_TIME.search(phrase):
             continue
-        normalised = _BARE_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", phrase)
+        normalised = BARE_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", phrase)
         parsed = dateparser.parse(normalised, languages=LANGUAGES, settings=settings)
         if parsed is None:
             continue
-        relative = _RELATIVE.match(phrase) is not None
-        if not relative and not _HAS_TIME.search(phrase):
+        relative = RELATIVE.match(phrase) is not None
+        if not relative and not HAS_TIME.search(phrase):
             parsed = parsed.replace(hour=DEFAULT_HOUR, minute=0, second=0)
         if not relative:
             parsed = parsed.replace(second=0, microsecond=0)
