@@ -16,7 +16,7 @@ from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
+from bot.records import Prefs, Turn, Usage, utc_day
 from bot.store.tables import Store
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class Advisor:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
         turns = prompts.conversation(recent, message)
-        keep: list[NewTurn] = [("user", message)]
+        keep: list[Turn] = [Turn("user", message)]
         try:
             if on_text is None:
                 reply = await self.llm.generate(system, turns)
@@ -116,7 +116,7 @@ class Advisor:
         else:
             generated = not (reply.blocked or reply.empty)
             if generated:
-                keep.append(("model", reply.text))
+                keep.append(Turn("model", reply.text))
             answer = Answer(
                 reply.text,
                 len(memories),
@@ -251,11 +251,11 @@ class Advisor:
 
 
 def current_session(
-    turns: Sequence[StoredTurn], *, now: float, idle_seconds: float, started_at: float | None = None
-) -> list[StoredTurn]:
+    turns: Sequence[Turn], *, now: float, idle_seconds: float, started_at: float | None = None
+) -> list[Turn]:
     """The tail of `turns` (oldest first) in the current session: after `started_at` (/new) and
     after the last pause longer than `idle_seconds` (also the pause until `now`)."""
-    kept: list[StoredTurn] = []
+    kept: list[Turn] = []
     later = now
     for turn in reversed(turns):
         if later - turn.created_at > idle_seconds:

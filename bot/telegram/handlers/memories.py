@@ -9,13 +9,13 @@ import math
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.memory import MemoryItem, MemoryUnavailable
+from bot.errors import Unavailable
+from bot.records import MemoryItem
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 
 logger = logging.getLogger(__name__)
 
-MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
 SHOWN_CHARS = 300
@@ -29,18 +29,13 @@ async def memories(update: Update, context: BotContext) -> None:
     if message is None:
         return
     query = " ".join(context.args or []).strip()
-    try:
-        if query:
-            items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-            text, keyboard = render_search(items, query)
-        else:
-            items = await context.advisor.memories(message.chat_id)
-            text, keyboard = render_page(items, 0)
-        pending = await context.advisor.pending_memories(message.chat_id)
-    except MemoryUnavailable:
-        logger.warning("listing memories failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
+    if query:
+        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
+        text, keyboard = render_search(items, query)
+    else:
+        items = await context.advisor.memories(message.chat_id)
+        text, keyboard = render_page(items, 0)
+    pending = await context.advisor.pending_memories(message.chat_id)
     if pending:
         text += f"\n\n({pending} recent message(s) still being processed into memory.)"
     await message.reply_text(text, reply_markup=keyboard)
@@ -58,12 +53,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         if not await may_manage(context, chat, query.from_user):
             await query.answer("Only a group administrator can delete the group's memories.", show_alert=True)
             return
-        try:
-            deleted = await context.advisor.forget_one(chat.id, parts[2])
-        except MemoryUnavailable:
-            logger.warning("deleting a memory failed", exc_info=True)
-            await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
-            return
+        deleted = await context.advisor.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
         await query.answer("Deleted" if deleted else "That memory is already gone.")
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
@@ -73,7 +63,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         return
     try:
         items = await context.advisor.memories(chat.id)
-    except MemoryUnavailable:
+    except Unavailable:  # the deletion is done and answered; the refreshed page can wait
         logger.warning("listing memories failed", exc_info=True)
         return
     text, keyboard = render_page(items, page)
