@@ -128,3 +128,16 @@ class MemoryItem:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     # The vector leg's cosine similarity alone (searches with `explain=True`), for our own ranking.
     semantic_score: float | None = None
+
+
+# Every memory carries one of these (the extractor's schema enforces it); older memories, and
+# memories from elsewhere, count as "other".
+CATEGORIES = ("personal_info", "preferences", "health", "goals", "routine", "events")
+OTHER_CATEGORY = "other"
+
+
+def category_of(item: MemoryItem) -> str:
+    """The memory's first category, lower-case ("other" for memories saved without one, e.g. before
+    categories existed); a category from elsewhere (the Mem0 Platform's own) is kept as it is."""
+    first = item.categories[0].strip().lower() if item.categories else ""
+    return first or OTHER_CATEGORY

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.errors import Unavailable
-from bot.records import MemoryItem
+from bot.records import OTHER_CATEGORY, MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 
@@ -20,7 +20,6 @@ PAGE_SIZE = 8
 SEARCH_LIMIT = 8
 SHOWN_CHARS = 300
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
-OTHER = "other"
 
 
 async def memories(update: Update, context: BotContext) -> None:
@@ -77,11 +76,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
     """Grouped by category (alphabetically, "other" last), newest first within a category."""
     newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
-    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER, category_of(i)))
-
-
-def category_of(item: MemoryItem) -> str:
-    return (item.categories[0] if item.categories else OTHER).strip().lower() or OTHER
+    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER_CATEGORY, category_of(i)))
 
 
 def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboardMarkup | None]:
