@@ -323,8 +323,9 @@ class Recaller:
 
 
 def group_by_category(items: Iterable[MemoryItem]) -> dict[str, list[MemoryItem]]:
-    """Memories grouped by category: CATEGORIES in their order, others alphabetically, "other" last; each group
-    keeps the order it was given (newest first for listings, best first for searches)."""
+    """Memories grouped by category: CATEGORIES in their order, others alphabetically, "other"
+    last; each group keeps the order it was given (newest first for listings, best first for
+    searches)."""
     groups: dict[str, list[MemoryItem]] = {name: [] for name in CATEGORIES}
     for item in items:
         groups.setdefault(category_of(item), []).append(item)
