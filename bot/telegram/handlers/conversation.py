@@ -38,7 +38,6 @@ async def on_text(update: Update, context: BotContext) -> None:
             if draft is not None:
                 await draft.close()
     await send_long(context, message, answer.text)
-    context.advisor.reply_sent()
 
 
 async def on_other(update: Update, context: BotContext) -> None:
