@@ -34,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.store.tables import Store  # noqa: E402
+from bot.store import Store  # noqa: E402
 from tests.fakes.gemini_api import FakeGemini  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.support.harness import bot_env  # noqa: E402

@@ -14,7 +14,7 @@ from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_
 from bot.followup.when import ReminderParseError, Schedule, describe_when, parse_reminder
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
-from bot.store.tables import Store
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 

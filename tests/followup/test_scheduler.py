@@ -13,7 +13,7 @@ from bot.followup.checkins import QuietHours
 from bot.followup.scheduler import Outcome, Scheduler
 from bot.followup.when import parse_reminder
 from bot.records import Reminder
-from bot.store.tables import Store
+from bot.store import Store
 from tests.support.clock import FakeClock
 
 START = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)  # 14:00 in Berlin

@@ -9,8 +9,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.followup.service import NeedsTimezone, Proposal
 from bot.followup.when import EXAMPLES, ReminderParseError
 from bot.records import COMMON_TIMEZONES
-from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import callback_fields
 
 logger = logging.getLogger(__name__)
 
