@@ -52,8 +52,8 @@ async def forget(update: Update, context: BotContext) -> None:
     )
     whose = "this group" if is_group(message.chat) else "you"
     await message.reply_text(
-        f"This erases everything I remember about {whose}, our recent conversation and the settings. "
-        "It can't be undone. Are you sure?",
+        f"This erases everything I remember about {whose}, our recent conversation, the reminders and "
+        "the settings. It can't be undone. Are you sure?",
         reply_markup=keyboard,
     )
 
