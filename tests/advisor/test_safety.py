@@ -66,24 +66,49 @@ REDACTIONS = [
         "By the way my password is [password] and my card is [card number], and I like rowing.",
         "Hunter2-x7",
     ),
-    ("Мой пароль: qwerty123, а ещё я люблю греблю.", "Мой пароль: [password], а ещё я люблю греблю.", "qwerty"),
-    ("Mein Passwort ist Sonne123 und ich laufe gern.", "Mein Passwort ist [password] und ich laufe gern.", "Sonne"),
-    ("Mon mot de passe est soleil42 et je nage le mardi.", "Mon mot de passe est [password] et je nage le mardi.",
-     "soleil"),
-    ("Mi contraseña es gato99 y corro los domingos.", "Mi contraseña es [password] y corro los domingos.", "gato99"),
+    (
+        "Мой пароль: qwerty123, а ещё я люблю греблю.",
+        "Мой пароль: [password], а ещё я люблю греблю.",
+        "qwerty",
+    ),
+    (
+        "Mein Passwort ist Sonne123 und ich laufe gern.",
+        "Mein Passwort ist [password] und ich laufe gern.",
+        "Sonne",
+    ),
+    (
+        "Mon mot de passe est soleil42 et je nage le mardi.",
+        "Mon mot de passe est [password] et je nage le mardi.",
+        "soleil",
+    ),
+    (
+        "Mi contraseña es gato99 y corro los domingos.",
+        "Mi contraseña es [password] y corro los domingos.",
+        "gato99",
+    ),
     ("My PIN is 4821 and I swim on Fridays.", "My PIN is [PIN] and I swim on Fridays.", "4821"),
     ("My IBAN is DE89 3704 0044 0532 0130 00, I train at 7.", "My IBAN is [IBAN], I train at 7.", "3704"),
     ("The verification code is 552 901; I'm 34.", "The verification code is [code]; I'm 34.", "552"),
     ("Код подтверждения 552901, я бегаю по утрам.", "Код подтверждения [code], я бегаю по утрам.", "552901"),
-    ("Here is my API key " + "AIza" + "SyA1234567890abcdefghijklmnopqrstuv and I cycle daily.",
-     "Here is my API key [API key] and I cycle daily.", "SyA123"),
-    ("token: gh" + "p_abcdefghijklmnopqrstuvwxyz0123, I lift on Mondays.", "token: [API key], I lift on Mondays.",
-     "abcdefghij"),
-    ("The password for the gym locker is 7781, leg day is Thursday.",
-     "The password for the gym locker is [password], leg day is Thursday.", "7781"),
+    (
+        # Assembled here so no key-shaped literal sits in the repository (secret scanners flag it).
+        "Here is my API key " + "AIza" + "SyA1234567890abcdefghijklmnopqrstuv and I cycle daily.",
+        "Here is my API key [API key] and I cycle daily.",
+        "SyA123",
+    ),
+    (
+        "token: gh" + "p_abcdefghijklmnopqrstuvwxyz0123, I lift on Mondays.",
+        "token: [API key], I lift on Mondays.",
+        "abcdefghij",
+    ),
+    (
+        "The password for the gym locker is 7781, leg day is Thursday.",
+        "The password for the gym locker is [password], leg day is Thursday.",
+        "7781",
+    ),
     ("CVV 123, I do yoga.", "CVV [CVV], I do yoga.", "123"),
     ("my pass\u200bword is hunter2 and I row", "my password is [password] and I row", "hunter2"),
-]  # fmt: skip
+]
 KEPT = [
     "I forgot my gym password so I ran outside instead",
     "I always reply to my coach on Sundays",

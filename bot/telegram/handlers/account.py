@@ -46,9 +46,10 @@ async def remember(update: Update, context: BotContext) -> None:
         logger.warning("/remember failed", exc_info=True)
         await message.reply_text(MEMORY_DOWN_REPLY)
         return
-    except ValueError as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+    except ValueError as exc:  # the advisor refuses secrets, instructions, links and non-facts
         await message.reply_text(
-            f"I won't store that ({exc}): I never keep secrets or instructions as memories."
+            f"I won't store that ({exc}): I never keep secrets, links or instructions as memories, "
+            "only facts about you in words."
         )
         return
     if saved is None:
