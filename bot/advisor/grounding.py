@@ -4,14 +4,16 @@ A model on a bad day returns its input as "facts": the date of today, the headin
 our prompt, the JSON list of existing memories, the assistant's question. None of that is about
 the person. A fact is kept only when (`grounding_reason` is None):
 
-- it has words (not a bare date or number), no Markdown or HTML markup, and is not JSON
-  (`shape_reason`, which `/remember` applies too);
+- it has words (not a bare date or number), is no question, has no Markdown or HTML markup, and
+  is not JSON (`shape_reason`, which `/remember` applies too);
 - it is not a line of our prompt, of the assistant's message or an existing memory repeated
   word for word (unless the person said those words themselves);
-- most of its content words come from the person's message: at least half of them, and at least
+- enough of its content words come from the person's message: at least a third of them (a model
+  paraphrases: "Is married with two children" for "my wife and I have two kids"), and at least
   one. The small words facts are phrased with ("likes", "has", "years old") do not count; an
   update or merge may also take words from the memories it rewrites and from the assistant's
-  last message (three quarters known, one word at least from the person).
+  last message (three quarters known, one word at least from the person). A line copied word for
+  word from our prompt, the assistant's message or an existing memory is refused outright.
 
 Words match on their beginning, so "trains" matches "train" and "бегает" matches "бегаю".
 """
@@ -90,6 +92,8 @@ def shape_reason(text: str) -> str | None:
     cleaned = clean(text).strip()
     if not _LETTER.search(cleaned):
         return "not a fact: no words (a bare date or number)"
+    if cleaned.endswith("?"):
+        return "not a fact: a question"
     if _JSON.search(cleaned):
         return "not a fact: it looks like JSON"
     if _MARKUP.search(cleaned):
@@ -127,7 +131,7 @@ def grounding_reason(
         return "not a fact: no content words"
     own = set(_tokens(message))
     from_message = sum(1 for word in words if _matches(word, own))
-    if from_message and from_message * 2 >= len(words):
+    if from_message and from_message * 3 >= len(words):
         return None
     if from_message and replaced:  # a merge or update may carry the words of what it rewrites
         known = own | set(_tokens(context)) | {t for text in replaced for t in _tokens(text)}

@@ -181,7 +181,7 @@ def test_clean_drops_invisible_characters_and_folds_width() -> None:
 
 @pytest.mark.parametrize(
     "text", ["2026-12-02", "42", "## Advisor fact extraction v2", '[{"id": "0", "text": "Likes rowing"}]',
-             "**Likes rowing**", "- category: personal_info", "<b>rows</b>"],
+             "**Likes rowing**", "How long should I rest?", "- category: personal_info", "<b>rows</b>"],
 )  # fmt: skip
 def test_non_facts_have_the_wrong_shape(text: str) -> None:
     """A bare date or number, Markdown, HTML or JSON is never a fact."""
@@ -199,6 +199,8 @@ def test_grounding_needs_the_persons_words() -> None:
     assert grounding_reason("Likes rowing", message="I like rowing.") is None
     assert grounding_reason("Любит греблю", message="Я люблю греблю.") is None
     assert grounding_reason("Is 34 years old", message="I'm 34.") is None
+    assert grounding_reason("Is married with two children", message="My wife and I have two kids.") is None
+    assert grounding_reason("Has tried canicross with a husky", message="Not really, no.")
     assert grounding_reason("Has a dog named Rex", message="Rex was ill yesterday.",
                             not_sources=["Has a dog named Rex"])  # fmt: skip
     assert grounding_reason("Keeps the long-term memory of an advisor", message="I like rowing.")

@@ -76,6 +76,7 @@ async def test_an_echoing_model_stores_nothing_but_the_persons_words(
     bot = await start_bot()
     await say(fake_telegram, "/remember I have a dog named Rex")
     await say(fake_telegram, "How long should I rest after a cold?")
+    await bot.settle()
     fake_gemini.json_responder = echoing_responder
     said = "Rex was ill yesterday, so I skipped my run."
     await say(fake_telegram, said)
