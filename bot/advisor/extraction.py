@@ -175,8 +175,8 @@ class Extractor:
                 message=said,
                 context=context,
                 replaced=[texts[t] for t in fact.targets],
-                # The prompt and the memories it does not rewrite are never a source of words.
-                not_sources=[system, *(t for i, t in texts.items() if i not in fact.targets)],
+                not_sources=[system],
+                remembered=[t for i, t in texts.items() if i not in fact.targets],
             )
             if reason:
                 logger.info("extracted fact dropped: %s", reason)

@@ -108,11 +108,13 @@ def grounding_reason(
     context: str = "",
     replaced: Sequence[str] = (),
     not_sources: Sequence[str] = (),
+    remembered: Sequence[str] = (),
 ) -> str | None:
     """Why `fact` is not grounded in the person's `message`, or None when it is.
 
     `context`: the assistant's last message; `replaced`: the memories an update or merge rewrites;
-    `not_sources`: texts a fact must never be copied from (our prompt, existing memories).
+    `not_sources`: texts a fact must never be copied from (our prompt); `remembered`: the other
+    existing memories (a fact that says nothing beyond one of them is that memory offered back).
     """
     reason = shape_reason(fact)
     if reason:
@@ -121,7 +123,7 @@ def grounding_reason(
     key = _normal(fact)
     if not key:
         return "not a fact: no words"
-    for source in (context, *not_sources):
+    for source in (context, *not_sources, *remembered):
         for line in source.splitlines():
             line_key = _normal(line)
             if line_key and (key == line_key or (len(key) > 12 and key in line_key)) and key not in said:
@@ -129,6 +131,9 @@ def grounding_reason(
     words = _content(fact)
     if not words:
         return "not a fact: no content words"
+    for memory in remembered:
+        if all(_matches(word, _content(memory)) for word in words):
+            return "an existing memory offered back as new"
     own = set(_tokens(message))
     from_message = sum(1 for word in words if _matches(word, own))
     if from_message and from_message * 3 >= len(words):

@@ -31,7 +31,8 @@ class MemoryRefused(Refused):
 # Format characters (zero-width space / joiner / non-joiner, word joiner, BOM, soft hyphen, bidi
 # controls, Unicode tags U+E0000-E007F) and variation selectors: invisible, so never meaningful
 # inside a fact, and a classic way to split a word the guards look for.
-_VARIATION = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+# (a selector after an emoji, "🏋️", is kept: it only picks the emoji's colour presentation).
+_VARIATION = re.compile("(?<=\\w)[\ufe00-\ufe0f]+|[\U000e0100-\U000e01ef]")
 
 # One character for one character (positions stay put): look-alikes of Latin letters.
 _CONFUSABLES = str.maketrans(
@@ -40,10 +41,15 @@ _CONFUSABLES = str.maketrans(
 )
 
 
+# The zero-width joiner also builds emoji ("👨‍👩‍👧"): kept between two symbols, dropped next to a letter.
+_JOINER_IN_WORD = re.compile(r"(?<=\w)\u200d|\u200d(?=\w)")
+
+
 def clean(text: str) -> str:
     """NFKC (full-width letters, ligatures, compatibility forms) without invisible characters."""
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = "".join(c for c in text if c == "\u200d" or unicodedata.category(c) != "Cf")
+    text = _JOINER_IN_WORD.sub("", text)
     return _VARIATION.sub("", text)
 
 

@@ -138,3 +138,23 @@ async def test_the_assistants_words_alone_never_become_a_fact(
     await say(fake_telegram, "Not really, no.")
     await bot.settle()
     assert "Has tried canicross with a husky" not in {item.text for item in await bot.advisor.memories(CHAT)}
+
+
+async def test_an_existing_memory_offered_back_as_new_is_not_stored_again(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """The model returns a remembered fact, reworded, as new beside the new one: only the new one
+    is stored."""
+    bot = await start_bot()
+    await say(fake_telegram, "/remember I have a dog named Rex")
+    facts = [
+        {"text": "Has a dog named Rex", "category": "personal_info", "action": "add"},
+        {"text": "Rex was ill yesterday", "category": "events", "action": "add"},
+    ]
+    fake_gemini.enqueue("json", json.dumps({"facts": facts}))
+    await say(fake_telegram, "Rex was ill yesterday.")
+    await bot.settle()
+    assert sorted(item.text for item in await bot.advisor.memories(CHAT)) == [
+        "I have a dog named Rex",
+        "Rex was ill yesterday",
+    ]
