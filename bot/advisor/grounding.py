@@ -131,8 +131,11 @@ def grounding_reason(
     words = _content(fact)
     if not words:
         return "not a fact: no content words"
+    numbers = [word for word in words if word.isdigit()]
     for memory in remembered:
-        if all(_matches(word, _content(memory)) for word in words):
+        theirs = _content(memory)
+        same_numbers = numbers == [word for word in theirs if word.isdigit()]
+        if same_numbers and all(_matches(word, theirs) for word in words):
             return "an existing memory offered back as new"
     own = set(_tokens(message))
     from_message = sum(1 for word in words if _matches(word, own))

@@ -204,6 +204,12 @@ def test_grounding_needs_the_persons_words() -> None:
     assert grounding_reason("Has a dog named Rex", message="Rex was ill yesterday.",
                             not_sources=["Has a dog named Rex"])  # fmt: skip
     assert grounding_reason("Keeps the long-term memory of an advisor", message="I like rowing.")
+    # A memory offered back reworded is refused; one with other numbers is another fact.
+    assert grounding_reason(
+        "Has a dog named Rex", message="Rex was ill.", remembered=["I have a dog named Rex"]
+    )
+    kept = "Ran 10 km on day 2"
+    assert grounding_reason(kept, message="I ran 10 km on day 2.", remembered=["Ran 2 km on day 10"]) is None
     # An update may carry words of the memory it rewrites.
     assert grounding_reason("Runs 5 km every morning", message="I now run 5 km, not 3 km.",
                             replaced=["Runs 3 km every morning"]) is None  # fmt: skip
