@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from bot.advisor.grounding import grounding_reason
 from bot.advisor.safety import clean, redact, unsafe_reason
 from bot.memory import MemoryItem
+from bot.records import CATEGORIES
 
 __all__ = [
     "CATEGORIES",
@@ -41,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-CATEGORIES = ("personal_info", "preferences", "health", "goals", "routine", "events")
 Category = Literal["personal_info", "preferences", "health", "goals", "routine", "events"]
 Action = Literal["add", "update", "merge", "none"]
 
