@@ -78,7 +78,9 @@ _API_KEY = re.compile(
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
 )
 # A long token mixing letters and digits (a key or a password more than a word).
-_OPAQUE_TOKEN = re.compile(r"\b(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{24,}\b")
+_OPAQUE_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{24,}(?![A-Za-z0-9_\-])"
+)
 
 _CONNECTOR = r"\s*(?:is|was|are|:|=|—|–|-|ist|lautet|est|es|era|é|è|это|будет|je|to)?\s*"
 _VALUE = r"[\"'«“„]?(?P<value>[^\s\"'»”]+)"
@@ -275,8 +277,8 @@ _LINK = re.compile(
     r"|\b(?:mailto|tg|javascript|data|tel|sms|intent|file|vbscript):[^\s]"
     r"|\bwww\d?\."
     r"|\[[^\]\n]*\]\(\s*[^)\s]+\s*\)"  # a Markdown link
-    r"|\b[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*"
-    r"\.[a-z][a-z0-9-]{1,23}(?::\d{2,5})?/"  # host.tld/path
+    # host.tld/path, tried only where a host can start (linear on "a.a.a.a…")
+    r"|(?<![a-z0-9.-])(?>(?:[a-z0-9-]+\.)+)[a-z][a-z0-9-]{1,23}(?::\d{2,5})?/"
     r"|(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{4,31}\b",  # a Telegram @username (a link to a chat)
     re.IGNORECASE,
 )
