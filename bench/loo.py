@@ -95,6 +95,9 @@ def report(grid: Grid, default: Setting) -> None:
     if default not in settings:
         settings.append(default)
     conversations = list(dict.fromkeys(q.conversation for q in grid.questions))
+    if len(conversations) < 2:
+        print("\nleave-one-conversation-out: skipped, it needs at least two conversations")
+        return
     # recall[setting][conversation] = list of (category, recall@10)
     table: dict[Setting, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
     for question in grid.questions:
