@@ -163,6 +163,16 @@ class _Fault:
     migrate_to_chat_id: int | None
     remaining: int
     chat_id: int | None
+    #: "error": an API error; "html": HTTP 200 with an HTML page (a proxy's); "drop": the call is
+    #: carried out, then the connection is closed without an answer.
+    kind: str = "error"
+
+
+PROXY_ERROR_PAGE = "<html><body>Proxy error</body></html>"
+
+
+class _HtmlAnswer(Exception):
+    """Answer with HTTP 200 and this HTML instead of the API's JSON."""
 
 
 class _ApiError(Exception):

@@ -45,6 +45,8 @@ from tests.fakes.telegram_api.parsing import (
     UploadedFile,
     _ApiError,
     _as_chat_id,
+    _Fault,
+    _HtmlAnswer,
     _bad_request,
     _copy,
     _format_text,
@@ -114,11 +116,17 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         try:
             self._raise_fault(method, params)
             result = getattr(self, f"_api_{method}")(params)
+        except _HtmlAnswer as page:
+            handler.reply(200, str(page).encode(), "text/html")
+            return
         except _ApiError as error:
             self._reply_error(handler, error)
             return
         except (KeyError, TypeError, ValueError) as error:
             self._reply_error(handler, _bad_request(f"invalid request: {error!r}"))
+            return
+        if self._take_fault(method, params, "drop") is not None:
+            handler.close_connection = True  # the call took effect; its answer never leaves
             return
         handler.reply(200, json.dumps({"ok": True, "result": result}).encode())
 
@@ -138,21 +146,33 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         else:
             handler.reply(200, data, "application/octet-stream")
 
-    def _raise_fault(self, method: str, params: dict[str, Any]) -> None:
+    def _take_fault(self, method: str, params: dict[str, Any], *kinds: str) -> _Fault | None:
+        """The first fault of one of ``kinds`` armed for this call, counted as used."""
         chat_id = _as_chat_id(params.get("chat_id"))
         with self._cond:
             for fault in self._faults:
-                if fault.method != method or (fault.chat_id is not None and fault.chat_id != chat_id):
+                if fault.kind not in kinds or fault.method != method:
+                    continue
+                if fault.chat_id is not None and fault.chat_id != chat_id:
                     continue
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
-                parameters: JSON = {}
-                if fault.retry_after is not None:
-                    parameters["retry_after"] = fault.retry_after
-                if fault.migrate_to_chat_id is not None:
-                    parameters["migrate_to_chat_id"] = fault.migrate_to_chat_id
-                raise _ApiError(fault.status, fault.description, parameters or None)
+                return fault
+        return None
+
+    def _raise_fault(self, method: str, params: dict[str, Any]) -> None:
+        fault = self._take_fault(method, params, "error", "html")
+        if fault is None:
+            return
+        if fault.kind == "html":
+            raise _HtmlAnswer(fault.description)
+        parameters: JSON = {}
+        if fault.retry_after is not None:
+            parameters["retry_after"] = fault.retry_after
+        if fault.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = fault.migrate_to_chat_id
+        raise _ApiError(fault.status, fault.description, parameters or None)
 
     # ---- API methods -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from tests.fakes.telegram_api.parsing import (
     DEFAULT_GROUP_USER_ID,
     DEFAULT_TOKEN,
     JSON,
+    PROXY_ERROR_PAGE,
     Call,
     _copy,
     _Fault,
@@ -332,6 +333,20 @@ class TelegramWorld:
             self._faults.append(
                 _Fault(canonical, status, description, retry_after, migrate_to_chat_id, times, chat_id)
             )
+
+    def answer_html_next(self, method: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 200 and an HTML page, as a proxy
+        or a captive portal does (PTB raises ``TelegramError: Invalid server response``)."""
+        canonical = _CANONICAL.get(method.lower(), method)
+        with self._cond:
+            self._faults.append(_Fault(canonical, 200, PROXY_ERROR_PAGE, None, None, times, None, "html"))
+
+    def drop_connection_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Carry out the next ``times`` calls of ``method`` (a message is delivered), then close the
+        connection without answering: the request reached Telegram, its answer was lost."""
+        canonical = _CANONICAL.get(method.lower(), method)
+        with self._cond:
+            self._faults.append(_Fault(canonical, 200, "", None, None, times, chat_id, "drop"))
 
     # ---- observing -------------------------------------------------------------------------
 
