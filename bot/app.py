@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
+from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store.tables import Store
 from bot.telegram import handlers
 from bot.telegram.ordering import PerChatOrderedProcessor
@@ -174,19 +175,28 @@ async def start_polling(
 
 
 async def stop_polling(application: Application[Any, Any, Any, Any, Any, Any], poller: Poller | None) -> None:
-    """Stop fetching, finish what was fetched, close the services."""
-    try:
+    """Stop fetching, finish what was fetched, close the services: each step runs even when one
+    before it failed (a dead poller), so the services and DATA_DIR's lock are always released."""
+
+    async def stop_fetching() -> None:
         if poller is not None:
             await poller.stop()
+
+    async def finish_fetched() -> None:
         if application.running:
             await application.stop()
-    finally:
-        await application.shutdown()  # a no-op when initialize() never finished
+
+    async def close_services() -> None:
         assert application.post_shutdown is not None
         await application.post_shutdown(application)
 
+    # shutdown() is a no-op when initialize() never finished
+    await run_all(stop_fetching, finish_fetched, application.shutdown, close_services)
+
 
 async def serve_polling(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Poll until SIGINT / SIGTERM; raise TaskDied (after closing everything) when the poller or
+    the memory writer ends on its own, so the process exits non-zero and gets restarted."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -194,9 +204,12 @@ async def serve_polling(application: Application[Any, Any, Any, Any, Any, Any]) 
     poller: Poller | None = None
     try:
         poller = await start_polling(application)
-        stopped = asyncio.create_task(poller.stopped.wait())
-        await asyncio.wait([asyncio.create_task(stop.wait()), stopped], return_when=asyncio.FIRST_COMPLETED)
-        if poller.fatal is not None:
-            raise poller.fatal
+        services: Services = application.bot_data["services"]
+        try:
+            await supervise(stop, {"poller": poller.task, "memory writer": services.writer.task})
+        except TaskDied:
+            if poller.fatal is not None:
+                raise poller.fatal from None
+            raise
     finally:
         await stop_polling(application, poller)

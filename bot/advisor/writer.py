@@ -80,8 +80,15 @@ class MemoryWriter:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="memory-writer")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The background task (None before start and after stop), for a supervisor to watch."""
+        return self._task
+
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
+        died = await cancel_and_wait(self._task)
+        if died is not None:
+            logger.error("the memory writer had died", exc_info=died)
         self._task = None
 
     @contextlib.asynccontextmanager

@@ -231,6 +231,15 @@ class Store:
         fresh = await self._writer.transaction(record)
         return list(dict.fromkeys(u.update_id for u in fresh))
 
+    async def record_failed_update(self, update_id: int, chat_id: int | None) -> None:
+        """An update whose content could not be stored: keep its id, as failed (never handled)."""
+        now = time.time()
+        await self._write(
+            "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, state, received_at, finished_at) "
+            "VALUES (?, ?, NULL, 'failed', ?, ?)",
+            (update_id, chat_id, now, now),
+        )
+
     async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
         """The update was handled (or given up on): drop its content, keep its id for dedupe."""
         await self._write(

@@ -188,7 +188,7 @@ class Sender:
                     return None
                 network_failures += 1
                 if network_failures >= self._network_attempts:
-                    logger.error("chat %s: message not sent after %d attempts: %s", target, network_failures, exc)
+                    logger.error("chat %s: not sent after %d attempts: %s", target, network_failures, exc)
                     return None
                 pause = 0.5 * 2 ** (network_failures - 1)
                 logger.warning("chat %s: could not connect to Telegram, resending in %.1fs", target, pause)

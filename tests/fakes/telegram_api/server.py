@@ -45,11 +45,11 @@ from tests.fakes.telegram_api.parsing import (
     UploadedFile,
     _ApiError,
     _as_chat_id,
-    _Fault,
-    _HtmlAnswer,
     _bad_request,
     _copy,
+    _Fault,
     _format_text,
+    _HtmlAnswer,
     _parse_params,
     _update_kind,
 )
