@@ -3,6 +3,10 @@
 PTB's own `run_webhook` serves exactly one route, so this follows PTB's custom-webhook pattern
 instead: our server checks the secret token, stores each update in the durable inbox (so it is
 never lost once Telegram has our 200), and puts the new ones on `application.update_queue`.
+
+The secret token and the Content-Type are checked as soon as the headers are in, before a byte
+of the body is read, and a body over 1 MB is refused unread (413), so a client without the
+secret cannot make the bot buffer anything. Connection limits and timeouts: http_server.py.
 """
 
 from __future__ import annotations
@@ -13,16 +17,15 @@ import json
 import logging
 import secrets
 import signal
-import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 from telegram import Update
 
 from bot.config import Settings
+from bot.runtime.tasks import run_all, supervise
+from bot.telegram.http_server import ConnectionLimits, GuardedHTTPServer, RateLimitedLog
 from bot.telegram.polling import Inbox
 
 logger = logging.getLogger(__name__)
@@ -40,19 +43,33 @@ def webhook_path(url: str) -> str:
     return path or DEFAULT_PATH
 
 
+@tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
     def initialize(self, server: WebhookServer) -> None:
         self.server = server
+        self._body = bytearray()
+        self._wanted = False
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        """Runs once the headers are in, before the body is read (a streamed request body)."""
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.server.secret.encode()):
-            logger.warning("webhook request with a missing or wrong secret token refused")
-            raise tornado.web.HTTPError(403)
+            raise tornado.web.HTTPError(403)  # a missing or wrong secret token
         if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
-            raise tornado.web.HTTPError(403)
+            raise tornado.web.HTTPError(403)  # what PTB answers too
+        length = self.request.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > self.server.limits.max_body_bytes):
+            raise tornado.web.HTTPError(413)
+        self._wanted = True
+
+    def data_received(self, chunk: bytes) -> None:
+        # Only once prepare() let the request in; tornado stops a chunked body at max_body_bytes.
+        if self._wanted:
+            self._body.extend(chunk)
+
+    async def post(self) -> None:
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(self._body)
             if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("not an update")
             update = Update.de_json(data, self.server.application.bot)
@@ -63,7 +80,7 @@ class _UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(400)
         try:
             fresh = await self.server.inbox.record([update])
-        except (sqlite3.Error, OSError):
+        except Exception:
             # Not stored, so not confirmed: Telegram retries the update later.
             logger.exception("cannot store an incoming update; Telegram will resend it")
             raise tornado.web.HTTPError(503) from None
@@ -90,7 +107,15 @@ class WebhookServer:
     """The HTTP side of webhook mode: the update route and /healthz, on one port."""
 
     def __init__(
-        self, application: AnyApplication, inbox: Inbox, *, path: str, secret: str, listen: str, port: int
+        self,
+        application: AnyApplication,
+        inbox: Inbox,
+        *,
+        path: str,
+        secret: str,
+        listen: str,
+        port: int,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.application = application
         self.inbox = inbox
@@ -98,18 +123,18 @@ class WebhookServer:
         self.secret = secret
         self.listen = listen
         self.port = port
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self.limits = limits or ConnectionLimits()
+        self.refusals = RateLimitedLog(logger)
+        self._server: GuardedHTTPServer | None = None
 
     def start(self) -> None:
         routes = [
             (HEALTH_PATH, _HealthHandler, {"server": self}),
             (self.path, _UpdateHandler, {"server": self}),
         ]
-        app = tornado.web.Application(routes)
-        self._server = tornado.httpserver.HTTPServer(app, xheaders=True)
-        sockets = tornado.netutil.bind_sockets(self.port, address=self.listen)
-        self._server.add_sockets(sockets)
-        self.port = int(sockets[0].getsockname()[1])  # the real port when 0 was asked for
+        app = tornado.web.Application(routes, log_function=self._log_request)
+        self._server = GuardedHTTPServer(app, self.limits, xheaders=True)
+        self.port = self._server.listen(self.port, self.listen)
         logger.info(
             "webhook server listening on %s:%d (path %s, health %s)",
             self.listen,
@@ -118,15 +143,33 @@ class WebhookServer:
             HEALTH_PATH,
         )
 
+    def _log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """tornado's access log, without a line per refused request (a flood would flood it)."""
+        status = handler.get_status()
+        if status >= 500:
+            logger.error("webhook request failed with %d", status)
+        elif status >= 400:
+            self.refusals.warning(
+                "webhook request refused with %d (403: missing or wrong secret token, or not JSON; "
+                "413: body over %d bytes)",
+                status,
+                self.limits.max_body_bytes,
+            )
+        else:
+            logger.debug("webhook request answered %d", status)
+
     async def stop(self) -> None:
         if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()
+            await self._server.stop()
             self._server = None
 
 
 async def start_webhook(
-    application: AnyApplication, settings: Settings, *, port: int | None = None
+    application: AnyApplication,
+    settings: Settings,
+    *,
+    port: int | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> WebhookServer:
     """Open the services, replay unfinished updates, listen, and register the webhook."""
     assert settings.webhook_url is not None
@@ -144,6 +187,7 @@ async def start_webhook(
         secret=secret,
         listen=settings.webhook_listen,
         port=settings.port if port is None else port,
+        limits=limits,
     )
     server.start()
     await application.start()
@@ -159,20 +203,27 @@ async def start_webhook(
 
 
 async def stop_webhook(application: AnyApplication, server: WebhookServer | None) -> None:
-    """Stop taking updates, finish what was taken, close the services (the webhook stays set)."""
-    try:
+    """Stop taking updates, finish what was taken, close the services (the webhook stays set).
+    Each step runs even when one before it failed, so the services are always closed."""
+
+    async def stop_server() -> None:
         if server is not None:
             await server.stop()
+
+    async def finish_taken() -> None:
         if application.running:
             await application.stop()
-    finally:
-        await application.shutdown()
+
+    async def close_services() -> None:
         assert application.post_shutdown is not None
         await application.post_shutdown(application)
 
+    await run_all(stop_server, finish_taken, application.shutdown, close_services)
+
 
 async def serve_webhook(application: AnyApplication, settings: Settings) -> None:
-    """Run until SIGINT / SIGTERM, then shut down cleanly."""
+    """Run until SIGINT / SIGTERM, then shut down cleanly; raise TaskDied (after closing
+    everything) when the memory writer ends on its own."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -180,7 +231,7 @@ async def serve_webhook(application: AnyApplication, settings: Settings) -> None
     server: WebhookServer | None = None
     try:
         server = await start_webhook(application, settings)
-        await stop.wait()
+        await supervise(stop, {"memory writer": application.bot_data["services"].writer.task})
         logger.info("stopping: finishing the updates in flight")
     finally:
         await stop_webhook(application, server)
