@@ -169,3 +169,18 @@ def test_check_reports_what_is_wrong(
     assert "FAIL hosting: WEBHOOK_URL must be https://" in result.stdout
     assert "3 check(s) failed." in result.stdout
     assert "wrong-key" not in result.stdout + result.stderr
+
+
+async def test_an_update_that_cannot_be_stored_is_confirmed_as_failed(
+    start_hook: StartWebhook, fake_telegram: FakeTelegram
+) -> None:
+    """A text with a lone surrogate (SQLite cannot encode it) gets 200 and is recorded as failed,
+    instead of a 500 that Telegram would resend for a day; the next update is answered."""
+    server = await start_hook(WEBHOOK_SECRET=SECRET)
+    update = pending_update(fake_telegram, "bad \ud800 text")
+    assert await post(server, update, SECRET) == 200
+    assert await post(server, pending_update(fake_telegram, "fine"), SECRET) == 200
+    [reply] = await fake_telegram.wait_for_messages(CHAT, 1)
+    assert reply["text"] == "Coach says: fine"
+    states = await server.application.bot_data["services"].store.inbox_states()
+    assert states.get("failed") == 1, states
