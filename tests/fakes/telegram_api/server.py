@@ -19,6 +19,10 @@ Behaviour copied from the real API because bots trip over it in production:
   message to identical content ("message is not modified"), unknown messages, and stale
   callback query ids all answer 400 with Telegram's descriptions;
 * chats in ``blocked`` answer 403 ``Forbidden: bot was blocked by the user`` to every send.
+
+Misbehaviour on demand: ``fail_next`` (an API error), ``answer_html_next`` (HTTP 200 with a
+proxy's HTML page) and ``drop_connection_next`` (the call takes effect, then the connection is
+closed without an answer).
 """
 
 from __future__ import annotations
