@@ -93,12 +93,12 @@ class Services:
         return cls(store, memory, llm, writer, advisor)
 
     async def close(self) -> None:
-        await self.writer.stop()
-        await self.llm.close()
-        await self.memory.close()
-        await self.store.close()
-        if self.lock is not None:
-            self.lock.release()
+        """Close each service even when closing one before it failed; release the lock last."""
+        try:
+            await run_all(self.writer.stop, self.llm.close, self.memory.close, self.store.close)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def telegram_file_url(base_url: str) -> str:
