@@ -16,7 +16,6 @@ import hmac
 import json
 import logging
 import secrets
-import signal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +23,6 @@ import tornado.web
 from telegram import Update
 
 from bot.config import Settings
-from bot.runtime.tasks import run_all, supervise
 from bot.telegram.http_server import ConnectionLimits, GuardedHTTPServer, RateLimitedLog
 from bot.telegram.polling import Inbox
 
@@ -111,6 +109,7 @@ class WebhookServer:
         application: AnyApplication,
         inbox: Inbox,
         *,
+        url: str,
         path: str,
         secret: str,
         listen: str,
@@ -119,6 +118,7 @@ class WebhookServer:
     ) -> None:
         self.application = application
         self.inbox = inbox
+        self.url = url
         self.path = path
         self.secret = secret
         self.listen = listen
@@ -126,6 +126,9 @@ class WebhookServer:
         self.limits = limits or ConnectionLimits()
         self.refusals = RateLimitedLog(logger)
         self._server: GuardedHTTPServer | None = None
+        # An UpdateSource (bot/telegram/polling.py): the server does not end by itself.
+        self.stopped = asyncio.Event()
+        self.fatal: BaseException | None = None
 
     def start(self) -> None:
         routes = [
@@ -134,7 +137,7 @@ class WebhookServer:
         ]
         app = tornado.web.Application(routes, log_function=self._log_request)
         self._server = GuardedHTTPServer(app, self.limits, xheaders=True)
-        self.port = self._server.listen(self.port, self.listen)
+        self.port = self._server.listen(self.port, self.listen)  # the real port when 0 was asked for
         logger.info(
             "webhook server listening on %s:%d (path %s, health %s)",
             self.listen,
@@ -158,86 +161,45 @@ class WebhookServer:
         else:
             logger.debug("webhook request answered %d", status)
 
+    async def register(self) -> None:
+        """Requeue what the last run left unfinished, then tell Telegram where to post."""
+        await self.inbox.replay(self.application)
+        await self.application.bot.set_webhook(
+            self.url,
+            secret_token=self.secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        logger.info("webhook registered with Telegram")
+
     async def stop(self) -> None:
+        """Stop taking updates (the webhook stays set: Telegram keeps them until we are back)."""
         if self._server is not None:
             await self._server.stop()
             self._server = None
+        self.stopped.set()
 
 
-async def start_webhook(
+def webhook_server(
     application: AnyApplication,
+    inbox: Inbox,
     settings: Settings,
     *,
     port: int | None = None,
     limits: ConnectionLimits | None = None,
 ) -> WebhookServer:
-    """Open the services, replay unfinished updates, listen, and register the webhook."""
+    """The server for WEBHOOK_URL, with WEBHOOK_SECRET (or a fresh random secret for this run)."""
     assert settings.webhook_url is not None
     secret = (
         settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
     )
-    await application.initialize()
-    assert application.post_init is not None
-    await application.post_init(application)
-    inbox: Inbox = application.bot_data["inbox"]
-    server = WebhookServer(
+    return WebhookServer(
         application,
         inbox,
+        url=settings.webhook_url,
         path=webhook_path(settings.webhook_url),
         secret=secret,
         listen=settings.webhook_listen,
         port=settings.port if port is None else port,
         limits=limits,
     )
-    server.start()
-    await application.start()
-    await inbox.replay(application)
-    await application.bot.set_webhook(
-        settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
-    logger.info("webhook registered with Telegram")
-    return server
-
-
-async def stop_webhook(application: AnyApplication, server: WebhookServer | None) -> None:
-    """Stop taking updates, finish what was taken, close the services (the webhook stays set).
-    Each step runs even when one before it failed, so the services are always closed."""
-
-    async def stop_server() -> None:
-        if server is not None:
-            await server.stop()
-
-    async def finish_taken() -> None:
-        if application.running:
-            await application.stop()
-
-    async def close_services() -> None:
-        assert application.post_shutdown is not None
-        await application.post_shutdown(application)
-
-    await run_all(stop_server, finish_taken, application.shutdown, close_services)
-
-
-async def serve_webhook(application: AnyApplication, settings: Settings) -> None:
-    """Run until SIGINT / SIGTERM, then shut down cleanly; raise TaskDied (after closing
-    everything) when the memory writer ends on its own."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    server: WebhookServer | None = None
-    try:
-        server = await start_webhook(application, settings)
-        await supervise(stop, {"memory writer": application.bot_data["services"].writer.task})
-        logger.info("stopping: finishing the updates in flight")
-    finally:
-        await stop_webhook(application, server)
-
-
-def run_webhook(settings: Settings) -> None:
-    from bot.app import build_application
-
-    asyncio.run(serve_webhook(build_application(settings), settings))

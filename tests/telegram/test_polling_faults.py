@@ -4,12 +4,11 @@ task the bot needs dies anyway, the bot stops with an error after closing its se
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_application, serve_polling
+from bot.app import serve
 from bot.runtime.lock import claim_data_dir
 from bot.runtime.tasks import TaskDied
 from tests.fakes.gemini_api import FakeGemini
@@ -31,7 +30,7 @@ async def test_an_html_answer_to_get_updates_does_not_stop_polling(
     assert reply["text"] == "Coach says: Still there?"
     assert "getUpdates failed" in caplog.text
     await bot.stop()  # raised "This Application is still running!" when the poller had died
-    assert not bot.app.running
+    assert not bot.runtime.application.running
 
 
 async def test_an_update_that_cannot_be_stored_is_poison_not_a_stop(
@@ -54,19 +53,16 @@ async def test_an_update_that_cannot_be_stored_is_poison_not_a_stop(
 
 
 async def test_a_dead_poller_stops_the_bot_with_an_error_after_closing_services(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
-    """The poller task ended (here: cancelled from outside) while the bot ran: serve_polling raises
-    TaskDied (the process exits non-zero, so systemd restarts it) and the services are closed, so
-    DATA_DIR's lock is free again."""
+    """The poller task ended (here: cancelled from outside) while the bot ran: serve() raises
+    TaskDied (the process exits with code 5, so systemd restarts it) and the services are closed,
+    so DATA_DIR's lock is free again. It used to return as if asked to stop: exit code 0."""
     settings = make_settings(tmp_path / "data", telegram=fake_telegram, gemini=fake_gemini)
-    application = build_application(settings)
-    serving = asyncio.create_task(serve_polling(application))
+    serving = asyncio.create_task(serve(settings))
     await fake_telegram.wait_for_call("getUpdates")
     [poller] = [t for t in asyncio.all_tasks() if t.get_name() == "poller"]
     poller.cancel()
-    with caplog.at_level(logging.ERROR), pytest.raises(TaskDied, match="poller"):
+    with pytest.raises(TaskDied, match="Poller"):
         await asyncio.wait_for(serving, 30)
-    assert not application.running
-    assert "services" not in application.bot_data
     claim_data_dir(settings.data_dir).release()  # would raise InstanceLocked if still held
