@@ -10,7 +10,7 @@ from telegram import Update
 from bot.memory import MemoryUnavailable
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +81,9 @@ async def export(update: Update, context: BotContext) -> None:
 async def usage(update: Update, context: BotContext) -> None:
     """Show the messages and tokens this person used today and this month."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    if message is None:
         return
-    today, month = await context.advisor.usage(user.id)
+    today, month = await context.advisor.usage(counted_as(message))
     budget = context.settings.daily_token_budget
     lines = [
         "Your usage:",

@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, is_group
+from bot.telegram.handlers.groups import addressed_text, counted_as, is_command, is_group
 
 logger = logging.getLogger(__name__)
 
@@ -91,27 +91,29 @@ async def gate(update: Update, context: BotContext) -> None:
     limiter: RateLimiter = context.bot_data.setdefault(
         "rate_limiter", RateLimiter(settings.rate_limit_per_minute)
     )
-    wait = limiter.allow(user.id)
+    sender = counted_as(message)  # a person, or the chat behind a shared pseudo-sender id
+    wait = limiter.allow(sender)
     if wait:
-        if limiter.should_warn(user.id):
+        if limiter.should_warn(sender):
             await message.reply_text(RATE_REPLY.format(seconds=max(1, round(wait))))
         raise ApplicationHandlerStop
     text = message.text or ""
     if len(text) > settings.max_input_chars:
         await message.reply_text(TOO_LONG_REPLY.format(length=len(text), limit=settings.max_input_chars))
         raise ApplicationHandlerStop
-    if settings.daily_token_budget and text and not text.startswith("/"):
-        today, _ = await context.advisor.usage(user.id)
+    if settings.daily_token_budget and text and not is_command(message):
+        today, _ = await context.advisor.usage(sender)
         if today.tokens >= settings.daily_token_budget:
             await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
             raise ApplicationHandlerStop
 
 
 def _for_the_bot(update: Update, context: BotContext) -> bool:
-    """A group message is for the bot when it is a command, or mentions or replies to the bot."""
+    """A group message is for the bot when it is a command (to no bot in particular, or to this
+    one), or mentions or replies to the bot."""
     message = update.message
     if message is None:
         return False
-    if message.text and message.text.startswith("/"):
+    if is_command(message, context.bot.bot):
         return True
     return message.text is not None and addressed_text(message, context.bot.bot) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Chat, Message, User
+from telegram import Chat, Message, MessageEntity, User
 from telegram.constants import ChatID, ChatMemberStatus
 from telegram.error import TelegramError
 
@@ -26,6 +26,27 @@ def is_pseudo_sender(message: Message) -> bool:
     """The message speaks for an anonymous admin or a channel, not for one identifiable person."""
     user = message.from_user
     return message.sender_chat is not None or user is None or user.id in PSEUDO_SENDERS
+
+
+def counted_as(message: Message) -> int:
+    """Whose rate limit, daily budget and usage a message counts towards: its sender's; for a
+    pseudo-sender (an id shared by every group's anonymous admins, or by every channel) the chat
+    that speaks: the channel, or the group its anonymous admin speaks for."""
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    user = message.from_user
+    return message.chat.id if user is None or user.id in PSEUDO_SENDERS else user.id
+
+
+def is_command(message: Message, bot: User | None = None) -> bool:
+    """The message is a bot command: it starts with a `bot_command` entity (what Telegram sends
+    for "/start", never for "/ how do I…"), addressed to no bot or to `bot` when given."""
+    entities = message.entities
+    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
+        return False
+    command = message.parse_entity(entities[0])
+    _, _, target = command.partition("@")
+    return not target or bot is None or target.lower() == (bot.username or "").lower()
 
 
 def addressed_text(message: Message, bot: User) -> str | None:
