@@ -4,6 +4,7 @@ bot/store/schema.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import sqlite3
@@ -232,11 +233,35 @@ class Store:
         return list(dict.fromkeys(u.update_id for u in fresh))
 
     async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
-        """The update was handled (or given up on): drop its content, keep its id for dedupe."""
-        await self._write(
-            "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE update_id = ?",
-            ("failed" if failed else "done", time.time(), update_id),
-        )
+        """The update was handled (or given up on): drop its content, keep its id for dedupe.
+
+        For a chat with memory off (incognito) the WAL is emptied at once too: the update's text
+        leaves every file now, not at the next automatic checkpoint (the blanked row alone would
+        leave the old page in the WAL, also after a `kill -9`).
+        """
+
+        def finish(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE update_id = ? "
+                "RETURNING chat_id",
+                ("failed" if failed else "done", time.time(), update_id),
+            ).fetchone()
+            return row is not None and row[0] is not None and _incognito(conn, int(row[0]))
+
+        if await self._writer.transaction(finish):
+            await self.empty_wal()
+
+    async def empty_wal(self) -> None:
+        """Move every page out of the WAL into the main file (securely overwritten) and truncate
+        the WAL to zero bytes, so no erased or blanked text stays in it."""
+        for pause in (0.05, 0.2, 0.5):
+            busy, _, _ = await self._writer.call(
+                lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            )
+            if not busy:
+                return
+            await asyncio.sleep(pause)
+        logger.warning("the WAL could not be emptied (readers kept it busy); the next checkpoint will")
 
     async def unfinished_updates(self) -> list[InboxUpdate]:
         """Updates stored but not handled (a crash or a kill), oldest first."""
@@ -375,8 +400,7 @@ class Store:
             conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
 
         await self._writer.transaction(forget)
-        # Move the erased pages out of the WAL into the (securely overwritten) main file.
-        await self._writer.call(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+        await self.empty_wal()
 
 
 # --- statements shared by several transactions (run on the writer thread) ----------------------
@@ -392,6 +416,14 @@ def _touch_chat(conn: sqlite3.Connection, chat_id: int, now: float) -> Chat:
         (chat_id, memory_user_id(chat_id), now, now),
     ).fetchone()
     return Chat(*row)
+
+
+def _incognito(conn: sqlite3.Connection, chat_id: int) -> bool:
+    """The chat has memory off (see `Prefs.memory`)."""
+    row = conn.execute(
+        "SELECT 1 FROM prefs WHERE chat_id = ? AND key = 'memory' AND value = 'off'", (chat_id,)
+    ).fetchone()
+    return row is not None
 
 
 def _prefs_from(rows: Iterable[Sequence[Any]]) -> Prefs:
