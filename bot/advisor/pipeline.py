@@ -208,17 +208,21 @@ class Advisor:
         if reason:
             raise MemoryRefused(reason)
         user_id = await self.store.user_id_for(chat_id)
-        saved = await self.memory.add(
-            user_id,
-            [{"role": "user", "content": fact}],
-            metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
-            infer=False,
-        )
-        await self.store.record_memory_ids(user_id, [item.id for item in saved])
+        async with self.writer.paused():  # the cap pass sees a settled list (no write in flight)
+            saved = await self.memory.add(
+                user_id,
+                [{"role": "user", "content": fact}],
+                metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
+                infer=False,
+            )
+            await self.store.record_memory_ids(user_id, [item.id for item in saved])
+            # MEMORY_MAX_PER_USER holds here too, not only for what the writer extracts.
+            await self.writer.enforce_cap(user_id, keep=[item.id for item in saved])
         return saved[0] if saved else None
 
     async def export(self, chat_id: int) -> dict[str, Any]:
-        """Everything kept about the chat that a person can take away: memories and settings."""
+        """Everything kept about the chat that a person can take away: memories (all of them, the
+        newest first) and settings."""
         items = await self.memory.list(await self.store.user_id_for(chat_id))
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -44,7 +44,7 @@ async def test_rate_limit_warns_once_and_skips_the_model(
 
 
 def test_rate_limiter_window_slides() -> None:
-    """The limiter admits `per_minute` events per 60 s window and frees slots as they age out."""
+    """The limiter admits `limit` events per 60 s window and frees slots as they age out."""
     limiter = RateLimiter(2)
     assert limiter.allow(1, now=0.0) == 0
     assert limiter.allow(1, now=1.0) == 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from telegram import Update
 
 from bot.memory import MemoryUnavailable
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,10 @@ PSEUDO_SENDER_REPLY = (
     "Anonymous admins and channels can't store memories: nobody could later see or erase them."
 )
 MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
+REMEMBER_RATE_REPLY = (
+    "That's {limit} facts saved in the last hour, my limit. Please wait {minutes} minute(s) before "
+    "the next /remember (or just tell me in a message)."
+)
 
 
 async def remember(update: Update, context: BotContext) -> None:
@@ -39,6 +45,14 @@ async def remember(update: Update, context: BotContext) -> None:
         await message.reply_text(
             f"That's too long to remember as one fact (at most {REMEMBER_MAX_CHARS} characters)."
         )
+        return
+    limiter: RateLimiter = context.bot_data.setdefault(
+        "remember_limiter", RateLimiter(context.settings.remember_per_hour, window=3600.0)
+    )
+    wait = limiter.allow(counted_as(message))
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        await message.reply_text(REMEMBER_RATE_REPLY.format(limit=limiter.limit, minutes=minutes))
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)

@@ -12,7 +12,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.memory import MemoryUnavailable
 from bot.telegram.handlers.context import BotContext, callback_fields
 from bot.telegram.handlers.groups import is_group, may_manage
-from bot.telegram.handlers.memories import CALLBACK_LIMIT, MEMORY_DOWN_REPLY, SEARCH_LIMIT, SHOWN_CHARS
+from bot.telegram.handlers.memories import (
+    CALLBACK_LIMIT,
+    MEMORY_DOWN_REPLY,
+    SEARCH_LIMIT,
+    SHOWN_CHARS,
+    more_note,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,14 +67,15 @@ async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, c
     message = update.message
     assert message is not None
     try:
-        items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
+        found = await context.advisor.memories(chat_id, words, closest=True)
     except MemoryUnavailable:
         logger.warning("searching memories to forget failed", exc_info=True)
         await message.reply_text(MEMORY_DOWN_REPLY)
         return
-    if not items:
+    if not found:
         await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
         return
+    items = found[:SEARCH_LIMIT]
     lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
     buttons = []
     for number, item in enumerate(items, start=1):
@@ -77,6 +84,8 @@ async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, c
         data = f"fo:{item.id}:{asker}"
         if len(data.encode()) <= CALLBACK_LIMIT:
             buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
+    if len(found) > SEARCH_LIMIT:
+        lines += ["", more_note(SEARCH_LIMIT)]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     rows.append([InlineKeyboardButton("Done", callback_data=f"forget:no:{asker}")])
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))

@@ -34,33 +34,34 @@ WINDOW_SECONDS = 60.0
 
 
 class RateLimiter:
-    """At most `per_minute` events per key in any 60-second window (0 = unlimited)."""
+    """At most `limit` events per key in any `window`-second window (0 = unlimited)."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
+    def __init__(self, limit: int, window: float = WINDOW_SECONDS) -> None:
+        self.limit = limit
+        self.window = window
         self._events: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
 
     def allow(self, key: int, now: float | None = None) -> float:
         """0 when allowed (and counted); else the seconds until the next one would be."""
-        if self.per_minute <= 0:
+        if self.limit <= 0:
             return 0.0
         now = time.monotonic() if now is None else now
         events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - WINDOW_SECONDS:
+        while events and events[0] <= now - self.window:
             events.popleft()
-        if len(events) >= self.per_minute:
-            return events[0] + WINDOW_SECONDS - now
+        if len(events) >= self.limit:
+            return events[0] + self.window - now
         events.append(now)
         if len(self._events) > 10_000:  # forget idle senders now and then
-            for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - WINDOW_SECONDS]:
+            for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
                 del self._events[idle]
         return 0.0
 
     def should_warn(self, key: int, now: float | None = None) -> bool:
         """Warn a sender once per window, not once per dropped message."""
         now = time.monotonic() if now is None else now
-        if self._warned.get(key, -WINDOW_SECONDS) > now - WINDOW_SECONDS:
+        if self._warned.get(key, -self.window) > now - self.window:
             return False
         self._warned[key] = now
         return True
