@@ -16,11 +16,12 @@ from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
+from bot.records import NewTurn, Prefs, StoredTurn, Usage, unix_time, utc_day
 from bot.store.tables import Store
 
 logger = logging.getLogger(__name__)
 
+TURNS_KEPT_AFTER_SESSION = 24 * 3600.0
 UNAVAILABLE_REPLY = (
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
@@ -61,6 +62,8 @@ class Advisor:
         self.recent_turns = recent_turns
         self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
         self.session_idle_seconds = session_idle_minutes * 60
+        # Recent turns are deleted a day after their session could have ended.
+        self.turns_kept_seconds = self.session_idle_seconds + TURNS_KEPT_AFTER_SESSION
         self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
 
     async def answer(
@@ -81,6 +84,7 @@ class Advisor:
         `usage_user` (a Telegram user id) the message and its tokens count towards that user's
         usage, answered or not: the tokens are spent either way.
         """
+        arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
@@ -102,7 +106,7 @@ class Advisor:
         # Small talk ("thanks!") holds no fact: no extraction call for it.
         if remember and not incognito and needs_memory(message):
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
+            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.fromtimestamp(arrived, UTC))
         turns = prompts.conversation(recent, message)
         keep: list[NewTurn] = [("user", message)]
         try:
@@ -129,7 +133,9 @@ class Advisor:
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
             keep = []  # nothing of an incognito chat reaches the disk
-        await self.store.finish_message(chat_id, keep, usage=usage)
+        await self.store.finish_message(
+            chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self.turns_kept_seconds
+        )
         return answer
 
     def reply_sent(self) -> None:
@@ -188,12 +194,21 @@ class Advisor:
             await self.store.forget_memory_ids(known)
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
-        """Erase one memory of the chat (its history too); False if it is not this chat's."""
+        """Erase one memory of the chat (its history too) and what it came from: the exchange it
+        was extracted from, in the recent turns, pending writes and Mem0's saved messages, so no
+        later prompt carries it. False if it is not this chat's."""
         user_id = await self.store.user_id_for(chat_id)
-        if await self.memory.get(user_id, memory_id) is None:
+        item = await self.memory.get(user_id, memory_id)
+        if item is None:
             return False
-        await self.memory.erase(user_id, [memory_id])
-        await self.store.forget_memory_ids([memory_id])
+        said_at = unix_time(item.metadata.get("saved_at"))
+        async with self.writer.paused():
+            await self.memory.erase(user_id, [memory_id])
+            await self.store.forget_memory_ids([memory_id])
+            # A fact the user typed in (/remember) has no exchange of its own: its text finds
+            # the turns and writes that repeat it.
+            erased = await self.store.forget_exchanges(chat_id, user_id, at=said_at, needles=[item.text])
+            await self.memory.forget_messages(user_id, [*erased, item.text])
         return True
 
     async def prefs(self, chat_id: int) -> Prefs:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history
+from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history, scrub_messages
 from bot.memory.items import (
     MemoryItem,
     MemoryUnavailable,
@@ -167,6 +167,13 @@ class MemoryService:
         """Erase everything held about `user_id`: memories, their history (also of `known_ids`,
         memories deleted earlier), Mem0's saved messages, entities; then scrub free pages and WAL."""
         return await self._run(self._erase, user_id, list(known_ids), True)
+
+    async def forget_messages(self, user_id: str, needles: Sequence[str]) -> int:
+        """Remove the raw messages Mem0 saved for the user that hold one of `needles` (embedded
+        Mem0 keeps the last 10 per user; the Platform keeps nothing here)."""
+        if self.backend == PLATFORM_BACKEND:
+            return 0
+        return await self._run(scrub_messages, self._client, user_id, list(needles))
 
     def _erase(self, user_id: str, memory_ids: list[str], whole_user: bool) -> int:
         if self.backend == PLATFORM_BACKEND:

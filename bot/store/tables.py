@@ -26,12 +26,18 @@ from bot.records import (
     StoredTurn,
     Usage,
     memory_user_id,
+    unix_time,
     utc_day,
 )
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
 from bot.store.writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
+
+# Recent turns older than their expiry are deleted from every chat about this often.
+TURN_SWEEP_SECONDS = 3600.0
+# Turns and memory writes of one message share its arrival time (within this many seconds).
+SAME_MOMENT = 0.001
 
 
 class Store:
@@ -41,6 +47,7 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn
         self._writer = writer
+        self._next_turn_sweep = 0.0
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -145,20 +152,74 @@ class Store:
     # --- recent turns and usage, kept when a message is answered ----------------------------------
 
     async def finish_message(
-        self, chat_id: int, turns: Sequence[NewTurn], *, usage: tuple[int, int, int] | None = None
+        self,
+        chat_id: int,
+        turns: Sequence[NewTurn],
+        *,
+        usage: tuple[int, int, int] | None = None,
+        at: float | None = None,
+        expire_before: float | None = None,
     ) -> None:
-        """Keep the exchange's `turns` and, with `usage` = (Telegram user id, prompt tokens, output
+        """Keep the exchange's `turns` (dated `at`, default now: the time that links them to the
+        memories extracted from them) and, with `usage` = (Telegram user id, prompt tokens, output
         tokens), count one answered message for that user: one transaction. The chat keeps its
-        last 100 turns."""
-        now = time.time()
+        last 100 turns; with `expire_before`, turns older than that go (this chat's now, every
+        chat's about once an hour)."""
+        now = time.time() if at is None else at
+        sweep = expire_before is not None and time.monotonic() >= self._next_turn_sweep
+        if sweep:
+            self._next_turn_sweep = time.monotonic() + TURN_SWEEP_SECONDS
 
         def finish(conn: sqlite3.Connection) -> None:
             _add_turns(conn, chat_id, turns, now)
+            if expire_before is not None:
+                conn.execute(
+                    "DELETE FROM turns WHERE chat_id = ? AND created_at < ?", (chat_id, expire_before)
+                )
+                if sweep:
+                    conn.execute("DELETE FROM turns WHERE created_at < ?", (expire_before,))
             if usage is not None:
                 user_id, prompt_tokens, output_tokens = usage
                 _add_usage(conn, user_id, 1, prompt_tokens, output_tokens)
 
         await self._writer.transaction(finish)
+
+    async def forget_exchanges(
+        self, chat_id: int, user_id: str, *, at: float | None, needles: Sequence[str]
+    ) -> list[str]:
+        """Erase the exchanges a forgotten memory came from: the chat's turns dated `at` (the
+        message it was extracted from, and the answer to it) or holding one of `needles` (its
+        text) and the rest of their exchange, and the user's pending memory writes of those
+        messages. Returns the user messages erased (for Mem0's own copies); empties the WAL."""
+        lowered = [n.lower() for n in needles if n.strip()]
+
+        def forget(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT created_at, role, text FROM turns WHERE chat_id = ?", (chat_id,)
+            ).fetchall()
+            moments = [at] if at is not None else []
+            moments += [float(c) for c, _, text in rows if any(n in text.lower() for n in lowered)]
+
+            def linked(moment: float | None) -> bool:
+                return moment is not None and any(abs(moment - m) < SAME_MOMENT for m in moments)
+
+            erased = [str(text) for c, role, text in rows if role == "user" and linked(float(c))]
+            conn.executemany(
+                "DELETE FROM turns WHERE chat_id = ? AND created_at BETWEEN ? AND ?",
+                [(chat_id, m - SAME_MOMENT, m + SAME_MOMENT) for m in moments],
+            )
+            said = {t.lower() for t in [*erased, *needles] if t.strip()}
+            pending = conn.execute("SELECT id, payload FROM memory_outbox WHERE user_id = ?", (user_id,))
+            for write_id, raw in pending.fetchall():
+                payload = json.loads(raw)
+                texts = [str(m.get("content", "")).lower() for m in payload.get("messages", [])]
+                if linked(unix_time(payload.get("saved_at"))) or any(n in t for t in texts for n in said):
+                    conn.execute("DELETE FROM memory_outbox WHERE id = ?", (write_id,))
+            return erased
+
+        erased = await self._writer.transaction(forget)
+        await self.empty_wal()
+        return erased
 
     # --- memory outbox (durable pending writes to long-term memory) ---------------------------
 
