@@ -16,6 +16,7 @@ from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
 from bot.advisor.writer import MemoryWriter
 from bot.config import Settings
+from bot.errors import Unavailable
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
@@ -84,6 +85,10 @@ class Services:
             min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
         )
+        try:
+            await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
+        except Unavailable:
+            logger.warning("memory unavailable: a moved group's memories merge at its next move")
         pending = await store.make_memory_writes_due()
         if pending:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
@@ -116,7 +121,10 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         # Every reply goes through the sender (pacing, 429 / 403 / 400 / migration handling), and
         # every update through the inbox, which marks it done once its handlers finished.
         sender = Sender(
-            application.bot, store=services.store, global_per_second=settings.send_rate_per_second
+            application.bot,
+            store=services.store,
+            global_per_second=settings.send_rate_per_second,
+            on_migrated=services.advisor.move_chat,
         )
         await sender.load()
         application.bot_data["sender"] = sender

@@ -16,12 +16,14 @@ from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import NewTurn, Prefs, StoredTurn, Usage, unix_time, utc_day
+from bot.records import NewTurn, Prefs, StoredTurn, Usage, memory_user_id, unix_time, utc_day
 from bot.store.tables import Store
 
 logger = logging.getLogger(__name__)
 
 TURNS_KEPT_AFTER_SESSION = 24 * 3600.0
+# Metadata Mem0 sets itself on every memory; not copied when memories move to another user.
+MEM0_OWN_METADATA = frozenset({"role", "actor_id", "user_id", "agent_id", "run_id", "hash", "data"})
 UNAVAILABLE_REPLY = (
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
@@ -182,16 +184,18 @@ class Advisor:
         return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
-        """Erase every memory, turn, preference and pending write of the chat."""
+        """Erase every memory, turn, preference and pending write of the chat (also the memories
+        of a group that became this supergroup, if they were not merged yet)."""
         user_id = await self.store.user_id_for(chat_id)
         self.incognito_turns.drop(chat_id)
         async with self.writer.paused():
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
             # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
-            known = await self.store.known_memory_ids(user_id)
-            await self.memory.erase_user(user_id, known)
-            await self.store.forget_memory_ids(known)
+            for user in [user_id, *await self.store.merging_user_ids(chat_id)]:
+                known = await self.store.known_memory_ids(user)
+                await self.memory.erase_user(user, known)
+                await self.store.forget_memory_ids(known)
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
         """Erase one memory of the chat (its history too) and what it came from: the exchange it
@@ -211,6 +215,60 @@ class Advisor:
             await self.memory.forget_messages(user_id, [*erased, item.text])
         return True
 
+    # --- a group that became a supergroup ------------------------------------------------------
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat now has another id (a group became a supergroup): its memories, settings and
+        recent turns follow it; if the new id already has memories, the old ones join them.
+        Safe to call again (Telegram announces a migration twice, and a send may report it)."""
+        async with self.writer.paused():
+            await self.store.migrate_chat(old_chat_id, new_chat_id)
+            self.incognito_turns.drop(old_chat_id)
+            await self._merge_moved()
+            # Memories stored under the new id's default user id before it had a row of its own.
+            current, default = await self.store.user_id_for(new_chat_id), memory_user_id(new_chat_id)
+            if current != default and await self.memory.list(default, include_expired=True, limit=1):
+                await self._move_memories(default, current)
+
+    async def finish_moves(self) -> int:
+        """Complete merges a crash interrupted (at start); return how many chats were merged."""
+        async with self.writer.paused():
+            return await self._merge_moved()
+
+    async def _merge_moved(self) -> int:
+        merges = await self.store.pending_merges()
+        for old_chat_id, old_user, new_user in merges:
+            if old_user != new_user:
+                await self._move_memories(old_user, new_user)
+            await self.store.finish_merge(old_chat_id, old_user, new_user)
+            logger.info("chat %s: memories merged into its new chat's", old_chat_id)
+        return len(merges)
+
+    async def _move_memories(self, old_user: str, new_user: str) -> None:
+        """Copy `old_user`'s memories to `new_user` (skipping any copied before a crash), then
+        erase `old_user` for real, history included; the cap applies to the result."""
+        present = {
+            (item.text, item.metadata.get("saved_at"))
+            for item in await self.memory.list(new_user, include_expired=True)
+        }
+        for item in reversed(await self.memory.list(old_user, include_expired=True)):  # oldest first
+            if (item.text, item.metadata.get("saved_at")) in present:
+                continue
+            metadata = {k: v for k, v in item.metadata.items() if k not in MEM0_OWN_METADATA}
+            expires = metadata.get("expires_at")
+            added = await self.memory.add(
+                new_user,
+                [{"role": "user", "content": item.text}],
+                metadata=metadata,
+                infer=False,
+                expiration_date=str(expires)[:10] if expires else None,
+            )
+            await self.store.record_memory_ids(new_user, [saved.id for saved in added])
+        known = await self.store.known_memory_ids(old_user)
+        await self.memory.erase_user(old_user, known)
+        await self.store.forget_memory_ids(known)
+        await self.writer.enforce_cap(new_user)
+
     async def prefs(self, chat_id: int) -> Prefs:
         return await self.store.get_prefs(chat_id)
 
@@ -222,7 +280,7 @@ class Advisor:
         reason = unsafe_reason(fact)
         if reason:
             raise MemoryRefused(reason)
-        user_id = await self.store.user_id_for(chat_id)
+        user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it
         async with self.writer.paused():  # the cap pass sees a settled list (no write in flight)
             saved = await self.memory.add(
                 user_id,

@@ -123,9 +123,39 @@ class Store:
         return await self._writer.transaction(begin)
 
     async def user_id_for(self, chat_id: int) -> str:
-        """The chat's Mem0 user id: its row's (kept across a group's migration), else the default."""
-        row = await self._row("SELECT user_id FROM chats WHERE chat_id = ?", (chat_id,))
-        return str(row[0]) if row else memory_user_id(chat_id)
+        """The chat's Mem0 user id: its row's (kept across a group's migration); for a group that
+        moved, its new chat's; else the default."""
+        current, user_id = await self._resolve(chat_id)
+        return user_id or memory_user_id(current)
+
+    async def ensure_chat(self, chat_id: int) -> str:
+        """The chat's Mem0 user id, with a row that says so (before anything is stored under it,
+        so a migration finds it)."""
+        current, user_id = await self._resolve(chat_id)
+        if user_id is not None:
+            return user_id
+        now = time.time()
+        await self._write(
+            "INSERT OR IGNORE INTO chats (chat_id, user_id, first_seen, last_seen, message_count) "
+            "VALUES (?, ?, ?, ?, 0)",
+            (current, memory_user_id(current), now, now),
+        )
+        return await self.user_id_for(current)
+
+    async def _resolve(self, chat_id: int) -> tuple[int, str | None]:
+        """The chat's current id (following a group's moves) and its row's user id, if any."""
+        current = chat_id
+        for _ in range(10):  # a group migrates once; a few hops guard against a loop
+            row = await self._row("SELECT user_id FROM chats WHERE chat_id = ?", (current,))
+            if row is not None:
+                return current, str(row[0])
+            moved = await self._row(
+                "SELECT moved_to FROM inactive_chats WHERE chat_id = ? AND moved_to IS NOT NULL", (current,)
+            )
+            if moved is None:
+                break
+            current = int(moved[0])
+        return current, None
 
     async def get_chat(self, chat_id: int) -> Chat | None:
         row = await self._row("SELECT * FROM chats WHERE chat_id = ?", (chat_id,))
@@ -373,24 +403,82 @@ class Store:
         """A group became a supergroup: carry its settings, recent turns and memories to the new id.
 
         The chat row moves with its Mem0 user id, so the memories stay the group's without being
-        copied (unless the new id already has a row of its own, whose memories are then kept).
+        copied. When the new id already has a row (and memories) of its own, the settings and
+        turns merge (the new id's settings win), pending writes go to the new user id, and the
+        old row stays, marked as moved, until its memories were moved too (`pending_merges`,
+        `finish_merge`): until then /forget in the new chat erases them as well. Idempotent.
         """
 
         def migrate(conn: sqlite3.Connection) -> None:
+            if old_chat_id == new_chat_id:
+                return
+            # A chat known only by its default user id (memories from /remember, say) gets its
+            # row now; ignored when that id is taken (by this same move, done before).
+            now = time.time()
             conn.execute(
-                "UPDATE OR IGNORE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+                "INSERT OR IGNORE INTO chats (chat_id, user_id, first_seen, last_seen, message_count) "
+                "VALUES (?, ?, ?, ?, 0)",
+                (old_chat_id, memory_user_id(old_chat_id), now, now),
             )
-            conn.execute(
-                "UPDATE OR IGNORE prefs SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-            )
+            old = conn.execute(
+                "SELECT user_id, first_seen, last_seen, message_count FROM chats WHERE chat_id = ?",
+                (old_chat_id,),
+            ).fetchone()
+            new = conn.execute("SELECT user_id FROM chats WHERE chat_id = ?", (new_chat_id,)).fetchone()
+            if old is not None and new is None:
+                conn.execute("UPDATE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+            elif old is not None:
+                conn.execute(
+                    "UPDATE chats SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
+                    "message_count = message_count + ? WHERE chat_id = ?",
+                    (old[1], old[2], old[3], new_chat_id),
+                )
+                conn.execute("UPDATE memory_outbox SET user_id = ? WHERE user_id = ?", (new[0], old[0]))
+            for table in ("prefs", "sessions"):
+                conn.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608
+                    (new_chat_id, old_chat_id),
+                )
+                conn.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old_chat_id,))  # noqa: S608
             conn.execute("UPDATE turns SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
             conn.execute(
                 "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, 'migrated', ?, ?) "
                 "ON CONFLICT (chat_id) DO UPDATE SET reason = 'migrated', moved_to = excluded.moved_to",
-                (old_chat_id, time.time(), new_chat_id),
+                (old_chat_id, now, new_chat_id),
             )
 
         await self._writer.transaction(migrate)
+
+    async def pending_merges(self) -> list[tuple[int, str, str]]:
+        """Moved chats whose memories still have to join their new chat's: (old chat id, its
+        Mem0 user id, the new chat's user id)."""
+        rows = await self._rows(
+            "SELECT c.chat_id, c.user_id, i.moved_to FROM chats c JOIN inactive_chats i "
+            "ON i.chat_id = c.chat_id WHERE i.moved_to IS NOT NULL ORDER BY c.chat_id"
+        )
+        merges = []
+        for chat_id, user_id, moved_to in rows:
+            target = await self.user_id_for(int(moved_to))
+            merges.append((int(chat_id), str(user_id), target))
+        return merges
+
+    async def finish_merge(self, old_chat_id: int, old_user_id: str, new_user_id: str) -> None:
+        """The old chat's memories were moved: its row goes, and any write queued for it since."""
+
+        def finish(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE memory_outbox SET user_id = ? WHERE user_id = ?", (new_user_id, old_user_id))
+            conn.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
+
+        await self._writer.transaction(finish)
+
+    async def merging_user_ids(self, chat_id: int) -> list[str]:
+        """Mem0 user ids of chats that moved into this one and still wait for their merge."""
+        rows = await self._rows(
+            "SELECT c.user_id FROM chats c JOIN inactive_chats i ON i.chat_id = c.chat_id "
+            "WHERE i.moved_to = ?",
+            (chat_id,),
+        )
+        return [str(row[0]) for row in rows]
 
     # --- usage (messages and tokens per Telegram user and UTC day) ------------------------------
 

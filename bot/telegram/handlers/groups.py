@@ -1,15 +1,18 @@
-"""Group chats: when the bot is addressed, who is an administrator, and who is nobody in particular."""
+"""Group chats: when the bot is addressed, who is an administrator, who is nobody in particular,
+and a group that becomes a supergroup."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from telegram import Chat, Message, MessageEntity, User
+from telegram import Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatID, ChatMemberStatus
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
+from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,25 @@ def addressed_text(message: Message, bot: User) -> str | None:
     if not (mentioned or to_bot):
         return None
     return " ".join(text.split())
+
+
+async def on_migration(update: Update, context: BotContext) -> None:
+    """A group became a supergroup (Telegram's `migrate_to_chat_id` / `migrate_from_chat_id`
+    service messages): what the bot keeps about it moves to the new id. Nothing else handles them."""
+    message = update.message
+    if message is not None:
+        if message.migrate_to_chat_id is not None:
+            old_id, new_id = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old_id, new_id = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        sender: Sender | None = context.bot_data.get("sender")  # set by app.py
+        if sender is not None:
+            await sender.follow_migration(old_id, new_id)  # also used when a send reports it
+        else:
+            await context.advisor.move_chat(old_id, new_id)
+    raise ApplicationHandlerStop
 
 
 async def is_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
