@@ -12,6 +12,7 @@ from typing import Any
 from bot.advisor import prompts
 from bot.advisor.extraction import MemoryRefused, unsafe_reason
 from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
@@ -22,8 +23,6 @@ from bot.store.tables import Store
 logger = logging.getLogger(__name__)
 
 TURNS_KEPT_AFTER_SESSION = 24 * 3600.0
-# Metadata Mem0 sets itself on every memory; not copied when memories move to another user.
-MEM0_OWN_METADATA = frozenset({"role", "actor_id", "user_id", "agent_id", "run_id", "hash", "data"})
 UNAVAILABLE_REPLY = (
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
@@ -228,7 +227,7 @@ class Advisor:
             # Memories stored under the new id's default user id before it had a row of its own.
             current, default = await self.store.user_id_for(new_chat_id), memory_user_id(new_chat_id)
             if current != default and await self.memory.list(default, include_expired=True, limit=1):
-                await self._move_memories(default, current)
+                await move_memories(self.memory, self.store, self.writer, default, current)
 
     async def finish_moves(self) -> int:
         """Complete merges a crash interrupted (at start); return how many chats were merged."""
@@ -239,35 +238,10 @@ class Advisor:
         merges = await self.store.pending_merges()
         for old_chat_id, old_user, new_user in merges:
             if old_user != new_user:
-                await self._move_memories(old_user, new_user)
+                await move_memories(self.memory, self.store, self.writer, old_user, new_user)
             await self.store.finish_merge(old_chat_id, old_user, new_user)
             logger.info("chat %s: memories merged into its new chat's", old_chat_id)
         return len(merges)
-
-    async def _move_memories(self, old_user: str, new_user: str) -> None:
-        """Copy `old_user`'s memories to `new_user` (skipping any copied before a crash), then
-        erase `old_user` for real, history included; the cap applies to the result."""
-        present = {
-            (item.text, item.metadata.get("saved_at"))
-            for item in await self.memory.list(new_user, include_expired=True)
-        }
-        for item in reversed(await self.memory.list(old_user, include_expired=True)):  # oldest first
-            if (item.text, item.metadata.get("saved_at")) in present:
-                continue
-            metadata = {k: v for k, v in item.metadata.items() if k not in MEM0_OWN_METADATA}
-            expires = metadata.get("expires_at")
-            added = await self.memory.add(
-                new_user,
-                [{"role": "user", "content": item.text}],
-                metadata=metadata,
-                infer=False,
-                expiration_date=str(expires)[:10] if expires else None,
-            )
-            await self.store.record_memory_ids(new_user, [saved.id for saved in added])
-        known = await self.store.known_memory_ids(old_user)
-        await self.memory.erase_user(old_user, known)
-        await self.store.forget_memory_ids(known)
-        await self.writer.enforce_cap(new_user)
 
     async def prefs(self, chat_id: int) -> Prefs:
         return await self.store.get_prefs(chat_id)

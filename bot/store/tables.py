@@ -26,18 +26,17 @@ from bot.records import (
     StoredTurn,
     Usage,
     memory_user_id,
-    unix_time,
     utc_day,
 )
+from bot.store.moves import move_chat_rows
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
+from bot.store.sources import erase_exchanges
 from bot.store.writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
 
 # Recent turns older than their expiry are deleted from every chat about this often.
 TURN_SWEEP_SECONDS = 3600.0
-# Turns and memory writes of one message share its arrival time (within this many seconds).
-SAME_MOMENT = 0.001
 
 
 class Store:
@@ -221,33 +220,9 @@ class Store:
         message it was extracted from, and the answer to it) or holding one of `needles` (its
         text) and the rest of their exchange, and the user's pending memory writes of those
         messages. Returns the user messages erased (for Mem0's own copies); empties the WAL."""
-        lowered = [n.lower() for n in needles if n.strip()]
-
-        def forget(conn: sqlite3.Connection) -> list[str]:
-            rows = conn.execute(
-                "SELECT created_at, role, text FROM turns WHERE chat_id = ?", (chat_id,)
-            ).fetchall()
-            moments = [at] if at is not None else []
-            moments += [float(c) for c, _, text in rows if any(n in text.lower() for n in lowered)]
-
-            def linked(moment: float | None) -> bool:
-                return moment is not None and any(abs(moment - m) < SAME_MOMENT for m in moments)
-
-            erased = [str(text) for c, role, text in rows if role == "user" and linked(float(c))]
-            conn.executemany(
-                "DELETE FROM turns WHERE chat_id = ? AND created_at BETWEEN ? AND ?",
-                [(chat_id, m - SAME_MOMENT, m + SAME_MOMENT) for m in moments],
-            )
-            said = {t.lower() for t in [*erased, *needles] if t.strip()}
-            pending = conn.execute("SELECT id, payload FROM memory_outbox WHERE user_id = ?", (user_id,))
-            for write_id, raw in pending.fetchall():
-                payload = json.loads(raw)
-                texts = [str(m.get("content", "")).lower() for m in payload.get("messages", [])]
-                if linked(unix_time(payload.get("saved_at"))) or any(n in t for t in texts for n in said):
-                    conn.execute("DELETE FROM memory_outbox WHERE id = ?", (write_id,))
-            return erased
-
-        erased = await self._writer.transaction(forget)
+        erased = await self._writer.transaction(
+            lambda conn: erase_exchanges(conn, chat_id, user_id, at=at, needles=needles)
+        )
         await self.empty_wal()
         return erased
 
@@ -409,45 +384,7 @@ class Store:
         `finish_merge`): until then /forget in the new chat erases them as well. Idempotent.
         """
 
-        def migrate(conn: sqlite3.Connection) -> None:
-            if old_chat_id == new_chat_id:
-                return
-            # A chat known only by its default user id (memories from /remember, say) gets its
-            # row now; ignored when that id is taken (by this same move, done before).
-            now = time.time()
-            conn.execute(
-                "INSERT OR IGNORE INTO chats (chat_id, user_id, first_seen, last_seen, message_count) "
-                "VALUES (?, ?, ?, ?, 0)",
-                (old_chat_id, memory_user_id(old_chat_id), now, now),
-            )
-            old = conn.execute(
-                "SELECT user_id, first_seen, last_seen, message_count FROM chats WHERE chat_id = ?",
-                (old_chat_id,),
-            ).fetchone()
-            new = conn.execute("SELECT user_id FROM chats WHERE chat_id = ?", (new_chat_id,)).fetchone()
-            if old is not None and new is None:
-                conn.execute("UPDATE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            elif old is not None:
-                conn.execute(
-                    "UPDATE chats SET first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-                    "message_count = message_count + ? WHERE chat_id = ?",
-                    (old[1], old[2], old[3], new_chat_id),
-                )
-                conn.execute("UPDATE memory_outbox SET user_id = ? WHERE user_id = ?", (new[0], old[0]))
-            for table in ("prefs", "sessions"):
-                conn.execute(
-                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608
-                    (new_chat_id, old_chat_id),
-                )
-                conn.execute(f"DELETE FROM {table} WHERE chat_id = ?", (old_chat_id,))  # noqa: S608
-            conn.execute("UPDATE turns SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            conn.execute(
-                "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, 'migrated', ?, ?) "
-                "ON CONFLICT (chat_id) DO UPDATE SET reason = 'migrated', moved_to = excluded.moved_to",
-                (old_chat_id, now, new_chat_id),
-            )
-
-        await self._writer.transaction(migrate)
+        await self._writer.transaction(lambda conn: move_chat_rows(conn, old_chat_id, new_chat_id))
 
     async def pending_merges(self) -> list[tuple[int, str, str]]:
         """Moved chats whose memories still have to join their new chat's: (old chat id, its
