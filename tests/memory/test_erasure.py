@@ -120,7 +120,10 @@ async def test_forget_messages_removes_only_the_raw_messages_holding_the_text(
     try:
         history = pipe.memory._client.db  # Mem0's own history DB, as its inferring adds fill it
         history.save_messages(
-            [{"role": "user", "content": "My cat is called Gnuspeckle"}, {"role": "user", "content": "I row"}],
+            [
+                {"role": "user", "content": "My cat is called Gnuspeckle"},
+                {"role": "user", "content": "I row"},
+            ],
             "user_id=tg-7",
         )
         history.save_messages([{"role": "user", "content": "Gnuspeckle is my cat too"}], "user_id=tg-8")
