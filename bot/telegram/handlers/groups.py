@@ -12,7 +12,6 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +82,9 @@ async def on_migration(update: Update, context: BotContext) -> None:
             old_id, new_id = message.migrate_from_chat_id, message.chat.id
         else:
             return
-        sender: Sender | None = context.bot_data.get("sender")  # set by app.py
-        if sender is not None:
-            await sender.follow_migration(old_id, new_id)  # also used when a send reports it
-        else:
-            await context.advisor.move_chat(old_id, new_id)
+        # The sender follows the chat from now on and has the advisor move what is kept about it:
+        # the same path as a send Telegram refuses with the new id.
+        await context.sender.follow_migration(old_id, new_id)
     raise ApplicationHandlerStop
 
 
