@@ -192,3 +192,15 @@ async def test_forgetting_a_remembered_fact_drops_the_turns_and_writes_repeating
     assert "Quibble" not in turn_and_write_texts(bot)
     await say(fake_telegram, "Any tips for today?")
     assert "Quibble" not in fake_gemini.last_chat_prompt()
+
+
+async def test_forget_words_says_when_more_memories_match_than_it_shows(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """/forget <words> offers the 8 closest of 10 memories and says that more match."""
+    bot = await start_bot()
+    for n in range(10):
+        await add_memory(bot, CHAT, f"Knee exercise number {n}")
+    offer = await say(fake_telegram, "/forget knee exercise")
+    assert sum(b["text"].startswith("🗑") for b in buttons(offer)) == 8
+    assert "More memories match; these are the 8 closest." in offer["text"]
