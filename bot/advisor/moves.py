@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.advisor.writer import MemoryWriter
 from bot.memory import MemoryService
-from bot.store.tables import Store
+from bot.store import Store
 
 # Metadata Mem0 sets itself on every memory; not copied when memories move to another user.
 MEM0_OWN_METADATA = frozenset({"role", "actor_id", "user_id", "agent_id", "run_id", "hash", "data"})

@@ -18,7 +18,7 @@ from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
-from bot.store.tables import Store
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
