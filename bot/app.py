@@ -16,6 +16,7 @@ from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
 from bot.advisor.writer import MemoryWriter
 from bot.config import Settings
+from bot.errors import Unavailable
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
@@ -89,6 +90,10 @@ class Services:
             min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
         )
+        try:
+            await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
+        except Unavailable:
+            logger.warning("memory unavailable: a moved group's memories merge at its next move")
         pending = await store.make_memory_writes_due()
         if pending:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
@@ -175,12 +180,15 @@ class BotRuntime:
                 store=services.store,
                 global_per_second=settings.send_rate_per_second,
                 on_answered=delivered,
+                # a group that became a supergroup: everything kept about it moves to the new id
+                on_migrated=services.advisor.move_chat,
             )
             deps = HandlerDeps(
                 settings=settings,
                 advisor=services.advisor,
                 sender=sender,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
+                remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
             )
             application = build_application(settings, bot, deps, inbox)
             await application.initialize()

@@ -4,7 +4,9 @@
 * 403 (the user blocked the bot, or it was removed from the group): the chat is marked inactive
   in the store and nothing more is sent to it until it writes to us again.
 * 400 "can't parse entities": resent once as plain text.
-* chat migrated (a group became a supergroup): resent to the new chat id, which is remembered.
+* chat migrated (a group became a supergroup): resent to the new chat id, which is remembered,
+  and `on_migrated` moves the chat's memories, settings and turns (`follow_migration`; Telegram's
+  service messages about the migration take the same path).
 * a request that never left (`RequestNotSent`: no connection could be made; PTB's pool timeout):
   retried with backoff, `network_attempts` times in all.
 * any other network failure (a dropped connection, a timeout, a 5xx): NOT resent, because
@@ -164,7 +166,7 @@ class Sender:
                 return None
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
-                await self._migrate(target, new_id)
+                await self.follow_migration(target, new_id)
                 target, reply_to = new_id, None  # the replied-to message lives in the old chat
             except BadRequest as exc:
                 if "can't parse entities" in str(exc).lower() and entities:
@@ -234,8 +236,12 @@ class Sender:
             except Exception:
                 logger.exception("could not record chat %s as inactive", chat_id)
 
-    async def _migrate(self, old_id: int, new_id: int) -> None:
-        logger.info("chat %s moved to %s (became a supergroup)", old_id, new_id)
+    async def follow_migration(self, old_id: int, new_id: int) -> None:
+        """The chat moved to `new_id` (a group became a supergroup), as a send's 400 or Telegram's
+        service messages say: send there from now on, and let `on_migrated` (the advisor) move
+        what the bot keeps about the chat. Safe to call more than once."""
+        if self._moved.get(old_id) != new_id:
+            logger.info("chat %s moved to %s (became a supergroup)", old_id, new_id)
         self._moved[old_id] = new_id
         try:
             if self._on_migrated is not None:
@@ -243,7 +249,7 @@ class Sender:
             elif self._store is not None:
                 await self._store.migrate_chat(old_id, new_id)
         except Exception:
-            logger.exception("could not record that chat %s moved to %s", old_id, new_id)
+            logger.exception("could not move what is kept about chat %s to %s", old_id, new_id)
 
 
 def _never_sent(exc: NetworkError) -> bool:

@@ -300,6 +300,14 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         return chat_id
 
     def _check_can_send(self, chat_id: int) -> None:
+        with self._cond:
+            moved_to = self.migrated.get(chat_id)
+        if moved_to is not None:
+            raise _ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": moved_to},
+            )
         if chat_id in self.blocked:
             with self._cond:
                 kind = self._chat(chat_id).get("type")
@@ -550,10 +558,12 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         }
 
     def _api_getChatMember(self, params: dict[str, Any]) -> JSON:
-        self._target_chat(params)
+        chat_id = self._target_chat(params)
+        self._check_can_send(chat_id)  # a migrated group's old id answers with its new one
         user_id = int(params.get("user_id") or 0)
         user = self.bot_user if user_id == self.bot_id else self._user(user_id)
-        return self._member(user, "administrator" if user_id in self.admins else "member")
+        admin = user_id in self.admins or user_id in self.chat_admins.get(chat_id, set())
+        return self._member(user, "administrator" if admin else "member")
 
     def _api_getFile(self, params: dict[str, Any]) -> JSON:
         file_id = str(params.get("file_id") or "")
