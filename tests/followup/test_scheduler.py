@@ -244,3 +244,11 @@ async def test_a_reminder_erased_while_its_delivery_was_under_way_is_not_sent(st
     await settle()
     assert outbox.sent == []
     await scheduler.stop()
+
+
+async def test_a_group_that_became_a_supergroup_keeps_its_reminders(store: Store) -> None:
+    clock = FakeClock(START)
+    await store.reminders.add(-100, "team run", clock.now() + 60, now=clock.now())
+    await store.migrate_chat(-100, -1_000_100)
+    assert [r.text for r in await store.reminders.for_chat(-1_000_100)] == ["team run"]
+    assert await store.reminders.for_chat(-100) == []
