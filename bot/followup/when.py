@@ -78,7 +78,7 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
     if not words:
         raise ReminderParseError("Tell me when and what, for example:\n" + EXAMPLES)
     zone = ZoneInfo(tz)
-    local_now = now.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    local_now = now.astimezone(zone).replace(tzinfo=None)
     every = EVERY.match(words) or DAILY_ALONE.match(words)
     if every:
         daily_alone = DAILY_ALONE.match(words) is not None
@@ -177,7 +177,9 @@ def _parse_repeating(
                 raise ReminderParseError(
                     "What should I remind you of? For example: /remind every 2 hours drink water"
                 )
-            start = local_now.replace(second=0) + timedelta(minutes=amount if minutes else 60 * amount)
+            start = local_now.replace(second=0, microsecond=0) + timedelta(
+                minutes=amount if minutes else 60 * amount
+            )
             rule = rrule(freq, interval=interval, dtstart=start)
             return _repeating(rule, start, zone, tz, local_now), text
         if match := DAILY_WORD.match(rest):
@@ -210,7 +212,7 @@ def _parse_repeating(
         raise ReminderParseError(
             "What should I remind you of? For example: /remind every day at 21:00 stretch"
         )
-    start = local_now.replace(hour=hour, minute=minute, second=0)
+    start = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     byweekday = [WEEKDAYS[d] for d in sorted(set(days))] or None
     rule = rrule(freq, dtstart=start, byweekday=byweekday, byhour=hour, byminute=minute, bysecond=0)
     return _repeating(rule, start, zone, tz, local_now), text
