@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run chat test lint bench clean
+.PHONY: run chat test lint bench messages clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
+
+# The bot's own words (README "Languages"): collect every marked string into bot/locale/bot.pot and
+# merge it into each catalog; new strings arrive empty, changed ones fuzzy, until someone translates them.
+# Catalogs are compiled in memory when the bot starts (bot/i18n.py): there is no .mo file to build.
+messages: $(VENV)/.dev  ## refresh every catalog in bot/locale from the code's strings
+	$(VENV)/bin/pybabel extract --no-location --sort-output --add-comments=TRANSLATORS: \
+		--project=memory-advisor-bot -o bot/locale/bot.pot bot
+	$(VENV)/bin/pybabel update --ignore-obsolete -D bot -i bot/locale/bot.pot -d bot/locale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
