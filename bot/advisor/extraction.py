@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, Field
 
 from bot.errors import Refused
+from bot.i18n import N_
 from bot.memory import MemoryItem
 
 logger = logging.getLogger(__name__)
@@ -260,22 +261,22 @@ def _has_card_number(text: str) -> bool:
 def secret_reason(text: str) -> str | None:
     """Why `text` holds a secret (a card number, key, password, one-time code), or None."""
     if _has_card_number(text):
-        return "card number"
+        return N_("card number")
     if _API_KEY.search(text):
-        return "API key or token"
+        return N_("API key or token")
     if _SECRET_WORDS.search(text) or _CODE_VALUE.search(text):
-        return "password, PIN or code"
+        return N_("password, PIN or code")
     if _OPAQUE_TOKEN.search(text):
-        return "opaque token"
+        return N_("opaque token")
     return None
 
 
 def instruction_reason(text: str) -> str | None:
     """Why `text` is an instruction aimed at the bot or carries a link, or None."""
     if _INSTRUCTION.search(text):
-        return "instruction to the bot"
+        return N_("instruction to the bot")
     if _URL.search(text):
-        return "link"
+        return N_("link")
     return None
 
 

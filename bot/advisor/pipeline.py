@@ -14,6 +14,7 @@ from bot.advisor.extraction import MemoryRefused, unsafe_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
+from bot.i18n import N_
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
@@ -21,7 +22,8 @@ from bot.store.tables import Store
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE_REPLY = (
+# Marked for translation; the Telegram side translates an answer that was not generated.
+UNAVAILABLE_REPLY = N_(
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
 
