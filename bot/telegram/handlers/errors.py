@@ -8,23 +8,26 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 
 logger = logging.getLogger(__name__)
 
-ERROR_REPLY = "Sorry, something went wrong on my side. Please try again."
+ERROR_REPLY = N_("Sorry, something went wrong on my side. Please try again.")
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     """Point to /help for a command we don't have."""
     if update.effective_message is not None:
-        await update.effective_message.reply_text("I don't know that command. /help lists what I can do.")
+        _ = (await context.words(update)).gettext
+        await update.effective_message.reply_text(_("I don't know that command. /help lists what I can do."))
 
 
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """Answer buttons we no longer know, so the client stops its spinner."""
     if update.callback_query is not None:
-        await update.callback_query.answer("That button is out of date.")
+        _ = (await context.words(update)).gettext
+        await update.callback_query.answer(_("That button is out of date."))
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -32,4 +35,5 @@ async def on_error(update: object, context: BotContext) -> None:
     logger.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         with contextlib.suppress(TelegramError):
-            await update.effective_message.reply_text(ERROR_REPLY)
+            _ = (await context.words(update)).gettext
+            await update.effective_message.reply_text(_(ERROR_REPLY))
