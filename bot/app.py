@@ -11,6 +11,7 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot import i18n
 from bot.advisor.extraction import Extractor
 from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
@@ -125,7 +126,12 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         application.bot_data["inbox"] = inbox
         if isinstance(application.update_processor, PerChatOrderedProcessor):
             application.update_processor.journal = inbox
-        await application.bot.set_my_commands(handlers.COMMANDS)
+        # The command menu in every language with a catalog; English for everyone else.
+        for language in i18n.languages():
+            menu = handlers.commands(i18n.translator(language))
+            await application.bot.set_my_commands(
+                menu, language_code=None if language == i18n.ENGLISH else language
+            )
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         services: Services | None = application.bot_data.pop("services", None)

@@ -14,23 +14,30 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import N_, Translator
 from bot.telegram.handlers import account, conversation, errors, forget, gate, intro, memories, prefs, session
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.conversation import NON_TEXT_REPLY
 
-__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "register"]
+__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "register"]
 
 COMMANDS = (
-    BotCommand("start", "What I am and what I remember"),
-    BotCommand("help", "How to use me"),
-    BotCommand("memories", "What I remember about you (add words to search)"),
-    BotCommand("remember", "Remember a fact exactly as you write it"),
-    BotCommand("forget", "Erase memories: all, or the ones matching some words"),
-    BotCommand("prefs", "Your settings: length, units, language, style, memory"),
-    BotCommand("new", "Start a fresh conversation (memories stay)"),
-    BotCommand("export", "Download everything I keep about you"),
-    BotCommand("usage", "Messages and tokens used today and this month"),
+    ("start", N_("What I am and what I remember")),
+    ("help", N_("How to use me")),
+    ("memories", N_("What I remember about you (add words to search)")),
+    ("remember", N_("Remember a fact exactly as you write it")),
+    ("forget", N_("Erase memories: all, or the ones matching some words")),
+    ("prefs", N_("Your settings: length, units, language, style, memory")),
+    ("new", N_("Start a fresh conversation (memories stay)")),
+    ("export", N_("Download everything I keep about you")),
+    ("usage", N_("Messages and tokens used today and this month")),
 )
+
+
+def commands(t: Translator) -> list[BotCommand]:
+    """The command menu in one language (registered per language_code, see bot/app.py)."""
+    return [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+
 
 GATE_GROUP = -1  # runs before everything else; stops an update with ApplicationHandlerStop
 
