@@ -43,7 +43,9 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
             try:
                 prefs = await self.advisor.prefs(chat.id)
             except Exception:  # the language is never worth failing a reply: Telegram's will do
-                logger.warning("chat %s: settings unreadable; using the Telegram language", chat.id, exc_info=True)
+                logger.warning(
+                    "chat %s: settings unreadable; using the Telegram language", chat.id, exc_info=True
+                )
         if prefs is not None and prefs.language != "auto":
             chosen = prefs.language
         return translator(choose(chosen, user.language_code if user is not None else None))
