@@ -41,7 +41,8 @@ async def test_rate_limit_warns_once_and_skips_the_model(
     replies = await fake_telegram.wait_for_messages(CHAT, 4)
     assert [r["text"].startswith("Coach says:") for r in replies] == [True, True, True, False]
     assert re.fullmatch(
-        r"You're writing faster than I can coach! Please wait \d+ seconds? and try again\.", replies[3]["text"]
+        r"You're writing faster than I can coach! Please wait \d+ seconds? and try again\.",
+        replies[3]["text"],
     )
     assert len(fake_gemini.requests("chat")) == 3
 
