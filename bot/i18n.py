@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -79,6 +79,15 @@ class Translator:
     def date(self, value: date | datetime) -> str:
         """A calendar day in words: "May 8, 2026", "8 de mayo de 2026", "8 мая 2026 г."."""
         return format_date(value, format="long", locale=self._locale)
+
+    def time(self, value: datetime) -> str:
+        """A time of day as the language writes it: "6:30 PM", "18:30" (`value`'s own time zone)."""
+        return format_time(value, format="short", locale=self._locale)
+
+    def moment(self, value: datetime) -> str:
+        """A day and a time, e.g. for reminders: "May 8, 2026, 6:30 PM", "8. Mai 2026, 18:30"."""
+        pattern = str(self._locale.datetime_formats["long"]).replace("'", "")
+        return pattern.replace("{0}", self.time(value)).replace("{1}", self.date(value))
 
 
 def translator(language: str | None) -> Translator:

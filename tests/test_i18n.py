@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -130,4 +130,7 @@ def test_plurals_numbers_and_dates_follow_the_language() -> None:
     assert translator("de").number(12345) == "12.345"
     assert translator("es").date(date(2026, 5, 8)) == "8 de mayo de 2026"
     assert translator("en").date(date(2026, 5, 8)) == "May 8, 2026"
+    evening = datetime(2026, 5, 8, 18, 30)
+    assert translator("de").moment(evening) == "8. Mai 2026, 18:30"
+    assert translator("en").time(evening).replace("\u202f", " ") == "6:30 PM"
     assert translator("uk").gettext("Personal info") == "Особисте"

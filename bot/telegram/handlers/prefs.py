@@ -59,7 +59,6 @@ _VALUE_LABELS = {
     "on": N_("on"),
     "off": N_("off (incognito)"),
 }
-_NOT_TRANSLATED = frozenset({"en", "es", "fr", "de", "it", "pt", "ru", "uk"})
 
 ADMIN_ONLY_REPLY = N_("Only a group administrator can change the group's settings.")
 
@@ -142,7 +141,8 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
 
 def value_label(value: str, t: Translator) -> str:
     label = _VALUE_LABELS.get(value, value)
-    return label if value in _NOT_TRANSLATED else t.gettext(label)
+    endonym = value in Prefs.choices("language") and value != "auto"
+    return label if endonym else t.gettext(label)
 
 
 def setting_line(current: Prefs, key: str, t: Translator) -> str:
