@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -15,11 +15,11 @@ from google.genai import types
 
 from bot.errors import Unavailable
 from bot.i18n import N_
+from bot.records import Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["user", "model"]
 
 # Shown instead of an answer; marked for translation, translated where shown (bot/i18n.py).
 BLOCKED_REPLY = N_(
@@ -27,12 +27,6 @@ BLOCKED_REPLY = N_(
     "Could you rephrase it?"
 )
 EMPTY_REPLY = N_("I couldn't come up with an answer just now. Please try again, perhaps in other words.")
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    role: Role
-    text: str
 
 
 @dataclass(frozen=True, slots=True)

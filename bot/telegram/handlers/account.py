@@ -7,8 +7,8 @@ import logging
 
 from telegram import Update
 
+from bot.errors import Refused
 from bot.i18n import N_, Translator
-from bot.memory import MemoryUnavailable
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import is_group, is_pseudo_sender
@@ -20,7 +20,6 @@ REMEMBER_MAX_CHARS = 500
 PSEUDO_SENDER_REPLY = N_(
     "Anonymous admins and channels can't store memories: nobody could later see or erase them."
 )
-MEMORY_DOWN_REPLY = N_("My memory is unavailable right now. Please try again in a few minutes.")
 
 
 async def remember(update: Update, context: BotContext) -> None:
@@ -46,11 +45,7 @@ async def remember(update: Update, context: BotContext) -> None:
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)
-    except MemoryUnavailable:
-        logger.warning("/remember failed", exc_info=True)
-        await message.reply_text(_(MEMORY_DOWN_REPLY))
-        return
-    except ValueError as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+    except Refused as exc:  # the advisor refuses secrets and instructions (its message names the kind)
         await message.reply_text(
             _("I won't store that ({reason}): I never keep secrets or instructions as memories.").format(
                 reason=_(str(exc))
@@ -71,12 +66,7 @@ async def export(update: Update, context: BotContext) -> None:
     if message is None:
         return
     t = await context.words(update)
-    try:
-        document = await context.advisor.export(message.chat_id)
-    except MemoryUnavailable:
-        logger.warning("/export failed", exc_info=True)
-        await message.reply_text(t.gettext(MEMORY_DOWN_REPLY))
-        return
+    document = await context.advisor.export(message.chat_id)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(
         document=data,

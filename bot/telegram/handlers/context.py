@@ -19,7 +19,17 @@ logger = logging.getLogger(__name__)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The handlers' context, with the advisor the application was built with."""
+    """The handlers' context, with the advisor the application was built with.
+
+    PTB makes one context per update and hands it to every handler group, so what the gate works
+    out about a message (`addressed_text`) is computed once and read by the handler after it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The message's text as meant for the bot (a group's @mention removed), or None when a
+        #: group message is not for the bot; set by the gate for new messages.
+        self.addressed_text: str | None = None
 
     @property
     def advisor(self) -> Advisor:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections import deque
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import N_
@@ -73,10 +73,14 @@ async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     message = update.message  # new messages only; edits and channel posts are never answered
     query = update.callback_query
+    if message is not None:
+        context.addressed_text = (
+            addressed_text(message, context.bot.bot) if is_group(message.chat) else message.text
+        )
     if chat is not None and is_group(chat):
         if not settings.groups_enabled:
             raise ApplicationHandlerStop
-        if message is not None and not _for_the_bot(update, context):
+        if message is not None and not _for_the_bot(message, context):
             raise ApplicationHandlerStop
     if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
         if user is not None:
@@ -113,7 +117,7 @@ async def gate(update: Update, context: BotContext) -> None:
         )
         raise ApplicationHandlerStop
     if settings.daily_token_budget and text and not text.startswith("/"):
-        today, _ = await context.advisor.usage(user.id)
+        today = await context.advisor.usage_today(user.id)
         if today.tokens >= settings.daily_token_budget:
             t = await context.words(update)
             note = t.gettext(BUDGET_REPLY).format(budget=t.number(settings.daily_token_budget))
@@ -121,11 +125,8 @@ async def gate(update: Update, context: BotContext) -> None:
             raise ApplicationHandlerStop
 
 
-def _for_the_bot(update: Update, context: BotContext) -> bool:
+def _for_the_bot(message: Message, context: BotContext) -> bool:
     """A group message is for the bot when it is a command, or mentions or replies to the bot."""
-    message = update.message
-    if message is None:
-        return False
     if message.text and message.text.startswith("/"):
         return True
-    return message.text is not None and addressed_text(message, context.bot.bot) is not None
+    return message.text is not None and context.addressed_text is not None

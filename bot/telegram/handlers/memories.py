@@ -10,20 +10,19 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.errors import Unavailable
 from bot.i18n import N_, Translator
-from bot.memory import MemoryItem, MemoryUnavailable
+from bot.records import OTHER_CATEGORY, MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 
 logger = logging.getLogger(__name__)
 
-MEMORY_DOWN_REPLY = N_("My memory is unavailable right now. Please try again in a few minutes.")
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
 SHOWN_CHARS = 300
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
-OTHER = "other"
-# The headings of the listing (bot/advisor/extraction.py CATEGORIES); an unknown category shows as written.
+# The headings of the listing (bot/records.py CATEGORIES); a category from elsewhere shows as written.
 HEADINGS = {
     "personal_info": N_("Personal info"),
     "preferences": N_("Preferences"),
@@ -31,7 +30,7 @@ HEADINGS = {
     "goals": N_("Goals"),
     "routine": N_("Routine"),
     "events": N_("Events"),
-    OTHER: N_("Other"),
+    OTHER_CATEGORY: N_("Other"),
 }
 
 
@@ -42,18 +41,13 @@ async def memories(update: Update, context: BotContext) -> None:
         return
     query = " ".join(context.args or []).strip()
     t = await context.words(update)
-    try:
-        if query:
-            items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-            text, keyboard = render_search(items, query, t)
-        else:
-            items = await context.advisor.memories(message.chat_id)
-            text, keyboard = render_page(items, 0, t)
-        pending = await context.advisor.pending_memories(message.chat_id)
-    except MemoryUnavailable:
-        logger.warning("listing memories failed", exc_info=True)
-        await message.reply_text(t.gettext(MEMORY_DOWN_REPLY))
-        return
+    if query:
+        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
+        text, keyboard = render_search(items, query, t)
+    else:
+        items = await context.advisor.memories(message.chat_id)
+        text, keyboard = render_page(items, 0, t)
+    pending = await context.advisor.pending_memories(message.chat_id)
     if pending:
         note = t.ngettext(
             "({count} recent message still being processed into memory.)",
@@ -80,12 +74,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
                 _("Only a group administrator can delete the group's memories."), show_alert=True
             )
             return
-        try:
-            deleted = await context.advisor.forget_one(chat.id, parts[2])
-        except MemoryUnavailable:
-            logger.warning("deleting a memory failed", exc_info=True)
-            await query.answer(_(MEMORY_DOWN_REPLY), show_alert=True)
-            return
+        deleted = await context.advisor.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
         await query.answer(_("Deleted") if deleted else _("That memory is already gone."))
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
@@ -95,7 +84,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         return
     try:
         items = await context.advisor.memories(chat.id)
-    except MemoryUnavailable:
+    except Unavailable:  # the deletion is done and answered; the refreshed page can wait
         logger.warning("listing memories failed", exc_info=True)
         return
     text, keyboard = render_page(items, page, t)
@@ -109,11 +98,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
     """Grouped by category (alphabetically, "other" last), newest first within a category."""
     newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
-    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER, category_of(i)))
-
-
-def category_of(item: MemoryItem) -> str:
-    return (item.categories[0] if item.categories else OTHER).strip().lower() or OTHER
+    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER_CATEGORY, category_of(i)))
 
 
 def render_page(items: list[MemoryItem], page: int, t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
