@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -14,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, Translator
+from bot.i18n import ENGLISH, N_, Translator, languages, translator
 from bot.telegram.handlers import account, conversation, errors, forget, gate, intro, memories, prefs, session
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.conversation import NON_TEXT_REPLY
 
-__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "register"]
+__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "publish_commands", "register"]
 
 COMMANDS = (
     ("start", N_("What I am and what I remember")),
@@ -35,8 +35,15 @@ COMMANDS = (
 
 
 def commands(t: Translator) -> list[BotCommand]:
-    """The command menu in one language (registered per language_code, see bot/app.py)."""
+    """The command menu in one language."""
     return [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+
+
+async def publish_commands(bot: Bot) -> None:
+    """Register the command menu in every language with a catalog; English for everyone else."""
+    for language in languages():
+        code = None if language == ENGLISH else language
+        await bot.set_my_commands(commands(translator(language)), language_code=code)
 
 
 GATE_GROUP = -1  # runs before everything else; stops an update with ApplicationHandlerStop

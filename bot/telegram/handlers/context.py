@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, choose, translator
 
@@ -14,8 +15,28 @@ if TYPE_CHECKING:
     from bot.advisor.pipeline import Advisor
     from bot.config import Settings
     from bot.records import Prefs
+    from bot.telegram.handlers.gate import RateLimiter
+    from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerDeps:
+    """What the handlers use, built once at start by the composition root (bot/app.py)."""
+
+    settings: Settings
+    advisor: Advisor
+    sender: Sender  # every reply goes through it: pacing, 429 / 403 / 400 / migration handling
+    limiter: RateLimiter
+
+
+class AdvisorApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, carrying the handlers' dependencies from the moment it is built."""
+
+    def __init__(self, *, deps: HandlerDeps, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deps = deps
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -32,14 +53,22 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         self.addressed_text: str | None = None
 
     @property
+    def deps(self) -> HandlerDeps:
+        application = self.application
+        assert isinstance(application, AdvisorApplication), "built by bot.app.build_application"
+        return application.deps
+
+    @property
     def advisor(self) -> Advisor:
-        advisor: Advisor = self.bot_data["advisor"]
-        return advisor
+        return self.deps.advisor
 
     @property
     def settings(self) -> Settings:
-        settings: Settings = self.bot_data["settings"]
-        return settings
+        return self.deps.settings
+
+    @property
+    def sender(self) -> Sender:
+        return self.deps.sender
 
     async def words(self, update: object, prefs: Prefs | None = None) -> Translator:
         """The interface language of this update: the chat's /prefs language if it has a catalog,
@@ -49,7 +78,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         user = update.effective_user
         chat = update.effective_chat
         chosen = None
-        if prefs is None and chat is not None and "advisor" in self.bot_data:
+        if prefs is None and chat is not None:
             try:
                 prefs = await self.advisor.prefs(chat.id)
             except Exception:  # the language is never worth failing a reply: Telegram's will do

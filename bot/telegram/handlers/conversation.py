@@ -41,7 +41,6 @@ async def on_text(update: Update, context: BotContext) -> None:
     # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
     text = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
     await send_long(context, message, text)
-    context.advisor.reply_sent()
 
 
 async def on_other(update: Update, context: BotContext) -> None:

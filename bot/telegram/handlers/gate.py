@@ -73,6 +73,9 @@ async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     message = update.message  # new messages only; edits and channel posts are never answered
     query = update.callback_query
+    if chat is not None and user is not None:
+        # The chat wrote to us, so it can be written to again (e.g. the user unblocked the bot).
+        await context.sender.note_incoming(chat.id)
     if message is not None:
         context.addressed_text = (
             addressed_text(message, context.bot.bot) if is_group(message.chat) else message.text
@@ -93,9 +96,7 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if message is None or user is None:
         return
-    limiter: RateLimiter = context.bot_data.setdefault(
-        "rate_limiter", RateLimiter(settings.rate_limit_per_minute)
-    )
+    limiter = context.deps.limiter
     wait = limiter.allow(user.id)
     if wait:
         if limiter.should_warn(user.id):
