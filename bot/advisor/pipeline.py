@@ -31,9 +31,6 @@ UNAVAILABLE_REPLY = N_(
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
-    memories_used: int
-    recall_failed: bool = False
-    generated: bool = True
     prompt_tokens: int = 0
     output_tokens: int = 0
 
@@ -90,11 +87,10 @@ class Advisor:
         worth_memory = needs_memory(message)
         if incognito:
             memories: list[MemoryItem] = []
-            recall_failed = False
             earlier = self.incognito_turns.recent(chat_id)
         else:
             self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories, recall_failed = await self._recall(chat.user_id, message, worth_memory)
+            memories = await self._recall(chat.user_id, message, worth_memory)
             earlier = context.recent
         recent = current_session(
             earlier,
@@ -115,19 +111,11 @@ class Advisor:
                 reply = await self.llm.stream_reply(system, turns, on_text)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
+            answer = Answer(UNAVAILABLE_REPLY)
         else:
-            generated = not (reply.blocked or reply.empty)
-            if generated:
+            if not (reply.blocked or reply.empty):
                 keep.append(Turn("model", reply.text))
-            answer = Answer(
-                reply.text,
-                len(memories),
-                recall_failed,
-                generated=generated,
-                prompt_tokens=reply.prompt_tokens,
-                output_tokens=reply.output_tokens,
-            )
+            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
@@ -139,15 +127,15 @@ class Advisor:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
         self.writer.wake()
 
-    async def _recall(self, user_id: str, message: str, worth: bool) -> tuple[list[MemoryItem], bool]:
+    async def _recall(self, user_id: str, message: str, worth: bool) -> list[MemoryItem]:
         if not worth:
             self.recaller.stats.skipped += 1
-            return [], False
+            return []
         try:
-            return await self.recaller.recall(user_id, message), False
+            return await self.recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
-            return [], True
+            return []
 
     @property
     def recall_stats(self) -> RecallStats:
@@ -209,7 +197,7 @@ class Advisor:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
         if (await self.store.get_prefs(chat_id)).memory == "off":
             return None
-        # Secrets and instructions aimed at the bot are never stored, whoever asks (issue 4 item 7).
+        # Secrets and instructions aimed at the bot are never stored, whoever asks .
         reason = unsafe_reason(fact)
         if reason:
             raise MemoryRefused(reason)

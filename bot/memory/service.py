@@ -1,8 +1,9 @@
 """`MemoryService`: one async interface over a synchronous Mem0 client (embedded or Platform).
 
-Mem0's embedded stores are not safe to change from several threads at once (see
-shared/LIBRARY-NOTES.md), so every change runs on one dedicated worker thread, in order; with our
-SQLite store, searches and listings run on reader threads of their own beside it.
+Mem0's embedded stores are not safe to change from several threads at once (300 concurrent
+`AsyncMemory.add` calls gave 7 errors and memory/disk divergence in a probe), so every change
+runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
+on reader threads of their own beside it.
 """
 
 from __future__ import annotations
