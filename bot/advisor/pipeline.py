@@ -33,6 +33,9 @@ class Answer:
     text: str
     prompt_tokens: int = 0
     output_tokens: int = 0
+    # False when `text` is one of our stand-ins (no model, blocked, empty): the Telegram side
+    # translates those into the person's language; the model's own words are shown as they are.
+    generated: bool = True
 
 
 class Advisor:
@@ -111,11 +114,12 @@ class Advisor:
                 reply = await self.llm.stream_reply(system, turns, on_text)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            answer = Answer(UNAVAILABLE_REPLY)
+            answer = Answer(UNAVAILABLE_REPLY, generated=False)
         else:
-            if not (reply.blocked or reply.empty):
+            generated = not (reply.blocked or reply.empty)
+            if generated:
                 keep.append(Turn("model", reply.text))
-            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens)
+            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.i18n import languages, translator
 from bot.records import memory_user_id
 from bot.telegram.handlers import COMMANDS, commands
+from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
 from tests.support.harness import CHAT, RunningBot, StartBot, say
@@ -76,6 +77,27 @@ async def test_a_spanish_user_gets_the_rate_limit_note_in_spanish(
         r"¡Escribes más rápido de lo que puedo responder! Espera \d+ segundos? y vuelve a intentarlo\.",
         replies[2]["text"],
     )
+
+
+async def test_our_stand_ins_for_an_answer_are_translated_the_models_words_are_not(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """A blocked answer, a Gemini outage and a photo get Spanish notes (the photo's because /prefs
+    says Spanish); a real answer passes as it is."""
+    await start_bot(STREAM_REPLIES=False)
+    answer = await say(fake_telegram, "¿Cuánto debo correr?", **SPANISH)
+    assert answer["text"].startswith("Coach says:")  # the fake model's words, untouched
+    fake_gemini.enqueue("chat", Blocked("SAFETY"))
+    blocked = await say(fake_telegram, "algo que el modelo rechaza", **SPANISH)
+    assert blocked["text"].startswith("No puedo responder a eso: el modelo de IA se negó a contestar")
+    fake_gemini.fail_all_with = Fault(503)
+    down = await say(fake_telegram, "Corro 40 km los domingos.", **SPANISH)
+    assert down["text"].startswith("Lo siento, ahora mismo no puedo contactar con mi modelo de IA.")
+    fake_gemini.fail_all_with = None
+    await say(fake_telegram, "/prefs language es")  # the photo comes from a Telegram set to English
+    fake_telegram.send_photo(CHAT)
+    photo = await fake_telegram.wait_for_messages(CHAT, 5)
+    assert photo[4]["text"] == "Por ahora solo leo mensajes de texto. Escribe tu pregunta o tus novedades."
 
 
 async def test_a_language_without_a_catalog_gets_english(
