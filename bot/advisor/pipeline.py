@@ -18,7 +18,7 @@ from bot.i18n import N_
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import Prefs, Turn, Usage, utc_day
-from bot.store.tables import Store
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
