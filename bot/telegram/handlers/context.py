@@ -1,4 +1,4 @@
-"""The handlers' typed context and small helpers every handler area shares."""
+"""The handlers' typed context and the dependencies it carries."""
 
 from __future__ import annotations
 
@@ -88,9 +88,3 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         if prefs is not None and prefs.language != "auto":
             chosen = prefs.language
         return translator(choose(chosen, user.language_code if user is not None else None))
-
-
-def callback_fields(data: str) -> tuple[str, str]:
-    """The two fields after the prefix of "prefix:a:b" callback data ("" where missing)."""
-    parts = data.split(":")
-    return (parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else "")

@@ -15,13 +15,12 @@ from bot.i18n import N_, Translator
 from bot.records import OTHER_CATEGORY, MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import button, rows, shortened
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
-SHOWN_CHARS = 300
-CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 # The headings of the listing (bot/records.py CATEGORIES); a category from elsewhere shows as written.
 HEADINGS = {
     "personal_info": N_("Personal info"),
@@ -124,15 +123,11 @@ def render_page(items: list[MemoryItem], page: int, t: Translator) -> tuple[str,
     title = title.format(count=t.number(len(items)), page=t.number(page + 1), pages=t.number(pages))
     lines = [title, *_grouped_lines(shown, t, start=page * PAGE_SIZE + 1)]
     lines += ["", _("Tap 🗑 and a number to delete that memory; /forget erases everything.")]
-    rows = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton(_("‹ Previous"), callback_data=f"mem:p:{page - 1}"))
-    if page < pages - 1:
-        nav.append(InlineKeyboardButton(_("Next ›"), callback_data=f"mem:p:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    keyboard = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
+    previous = button(_("‹ Previous"), "mem", "p", page - 1) if page > 0 else None
+    following = button(_("Next ›"), "mem", "p", page + 1) if page < pages - 1 else None
+    keyboard += rows([previous, following], per_row=2)
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
 def render_search(
@@ -166,7 +161,7 @@ def _grouped_lines(items: list[MemoryItem], t: Translator, *, start: int, dated:
         if category != current:
             lines += ["", f"{heading(category, t)}:"]
             current = category
-        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
+        text = shortened(item.text)
         said = _said_on(item) if dated else None
         if said is not None:
             text = t.gettext("{memory} (said on {date})").format(memory=text, date=t.date(said))
@@ -186,12 +181,8 @@ def _said_on(item: MemoryItem) -> datetime | None:
 
 
 def _delete_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
-    buttons = []
-    for number, item in enumerate(items, start=start):
-        data = f"mem:d:{item.id}:{page}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
-    return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    buttons = [button(f"🗑 {n}", "mem", "d", item.id, page) for n, item in enumerate(items, start=start)]
+    return rows(buttons, per_row=4)
 
 
 def _int(value: str) -> int | None:

@@ -7,8 +7,9 @@ from telegram.error import BadRequest
 
 from bot.i18n import N_, Translator
 from bot.records import Prefs
-from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import callback_fields, rows
 
 ALIASES = {
     "length": "reply_length",
@@ -184,6 +185,6 @@ def choices_keyboard(current: Prefs, key: str, t: Translator) -> InlineKeyboardM
         )
         for choice in Prefs.choices(key)
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([InlineKeyboardButton(t.gettext("‹ Back"), callback_data="prefm:")])
-    return InlineKeyboardMarkup(rows)
+    keyboard = rows(buttons, per_row=3)
+    keyboard.append([InlineKeyboardButton(t.gettext("‹ Back"), callback_data="prefm:")])
+    return InlineKeyboardMarkup(keyboard)
