@@ -46,6 +46,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
+	$(PY) bench/webhook_abuse.py
 
 # The bot's own words (README "Languages"): collect every marked string into bot/locale/bot.pot and
 # merge it into each catalog; new strings arrive empty, changed ones fuzzy, until someone translates them.

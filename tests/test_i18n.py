@@ -49,13 +49,13 @@ def problems(template: Catalog, translated: Catalog) -> list[str]:
             continue
         key = wanted.id if isinstance(wanted.id, str) else wanted.id[0]
         have: Message | None = translated.get(key, wanted.context)
-        if have is None or not have.string:
+        forms = [] if have is None else [have.string] if isinstance(have.string, str) else list(have.string)
+        if have is None or not any(forms):
             found.append(f"missing: {key!r}")
             continue
         if have.fuzzy:
             found.append(f"fuzzy: {key!r}")
         english = [wanted.id] if isinstance(wanted.id, str) else list(wanted.id)
-        forms = [have.string] if isinstance(have.string, str) else list(have.string)
         if isinstance(wanted.id, str) != isinstance(have.id, str):
             found.append(f"plural mismatch: {key!r}")
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from telegram import Update
 
@@ -11,7 +12,7 @@ from bot.errors import Refused
 from bot.i18n import N_, Translator
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ async def remember(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    _ = (await context.words(update)).gettext
+    t = await context.words(update)
+    _ = t.gettext
     if is_group(message.chat) and is_pseudo_sender(message):
         await message.reply_text(_(PSEUDO_SENDER_REPLY))
         return
@@ -41,6 +43,26 @@ async def remember(update: Update, context: BotContext) -> None:
             _("That's too long to remember as one fact (at most {limit} characters).").format(
                 limit=REMEMBER_MAX_CHARS
             )
+        )
+        return
+    limiter = context.deps.remember_limiter
+    wait = limiter.allow(counted_as(message))
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        saved_note = t.ngettext(
+            "That's {limit} fact saved in the last hour, my limit.",
+            "That's {limit} facts saved in the last hour, my limit.",
+            limiter.limit,
+        )
+        wait_note = t.ngettext(
+            "Please wait {minutes} minute before the next /remember (or just tell me in a message).",
+            "Please wait {minutes} minutes before the next /remember (or just tell me in a message).",
+            minutes,
+        )
+        await message.reply_text(
+            saved_note.format(limit=t.number(limiter.limit))
+            + " "
+            + wait_note.format(minutes=t.number(minutes))
         )
         return
     try:
@@ -82,12 +104,11 @@ async def export(update: Update, context: BotContext) -> None:
 async def usage(update: Update, context: BotContext) -> None:
     """Show the messages and tokens this person used today and this month."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    if message is None:
         return
     t = await context.words(update)
     _ = t.gettext
-    today, month = await context.advisor.usage(user.id)
+    today, month = await context.advisor.usage(counted_as(message))
     budget = context.settings.daily_token_budget
     lines = [
         _("Your usage:"),

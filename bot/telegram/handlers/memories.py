@@ -41,8 +41,10 @@ async def memories(update: Update, context: BotContext) -> None:
     query = " ".join(context.args or []).strip()
     t = await context.words(update)
     if query:
-        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-        text, keyboard = render_search(items, query, t)
+        found = await context.advisor.memories(message.chat_id, query)
+        text, keyboard = render_search(found[:SEARCH_LIMIT], query, t)
+        if len(found) > SEARCH_LIMIT:
+            text += "\n\n" + more_note(SEARCH_LIMIT, t)
     else:
         items = await context.advisor.memories(message.chat_id)
         text, keyboard = render_page(items, 0, t)
@@ -92,6 +94,13 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+def more_note(shown: int, t: Translator) -> str:
+    """Said under a search that matched more memories than it shows."""
+    # TRANSLATORS: {count} is SEARCH_LIMIT (8), never 1
+    note = t.gettext("(More memories match; these are the {count} closest. Add words to narrow it down.)")
+    return note.format(count=t.number(shown))
 
 
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
