@@ -67,11 +67,12 @@ async def remember(update: Update, context: BotContext) -> None:
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)
-    except Refused as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+    except Refused as exc:  # the advisor refuses secrets, instructions, links and non-facts
         await message.reply_text(
-            _("I won't store that ({reason}): I never keep secrets or instructions as memories.").format(
-                reason=_(str(exc))
-            )
+            _(
+                "I won't store that ({reason}): I never keep secrets, links or instructions as memories, "
+                "only facts about you in words."
+            ).format(reason=_(str(exc)))
         )
         return
     if saved is None:
