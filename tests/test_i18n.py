@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from bot import i18n
 from bot.i18n import choose, languages, translator
 
-BOT_DIR = Path(i18n.__file__).parent
+BOT_DIR = Path(i18n.__file__).parent.parent
 # The ones the issue promised at launch; a new catalog only adds to them.
 LAUNCH_LANGUAGES = {"en", "es", "de", "pt", "ru", "fr", "uk"}
 
@@ -32,7 +32,7 @@ def extracted() -> Catalog:
 
 
 def catalog(language: str) -> Catalog:
-    with (BOT_DIR / "locale" / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po").open("rb") as source:
+    with (i18n.LOCALE_DIR / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po").open("rb") as source:
         return read_po(source, locale=language)
 
 

@@ -1,6 +1,6 @@
 """The bot's own words in the person's language: gettext catalogs, plurals, numbers and dates.
 
-Catalogs are the `.po` files in bot/locale/<language>/LC_MESSAGES/bot.po. They are compiled in
+Catalogs are the `.po` files in bot/i18n/locale/<language>/LC_MESSAGES/bot.po. They are compiled in
 memory the first time a language is used (no `.mo` file to build or forget to rebuild); fuzzy or
 empty translations fall back to the English text. Strings are marked in code with `_()` /
 `ngettext()` on a `Translator`, or with `N_()` where the text is defined and translated where shown.
@@ -33,7 +33,7 @@ def N_(message: str) -> str:
 
 @cache
 def languages() -> tuple[str, ...]:
-    """The languages the interface speaks: English, then every catalog in bot/locale."""
+    """The languages the interface speaks: English, then every catalog in bot/i18n/locale."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
     return (ENGLISH, *(code for code in found if code != ENGLISH))
 
