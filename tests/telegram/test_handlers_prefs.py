@@ -118,3 +118,11 @@ async def test_incognito_keeps_the_conversation_in_memory_only(
     await say(fake_telegram, "/prefs memory on")
     await say(fake_telegram, "What else should I train?")
     assert canary not in fake_gemini.last_chat_prompt()
+
+
+async def test_checkins_off_reads_off_not_incognito(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """Turning check-ins off is not incognito: the label says just "off", memory stays on."""
+    await start_bot()
+    saved = await say(fake_telegram, "/prefs checkins off")
+    assert "Check-ins: off\n" in saved["text"]
+    assert "Memory: on" in saved["text"]

@@ -62,6 +62,8 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
         "Idioma: igual que el mío",
         "Estilo de coaching: equilibrado",
         "Memoria: activada",
+        "Zona horaria: sin definir",
+        "Consulta de seguimiento: activada",
     ]
 
 

@@ -165,7 +165,13 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
             raise
 
 
-def value_label(value: str, t: Translator) -> str:
+# Check-ins off is not incognito.
+_CHECKINS_OFF = N_("off")
+
+
+def value_label(value: str, t: Translator, key: str = "") -> str:
+    if key == "checkins" and value == "off":
+        return t.gettext(_CHECKINS_OFF)
     label = _VALUE_LABELS.get(value, value)
     endonym = value in Prefs.choices("language") and value != "auto"
     return label if endonym else t.gettext(label)
@@ -173,7 +179,7 @@ def value_label(value: str, t: Translator) -> str:
 
 def setting_line(current: Prefs, key: str, t: Translator) -> str:
     """ "Reply length: medium", in the person's language."""
-    return f"{t.gettext(LABELS[key])}: {value_label(getattr(current, key), t)}"
+    return f"{t.gettext(LABELS[key])}: {value_label(getattr(current, key), t, key)}"
 
 
 def render_prefs(current: Prefs, t: Translator) -> str:
@@ -206,7 +212,8 @@ def choices_keyboard(current: Prefs, key: str, t: Translator) -> InlineKeyboardM
     value = getattr(current, key)
     buttons = [
         InlineKeyboardButton(
-            ("✓ " if choice == value else "") + value_label(choice, t), callback_data=f"pref:{key}:{choice}"
+            ("✓ " if choice == value else "") + value_label(choice, t, key),
+            callback_data=f"pref:{key}:{choice}",
         )
         for choice in Prefs.choices(key)
     ]
