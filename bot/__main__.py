@@ -11,6 +11,7 @@ import sys
 from telegram.error import InvalidToken
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.runtime.hosting import refuse_ephemeral_data_dir
 from bot.runtime.lock import DataDirError
 from bot.runtime.logs import setup_logging
 from bot.store.schema import StoreCorrupt
@@ -19,7 +20,9 @@ logger = logging.getLogger("bot")
 
 EXIT_SETTINGS = 2
 EXIT_REJECTED = 3
-EXIT_DATA_DIR = 4  # DATA_DIR unusable (read-only, full, damaged database) or used by another process
+# DATA_DIR unusable (read-only, full, damaged database, on a platform's ephemeral filesystem) or used
+# by another process
+EXIT_DATA_DIR = 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SETTINGS
     setup_logging(settings.log_level, _secrets(settings))
     try:
+        if args.command != "check":
+            refuse_ephemeral_data_dir(settings.data_dir, allowed=settings.allow_ephemeral_data)
         if args.command == "chat":
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             asyncio.run(_chat(settings))

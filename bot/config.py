@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     mem0_api_key: SecretStr | None = Field(None, validation_alias="MEM0_API_KEY")
     mem0_host: str | None = Field(None, validation_alias="MEM0_HOST")
     data_dir: Path = Field(Path("./data"), validation_alias="DATA_DIR")
+    # Start even where DATA_DIR is on a hosting platform's ephemeral filesystem (bot/runtime/hosting.py).
+    allow_ephemeral_data: bool = Field(False, validation_alias="ALLOW_EPHEMERAL_DATA")
 
     chat_model: str = Field("gemini-2.5-flash", validation_alias="CHAT_MODEL")
     memory_model: str = Field("gemini-2.5-flash-lite", validation_alias="MEMORY_MODEL")

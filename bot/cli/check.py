@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.advisor.prompts import load_persona
 from bot.config import Settings
 from bot.llm import GeminiChat, LLMUnavailable, Turn
+from bot.runtime.hosting import detect_platform, ephemeral_reason
 from bot.telegram.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in order; none raises (a failure is a Check with ok=False)."""
     return [
         _check_data_dir(settings),
+        _check_volume(settings),
         _check_persona(settings),
         _check_hosting(settings),
         await _check_telegram(settings),
@@ -54,6 +57,18 @@ def _check_data_dir(settings: Settings) -> Check:
     except OSError as exc:
         return Check("DATA_DIR", False, f"{settings.data_dir} is not writable ({exc.strerror or exc})")
     return Check("DATA_DIR", True, f"{settings.data_dir} is writable")
+
+
+def _check_volume(settings: Settings) -> Check:
+    platform = detect_platform(os.environ)
+    if platform is None:
+        return Check("DATA_DIR volume", True, "not on a hosting platform known to wipe its disk")
+    reason = ephemeral_reason(settings.data_dir)
+    if reason is None:
+        return Check("DATA_DIR volume", True, f"{platform.name}: DATA_DIR is on a mounted volume")
+    if settings.allow_ephemeral_data:
+        return Check("DATA_DIR volume", True, f"ALLOW_EPHEMERAL_DATA=true accepts the loss: {reason}")
+    return Check("DATA_DIR volume", False, reason)
 
 
 def _check_persona(settings: Settings) -> Check:
