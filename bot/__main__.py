@@ -11,6 +11,7 @@ import sys
 from telegram.error import InvalidToken
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.memory.pgvector import VectorStoreUnreachable
 from bot.runtime.hosting import refuse_ephemeral_data_dir
 from bot.runtime.lock import DataDirError
 from bot.runtime.logs import setup_logging
@@ -23,6 +24,7 @@ EXIT_REJECTED = 3
 # DATA_DIR unusable (read-only, full, damaged database, on a platform's ephemeral filesystem) or used
 # by another process
 EXIT_DATA_DIR = 4
+EXIT_VECTOR_STORE = 5  # the PostgreSQL of VECTOR_STORE_URL cannot be used at start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return check(settings)
         return _run(settings)
+    except VectorStoreUnreachable as exc:
+        logger.error("Cannot start: %s", exc)
+        return EXIT_VECTOR_STORE
     except (DataDirError, StoreCorrupt, sqlite3.Error) as exc:
         if isinstance(exc, sqlite3.Error):
             logger.error("Cannot start: the database in DATA_DIR %s failed: %s", settings.data_dir, exc)

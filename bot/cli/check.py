@@ -14,6 +14,8 @@ from telegram.error import InvalidToken, TelegramError
 from bot.advisor.prompts import load_persona
 from bot.config import Settings
 from bot.llm import GeminiChat, LLMUnavailable, Turn
+from bot.memory import pgvector
+from bot.memory.pgvector import VectorStoreUnreachable
 from bot.runtime.hosting import detect_platform, ephemeral_reason
 from bot.telegram.transport import AiohttpRequest
 
@@ -36,6 +38,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         _check_volume(settings),
         _check_persona(settings),
         _check_hosting(settings),
+        await _check_vector_store(settings),
         await _check_telegram(settings),
         await _check_gemini(settings),
     ]
@@ -92,6 +95,18 @@ def _check_hosting(settings: Settings) -> Check:
         True,
         f"webhook at {settings.webhook_url}, on {settings.webhook_listen}:{settings.port}, {secret}",
     )
+
+
+async def _check_vector_store(settings: Settings) -> Check:
+    if settings.vector_store_url is None:
+        store = "the Mem0 Platform" if settings.mem0_api_key else f"embedded ({settings.vector_store})"
+        return Check("memory store", True, store)
+    url = settings.vector_store_url.get_secret_value()
+    try:
+        version = await asyncio.to_thread(pgvector.probe, url)
+    except VectorStoreUnreachable as exc:
+        return Check("memory store", False, str(exc))
+    return Check("memory store", True, f"PostgreSQL at {pgvector.server_name(url)}, pgvector {version}")
 
 
 async def _check_telegram(settings: Settings) -> Check:

@@ -16,10 +16,55 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bot.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
 PROVIDER = "pgvector"
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+class VectorStoreUnreachable(Unavailable):
+    """The PostgreSQL named by VECTOR_STORE_URL refused or did not answer at start (no secret in it)."""
+
+
+def server_name(url: str) -> str:
+    """host:port/database of a postgresql:// URL, without the user or password (for messages)."""
+    parts = urlsplit(url)
+    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+    return f"{host}{f':{parts.port}' if parts.port else ''}{parts.path or ''}"
+
+
+def probe(url: str) -> str:
+    """Connect once and return the pgvector version the server offers; VectorStoreUnreachable with
+    PostgreSQL's own reason (it names no password) if it cannot be used. Run before Mem0 opens
+    its pool, so a wrong URL fails at once instead of after the pool's 30 s timeout."""
+    try:
+        import psycopg
+        import psycopg_pool  # noqa: F401 (Mem0's pgvector store needs it)
+    except ImportError:
+        raise VectorStoreUnreachable(
+            'VECTOR_STORE_URL needs psycopg and its pool: pip install -e ".[pgvector]"'
+        ) from None
+
+    try:
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            row = conn.execute(
+                "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
+            ).fetchone()
+    except psycopg.Error as exc:
+        reason = " ".join(str(exc).split())
+        raise VectorStoreUnreachable(
+            f"the PostgreSQL of VECTOR_STORE_URL ({server_name(url)}) cannot be used: {reason}"
+        ) from None
+    if row is None:
+        raise VectorStoreUnreachable(
+            f"the PostgreSQL of VECTOR_STORE_URL ({server_name(url)}) has no pgvector extension "
+            "(install pgvector on the server)"
+        )
+    return str(row[0])
 
 
 def store_config(url: str, dims: int, collection: str = "memories") -> dict[str, Any]:

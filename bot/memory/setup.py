@@ -110,6 +110,8 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     (settings.data_dir / "mem0").mkdir(parents=True, exist_ok=True)
 
     def factory() -> tuple[Any, list[Callable[[], None]]]:
+        if config["vector_store"]["provider"] == pgvector.PROVIDER:
+            pgvector.probe(config["vector_store"]["config"]["connection_string"])
         from mem0 import Memory
 
         if config["vector_store"]["provider"] == SQLITE_PROVIDER:

@@ -3,6 +3,7 @@ through the bot's MemoryService, writer, recall and /forget."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,12 @@ import psycopg
 import pytest
 
 from bot.advisor.recall import Recaller
+from bot.cli.check import run_checks
 from bot.memory import pgvector
 from tests.fakes.gemini_api import FakeGemini, embed_text
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons, say
-from tests.support.harness import StartBot
+from tests.support.harness import StartBot, bot_env, make_settings, run_cli
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
 from tests.support.postgres import Postgres, relation_files, where_found
 
@@ -234,3 +236,49 @@ async def test_writer_and_recall_survive_a_restart_on_pgvector(
     recaller = Recaller(bot.services.memory, top_k=1, min_score=0.0, context_after=0)
     (hit,) = await recaller.recall("tg-1001", "my injured left knee")
     assert "knee" in hit.text.lower()
+
+
+def test_an_unusable_postgres_stops_the_bot_with_its_reason(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, postgres: Postgres, tmp_path: Path
+) -> None:
+    """A refused connection or a missing database: exit code 5 at once, PostgreSQL's reason and
+    the server named, the password never."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    refused = f"postgresql://advisor:hunter2@127.0.0.1:{closed_port}/memories"
+    missing = postgres.url("no_such_database")
+    for url, reason in (
+        (refused, "Connection refused"),
+        (missing, 'database "no_such_database" does not exist'),
+    ):
+        env = bot_env(fake_telegram, fake_gemini, tmp_path / "data", VECTOR_STORE_URL=url)
+        result = run_cli(env, tmp_path, "chat", input="exit\n", timeout=60)
+        output = result.stdout + result.stderr
+        assert result.returncode == 5, output
+        assert "Cannot start: the PostgreSQL of VECTOR_STORE_URL" in output
+        assert reason in output
+        assert "hunter2" not in output
+        assert "Traceback" not in output
+
+
+async def test_check_reports_the_memory_store(
+    fake_telegram: FakeTelegram,
+    fake_gemini: FakeGemini,
+    postgres: Postgres,
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """`python -m bot check` connects to VECTOR_STORE_URL and names the pgvector version."""
+    settings = make_settings(
+        tmp_path, telegram=fake_telegram, gemini=fake_gemini, VECTOR_STORE_URL=postgres_url
+    )
+    store = next(c for c in await run_checks(settings) if c.name == "memory store")
+    assert store.ok, store.detail
+    assert "pgvector 0.6.2" in store.detail
+    bad = make_settings(
+        tmp_path, telegram=fake_telegram, gemini=fake_gemini, VECTOR_STORE_URL=postgres.url("gone")
+    )
+    store = next(c for c in await run_checks(bad) if c.name == "memory store")
+    assert not store.ok
+    assert "does not exist" in store.detail
