@@ -7,30 +7,24 @@ import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
 from bot.errors import Unavailable
+from bot.records import Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["user", "model"]
 
 BLOCKED_REPLY = (
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
     "Could you rephrase it?"
 )
 EMPTY_REPLY = "I couldn't come up with an answer just now. Please try again, perhaps in other words."
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    role: Role
-    text: str
 
 
 @dataclass(frozen=True, slots=True)

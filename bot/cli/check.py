@@ -13,9 +13,10 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.advisor.prompts import load_persona
 from bot.config import Settings
-from bot.llm import GeminiChat, LLMUnavailable, Turn
+from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import pgvector
 from bot.memory.pgvector import VectorStoreUnreachable
+from bot.records import Turn
 from bot.runtime.hosting import detect_platform, ephemeral_reason
 from bot.telegram.transport import AiohttpRequest
 

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history
 from bot.memory.items import (
-    MemoryItem,
     MemoryUnavailable,
     Message,
     dated_text,
@@ -23,6 +22,7 @@ from bot.memory.items import (
     to_item,
     undated_history,
 )
+from bot.records import MemoryItem
 
 logger = logging.getLogger(__name__)
 
@@ -282,12 +282,11 @@ class MemoryService:
         return items
 
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
-        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped)."""
-        try:
-            row = await self._run(self._client.get, memory_id)
-        except MemoryUnavailable:
-            logger.warning("memory get failed for id %s", memory_id, exc_info=True)
-            return None
+        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped).
+
+        An outage of the backend raises MemoryUnavailable: "not found" must never stand for "down".
+        """
+        row = await self._run(self._client.get, memory_id)
         if not row:
             return None
         item = to_item(row, None)
