@@ -15,6 +15,7 @@ from bot.memory.pgvector import VectorStoreUnreachable
 from bot.runtime.hosting import refuse_ephemeral_data_dir
 from bot.runtime.lock import DataDirError
 from bot.runtime.logs import setup_logging
+from bot.runtime.tasks import TaskDied
 from bot.store.schema import StoreCorrupt
 
 logger = logging.getLogger("bot")
@@ -24,7 +25,8 @@ EXIT_REJECTED = 3
 # DATA_DIR unusable (read-only, full, damaged database, on a platform's ephemeral filesystem) or used
 # by another process
 EXIT_DATA_DIR = 4
-EXIT_VECTOR_STORE = 5  # the PostgreSQL of VECTOR_STORE_URL cannot be used at start
+EXIT_TASK_DIED = 5  # a background task the bot needs (poller, memory writer) died: restart the bot
+EXIT_VECTOR_STORE = 6  # the PostgreSQL of VECTOR_STORE_URL cannot be used at start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +79,11 @@ def _run(settings: Settings) -> int:
     except InvalidToken:
         logger.error("Telegram rejected TELEGRAM_BOT_TOKEN. Check the token @BotFather gave you.")
         return EXIT_REJECTED
+    except TaskDied as exc:
+        logger.error(
+            "Stopped: %s; exiting with code %d to be restarted", exc, EXIT_TASK_DIED, exc_info=exc.__cause__
+        )
+        return EXIT_TASK_DIED
     return 0
 
 

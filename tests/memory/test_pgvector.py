@@ -241,7 +241,7 @@ async def test_writer_and_recall_survive_a_restart_on_pgvector(
 def test_an_unusable_postgres_stops_the_bot_with_its_reason(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, postgres: Postgres, tmp_path: Path
 ) -> None:
-    """A refused connection or a missing database: exit code 5 at once, PostgreSQL's reason and
+    """A refused connection or a missing database: exit code 6 at once, PostgreSQL's reason and
     the server named, the password never."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -255,7 +255,7 @@ def test_an_unusable_postgres_stops_the_bot_with_its_reason(
         env = bot_env(fake_telegram, fake_gemini, tmp_path / "data", VECTOR_STORE_URL=url)
         result = run_cli(env, tmp_path, "chat", input="exit\n", timeout=60)
         output = result.stdout + result.stderr
-        assert result.returncode == 5, output
+        assert result.returncode == 6, output
         assert "Cannot start: the PostgreSQL of VECTOR_STORE_URL" in output
         assert reason in output
         assert "hunter2" not in output

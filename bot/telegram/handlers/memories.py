@@ -13,13 +13,12 @@ from bot.errors import Unavailable
 from bot.records import OTHER_CATEGORY, MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import button, rows, shortened
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
-SHOWN_CHARS = 300
-CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 
 
 async def memories(update: Update, context: BotContext) -> None:
@@ -29,8 +28,10 @@ async def memories(update: Update, context: BotContext) -> None:
         return
     query = " ".join(context.args or []).strip()
     if query:
-        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-        text, keyboard = render_search(items, query)
+        found = await context.advisor.memories(message.chat_id, query)
+        text, keyboard = render_search(found[:SEARCH_LIMIT], query)
+        if len(found) > SEARCH_LIMIT:
+            text += "\n\n" + more_note(SEARCH_LIMIT)
     else:
         items = await context.advisor.memories(message.chat_id)
         text, keyboard = render_page(items, 0)
@@ -73,6 +74,11 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
             raise
 
 
+def more_note(shown: int) -> str:
+    """Said under a search that matched more memories than it shows."""
+    return f"(More memories match; these are the {shown} closest. Add words to narrow it down.)"
+
+
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
     """Grouped by category (alphabetically, "other" last), newest first within a category."""
     newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
@@ -90,15 +96,11 @@ def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboard
     title += f", page {page + 1} of {pages}):" if pages > 1 else "):"
     lines = [title, *_grouped_lines(shown, start=page * PAGE_SIZE + 1)]
     lines += ["", "Tap 🗑 and a number to delete that memory; /forget erases everything."]
-    rows = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton("‹ Previous", callback_data=f"mem:p:{page - 1}"))
-    if page < pages - 1:
-        nav.append(InlineKeyboardButton("Next ›", callback_data=f"mem:p:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    keyboard = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
+    previous = button("‹ Previous", "mem", "p", page - 1) if page > 0 else None
+    following = button("Next ›", "mem", "p", page + 1) if page < pages - 1 else None
+    keyboard += rows([previous, following], per_row=2)
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
 def render_search(items: list[MemoryItem], query: str) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -118,18 +120,13 @@ def _grouped_lines(items: list[MemoryItem], *, start: int) -> list[str]:
         if category != current:
             lines += ["", f"{category.replace('_', ' ').capitalize()}:"]
             current = category
-        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
-        lines.append(f"{number}. {text}")
+        lines.append(f"{number}. {shortened(item.text)}")
     return lines
 
 
 def _delete_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
-    buttons = []
-    for number, item in enumerate(items, start=start):
-        data = f"mem:d:{item.id}:{page}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
-    return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    buttons = [button(f"🗑 {n}", "mem", "d", item.id, page) for n, item in enumerate(items, start=start)]
+    return rows(buttons, per_row=4)
 
 
 def _int(value: str) -> int | None:

@@ -163,6 +163,16 @@ class _Fault:
     migrate_to_chat_id: int | None
     remaining: int
     chat_id: int | None
+    #: "error": an API error; "html": HTTP 200 with an HTML page (a proxy's); "drop": the call is
+    #: carried out, then the connection is closed without an answer.
+    kind: str = "error"
+
+
+PROXY_ERROR_PAGE = "<html><body>Proxy error</body></html>"
+
+
+class _HtmlAnswer(Exception):
+    """Answer with HTTP 200 and this HTML instead of the API's JSON."""
 
 
 class _ApiError(Exception):
@@ -203,325 +213,6 @@ def _sorted_entities(entities: list[JSON]) -> list[JSON]:
 # --------------------------------------------------------------------------------------------
 # parse_mode parsers (a faithful subset of Telegram's rules, with its error messages)
 # --------------------------------------------------------------------------------------------
-
-_HTML_TAGS = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
-}
-_HTML_ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-_HTML_ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|lt|gt|amp|quot);")
-_HTML_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-
-def _parse_html(src: str) -> tuple[str, list[JSON]]:
-    out: list[str] = []
-    pos = 0  # UTF-16 offset in the output
-    stack: list[tuple[str, JSON | None, int]] = []
-    entities: list[JSON] = []
-    entity: JSON | None
-    i, n = 0, len(src)
-    while i < n:
-        ch = src[i]
-        if ch == "<":
-            offset = _byte_offset(src, i)
-            if src.startswith("</", i):
-                end = src.find(">", i)
-                if end == -1:
-                    raise _bad_entities(f"Unclosed end tag at byte offset {offset}")
-                name = src[i + 2 : end].strip().lower()
-                if not stack:
-                    raise _bad_entities(f"Unexpected end tag at byte offset {offset}")
-                open_name, closed, start = stack.pop()
-                if name != open_name:
-                    raise _bad_entities(
-                        f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", '
-                        f'found "</{name}>"'
-                    )
-                if closed is not None and pos > start:
-                    closed.update(offset=start, length=pos - start)
-                    entities.append(closed)
-                i = end + 1
-                continue
-            match = re.match(r"<([a-zA-Z][a-zA-Z0-9-]*)", src[i:])
-            name = match.group(1).lower() if match else ""
-            if name not in _HTML_TAGS:
-                bad = re.match(r"<([^\s<>/]*)", src[i:])
-                name = bad.group(1) if bad else ""
-                raise _bad_entities(f'Unsupported start tag "{name}" at byte offset {offset}')
-            end, quote = i + 1 + len(name), ""
-            while end < n and (quote or src[end] != ">"):
-                if src[end] in "\"'":
-                    quote = "" if quote == src[end] else (quote or src[end])
-                end += 1
-            if end >= n:
-                raise _bad_entities(f"Unclosed start tag at byte offset {offset}")
-            attrs = {
-                m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
-                for m in _HTML_ATTR.finditer(src[i + 1 + len(name) : end])
-            }
-            entity = {"type": _HTML_TAGS[name]}
-            if name == "span" and attrs.get("class") != "tg-spoiler":
-                raise _bad_entities(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
-            if name == "a":
-                entity = {"type": "text_link", "url": attrs["href"]} if attrs.get("href") else None
-            elif name == "tg-emoji":
-                entity = {"type": "custom_emoji", "custom_emoji_id": attrs.get("emoji-id", "")}
-            elif name == "blockquote" and "expandable" in attrs:
-                entity = {"type": "expandable_blockquote"}
-            elif name == "code" and stack and stack[-1][0] == "pre":
-                language = attrs.get("class", "")
-                pre_entity = stack[-1][1]
-                if language.startswith("language-") and pre_entity is not None:
-                    pre_entity["language"] = language[len("language-") :]
-                entity = None
-            stack.append((name, entity, pos))
-            i = end + 1
-            continue
-        if ch == "&":
-            ent = _HTML_ENTITY.match(src, i)
-            if ent:
-                code = ent.group(1)
-                if code.startswith(("#x", "#X")):
-                    ch = chr(int(code[2:], 16))
-                elif code.startswith("#"):
-                    ch = chr(int(code[1:]))
-                else:
-                    ch = _HTML_NAMED[code]
-                out.append(ch)
-                pos += _u16(ch)
-                i = ent.end()
-                continue
-        out.append(ch)
-        pos += _u16(ch)
-        i += 1
-    if stack:
-        raise _bad_entities(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    return "".join(out), _sorted_entities(entities)
-
-
-_MDV2_RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
-_MDV2_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "text_link": "TextUrl",
-    "custom_emoji": "CustomEmoji",
-}
-
-
-def _read_escaped(src: str, start: int, end: str) -> tuple[str, int]:
-    """The text from `start` up to the next unescaped `end` ("\\x" stands for x), and where that
-    `end` is (`len(src)` when there is none)."""
-    text: list[str] = []
-    j, n = start, len(src)
-    while j < n and not src.startswith(end, j):
-        if src[j] == "\\" and j + 1 < n:
-            text.append(src[j + 1])
-            j += 2
-        else:
-            text.append(src[j])
-            j += 1
-    return "".join(text), j
-
-
-def _parse_markdown_v2(src: str) -> tuple[str, list[JSON]]:
-    out: list[str] = []
-    pos = 0
-    entities: list[JSON] = []
-    stack: list[tuple[str, int, int]] = []  # (type, output offset, source byte offset)
-    quote_start: int | None = None
-    quote_end = 0
-    line_start = True
-    i, n = 0, len(src)
-
-    def emit(text: str) -> None:
-        nonlocal pos
-        out.append(text)
-        pos += _u16(text)
-
-    def toggle(kind: str, at: int) -> None:
-        for k in range(len(stack) - 1, -1, -1):
-            if stack[k][0] == kind:
-                _, start, _ = stack.pop(k)
-                if pos > start:
-                    entities.append({"type": kind, "offset": start, "length": pos - start})
-                return
-        stack.append((kind, pos, _byte_offset(src, at)))
-
-    while i < n:
-        ch = src[i]
-        if line_start:
-            line_start = False
-            if ch == ">":
-                if quote_start is None:
-                    quote_start = pos
-                i += 1
-                continue
-            if quote_start is not None:
-                if quote_end > quote_start:
-                    entities.append(
-                        {"type": "blockquote", "offset": quote_start, "length": quote_end - quote_start}
-                    )
-                quote_start = None
-        if ch == "\n":
-            quote_end = pos
-            emit(ch)
-            line_start = True
-            i += 1
-        elif ch == "\\":
-            if i + 1 < n and 0 < ord(src[i + 1]) < 127:
-                emit(src[i + 1])
-                i += 2
-            else:
-                emit(ch)
-                i += 1
-        elif ch == "`":
-            is_pre = src.startswith("```", i)
-            fence = "```" if is_pre else "`"
-            start_byte = _byte_offset(src, i)
-            j = i + len(fence)
-            language = ""
-            if is_pre:
-                newline = src.find("\n", j)
-                first_line = src[j:newline] if newline != -1 else ""
-                if newline != -1 and first_line and not re.search(r"\s|`", first_line):
-                    language = first_line
-                    j = newline + 1
-            text, j = _read_escaped(src, j, fence)
-            if j >= n:
-                name = "Pre" if is_pre else "Code"
-                raise _bad_entities(f"Can't find end of {name} entity at byte offset {start_byte}")
-            if text:
-                entity: JSON = {"type": "pre" if is_pre else "code", "offset": pos, "length": _u16(text)}
-                if language:
-                    entity["language"] = language
-                entities.append(entity)
-                emit(text)
-            line_start = text.endswith("\n")
-            i = j + len(fence)
-        elif ch == "*":
-            toggle("bold", i)
-            i += 1
-        elif ch == "_":
-            if src.startswith("__", i):
-                toggle("underline", i)
-                i += 2
-            else:
-                toggle("italic", i)
-                i += 1
-        elif ch == "~":
-            toggle("strikethrough", i)
-            i += 1
-        elif ch == "|" and src.startswith("||", i):
-            toggle("spoiler", i)
-            i += 2
-        elif ch == "[" or (ch == "!" and src.startswith("![", i)):
-            kind = "custom_emoji" if ch == "!" else "text_link"
-            stack.append((kind, pos, _byte_offset(src, i)))
-            i += 2 if ch == "!" else 1
-        elif ch == "]" and any(s[0] in ("text_link", "custom_emoji") for s in stack):
-            k = max(idx for idx, s in enumerate(stack) if s[0] in ("text_link", "custom_emoji"))
-            kind, start, start_byte = stack.pop(k)
-            if not src.startswith("(", i + 1):
-                raise _bad_entities(
-                    f"Can't find end of {_MDV2_NAMES[kind]} entity at byte offset {start_byte}"
-                )
-            target, j = _read_escaped(src, i + 2, ")")
-            if j >= n:
-                raise _bad_entities(f"Can't find end of a URL at byte offset {_byte_offset(src, i + 1)}")
-            if pos > start:
-                entity = {"type": kind, "offset": start, "length": pos - start}
-                if kind == "text_link":
-                    entity["url"] = target
-                else:
-                    entity["custom_emoji_id"] = target.rpartition("id=")[2]
-                entities.append(entity)
-            i = j + 1
-        elif ch in _MDV2_RESERVED:
-            raise _bad_entities(f"Character '{ch}' is reserved and must be escaped with the preceding '\\'")
-        else:
-            emit(ch)
-            i += 1
-    if quote_start is not None and pos > quote_start:
-        entities.append({"type": "blockquote", "offset": quote_start, "length": pos - quote_start})
-    if stack:
-        kind, _, start_byte = stack[0]
-        raise _bad_entities(f"Can't find end of {_MDV2_NAMES[kind]} entity at byte offset {start_byte}")
-    return "".join(out), _sorted_entities(entities)
-
-
-def _parse_markdown(src: str) -> tuple[str, list[JSON]]:
-    """Legacy ``Markdown``: no nesting, entity text runs to the next closing character."""
-    out: list[str] = []
-    pos = 0
-    entities: list[JSON] = []
-    i, n = 0, len(src)
-    while i < n:
-        ch = src[i]
-        if ch == "\\" and i + 1 < n and src[i + 1] in "_*`[":
-            out.append(src[i + 1])
-            pos += 1
-            i += 2
-            continue
-        if ch in "*_`[":
-            start_byte = _byte_offset(src, i)
-            if src.startswith("```", i):
-                end = src.find("```", i + 3)
-                if end == -1:
-                    raise _bad_entities(f"Can't find end of the entity starting at byte offset {start_byte}")
-                body, language = src[i + 3 : end], ""
-                first, sep, rest = body.partition("\n")
-                if sep and " " not in first:
-                    body, language = rest, first
-                entity: JSON = {"type": "pre"}
-                if language:
-                    entity["language"] = language
-                i = end + 3
-            elif ch == "[":
-                close = src.find("](", i)
-                end = src.find(")", close + 2) if close != -1 else -1
-                if close == -1 or end == -1:
-                    out.append(ch)
-                    pos += 1
-                    i += 1
-                    continue
-                body = src[i + 1 : close]
-                entity = {"type": "text_link", "url": src[close + 2 : end]}
-                i = end + 1
-            else:
-                end = src.find(ch, i + 1)
-                if end == -1:
-                    raise _bad_entities(f"Can't find end of the entity starting at byte offset {start_byte}")
-                body = src[i + 1 : end]
-                entity = {"type": {"*": "bold", "_": "italic", "`": "code"}[ch]}
-                i = end + 1
-            if body:
-                entity.update(offset=pos, length=_u16(body))
-                entities.append(entity)
-                out.append(body)
-                pos += _u16(body)
-            continue
-        out.append(ch)
-        pos += _u16(ch)
-        i += 1
-    return "".join(out), _sorted_entities(entities)
-
 
 _AUTO_ENTITIES = (
     ("bot_command", re.compile(r"(?<![^\s])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")),
@@ -581,23 +272,21 @@ def _checked_entities(text: str, entities: list[Any]) -> list[JSON]:
 def _format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str, list[JSON]]:
     if isinstance(entities, list):
         return text, _checked_entities(text, entities)
-    mode = (parse_mode or "").lower()
-    if mode == "html":
-        return _parse_html(text)
-    if mode == "markdownv2":
-        return _parse_markdown_v2(text)
-    if mode == "markdown":
-        return _parse_markdown(text)
-    if mode:
-        raise _bad_request(f"unsupported parse_mode {parse_mode!r}")
+    if parse_mode:
+        # The bot sends entities only (bot/telegram/formatting.py); a parse mode is a regression.
+        raise _bad_request(f"the fake does not implement parse_mode {parse_mode!r}: send entities")
     return text, _auto_entities(text)
 
 
 def _mark_command(message: JSON, text: str) -> None:
-    """Give a message that starts with a command its ``bot_command`` entity, as Telegram does."""
-    if text.startswith("/"):
-        command = text.split(maxsplit=1)[0]
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command)}]
+    """Give a message that starts with a command its ``bot_command`` entity, as Telegram does: a
+    slash followed by letters, digits or underscores (and an optional @username); "/ hi" has none."""
+    found = _COMMAND.match(text)
+    if found:
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(found.group())}]
+
+
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,32})?")
 
 
 # --------------------------------------------------------------------------------------------
