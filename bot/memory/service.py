@@ -2,7 +2,9 @@
 
 Mem0's embedded stores are not safe to change from several threads at once (see
 shared/LIBRARY-NOTES.md), so every change runs on one dedicated worker thread, in order; with our
-SQLite store, searches and listings run on reader threads of their own beside it.
+SQLite store, searches and listings run on reader threads of their own beside it. The embedding a
+change or a search needs is computed first on a pool of its own (bot/memory/prefetch.py), so the
+change thread only stores: many users' writes then run at once, their store changes one at a time.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.memory.items import (
     to_item,
     undated_history,
 )
+from bot.memory.prefetch import PrefetchingEmbedder
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class MemoryService:
         *,
         backend: str,
         readers: int = 0,
+        embedders: int = 0,
     ) -> None:
         """Build the client with `factory` on the worker thread that will make every change.
 
@@ -48,7 +52,9 @@ class MemoryService:
         gets no readers (`readers=0`: every call on the one thread). Our SQLite store locks its
         connection around each statement, so a read's embedding call and query may run while a
         write is in flight (a recall then never queues behind earlier messages' memory writes).
-        `factory` returns the client and the functions that release it.
+        `factory` returns the client and the functions that release it. With `embedders` and a
+        client whose `embedding_model` is a `PrefetchingEmbedder`, embeddings are computed on that
+        many threads before the call that needs them.
         """
         self.backend = backend
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mem0")
@@ -59,6 +65,11 @@ class MemoryService:
             raise
         self._closers = list(closers)
         self._readers: ThreadPoolExecutor | None = None
+        self._embedders: ThreadPoolExecutor | None = None
+        embedder = getattr(self._client, "embedding_model", None)
+        self._prefetcher = embedder if isinstance(embedder, PrefetchingEmbedder) else None
+        if self._prefetcher is not None and embedders > 0:
+            self._embedders = ThreadPoolExecutor(max_workers=embedders, thread_name_prefix="mem0-embed")
         self._reads: frozenset[Callable[..., Any]] = frozenset()
         # Our SQLite store answers "does this user have any memory?" with one indexed lookup.
         self._has_any: Callable[[Mapping[str, Any]], bool] | None = getattr(
@@ -88,6 +99,19 @@ class MemoryService:
         except Exception as exc:
             raise MemoryUnavailable(f"{type(exc).__name__} in memory backend {self.backend}") from exc
 
+    async def _prefetch(self, texts: Sequence[str], action: str) -> None:
+        """Embed `texts` on the embedding pool for the Mem0 call that follows (see prefetch.py)."""
+        prefetcher, pool = self._prefetcher, self._embedders
+        if prefetcher is None or pool is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, prefetcher.prefetch, text, action) for text in texts)
+            )
+        except Exception as exc:
+            raise MemoryUnavailable(f"{type(exc).__name__} in memory backend {self.backend}") from exc
+
     async def add(
         self,
         user_id: str,
@@ -111,6 +135,9 @@ class MemoryService:
         kwargs: dict[str, Any] = {"user_id": user_id, "metadata": dict(metadata or {}), "infer": infer}
         if expiration_date is not None:
             kwargs["expiration_date"] = expiration_date
+        if not infer:
+            contents = [m["content"] for m in payload if m.get("role") != "system" and m.get("content")]
+            await self._prefetch(contents, "add")
         result = await self._run(self._client.add, payload, **kwargs)
         return [to_item(row, user_id) for row in result_rows(result) if row.get("event", "ADD") != "NONE"]
 
@@ -131,6 +158,7 @@ class MemoryService:
         if await self.get(user_id, memory_id) is None:
             return False
         text = dated_text(text, (metadata or {}).get("saved_at"))
+        await self._prefetch([text], "update")
         kwargs: dict[str, Any] = {"text": text, "metadata": dict(metadata or {})}
         if self.backend != PLATFORM_BACKEND:
             # None clears an old expiry: a superseding fact is as durable as the model says.
@@ -147,6 +175,15 @@ class MemoryService:
             return []
         rows = await self._run(self._client.history, memory_id)
         return [undated_history(row) for row in rows or [] if isinstance(row, Mapping)]
+
+    def _get_row(self, memory_id: str) -> Any:
+        try:
+            return self._client.get(memory_id)
+        except Exception as exc:
+            # The Platform answers 404 for an unknown id (MemoryNotFoundError): that is "gone".
+            if type(exc).__name__ == "MemoryNotFoundError":
+                return None
+            raise
 
     def _owned_or_gone(self, user_id: str, memory_id: str) -> bool:
         row = self._client.get(memory_id)
@@ -229,14 +266,20 @@ class MemoryService:
         if explain and self.backend != PLATFORM_BACKEND:
             kwargs["explain"] = True
         has_any, search = self._has_any, self._client.search
-
-        def run() -> Any:
+        if self._prefetcher is not None and self._embedders is not None:
             # A user without memories (most new users' first messages) costs no embedding call.
-            if has_any is not None and not has_any(all_filters):
-                return {"results": []}
-            return search(query, **kwargs)
+            if has_any is not None and not await self._call(True, lambda: has_any(all_filters)):
+                return []
+            await self._prefetch([query], "search")
+            result = await self._run(search, query, **kwargs)
+        else:
 
-        result = await self._call(search in self._reads, run)
+            def run() -> Any:
+                if has_any is not None and not has_any(all_filters):
+                    return {"results": []}
+                return search(query, **kwargs)
+
+            result = await self._call(search in self._reads, run)
         items = [to_item(row, user_id) for row in result_rows(result)]
         return [item for item in items if item.user_id in (None, user_id)][:limit]
 
@@ -282,12 +325,11 @@ class MemoryService:
         return items
 
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
-        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped)."""
-        try:
-            row = await self._run(self._client.get, memory_id)
-        except MemoryUnavailable:
-            logger.warning("memory get failed for id %s", memory_id, exc_info=True)
-            return None
+        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped).
+
+        Raises MemoryUnavailable when the backend fails: an outage is never taken for "gone".
+        """
+        row = await self._call(self._client.get in self._reads, lambda: self._get_row(memory_id))
         if not row:
             return None
         item = to_item(row, None)
@@ -314,6 +356,8 @@ class MemoryService:
                 except Exception:
                     logger.warning("closing the memory backend failed", exc_info=True)
 
+        if self._embedders is not None:
+            await asyncio.to_thread(self._embedders.shutdown, True)
         if self._readers is not None:
             await asyncio.to_thread(self._readers.shutdown, True)  # reads in flight finish first
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)

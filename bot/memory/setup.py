@@ -14,10 +14,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bot.config import Settings
+from bot.memory.prefetch import PrefetchingEmbedder
 from bot.memory.service import PLATFORM_BACKEND, MemoryService
 
 # Threads for searches and listings beside the one that applies changes (embedded SQLite store).
 READER_THREADS = 4
+# Threads computing embeddings ahead of Mem0's calls (network waits, not CPU): as many as memory
+# writes and recalls run at once, so none queues behind another's embedding.
+EMBEDDING_THREADS = 48
 
 
 def prepare_environment(settings: Settings) -> None:
@@ -132,6 +136,8 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
         if config["vector_store"]["provider"] == SQLITE_PROVIDER:
             register_sqlite_vector_store()
         client = Memory.from_config(config)
+        # Embeddings are computed ahead, off the change thread (bot/memory/prefetch.py).
+        client.embedding_model = PrefetchingEmbedder(client.embedding_model)
         # Deleted history rows are overwritten, not just unlinked (erasure must be real).
         client.db.connection.execute("PRAGMA secure_delete = ON")
         return client, _closers(client)
@@ -139,7 +145,7 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
     # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
     readers = READER_THREADS if config["vector_store"]["provider"] == SQLITE_PROVIDER else 0
-    return MemoryService(factory, backend=f"mem0-oss/{store}", readers=readers)
+    return MemoryService(factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS)
 
 
 def _build_platform(settings: Settings) -> MemoryService:
