@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.advisor.extraction import Extractor
 from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.writer import MemoryWriter, OnChanged
 from bot.config import Settings
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
@@ -23,6 +24,7 @@ from bot.store.tables import Store
 from bot.telegram import handlers
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.polling import Inbox, Poller
+from bot.telegram.receipts import mark_remembered
 from bot.telegram.sender import Sender
 from bot.telegram.transport import AiohttpRequest
 
@@ -36,16 +38,20 @@ class Services:
     store: Store
     memory: MemoryService
     llm: GeminiChat
+    memory_llm: GeminiChat
     writer: MemoryWriter
     advisor: Advisor
     lock: InstanceLock | None = None
 
     @classmethod
-    async def open(cls, settings: Settings) -> Services:
-        """Open everything, holding DATA_DIR's lock: one process per DATA_DIR (DataDirError if not)."""
+    async def open(cls, settings: Settings, *, on_memory_changed: OnChanged | None = None) -> Services:
+        """Open everything, holding DATA_DIR's lock: one process per DATA_DIR (DataDirError if not).
+
+        `on_memory_changed(chat id, message id)` hears of each message that changed memory.
+        """
         lock = claim_data_dir(settings.data_dir)
         try:
-            services = await cls._open(settings)
+            services = await cls._open(settings, on_memory_changed)
         except BaseException:
             lock.release()
             raise
@@ -53,7 +59,7 @@ class Services:
         return services
 
     @classmethod
-    async def _open(cls, settings: Settings) -> Services:
+    async def _open(cls, settings: Settings, on_memory_changed: OnChanged | None) -> Services:
         persona = settings.persona or load_persona(settings.persona_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
@@ -68,11 +74,28 @@ class Services:
             base_url=settings.google_gemini_base_url,
             timeout_seconds=settings.llm_timeout_seconds,
             attempts=settings.llm_max_attempts,
-            # one streamed answer per update in flight, and the memory writer's calls
-            max_connections=settings.concurrent_updates + 4,
+            max_connections=settings.concurrent_updates + 4,  # one streamed answer per update in flight
         )
-        extractor = Extractor(llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
-        writer = MemoryWriter(store, memory, extractor, max_memories=settings.memory_max_per_user)
+        # The memory writer's own client: its many calls at once never take the replies' connections,
+        # and a 429 reaches the writer at once (it waits as asked) instead of being retried here.
+        memory_llm = GeminiChat(
+            api_key=settings.google_api_key.get_secret_value(),
+            model=settings.memory_model,
+            base_url=settings.google_gemini_base_url,
+            timeout_seconds=settings.llm_timeout_seconds,
+            attempts=settings.llm_max_attempts,
+            max_connections=settings.memory_write_concurrency + 4,
+            retry_rate_limits=False,
+        )
+        extractor = Extractor(memory_llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
+        writer = MemoryWriter(
+            store,
+            memory,
+            extractor,
+            max_memories=settings.memory_max_per_user,
+            concurrency=settings.memory_write_concurrency,
+            on_changed=on_memory_changed,
+        )
         advisor = Advisor(
             store=store,
             memory=memory,
@@ -89,11 +112,12 @@ class Services:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, llm, writer, advisor)
+        return cls(store, memory, llm, memory_llm, writer, advisor)
 
     async def close(self) -> None:
         await self.writer.stop()
         await self.llm.close()
+        await self.memory_llm.close()
         await self.memory.close()
         await self.store.close()
         if self.lock is not None:
@@ -110,7 +134,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     """The Telegram application, with services opened in post_init and closed in post_shutdown."""
 
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        services = await Services.open(settings)
+        services = await Services.open(
+            settings, on_memory_changed=functools.partial(mark_remembered, application.bot)
+        )
         application.bot_data["services"] = services
         application.bot_data["advisor"] = services.advisor
         # Every reply goes through the sender (pacing, 429 / 403 / 400 / migration handling), and

@@ -52,6 +52,14 @@ class LLMBadOutput(LLMUnavailable):
     """Gemini kept answering with output that is not the JSON asked for (after every attempt)."""
 
 
+class LLMRateLimited(LLMUnavailable):
+    """Gemini answered 429: over quota. `retry_after` is the delay it asked for (seconds), if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 T = TypeVar("T")
 
 
@@ -67,8 +75,13 @@ class GeminiChat:
         timeout_seconds: float = 60.0,
         attempts: int = 3,
         max_connections: int = 64,
+        retry_rate_limits: bool = True,
     ) -> None:
-        """Make it inside the running event loop (its HTTP session belongs to that loop)."""
+        """Make it inside the running event loop (its HTTP session belongs to that loop).
+
+        With `retry_rate_limits` false a 429 is not retried here but raised at once as
+        LLMRateLimited (with Gemini's retryDelay), for a caller that can wait (the memory writer).
+        """
         self.model = model
         self._timeout_seconds = timeout_seconds
         # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
@@ -81,7 +94,7 @@ class GeminiChat:
                 attempts=attempts,
                 initial_delay=0.5,
                 max_delay=8.0,
-                http_status_codes=[408, 429, 500, 502, 503, 504],
+                http_status_codes=[408, *([429] if retry_rate_limits else []), 500, 502, 503, 504],
             ),
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
@@ -99,7 +112,7 @@ class GeminiChat:
             )
         except Exception as exc:
             if _is_unavailable(exc):
-                raise LLMUnavailable(_describe(exc)) from exc
+                raise _unavailable(exc) from exc
             raise
         return _reply_from(response)
 
@@ -118,7 +131,7 @@ class GeminiChat:
                     yield text
         except Exception as exc:
             if _is_unavailable(exc):
-                raise LLMUnavailable(_describe(exc)) from exc
+                raise _unavailable(exc) from exc
             raise
         if not produced:
             yield EMPTY_REPLY
@@ -153,18 +166,17 @@ class GeminiChat:
                 )
             except Exception as exc:
                 if _is_unavailable(exc):
-                    raise LLMUnavailable(_describe(exc)) from exc
+                    raise _unavailable(exc) from exc
                 raise
             text = _text_of(response).strip()
             try:
                 if not text:
-                    raise ValueError(f"no text (finish_reason={_finish_reason(response)})")
-                return parse(json.loads(text))
+                    problem = f"no text (finish_reason={_finish_reason(response)})"
+                else:
+                    return parse(json.loads(text))
             except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError included
-                problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-                logger.warning(
-                    "Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem
-                )
+                problem = _describe_bad_json(exc)
+            logger.warning("Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem)
         raise LLMBadOutput(f"Gemini gave no usable JSON after {attempts} attempts ({problem})")
 
     async def stream_reply(
@@ -194,7 +206,7 @@ class GeminiChat:
                         await on_text(text)
         except Exception as exc:
             if _is_unavailable(exc):
-                raise LLMUnavailable(_describe(exc)) from exc
+                raise _unavailable(exc) from exc
             raise
         if last is None:
             return Reply(EMPTY_REPLY, empty=True)
@@ -258,6 +270,39 @@ def _is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, genai_errors.APIError | TimeoutError | OSError):
         return True
     return type(exc).__module__.split(".")[0] in {"aiohttp", "httpx", "httpcore"}
+
+
+def _unavailable(exc: BaseException) -> LLMUnavailable:
+    if isinstance(exc, genai_errors.APIError) and exc.code == 429:
+        return LLMRateLimited(_describe(exc), _retry_delay(exc.details))
+    return LLMUnavailable(_describe(exc))
+
+
+def _retry_delay(details: Any) -> float | None:
+    """Gemini's RetryInfo.retryDelay ("7s", "0.5s") from an error body, in seconds."""
+    error = details.get("error") if isinstance(details, dict) else None
+    for item in (error or {}).get("details") or [] if isinstance(error, dict) else []:
+        delay = item.get("retryDelay") if isinstance(item, dict) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                return None
+    return None
+
+
+def _describe_bad_json(exc: ValueError) -> str:
+    """What was wrong with a JSON answer, without any of its text (it may repeat the user's words)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON ({exc.msg} at char {exc.pos})"
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # pydantic's ValidationError: where and what kind, never the input
+        found = [
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('type')}"
+            for error in errors(include_input=False, include_url=False)[:5]
+        ]
+        return "wrong shape (" + "; ".join(found) + ")"
+    return f"unusable ({type(exc).__name__})"
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ Units = Literal["metric", "imperial"]
 Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru"]
 CoachingStyle = Literal["balanced", "gentle", "tough"]
 MemoryMode = Literal["on", "off"]
+Switch = Literal["on", "off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class Prefs:
     # "off" is incognito: nothing new is stored and nothing is recalled; the recent turns are kept
     # in memory only (bot/advisor/incognito.py).
     memory: MemoryMode = "on"
+    # "on": a ✍ reaction on a message (private chats) once what it said is in memory.
+    reactions: Switch = "on"
 
     @staticmethod
     def choices(key: str) -> tuple[str, ...]:
@@ -33,6 +36,7 @@ class Prefs:
             "language": Language,
             "coaching_style": CoachingStyle,
             "memory": MemoryMode,
+            "reactions": Switch,
         }
         return get_args(hints[key]) if key in hints else ()
 

@@ -83,7 +83,7 @@ RESPONSE_SCHEMA: dict[str, Any] = {
 
 
 class _RawFact(BaseModel):
-    text: str = Field(min_length=1, max_length=500)
+    text: str = Field(min_length=1)  # a long fact is split or shortened (bot/advisor/plans.py)
     category: Category
     expires_on: str | None = None
     action: Action = "add"

@@ -71,6 +71,7 @@ class Advisor:
         on_text: Callable[[str], Awaitable[None]] | None = None,
         remember: bool = True,
         usage_user: int | None = None,
+        acknowledge: int | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
@@ -79,7 +80,8 @@ class Advisor:
         incognito (the "memory" preference off) nothing is recalled and nothing is stored; the
         recent turns are kept in memory only (bot/advisor/incognito.py). With
         `usage_user` (a Telegram user id) the message and its tokens count towards that user's
-        usage, answered or not: the tokens are spent either way.
+        usage, answered or not: the tokens are spent either way. With `acknowledge` (the id of the
+        user's message), the writer's `on_changed` hears of it once what it said changed memory.
         """
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
@@ -102,7 +104,8 @@ class Advisor:
         # Small talk ("thanks!") holds no fact: no extraction call for it.
         if remember and not incognito and needs_memory(message):
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
+            notify = (chat_id, acknowledge) if acknowledge is not None else None
+            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC), notify=notify)
         turns = prompts.conversation(recent, message)
         keep: list[NewTurn] = [("user", message)]
         try:
@@ -172,14 +175,24 @@ class Advisor:
         filters = {"categories": category} if category else None
         return await self.memory.list(user_id, filters=filters)
 
+    async def one_memory(self, chat_id: int, memory_id: str) -> MemoryItem | None:
+        """One of the chat's memories by id; None when it is not (or no longer) the chat's."""
+        return await self.memory.get(await self.store.user_id_for(chat_id), memory_id)
+
     async def pending_memories(self, chat_id: int) -> int:
+        """How many of the chat's messages are still to be turned into memories."""
         return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
+
+    async def parked_memories(self, chat_id: int) -> int:
+        """How many of the chat's messages were given up on for now: the model's answers about
+        them stayed unusable (kept, retried once at the next start)."""
+        return await self.store.parked_memory_writes(await self.store.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
         """Erase every memory, turn, preference and pending write of the chat."""
         user_id = await self.store.user_id_for(chat_id)
         self.incognito_turns.drop(chat_id)
-        async with self.writer.paused():
+        async with self.writer.paused(user_id):  # only this chat's write in flight is waited for
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
             # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
@@ -195,6 +208,32 @@ class Advisor:
         await self.memory.erase(user_id, [memory_id])
         await self.store.forget_memory_ids([memory_id])
         return True
+
+    async def edit_memory(self, chat_id: int, memory_id: str, text: str) -> MemoryItem | None:
+        """Replace one memory's text with the person's own wording, through Mem0's update (its
+        history keeps the old text). None when it is not (or no longer) the chat's memory.
+
+        Raises MemoryRefused (a secret, an instruction, a link; or memory is off) and
+        MemoryUnavailable (nothing changed).
+        """
+        text = " ".join(text.split())
+        reason = unsafe_reason(text)
+        if reason:
+            raise MemoryRefused(reason)
+        if (await self.store.get_prefs(chat_id)).memory == "off":
+            raise MemoryRefused("memory is off (incognito)")
+        user_id = await self.store.user_id_for(chat_id)
+        item = await self.memory.get(user_id, memory_id)
+        if item is None:
+            return None
+        metadata = {"source": "edit", "saved_at": datetime.now(UTC).isoformat()}
+        # The expiry stays what it was: the person changed the words, not how long they matter.
+        expiry = item.metadata.get("expiration_date") or item.metadata.get("expires_at")
+        if not await self.memory.update(
+            user_id, memory_id, text, metadata=metadata, expiration_date=str(expiry)[:10] if expiry else None
+        ):
+            return None
+        return await self.memory.get(user_id, memory_id)
 
     async def prefs(self, chat_id: int) -> Prefs:
         return await self.store.get_prefs(chat_id)

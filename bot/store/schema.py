@@ -90,6 +90,13 @@ MIGRATIONS: tuple[str, ...] = (
         started_at REAL    NOT NULL
     );
     """,
+    # A memory write whose model answers stayed unusable after its attempts is parked: kept, shown
+    # in /memories, retried once at each start, never retried in a loop. Writes are taken per user
+    # in order (the oldest unparked one first).
+    """
+    ALTER TABLE memory_outbox ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_head ON memory_outbox (parked, user_id, id);
+    """,
 )
 
 

@@ -27,7 +27,7 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -466,6 +466,10 @@ class FakeGemini(LoopbackFake):
         self.api_key = api_key
         #: Seconds to wait before each chat / json answer.
         self.latency = 0.0
+        #: Seconds before each json answer instead of ``latency`` (e.g. a slower extraction model).
+        self.json_latency: float | None = None
+        #: Seconds to wait before each embedding answer.
+        self.embed_latency = 0.0
         #: Seconds between SSE chunks of a streamed answer.
         self.stream_delay = 0.0
         #: While set, every chat / json / embed request fails with it (an outage).
@@ -477,6 +481,9 @@ class FakeGemini(LoopbackFake):
         self._requests: list[GeminiRequest] = []
         self._queues: dict[str, deque[Response]] = {kind: deque() for kind in KINDS}
         self._stopped = threading.Event()
+        self._in_flight: Counter[str] = Counter()
+        #: The most requests of each kind that were being answered at once.
+        self.peak_in_flight: Counter[str] = Counter()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -579,6 +586,18 @@ class FakeGemini(LoopbackFake):
         request = GeminiRequest(kind, model, version, body, headers, stream=operation == "stream")
         with self._lock:
             self._requests.append(request)
+            self._in_flight[kind] += 1
+            self.peak_in_flight[kind] = max(self.peak_in_flight[kind], self._in_flight[kind])
+        try:
+            self._answer(handler, request, operation, action, body, key)
+        finally:
+            with self._lock:
+                self._in_flight[kind] -= 1
+
+    def _answer(
+        self, handler: Handler, request: GeminiRequest, operation: str, action: str, body: JSON, key: str
+    ) -> None:
+        kind = request.kind
         if not key:
             _reply_json(
                 handler,
@@ -611,6 +630,8 @@ class FakeGemini(LoopbackFake):
             _reply_json(handler, response.status, response.body())
             return
         if operation == "embed":
+            if self.embed_latency > 0:
+                self._stopped.wait(self.embed_latency)
             _reply_json(handler, 200, self._embed(action, body))
             return
         if operation == "count":
@@ -621,8 +642,9 @@ class FakeGemini(LoopbackFake):
                 {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]},
             )
             return
-        if self.latency > 0:
-            self._stopped.wait(self.latency)
+        latency = self.json_latency if kind == "json" and self.json_latency is not None else self.latency
+        if latency > 0:
+            self._stopped.wait(latency)
         if response is None:
             response = self.json_responder(request) if kind == "json" else self._default_reply(request)
         if operation == "stream":

@@ -14,7 +14,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.handlers import account, conversation, errors, forget, gate, intro, memories, prefs, session
+from bot.telegram.handlers import (
+    account,
+    conversation,
+    errors,
+    forget,
+    gate,
+    intro,
+    memories,
+    memory_edit,
+    prefs,
+    session,
+)
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.conversation import NON_TEXT_REPLY
 
@@ -55,6 +66,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     buttons = {
         r"^forget:": forget.on_forget_answer,
         r"^fo:": forget.on_forget_one,
+        r"^mem:e:": memory_edit.on_edit_button,  # before "^mem:", which takes the other mem: buttons
         r"^mem:": memories.on_memories_button,
         r"^pref:": prefs.on_pref_button,
         r"^prefm:": prefs.on_pref_menu,
@@ -66,6 +78,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(new_message & filters.COMMAND & private, errors.on_unknown_command)
     )
+    # A reply giving a memory's new wording (after ✏️), before plain messages take it.
+    edit_reply = new_message & filters.TEXT & ~filters.COMMAND & memory_edit.RepliesToEditPrompt()
+    application.add_handler(MessageHandler(edit_reply, memory_edit.on_edit_reply))
     application.add_handler(
         MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )

@@ -36,6 +36,8 @@ async def on_text(update: Update, context: BotContext) -> None:
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
                 usage_user=message.from_user.id if message.from_user is not None else None,
+                # ✍ on the message once what it said is remembered: private chats only
+                acknowledge=message.message_id if message.chat.type == message.chat.PRIVATE else None,
             )
         finally:
             if draft is not None:

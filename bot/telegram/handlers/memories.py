@@ -1,10 +1,12 @@
-"""/memories: what is remembered about the chat, paged and grouped by category, with a button to
-delete each memory; `/memories <words>` searches."""
+"""/memories: what is remembered about the chat, newest first, paged and grouped by category, each
+memory with the day it was said and buttons to delete (🗑) or correct (✏️, memory_edit.py) it;
+`/memories <words>` searches."""
 
 from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -21,6 +23,7 @@ SEARCH_LIMIT = 8
 SHOWN_CHARS = 300
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 OTHER = "other"
+EDIT_HINT = "Tap 🗑 and a number to delete that memory, ✏️ to correct its wording"
 
 
 async def memories(update: Update, context: BotContext) -> None:
@@ -37,12 +40,19 @@ async def memories(update: Update, context: BotContext) -> None:
             items = await context.advisor.memories(message.chat_id)
             text, keyboard = render_page(items, 0)
         pending = await context.advisor.pending_memories(message.chat_id)
+        parked = await context.advisor.parked_memories(message.chat_id)
     except MemoryUnavailable:
         logger.warning("listing memories failed", exc_info=True)
         await message.reply_text(MEMORY_DOWN_REPLY)
         return
     if pending:
         text += f"\n\n({pending} recent message(s) still being processed into memory.)"
+    if parked:
+        text += (
+            f"\n\n({parked} message(s) could not be turned into memories: the AI model's answers about "
+            "them were unusable. They are kept and tried again when I restart; /remember stores a "
+            "fact directly.)"
+        )
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -85,9 +95,27 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
 
 
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
-    """Grouped by category (alphabetically, "other" last), newest first within a category."""
-    newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
-    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER, category_of(i)))
+    """Newest first, grouped by category: the category of the newest memory first, then the
+    category of the newest one left, and so on; newest first within a category."""
+    newest_first = sorted(items, key=_newest_key, reverse=True)
+    rank: dict[str, int] = {}
+    for item in newest_first:
+        rank.setdefault(category_of(item), len(rank))
+    return sorted(newest_first, key=lambda i: rank[category_of(i)])
+
+
+def _newest_key(item: MemoryItem) -> str:
+    return item.updated_at or item.created_at or ""
+
+
+def said_on(item: MemoryItem) -> str | None:
+    """The day the memory was said (or last corrected), e.g. "2 Dec 2026"."""
+    value = item.metadata.get("saved_at") or item.created_at
+    try:
+        day = datetime.fromisoformat(str(value)).date() if value else None
+    except ValueError:
+        return None
+    return f"{day.day} {day:%b %Y}" if day else None
 
 
 def category_of(item: MemoryItem) -> str:
@@ -104,8 +132,8 @@ def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboard
     title = f"What I remember about you ({len(items)}"
     title += f", page {page + 1} of {pages}):" if pages > 1 else "):"
     lines = [title, *_grouped_lines(shown, start=page * PAGE_SIZE + 1)]
-    lines += ["", "Tap 🗑 and a number to delete that memory; /forget erases everything."]
-    rows = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
+    lines += ["", EDIT_HINT + "; /forget erases everything."]
+    rows = _item_rows(shown, start=page * PAGE_SIZE + 1, page=page)
     nav = []
     if page > 0:
         nav.append(InlineKeyboardButton("‹ Previous", callback_data=f"mem:p:{page - 1}"))
@@ -121,8 +149,8 @@ def render_search(items: list[MemoryItem], query: str) -> tuple[str, InlineKeybo
         return f'I don\'t remember anything about "{query}".', None
     items = ordered(items)
     lines = [f'What I remember about "{query}":', *_grouped_lines(items, start=1)]
-    lines += ["", "Tap 🗑 and a number to delete that memory."]
-    return "\n".join(lines), InlineKeyboardMarkup(_delete_rows(items, start=1, page=0))
+    lines += ["", EDIT_HINT + "."]
+    return "\n".join(lines), InlineKeyboardMarkup(_item_rows(items, start=1, page=0))
 
 
 def _grouped_lines(items: list[MemoryItem], *, start: int) -> list[str]:
@@ -134,16 +162,21 @@ def _grouped_lines(items: list[MemoryItem], *, start: int) -> list[str]:
             lines += ["", f"{category.replace('_', ' ').capitalize()}:"]
             current = category
         text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
-        lines.append(f"{number}. {text}")
+        day = said_on(item)
+        lines.append(f"{number}. {text}" + (f" ({day})" if day else ""))
     return lines
 
 
-def _delete_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
+def _item_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
+    """🗑 and ✏️ for each memory, two memories a row."""
     buttons = []
     for number, item in enumerate(items, start=start):
-        data = f"mem:d:{item.id}:{page}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
+        delete, edit = f"mem:d:{item.id}:{page}", f"mem:e:{item.id}:{page}"
+        if len(edit.encode()) <= CALLBACK_LIMIT:
+            buttons += [
+                InlineKeyboardButton(f"🗑 {number}", callback_data=delete),
+                InlineKeyboardButton(f"✏️ {number}", callback_data=edit),
+            ]
     return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
 
 

@@ -20,6 +20,9 @@ ALIASES = {
     "coaching": "coaching_style",
     "coaching_style": "coaching_style",
     "memory": "memory",
+    "reactions": "reactions",
+    "reaction": "reactions",
+    "receipts": "reactions",
 }
 LABELS = {
     "reply_length": "Reply length",
@@ -27,6 +30,7 @@ LABELS = {
     "language": "Language",
     "coaching_style": "Coaching style",
     "memory": "Memory",
+    "reactions": "✍ when remembered",
 }
 _SHORT_NAMES = {
     "reply_length": "length",
@@ -34,6 +38,7 @@ _SHORT_NAMES = {
     "language": "language",
     "coaching_style": "style",
     "memory": "memory",
+    "reactions": "reactions",
 }
 _VALUE_LABELS = {
     "auto": "same as mine",

@@ -41,6 +41,7 @@ from tests.fakes.telegram_api.parsing import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
+    STANDARD_REACTIONS,
     Call,
     UploadedFile,
     _ApiError,
@@ -495,6 +496,29 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
             if len(text) > MAX_TEXT_LENGTH:
                 raise _bad_request("message is too long")
         self._check_can_send(chat_id)
+        return True
+
+    def _api_setMessageReaction(self, params: dict[str, Any]) -> bool:
+        chat_id = self._target_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        with self._cond:
+            if (chat_id, message_id) not in self._messages:
+                raise _bad_request("MESSAGE_ID_INVALID")
+        reaction = params.get("reaction") or []
+        if not isinstance(reaction, list):
+            raise _bad_request("can't parse reaction types JSON object")
+        emoji = []
+        for item in reaction:
+            if not isinstance(item, dict) or item.get("type") != "emoji":
+                raise _bad_request("REACTION_INVALID")
+            if item.get("emoji") not in STANDARD_REACTIONS:
+                raise _bad_request("REACTION_INVALID")
+            emoji.append(str(item["emoji"]))
+        if len(emoji) > 1:  # bots set at most one reaction per message
+            raise _bad_request("REACTIONS_TOO_MANY")
+        self._check_can_send(chat_id)
+        with self._cond:
+            self._reactions[(chat_id, message_id)] = emoji
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:

@@ -72,6 +72,7 @@ class TelegramWorld:
         self._answered_callbacks: set[str] = set()
         self._commands: dict[str, list[JSON]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
+        self._reactions: dict[tuple[int, int], list[str]] = {}
         self._allowed_updates: frozenset[str] = frozenset(_UPDATE_KINDS) - _NOT_DELIVERED_BY_DEFAULT
         self._next_update_id = 1
         self._poll_generation = 0
@@ -362,6 +363,11 @@ class TelegramWorld:
         with self._cond:
             found = self._messages.get((chat_id, message_id))
             return _copy(found) if found is not None else None
+
+    def reactions(self, chat_id: int, message_id: int) -> list[str]:
+        """The emoji the bot set on a message (setMessageReaction), as it stands now."""
+        with self._cond:
+            return list(self._reactions.get((chat_id, message_id), []))
 
     def my_commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         with self._cond:
