@@ -28,14 +28,15 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.advisor.extraction import Extractor
 from bot.advisor.plans import PlanRunner, normalise, parse_time
+from bot.advisor.upkeep import KEEP_LONGEST, cap_victims, expires_on, is_expired
 from bot.llm import LLMBadOutput, LLMRateLimited, LLMUnavailable
-from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
+from bot.memory import MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.runtime.tasks import cancel_and_wait
 from bot.store.tables import Store
@@ -46,10 +47,6 @@ logger = logging.getLogger(__name__)
 
 # (chat id, message id) of the message whose write changed memory.
 OnChanged = Callable[[int, int], Awaitable[None]]
-
-# What goes first when a user is over the cap: expired, then soonest to expire, then the least
-# recently confirmed. Health facts (injuries, allergies) are kept longest: forgetting them is unsafe.
-KEEP_LONGEST = frozenset({"health"})
 
 
 class MemoryWriter:
@@ -89,6 +86,7 @@ class MemoryWriter:
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._task: asyncio.Task[None] | None = None
+        self._purge: asyncio.Task[int] | None = None
         self.peak_workers = 0  # most users written at once so far (bench/load.py reports it)
 
     async def enqueue(
@@ -114,6 +112,7 @@ class MemoryWriter:
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
         self._task = None
+        await cancel_and_wait(self._purge)
         for worker in list(self._workers.values()):
             await cancel_and_wait(worker)
 
@@ -216,6 +215,16 @@ class MemoryWriter:
             )
             await self._store.retry_memory_write(write.id, delay, str(exc))
             return False
+        except Exception as exc:  # a bug must not make a hot loop of one write: back off as well
+            delay = min(self._max_delay, self._base_delay * 2**write.attempts)
+            logger.exception(
+                "memory write %d for %s failed unexpectedly; retrying in %.0fs",
+                write.id,
+                write.user_id,
+                delay,
+            )
+            await self._store.retry_memory_write(write.id, delay, type(exc).__name__)
+            return False
         await self._store.complete_memory_write(write.id)
         self._limit = min(float(self._concurrency), self._limit + 1)
         if changed:
@@ -274,9 +283,11 @@ class MemoryWriter:
         while True:
             try:
                 await self.process_due()
-                if time.monotonic() >= self._next_expiry:
+                if time.monotonic() >= self._next_expiry and (self._purge is None or self._purge.done()):
                     self._next_expiry = time.monotonic() + self._expiry_interval
-                    await self.purge_expired()
+                    # Its own task: it takes each user's lock in turn and must not hold up new writes.
+                    self._purge = asyncio.create_task(self.purge_expired(), name="memory-expiry")
+                    self._purge.add_done_callback(_log_failure)
                 next_at = await self._store.next_memory_write_at()
             except asyncio.CancelledError:
                 raise
@@ -293,36 +304,6 @@ class MemoryWriter:
             self._wake.clear()
 
 
-def expires_on(item: MemoryItem) -> date | None:
-    value = item.metadata.get("expires_at") or item.metadata.get("expiration_date")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def is_expired(item: MemoryItem, today: date) -> bool:
-    """Past its last day (the same rule as Mem0's `expiration_date`)."""
-    last_day = expires_on(item)
-    return last_day is not None and last_day < today
-
-
-def cap_victims(items: Sequence[MemoryItem], count: int, today: date) -> list[MemoryItem]:
-    """The `count` memories to delete first: expired, then soonest to expire, then the oldest
-    (by last update), health memories after every other category."""
-
-    def order(item: MemoryItem) -> tuple[int, str, str]:
-        last_day = expires_on(item)
-        if last_day is not None and last_day < today:
-            rank = 0
-        elif last_day is not None:
-            rank = 1
-        elif not KEEP_LONGEST.intersection(item.categories):
-            rank = 2
-        else:
-            rank = 3
-        return rank, last_day.isoformat() if last_day else "", item.updated_at or item.created_at or ""
-
-    return sorted(items, key=order)[:count]
+def _log_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("deleting expired memories failed", exc_info=task.exception())
