@@ -45,6 +45,7 @@ class MemoryService:
         backend: str,
         readers: int = 0,
         embedders: int = 0,
+        change_threads: int = 1,
     ) -> None:
         """Build the client with `factory` on the worker thread that will make every change.
 
@@ -54,10 +55,12 @@ class MemoryService:
         write is in flight (a recall then never queues behind earlier messages' memory writes).
         `factory` returns the client and the functions that release it. With `embedders` and a
         client whose `embedding_model` is a `PrefetchingEmbedder`, embeddings are computed on that
-        many threads before the call that needs them.
+        many threads before the call that needs them. `change_threads` > 1 only for a backend
+        that needs no order of its own (the hosted Platform: each call is an HTTP request); the
+        writer still applies one user's changes one after another.
         """
         self.backend = backend
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mem0")
+        self._executor = ThreadPoolExecutor(max_workers=max(1, change_threads), thread_name_prefix="mem0")
         try:
             self._client, closers = self._executor.submit(factory).result()
         except BaseException:

@@ -22,6 +22,8 @@ READER_THREADS = 4
 # Threads computing embeddings ahead of Mem0's calls (network waits, not CPU): as many as memory
 # writes and recalls run at once, so none queues behind another's embedding.
 EMBEDDING_THREADS = 48
+# Calls to the hosted Mem0 Platform in flight at once (HTTP requests; the Platform orders changes).
+PLATFORM_THREADS = 16
 
 
 def prepare_environment(settings: Settings) -> None:
@@ -160,7 +162,10 @@ def _build_platform(settings: Settings) -> MemoryService:
         client = MemoryClient(api_key=api_key, host=settings.mem0_host, client=http)
         return client, [http.close]
 
-    return MemoryService(factory, backend=PLATFORM_BACKEND)
+    # The Platform keeps its own order: many users' calls may be in flight at once.
+    return MemoryService(
+        factory, backend=PLATFORM_BACKEND, readers=READER_THREADS, change_threads=PLATFORM_THREADS
+    )
 
 
 def _closers(client: Any) -> list[Callable[[], None]]:
