@@ -3,34 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
 from bot.errors import Unavailable
+from bot.records import Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["user", "model"]
 
 BLOCKED_REPLY = (
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
     "Could you rephrase it?"
 )
 EMPTY_REPLY = "I couldn't come up with an answer just now. Please try again, perhaps in other words."
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    role: Role
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +97,7 @@ class GeminiChat:
     async def generate(self, system: str, turns: Sequence[Turn]) -> Reply:
         """One answer to the conversation in `turns`, steered by `system`."""
         config = types.GenerateContentConfig(system_instruction=system)
-        try:
+        with _outage_is_unavailable():
             response = await asyncio.wait_for(
                 self._client.aio.models.generate_content(
                     model=self.model, contents=_contents(turns), config=config
@@ -110,31 +105,7 @@ class GeminiChat:
                 # The SDK's own timeout applies per attempt; this bounds the retries too.
                 timeout=self._timeout_seconds * 2,
             )
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise _unavailable(exc) from exc
-            raise
         return _reply_from(response)
-
-    async def stream(self, system: str, turns: Sequence[Turn]) -> AsyncIterator[str]:
-        """Yield the answer's text as it is generated (blocked or empty answers yield a stand-in)."""
-        config = types.GenerateContentConfig(system_instruction=system)
-        produced = False
-        try:
-            chunks = await self._client.aio.models.generate_content_stream(
-                model=self.model, contents=_contents(turns), config=config
-            )
-            async for chunk in chunks:
-                text = _text_of(chunk)
-                if text:
-                    produced = True
-                    yield text
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise _unavailable(exc) from exc
-            raise
-        if not produced:
-            yield EMPTY_REPLY
 
     async def generate_json(
         self,
@@ -157,17 +128,13 @@ class GeminiChat:
         )
         problem = "no attempt"
         for attempt in range(1, max(1, attempts) + 1):
-            try:
+            with _outage_is_unavailable():
                 response = await asyncio.wait_for(
                     self._client.aio.models.generate_content(
                         model=model or self.model, contents=prompt, config=config
                     ),
                     timeout=self._timeout_seconds * 2,
                 )
-            except Exception as exc:
-                if _is_unavailable(exc):
-                    raise _unavailable(exc) from exc
-                raise
             text = _text_of(response).strip()
             try:
                 if not text:
@@ -190,7 +157,7 @@ class GeminiChat:
         config = types.GenerateContentConfig(system_instruction=system)
         text = ""
         last: types.GenerateContentResponse | None = None
-        try:
+        with _outage_is_unavailable():
             chunks = await asyncio.wait_for(
                 self._client.aio.models.generate_content_stream(
                     model=self.model, contents=_contents(turns), config=config
@@ -204,10 +171,6 @@ class GeminiChat:
                     if piece:
                         text += piece
                         await on_text(text)
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise _unavailable(exc) from exc
-            raise
         if last is None:
             return Reply(EMPTY_REPLY, empty=True)
         final = _reply_from(last)
@@ -263,6 +226,18 @@ def _reply_from(response: types.GenerateContentResponse) -> Reply:
         return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
     logger.warning("Gemini returned no text: finish_reason=%s", reason)
     return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
+
+
+@contextlib.contextmanager
+def _outage_is_unavailable() -> Iterator[None]:
+    """Inside: an API error, a time-out or a transport error becomes LLMUnavailable (anything
+    else, a bug of ours, goes through as it is)."""
+    try:
+        yield
+    except Exception as exc:
+        if _is_unavailable(exc):
+            raise _unavailable(exc) from exc
+        raise
 
 
 def _is_unavailable(exc: BaseException) -> bool:

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from bot.llm import GeminiChat, LLMRateLimited, LLMUnavailable, Turn
+from bot.llm import GeminiChat, LLMRateLimited, LLMUnavailable
+from bot.records import Turn
 from tests.fakes.gemini_api import FakeGemini, Fault, Hang
 
 TURNS = [Turn("user", "How should I warm up?")]

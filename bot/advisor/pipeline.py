@@ -16,7 +16,7 @@ from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
+from bot.records import Prefs, Turn, Usage, utc_day
 from bot.store.tables import Store
 
 logger = logging.getLogger(__name__)
@@ -29,9 +29,6 @@ UNAVAILABLE_REPLY = (
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
-    memories_used: int
-    recall_failed: bool = False
-    generated: bool = True
     prompt_tokens: int = 0
     output_tokens: int = 0
 
@@ -86,13 +83,14 @@ class Advisor:
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
+        # Greetings, thanks and "ok" hold no fact and need none: no lookup and no extraction call.
+        worth_memory = needs_memory(message)
         if incognito:
             memories: list[MemoryItem] = []
-            recall_failed = False
             earlier = self.incognito_turns.recent(chat_id)
         else:
             self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories, recall_failed = await self._recall(chat.user_id, message)
+            memories = await self._recall(chat.user_id, message, worth_memory)
             earlier = context.recent
         recent = current_session(
             earlier,
@@ -101,13 +99,12 @@ class Advisor:
             started_at=context.session_started_at,
         )
         system = prompts.system_prompt(self.persona, prefs, memories)
-        # Small talk ("thanks!") holds no fact: no extraction call for it.
-        if remember and not incognito and needs_memory(message):
+        if remember and not incognito and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             notify = (chat_id, acknowledge) if acknowledge is not None else None
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC), notify=notify)
         turns = prompts.conversation(recent, message)
-        keep: list[NewTurn] = [("user", message)]
+        keep: list[Turn] = [Turn("user", message)]
         try:
             if on_text is None:
                 reply = await self.llm.generate(system, turns)
@@ -115,19 +112,11 @@ class Advisor:
                 reply = await self.llm.stream_reply(system, turns, on_text)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
+            answer = Answer(UNAVAILABLE_REPLY)
         else:
-            generated = not (reply.blocked or reply.empty)
-            if generated:
-                keep.append(("model", reply.text))
-            answer = Answer(
-                reply.text,
-                len(memories),
-                recall_failed,
-                generated=generated,
-                prompt_tokens=reply.prompt_tokens,
-                output_tokens=reply.output_tokens,
-            )
+            if not (reply.blocked or reply.empty):
+                keep.append(Turn("model", reply.text))
+            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
@@ -139,12 +128,15 @@ class Advisor:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
         self.writer.wake()
 
-    async def _recall(self, user_id: str, message: str) -> tuple[list[MemoryItem], bool]:
+    async def _recall(self, user_id: str, message: str, worth: bool) -> list[MemoryItem]:
+        if not worth:
+            self.recaller.stats.skipped += 1
+            return []
         try:
-            return await self.recaller.recall(user_id, message), False
+            return await self.recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
-            return [], True
+            return []
 
     @property
     def recall_stats(self) -> RecallStats:
@@ -242,7 +234,7 @@ class Advisor:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
         if (await self.store.get_prefs(chat_id)).memory == "off":
             return None
-        # Secrets and instructions aimed at the bot are never stored, whoever asks (issue 4 item 7).
+        # Secrets and instructions aimed at the bot are never stored, whoever asks .
         reason = unsafe_reason(fact)
         if reason:
             raise MemoryRefused(reason)
@@ -285,16 +277,20 @@ class Advisor:
             user_id, today[:8] + "01"
         )
 
+    async def usage_today(self, user_id: int) -> Usage:
+        """The user's usage today (UTC): what the daily budget is checked against."""
+        return await self.store.usage_since(user_id, utc_day())
+
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
         return await self.store.set_pref(chat_id, key, value)
 
 
 def current_session(
-    turns: Sequence[StoredTurn], *, now: float, idle_seconds: float, started_at: float | None = None
-) -> list[StoredTurn]:
+    turns: Sequence[Turn], *, now: float, idle_seconds: float, started_at: float | None = None
+) -> list[Turn]:
     """The tail of `turns` (oldest first) in the current session: after `started_at` (/new) and
     after the last pause longer than `idle_seconds` (also the pause until `now`)."""
-    kept: list[StoredTurn] = []
+    kept: list[Turn] = []
     later = now
     for turn in reversed(turns):
         if later - turn.created_at > idle_seconds:

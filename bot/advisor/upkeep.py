@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.memory import MemoryItem
+from bot.records import MemoryItem
 
 # What goes first when a user is over the cap: expired, then soonest to expire, then the least
 # recently confirmed. Health facts (injuries, allergies) are kept longest: forgetting them is unsafe.

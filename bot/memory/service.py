@@ -1,10 +1,11 @@
 """`MemoryService`: one async interface over a synchronous Mem0 client (embedded or Platform).
 
-Mem0's embedded stores are not safe to change from several threads at once (see
-shared/LIBRARY-NOTES.md), so every change runs on one dedicated worker thread, in order; with our
-SQLite store, searches and listings run on reader threads of their own beside it. The embedding a
-change or a search needs is computed first on a pool of its own (bot/memory/prefetch.py), so the
-change thread only stores: many users' writes then run at once, their store changes one at a time.
+Mem0's embedded stores are not safe to change from several threads at once (300 concurrent
+`AsyncMemory.add` calls gave 7 errors and memory/disk divergence in a probe), so every change
+runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
+on reader threads of their own beside it. The embedding a change or a search needs is computed
+first on a pool of its own (bot/memory/prefetch.py), so the change thread only stores: many users'
+writes then run at once, their store changes one at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any, TypeVar
 
 from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history
 from bot.memory.items import (
-    MemoryItem,
     MemoryUnavailable,
     Message,
     dated_text,
@@ -26,6 +26,7 @@ from bot.memory.items import (
     undated_history,
 )
 from bot.memory.prefetch import PrefetchingEmbedder
+from bot.records import MemoryItem
 
 logger = logging.getLogger(__name__)
 
@@ -330,7 +331,8 @@ class MemoryService:
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
         """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped).
 
-        Raises MemoryUnavailable when the backend fails: an outage is never taken for "gone".
+        An outage of the backend raises MemoryUnavailable: "not found" must never stand for "down"
+        (the Platform's 404 for an unknown id is "not found").
         """
         row = await self._call(self._client.get in self._reads, lambda: self._get_row(memory_id))
         if not row:

@@ -19,10 +19,9 @@ from bot.records import (
     Chat,
     InboxUpdate,
     MessageContext,
-    NewTurn,
     PendingWrite,
     Prefs,
-    StoredTurn,
+    Turn,
     Usage,
     memory_user_id,
     utc_day,
@@ -144,7 +143,7 @@ class Store:
     # --- recent turns and usage, kept when a message is answered ----------------------------------
 
     async def finish_message(
-        self, chat_id: int, turns: Sequence[NewTurn], *, usage: tuple[int, int, int] | None = None
+        self, chat_id: int, turns: Sequence[Turn], *, usage: tuple[int, int, int] | None = None
     ) -> None:
         """Keep the exchange's `turns` and, with `usage` = (Telegram user id, prompt tokens, output
         tokens), count one answered message for that user: one transaction. The chat keeps its
@@ -439,22 +438,22 @@ def _prefs_from(rows: Iterable[Sequence[Any]]) -> Prefs:
     return replace(Prefs(), **known)
 
 
-def _recent_turns(conn: sqlite3.Connection, chat_id: int, limit: int) -> list[StoredTurn]:
+def _recent_turns(conn: sqlite3.Connection, chat_id: int, limit: int) -> list[Turn]:
     if limit <= 0:
         return []
     rows = conn.execute(
         "SELECT role, text, created_at FROM turns WHERE chat_id = ? ORDER BY id DESC LIMIT ?",
         (chat_id, limit),
     ).fetchall()
-    return [StoredTurn(role, text, created_at) for role, text, created_at in reversed(rows)]
+    return [Turn(role, text, created_at) for role, text, created_at in reversed(rows)]
 
 
-def _add_turns(conn: sqlite3.Connection, chat_id: int, turns: Sequence[NewTurn], now: float) -> None:
+def _add_turns(conn: sqlite3.Connection, chat_id: int, turns: Sequence[Turn], now: float) -> None:
     if not turns:
         return
     conn.executemany(
         "INSERT INTO turns (chat_id, role, text, created_at) VALUES (?, ?, ?, ?)",
-        [(chat_id, role, text, now) for role, text in turns],
+        [(chat_id, turn.role, turn.text, now) for turn in turns],
     )
     # Keep a bounded tail per chat: the prompt never needs more than the last few.
     conn.execute(

@@ -121,7 +121,6 @@ class Sender:
         *,
         reply_to: int | None = None,
         entities: Sequence[MessageEntity] | None = None,
-        parse_mode: str | None = None,
         reply_markup: ReplyMarkup | None = None,
         message_thread_id: int | None = None,
     ) -> Message | None:
@@ -142,7 +141,6 @@ class Sender:
                     target,
                     text,
                     entities=entities,
-                    parse_mode=parse_mode,
                     reply_markup=reply_markup,
                     message_thread_id=message_thread_id,
                     reply_parameters=(
@@ -166,11 +164,11 @@ class Sender:
                 await self._migrate(target, new_id)
                 target, reply_to = new_id, None  # the replied-to message lives in the old chat
             except BadRequest as exc:
-                if "can't parse entities" in str(exc).lower() and (entities or parse_mode):
+                if "can't parse entities" in str(exc).lower() and entities:
                     logger.warning(
                         "chat %s: Telegram could not parse the formatting; resending as plain text", target
                     )
-                    entities, parse_mode = None, None
+                    entities = None
                     continue
                 raise
             except TimedOut as exc:

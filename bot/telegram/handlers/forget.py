@@ -9,10 +9,10 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.memory import MemoryUnavailable
+from bot.errors import Unavailable
 from bot.telegram.handlers.context import BotContext, callback_fields
 from bot.telegram.handlers.groups import is_group, may_manage
-from bot.telegram.handlers.memories import CALLBACK_LIMIT, MEMORY_DOWN_REPLY, SEARCH_LIMIT, SHOWN_CHARS
+from bot.telegram.handlers.memories import CALLBACK_LIMIT, SEARCH_LIMIT, SHOWN_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +60,7 @@ async def forget(update: Update, context: BotContext) -> None:
 async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, context: BotContext) -> None:
     message = update.message
     assert message is not None
-    try:
-        items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
-    except MemoryUnavailable:
-        logger.warning("searching memories to forget failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
+    items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
     if not items:
         await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
         return
@@ -101,7 +96,7 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         return
     try:
         await context.advisor.forget_all(chat.id)
-    except MemoryUnavailable:
+    except Unavailable:
         logger.warning("erasing memories failed", exc_info=True)
         await query.answer()
         await query.edit_message_text(
@@ -127,12 +122,7 @@ async def on_forget_one(update: Update, context: BotContext) -> None:
     if not await may_manage(context, chat, query.from_user):
         await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
-    try:
-        deleted = await context.advisor.forget_one(chat.id, memory_id)
-    except MemoryUnavailable:
-        logger.warning("forgetting a memory failed", exc_info=True)
-        await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
-        return
+    deleted = await context.advisor.forget_one(chat.id, memory_id)
     await query.answer("Forgotten" if deleted else "That memory is already gone.")
     markup = query.message.reply_markup if hasattr(query.message, "reply_markup") else None
     if markup is None:

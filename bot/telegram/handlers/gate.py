@@ -12,7 +12,7 @@ import logging
 import time
 from collections import deque
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
@@ -73,10 +73,17 @@ async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     message = update.message  # new messages only; edits and channel posts are never answered
     query = update.callback_query
+    if chat is not None and user is not None:
+        # The chat wrote to us, so it can be written to again (e.g. the user unblocked the bot).
+        await context.sender.note_incoming(chat.id)
+    if message is not None:
+        context.addressed_text = (
+            addressed_text(message, context.bot.bot) if is_group(message.chat) else message.text
+        )
     if chat is not None and is_group(chat):
         if not settings.groups_enabled:
             raise ApplicationHandlerStop
-        if message is not None and not _for_the_bot(update, context):
+        if message is not None and not _for_the_bot(message, context):
             raise ApplicationHandlerStop
     if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
         if user is not None:
@@ -88,9 +95,7 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if message is None or user is None:
         return
-    limiter: RateLimiter = context.bot_data.setdefault(
-        "rate_limiter", RateLimiter(settings.rate_limit_per_minute)
-    )
+    limiter = context.deps.limiter
     wait = limiter.allow(user.id)
     if wait:
         if limiter.should_warn(user.id):
@@ -101,17 +106,14 @@ async def gate(update: Update, context: BotContext) -> None:
         await message.reply_text(TOO_LONG_REPLY.format(length=len(text), limit=settings.max_input_chars))
         raise ApplicationHandlerStop
     if settings.daily_token_budget and text and not text.startswith("/"):
-        today, _ = await context.advisor.usage(user.id)
+        today = await context.advisor.usage_today(user.id)
         if today.tokens >= settings.daily_token_budget:
             await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
             raise ApplicationHandlerStop
 
 
-def _for_the_bot(update: Update, context: BotContext) -> bool:
+def _for_the_bot(message: Message, context: BotContext) -> bool:
     """A group message is for the bot when it is a command, or mentions or replies to the bot."""
-    message = update.message
-    if message is None:
-        return False
     if message.text and message.text.startswith("/"):
         return True
-    return message.text is not None and addressed_text(message, context.bot.bot) is not None
+    return message.text is not None and context.addressed_text is not None

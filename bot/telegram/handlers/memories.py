@@ -11,18 +11,17 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.memory import MemoryItem, MemoryUnavailable
+from bot.errors import Unavailable
+from bot.records import MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 
 logger = logging.getLogger(__name__)
 
-MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
 SHOWN_CHARS = 300
 CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
-OTHER = "other"
 EDIT_HINT = "Tap 🗑 and a number to delete that memory, ✏️ to correct its wording"
 
 
@@ -32,19 +31,14 @@ async def memories(update: Update, context: BotContext) -> None:
     if message is None:
         return
     query = " ".join(context.args or []).strip()
-    try:
-        if query:
-            items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-            text, keyboard = render_search(items, query)
-        else:
-            items = await context.advisor.memories(message.chat_id)
-            text, keyboard = render_page(items, 0)
-        pending = await context.advisor.pending_memories(message.chat_id)
-        parked = await context.advisor.parked_memories(message.chat_id)
-    except MemoryUnavailable:
-        logger.warning("listing memories failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
+    if query:
+        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
+        text, keyboard = render_search(items, query)
+    else:
+        items = await context.advisor.memories(message.chat_id)
+        text, keyboard = render_page(items, 0)
+    pending = await context.advisor.pending_memories(message.chat_id)
+    parked = await context.advisor.parked_memories(message.chat_id)
     if pending:
         text += f"\n\n({pending} recent message(s) still being processed into memory.)"
     if parked:
@@ -68,12 +62,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         if not await may_manage(context, chat, query.from_user):
             await query.answer("Only a group administrator can delete the group's memories.", show_alert=True)
             return
-        try:
-            deleted = await context.advisor.forget_one(chat.id, parts[2])
-        except MemoryUnavailable:
-            logger.warning("deleting a memory failed", exc_info=True)
-            await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
-            return
+        deleted = await context.advisor.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
         await query.answer("Deleted" if deleted else "That memory is already gone.")
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
@@ -83,7 +72,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         return
     try:
         items = await context.advisor.memories(chat.id)
-    except MemoryUnavailable:
+    except Unavailable:  # the deletion is done and answered; the refreshed page can wait
         logger.warning("listing memories failed", exc_info=True)
         return
     text, keyboard = render_page(items, page)
@@ -97,15 +86,11 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
     """Newest first, grouped by category: the category of the newest memory first, then the
     category of the newest one left, and so on; newest first within a category."""
-    newest_first = sorted(items, key=_newest_key, reverse=True)
+    newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
     rank: dict[str, int] = {}
     for item in newest_first:
         rank.setdefault(category_of(item), len(rank))
     return sorted(newest_first, key=lambda i: rank[category_of(i)])
-
-
-def _newest_key(item: MemoryItem) -> str:
-    return item.updated_at or item.created_at or ""
 
 
 def said_on(item: MemoryItem) -> str | None:
@@ -116,10 +101,6 @@ def said_on(item: MemoryItem) -> str | None:
     except ValueError:
         return None
     return f"{day.day} {day:%b %Y}" if day else None
-
-
-def category_of(item: MemoryItem) -> str:
-    return (item.categories[0] if item.categories else OTHER).strip().lower() or OTHER
 
 
 def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboardMarkup | None]:

@@ -7,13 +7,11 @@ Who may: the person in a private chat; in a group, an administrator, and only th
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from dataclasses import dataclass
 
-from telegram import ForceReply, Message, Update
-from telegram.constants import ParseMode
+from telegram import ForceReply, Message, MessageEntity, Update
 from telegram.ext import filters
 
 from bot.errors import Refused, Unavailable
@@ -69,22 +67,22 @@ async def on_edit_button(update: Update, context: BotContext) -> None:
     if not await may_manage(context, chat, user):
         await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
-    try:
-        item = await context.advisor.one_memory(chat.id, parts[2])
-    except Unavailable:
-        logger.warning("reading a memory to edit failed", exc_info=True)
-        await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
-        return
+    item = await context.advisor.one_memory(chat.id, parts[2])  # an outage: errors.on_error says so
     if item is None:  # not this chat's, or deleted meanwhile
         await query.answer("That memory is already gone.")
         return
     await query.answer()
-    # In a group, the mention makes the forced reply show for this person only (selective).
-    who = f"{user.mention_html()}, " if is_group(chat) else ""
+    text = f"{EDIT_MARK} “{item.text}”\nReply to this message with how it should read."
+    entities = []
+    if is_group(chat):  # the mention makes the forced reply show for this person only (selective)
+        name = user.first_name
+        text = f"{name}, {text}"
+        length = len(name.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
+        entities.append(MessageEntity(MessageEntity.TEXT_MENTION, 0, length, user=user))
     prompt = await context.bot.send_message(
         chat.id,
-        f"{who}{EDIT_MARK} “{html.escape(item.text)}”\nReply to this message with how it should read.",
-        parse_mode=ParseMode.HTML,
+        text,
+        entities=entities,
         reply_markup=ForceReply(selective=True, input_field_placeholder="The corrected memory"),
         message_thread_id=getattr(query.message, "message_thread_id", None),
     )
