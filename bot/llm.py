@@ -14,7 +14,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from bot.errors import Unavailable
+from bot.errors import RateLimited, Unavailable, google_retry_delay
 from bot.records import Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
@@ -47,12 +47,8 @@ class LLMBadOutput(LLMUnavailable):
     """Gemini kept answering with output that is not the JSON asked for (after every attempt)."""
 
 
-class LLMRateLimited(LLMUnavailable):
+class LLMRateLimited(LLMUnavailable, RateLimited):
     """Gemini answered 429: over quota. `retry_after` is the delay it asked for (seconds), if any."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 T = TypeVar("T")
@@ -249,21 +245,8 @@ def _is_unavailable(exc: BaseException) -> bool:
 
 def _unavailable(exc: BaseException) -> LLMUnavailable:
     if isinstance(exc, genai_errors.APIError) and exc.code == 429:
-        return LLMRateLimited(_describe(exc), _retry_delay(exc.details))
+        return LLMRateLimited(_describe(exc), google_retry_delay(exc.details))
     return LLMUnavailable(_describe(exc))
-
-
-def _retry_delay(details: Any) -> float | None:
-    """Gemini's RetryInfo.retryDelay ("7s", "0.5s") from an error body, in seconds."""
-    error = details.get("error") if isinstance(details, dict) else None
-    for item in (error or {}).get("details") or [] if isinstance(error, dict) else []:
-        delay = item.get("retryDelay") if isinstance(item, dict) else None
-        if isinstance(delay, str) and delay.endswith("s"):
-            try:
-                return max(0.0, float(delay[:-1]))
-            except ValueError:
-                return None
-    return None
 
 
 def _describe_bad_json(exc: ValueError) -> str:

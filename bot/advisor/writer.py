@@ -35,7 +35,8 @@ from typing import Any
 from bot.advisor.extraction import Extractor
 from bot.advisor.plans import PlanRunner, normalise, parse_time
 from bot.advisor.upkeep import KEEP_LONGEST, cap_victims, expires_on, is_expired
-from bot.llm import LLMBadOutput, LLMRateLimited, LLMUnavailable
+from bot.errors import RateLimited
+from bot.llm import LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.runtime.tasks import cancel_and_wait
@@ -183,7 +184,7 @@ class MemoryWriter:
             changed = await self._plans.run(write)
             if changed:
                 await self.enforce_cap(write.user_id, today=parse_time(write.payload.get("saved_at")).date())
-        except LLMRateLimited as exc:
+        except RateLimited as exc:  # Gemini's 429, for the extraction or for an embedding
             delay = exc.retry_after if exc.retry_after is not None else self._base_delay
             self._slow_down(delay)
             logger.warning(

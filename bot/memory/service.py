@@ -20,6 +20,7 @@ from bot.memory.erasure import compact_vector_store, erase_entities, scrub_histo
 from bot.memory.items import (
     MemoryUnavailable,
     Message,
+    backend_error,
     dated_text,
     result_rows,
     to_item,
@@ -101,7 +102,7 @@ class MemoryService:
         except MemoryUnavailable:
             raise
         except Exception as exc:
-            raise MemoryUnavailable(f"{type(exc).__name__} in memory backend {self.backend}") from exc
+            raise backend_error(exc, self.backend) from exc
 
     async def _prefetch(self, texts: Sequence[str], action: str) -> None:
         """Embed `texts` on the embedding pool for the Mem0 call that follows (see prefetch.py)."""
@@ -114,7 +115,7 @@ class MemoryService:
                 *(loop.run_in_executor(pool, prefetcher.prefetch, text, action) for text in texts)
             )
         except Exception as exc:
-            raise MemoryUnavailable(f"{type(exc).__name__} in memory backend {self.backend}") from exc
+            raise backend_error(exc, self.backend) from exc
 
     async def add(
         self,

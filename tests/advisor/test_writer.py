@@ -200,3 +200,18 @@ async def test_unusable_answers_park_the_write_and_no_log_line_carries_the_users
 
     await pipeline.store.make_memory_writes_due()  # a restart tries it once more
     assert await pipeline.store.pending_memory_writes("tg-5") == 1
+
+
+async def test_a_429_on_an_embedding_also_pauses_the_writer(
+    pipeline: Pipeline, fake_gemini: FakeGemini
+) -> None:
+    """Mem0's embedder hitting Gemini's quota is a rate limit too: the write waits the delay asked
+    for (its saved plan is applied then, without a second extraction call)."""
+    fake_gemini.enqueue("embed", Fault(429, retry_after=1.0))
+    await pipeline.writer.enqueue("tg-3", "I box on Wednesdays.", saved_at=NOW)
+    assert await pipeline.writer.drain(10) == 1
+    assert await pipeline.writer.process_due() == 0
+    await asyncio.sleep(1.05)
+    assert await pipeline.writer.drain(10) == 0
+    assert await pipeline.texts("tg-3") == {"I box on Wednesdays"}
+    assert len(fake_gemini.requests("json")) == 1
