@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
-from bot.store.tables import Store
+from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter

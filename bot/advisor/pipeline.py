@@ -17,7 +17,7 @@ from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import Prefs, Turn, Usage, utc_day
-from bot.store.tables import Store
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.advisor.extraction import Extractor, Fact, unsafe_reason
 from bot.llm import LLMBadOutput
 from bot.memory import MemoryService
 from bot.records import PendingWrite
-from bot.store.tables import Store
+from bot.store import MemoryOutbox
 
 # Longer facts are split or shortened: a memory is one fact, read back in prompts and listings.
 MAX_FACT_CHARS = 500
@@ -33,7 +33,9 @@ MAX_FACT_CHARS = 500
 class PlanRunner:
     """Applies one outbox write for its user; the caller holds that user's lock."""
 
-    def __init__(self, store: Store, memory: MemoryService, extractor: Extractor, *, related_k: int) -> None:
+    def __init__(
+        self, store: MemoryOutbox, memory: MemoryService, extractor: Extractor, *, related_k: int
+    ) -> None:
         self._store = store
         self._memory = memory
         self._extractor = extractor

@@ -40,7 +40,7 @@ from bot.llm import LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.runtime.tasks import cancel_and_wait
-from bot.store.tables import Store
+from bot.store import Store
 
 __all__ = ["KEEP_LONGEST", "MemoryWriter", "cap_victims", "expires_on", "is_expired", "normalise"]
 

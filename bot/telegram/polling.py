@@ -25,7 +25,7 @@ from telegram.ext import Application
 
 from bot.records import InboxUpdate
 from bot.runtime.tasks import cancel_and_wait
-from bot.store.tables import Store
+from bot.store import UpdateInbox
 from bot.telegram.sender import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Inbox:
     answering 200 (`record`); the processor reports when each one begins and ends.
     """
 
-    def __init__(self, store: Store, *, max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(self, store: UpdateInbox, *, max_attempts: int = MAX_ATTEMPTS) -> None:
         self._store = store
         self._max_attempts = max_attempts
         self._answered: set[int] = set()

@@ -32,7 +32,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.store.tables import Store
+from bot.store import ChatTables
 from bot.telegram.ordering import current_update_id
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Sender:
         self,
         bot: Bot,
         *,
-        store: Store | None = None,
+        store: ChatTables | None = None,
         global_per_second: float = 30.0,
         private_per_second: float = 1.0,
         group_per_minute: float = 20.0,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.records import Prefs, Turn, memory_user_id
+from bot.store import Store
 from bot.store.schema import MIGRATIONS
-from bot.store.tables import Store
 
 
 @pytest.fixture

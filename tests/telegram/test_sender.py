@@ -11,7 +11,7 @@ from telegram import Bot, MessageEntity
 from telegram.error import BadRequest
 
 from bot.records import memory_user_id
-from bot.store.tables import Store
+from bot.store import Store
 from bot.telegram.sender import Sender
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
