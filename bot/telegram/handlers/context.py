@@ -1,4 +1,4 @@
-"""The handlers' typed context and small helpers every handler area shares."""
+"""The handlers' typed context and the dependencies it carries."""
 
 from __future__ import annotations
 
@@ -62,9 +62,3 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def sender(self) -> Sender:
         return self.deps.sender
-
-
-def callback_fields(data: str) -> tuple[str, str]:
-    """The two fields after the prefix of "prefix:a:b" callback data ("" where missing)."""
-    parts = data.split(":")
-    return (parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else "")

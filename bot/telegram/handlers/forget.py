@@ -10,9 +10,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.errors import Unavailable
-from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import is_group, may_manage
-from bot.telegram.handlers.memories import CALLBACK_LIMIT, SEARCH_LIMIT, SHOWN_CHARS
+from bot.telegram.handlers.keyboards import button, callback_fields, rows, shortened
+from bot.telegram.handlers.memories import SEARCH_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +66,10 @@ async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, c
         await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
         return
     lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
-    buttons = []
-    for number, item in enumerate(items, start=1):
-        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
-        lines.append(f"{number}. {text}")
-        data = f"fo:{item.id}:{asker}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([InlineKeyboardButton("Done", callback_data=f"forget:no:{asker}")])
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    lines += [f"{number}. {shortened(item.text)}" for number, item in enumerate(items, start=1)]
+    keyboard = rows([button(f"🗑 {n}", "fo", item.id, asker) for n, item in enumerate(items, start=1)], 4)
+    keyboard += rows([button("Done", "forget", "no", asker)], per_row=1)
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(keyboard))
 
 
 async def on_forget_answer(update: Update, context: BotContext) -> None:

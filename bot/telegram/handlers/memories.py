@@ -15,13 +15,12 @@ from bot.errors import Unavailable
 from bot.records import MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import button, rows, shortened
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
-SHOWN_CHARS = 300
-CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
 EDIT_HINT = "Tap 🗑 and a number to delete that memory, ✏️ to correct its wording"
 
 
@@ -114,15 +113,11 @@ def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboard
     title += f", page {page + 1} of {pages}):" if pages > 1 else "):"
     lines = [title, *_grouped_lines(shown, start=page * PAGE_SIZE + 1)]
     lines += ["", EDIT_HINT + "; /forget erases everything."]
-    rows = _item_rows(shown, start=page * PAGE_SIZE + 1, page=page)
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton("‹ Previous", callback_data=f"mem:p:{page - 1}"))
-    if page < pages - 1:
-        nav.append(InlineKeyboardButton("Next ›", callback_data=f"mem:p:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    keyboard = _item_rows(shown, start=page * PAGE_SIZE + 1, page=page)
+    previous = button("‹ Previous", "mem", "p", page - 1) if page > 0 else None
+    following = button("Next ›", "mem", "p", page + 1) if page < pages - 1 else None
+    keyboard += rows([previous, following], per_row=2)
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
 def render_search(items: list[MemoryItem], query: str) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -142,9 +137,8 @@ def _grouped_lines(items: list[MemoryItem], *, start: int) -> list[str]:
         if category != current:
             lines += ["", f"{category.replace('_', ' ').capitalize()}:"]
             current = category
-        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
         day = said_on(item)
-        lines.append(f"{number}. {text}" + (f" ({day})" if day else ""))
+        lines.append(f"{number}. {shortened(item.text)}" + (f" ({day})" if day else ""))
     return lines
 
 
@@ -152,13 +146,14 @@ def _item_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[I
     """🗑 and ✏️ for each memory, two memories a row."""
     buttons = []
     for number, item in enumerate(items, start=start):
-        delete, edit = f"mem:d:{item.id}:{page}", f"mem:e:{item.id}:{page}"
-        if len(edit.encode()) <= CALLBACK_LIMIT:
-            buttons += [
-                InlineKeyboardButton(f"🗑 {number}", callback_data=delete),
-                InlineKeyboardButton(f"✏️ {number}", callback_data=edit),
-            ]
-    return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+        # Both or neither: the two callbacks have the same length.
+        delete, edit = (
+            button(f"🗑 {number}", "mem", "d", item.id, page),
+            button(f"✏️ {number}", "mem", "e", item.id, page),
+        )
+        if delete is not None and edit is not None:
+            buttons += [delete, edit]
+    return rows(buttons, per_row=4)
 
 
 def _int(value: str) -> int | None:
