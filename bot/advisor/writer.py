@@ -296,8 +296,9 @@ class MemoryWriter:
                 logger.exception("memory writer loop failed; retrying")
                 next_at = None
             wait = min(self._idle_poll, max(0.05, self._next_expiry - time.monotonic()))
-            if next_at is not None:
+            if next_at is not None and len(self._workers) < int(self._limit):
                 wait = max(0.05, min(wait, next_at - time.time()))
+            # All slots busy: a finishing worker wakes the loop. Paused by a 429: not before the end.
             wait = max(wait, self._resume_at - time.monotonic())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
