@@ -17,13 +17,16 @@ from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
 from bot.advisor.writer import MemoryWriter, OnChanged
 from bot.config import Settings
+from bot.errors import Unavailable
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
+from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter
+from bot.telegram.http_server import ConnectionLimits
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.polling import Inbox, Poller, UpdateSource
 from bot.telegram.receipts import mark_remembered
@@ -110,6 +113,10 @@ class Services:
             min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
         )
+        try:
+            await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
+        except Unavailable:
+            logger.warning("memory unavailable: a moved group's memories merge at its next move")
         pending = await store.make_memory_writes_due()
         if pending:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
@@ -118,13 +125,14 @@ class Services:
         return cls(store, memory, llm, memory_llm, writer, advisor)
 
     async def close(self) -> None:
-        await self.writer.stop()
-        await self.llm.close()
-        await self.memory_llm.close()
-        await self.memory.close()
-        await self.store.close()
-        if self.lock is not None:
-            self.lock.release()
+        """Close each service even when closing one before it failed; release the lock last."""
+        try:
+            await run_all(
+                self.writer.stop, self.llm.close, self.memory_llm.close, self.memory.close, self.store.close
+            )
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def telegram_file_url(base_url: str) -> str:
@@ -198,12 +206,15 @@ class BotRuntime:
                 store=services.store,
                 global_per_second=settings.send_rate_per_second,
                 on_answered=delivered,
+                # a group that became a supergroup: everything kept about it moves to the new id
+                on_migrated=services.advisor.move_chat,
             )
             deps = HandlerDeps(
                 settings=settings,
                 advisor=services.advisor,
                 sender=sender,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
+                remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
             )
             application = build_application(settings, bot, deps, inbox)
             await application.initialize()
@@ -225,9 +236,11 @@ class BotRuntime:
         await self.application.start()
         return poller
 
-    async def start_webhook(self, *, port: int | None = None) -> WebhookServer:
+    async def start_webhook(
+        self, *, port: int | None = None, limits: ConnectionLimits | None = None
+    ) -> WebhookServer:
         """Listen, requeue what the last run left unfinished, and register the webhook."""
-        server = webhook_server(self.application, self.inbox, self.settings, port=port)
+        server = webhook_server(self.application, self.inbox, self.settings, port=port, limits=limits)
         server.start()
         await self.application.start()
         await server.register()
@@ -235,17 +248,17 @@ class BotRuntime:
 
     async def close(self, source: UpdateSource | None) -> None:
         """Stop taking updates, finish those in flight, close the services (always, even after a
-        failure on the way)."""
-        try:
+        failure on the way: each step runs, then the first failure is raised)."""
+
+        async def stop_source() -> None:
             if source is not None:
                 await source.stop()
+
+        async def finish_in_flight() -> None:
             if self.application.running:
                 await self.application.stop()
-        finally:
-            try:
-                await self.application.shutdown()
-            finally:
-                await self.services.close()
+
+        await run_all(stop_source, finish_in_flight, self.application.shutdown, self.services.close)
 
 
 def run(settings: Settings) -> None:
@@ -255,6 +268,8 @@ def run(settings: Settings) -> None:
 
 
 async def serve(settings: Settings) -> None:
+    """Serve until SIGINT / SIGTERM. When the update source or the memory writer ends by itself,
+    close everything, then raise (the token's InvalidToken, else TaskDied: exit codes 3 and 5)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -263,13 +278,16 @@ async def serve(settings: Settings) -> None:
     source: UpdateSource | None = None
     try:
         source = await (runtime.start_webhook() if settings.webhook_url else runtime.start_polling())
-        stopped = asyncio.create_task(source.stopped.wait())
-        asked = asyncio.create_task(stop.wait())
-        await asyncio.wait([asked, stopped], return_when=asyncio.FIRST_COMPLETED)
-        for task in (asked, stopped):
-            task.cancel()
+        ended = asyncio.create_task(source.stopped.wait())
+        vital = {type(source).__name__: ended, "memory writer": runtime.services.writer.task}
+        try:
+            await supervise(stop, vital)
+        except TaskDied:
+            if source.fatal is not None:
+                raise source.fatal from None
+            raise
+        finally:
+            ended.cancel()
         logger.info("stopping: finishing the updates in flight")
-        if source.fatal is not None:
-            raise source.fatal
     finally:
         await runtime.close(source)

@@ -28,7 +28,7 @@ import functools
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -86,6 +86,13 @@ class MemoryWriter:
         # one of the user's writes is applied; /forget takes it so nothing lands after an erasure.
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # paused() without a user: how many such pauses hold, and the writes in flight they wait for.
+        self._halts = 0
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._in_flight = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
         self._task: asyncio.Task[None] | None = None
         self._purge: asyncio.Task[int] | None = None
         self.peak_workers = 0  # most users written at once so far (bench/load.py reports it)
@@ -110,19 +117,54 @@ class MemoryWriter:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="memory-writer")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The background task (None before start and after stop), for a supervisor to watch."""
+        return self._task
+
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
+        died = await cancel_and_wait(self._task)
+        if died is not None:
+            logger.error("the memory writer had died", exc_info=died)
         self._task = None
         await cancel_and_wait(self._purge)
         for worker in list(self._workers.values()):
             await cancel_and_wait(worker)
 
     @contextlib.asynccontextmanager
-    async def paused(self, user_id: str) -> AsyncIterator[None]:
+    async def paused(self, user_id: str | None = None) -> AsyncIterator[None]:
         """No write of `user_id` is applied while the block runs (theirs in flight finishes
-        first); other users' writes go on."""
-        async with self._lock_for(user_id):
+        first); other users' writes go on. Without a user: no write of anybody's (for the rare
+        changes that span users, such as a group's move to a supergroup)."""
+        if user_id is not None:
+            async with self._lock_for(user_id):
+                yield
+            return
+        self._halts += 1
+        self._resumed.clear()
+        try:
+            while self._in_flight:
+                await self._settled.wait()
             yield
+        finally:
+            self._halts -= 1
+            if not self._halts:
+                self._resumed.set()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, user_id: str) -> AsyncIterator[None]:
+        """Held while one of the user's writes (or expiry deletions) is applied."""
+        async with self._lock_for(user_id):
+            while self._halts:
+                await self._resumed.wait()
+            self._in_flight += 1
+            self._settled.clear()
+            try:
+                yield
+            finally:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._settled.set()
 
     def _lock_for(self, user_id: str) -> asyncio.Lock:
         # Kept while someone holds or waits for it (their frame references it), then collected.
@@ -172,7 +214,7 @@ class MemoryWriter:
     async def _work(self, user_id: str) -> None:
         """Apply the user's due writes, oldest first, one at a time."""
         while time.monotonic() >= self._resume_at and len(self._workers) <= int(self._limit):
-            async with self._lock_for(user_id):
+            async with self._writing(user_id):
                 # Read under the lock: /forget may have removed the user's writes meanwhile.
                 write = await self._store.memory_write_head(user_id)
                 if write is None or not await self._attempt(write):
@@ -253,13 +295,20 @@ class MemoryWriter:
 
     # --- cap and expiry ------------------------------------------------------------------------
 
-    async def enforce_cap(self, user_id: str, *, today: date | None = None) -> int:
-        """Delete the user's memories beyond `max_memories` (see KEEP_LONGEST); return how many."""
-        items = await self._memory.list(user_id, limit=self.max_memories * 2 + 50, include_expired=True)
+    async def enforce_cap(
+        self, user_id: str, *, today: date | None = None, keep: Collection[str] = ()
+    ) -> int:
+        """Delete the user's memories beyond `max_memories` (see KEEP_LONGEST); return how many.
+
+        Sees every memory of the user (however far over the cap), and is called on every path
+        that adds one: the writer's plans and /remember (`Advisor.remember`). Ids in `keep` (the
+        memory just saved) are never the ones to go."""
+        items = await self._memory.list(user_id, include_expired=True)
         excess = len(items) - self.max_memories
         if excess <= 0:
             return 0
-        victims = cap_victims(items, excess, today or datetime.now(UTC).date())
+        candidates = [item for item in items if item.id not in keep]
+        victims = cap_victims(candidates, excess, today or datetime.now(UTC).date())
         deleted = await self._memory.erase(user_id, [item.id for item in victims])
         await self._store.forget_memory_ids([item.id for item in victims])
         logger.info("memory cap: %d memories of %s deleted (cap %d)", deleted, user_id, self.max_memories)
@@ -270,8 +319,8 @@ class MemoryWriter:
         today = today or datetime.now(UTC).date()
         total = 0
         for user_id in await self._store.memory_user_ids():
-            async with self._lock_for(user_id):
-                items = await self._memory.list(user_id, limit=100_000, include_expired=True)
+            async with self._writing(user_id):
+                items = await self._memory.list(user_id, include_expired=True)
                 expired = [item.id for item in items if is_expired(item, today)]
                 if expired:
                     total += await self._memory.erase(user_id, expired)

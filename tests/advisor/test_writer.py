@@ -215,3 +215,42 @@ async def test_a_429_on_an_embedding_also_pauses_the_writer(
     assert await pipeline.writer.drain(10) == 0
     assert await pipeline.texts("tg-3") == {"I box on Wednesdays"}
     assert len(fake_gemini.requests("json")) == 1
+
+
+async def test_a_pause_of_everybody_waits_for_the_writes_in_flight_and_holds_new_ones(
+    pipeline: Pipeline, fake_gemini: FakeGemini
+) -> None:
+    """paused() without a user (a group's move to a supergroup) starts once the write in flight
+    is done, and no write starts while it holds."""
+    release = threading.Event()
+
+    def held(request: GeminiRequest) -> str:
+        release.wait(10)
+        return advisor_extraction_responder(request)
+
+    fake_gemini.json_responder = held
+    await pipeline.writer.enqueue("tg-a", "I hike on Sundays.", saved_at=NOW)
+    pipeline.writer.start()
+    await fake_gemini.wait_for_requests("json", 1)
+    entered = asyncio.Event()
+    leave = asyncio.Event()
+
+    async def pause_everybody() -> None:
+        async with pipeline.writer.paused():
+            entered.set()
+            await leave.wait()
+
+    pausing = asyncio.create_task(pause_everybody())
+    await asyncio.sleep(0.2)
+    assert not entered.is_set()  # the write in flight finishes first
+    release.set()
+    await asyncio.wait_for(entered.wait(), 10)
+    assert await pipeline.texts("tg-a") == {"I hike on Sundays"}
+    await pipeline.writer.enqueue("tg-b", "I climb on Mondays.", saved_at=NOW)
+    pipeline.writer.wake()
+    await asyncio.sleep(0.3)
+    assert len(fake_gemini.requests("json")) == 1  # held while paused
+    leave.set()
+    await pausing
+    assert await pipeline.writer.drain(10) == 0
+    assert await pipeline.texts("tg-b") == {"I climb on Mondays"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
 NON_TEXT_REPLY = "I can only read text messages for now. Please type your question or update."
@@ -32,7 +32,7 @@ async def on_text(update: Update, context: BotContext) -> None:
                 on_text=draft.update if draft else None,
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
-                usage_user=message.from_user.id if message.from_user is not None else None,
+                usage_user=counted_as(message),
                 # ✍ on the message once what it said is remembered: private chats only
                 acknowledge=message.message_id if message.chat.type == message.chat.PRIVATE else None,
             )
