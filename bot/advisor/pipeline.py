@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.advisor import prompts
-from bot.advisor.extraction import MemoryRefused, unsafe_reason
+from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
+from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
@@ -103,12 +104,17 @@ class Advisor:
             idle_seconds=self.session_idle_seconds,
             started_at=context.session_started_at,
         )
+        # A memory stored before today's guards (or by another path) never reaches the prompt
+        # if it is a secret, an instruction or a link.
+        memories = [item for item in memories if not unsafe_reason(item.text)]
         system = prompts.system_prompt(self.persona, prefs, memories)
         if remember and not incognito and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
+            # The assistant's last message, so a short answer ("Mornings.") can be understood.
+            asked = recent[-1].text if recent and recent[-1].role == "model" else ""
             notify = (chat_id, acknowledge) if acknowledge is not None else None
             said = datetime.fromtimestamp(arrived, UTC)
-            await self.writer.enqueue(chat.user_id, message, saved_at=said, notify=notify)
+            await self.writer.enqueue(chat.user_id, message, saved_at=said, context=asked, notify=notify)
         turns = prompts.conversation(recent, message)
         keep: list[Turn] = [Turn("user", message)]
         try:
@@ -227,8 +233,9 @@ class Advisor:
         Raises MemoryRefused (a secret, an instruction, a link; or memory is off) and
         MemoryUnavailable (nothing changed).
         """
-        text = " ".join(text.split())
-        reason = unsafe_reason(text)
+        # The guards of /remember: no secret, instruction, link or non-fact, invisible characters out.
+        text = " ".join(clean(text).split())
+        reason = unsafe_reason(text) or shape_reason(text)
         if reason:
             raise MemoryRefused(reason)
         if (await self.store.get_prefs(chat_id)).memory == "off":
@@ -282,8 +289,10 @@ class Advisor:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
         if (await self.store.get_prefs(chat_id)).memory == "off":
             return None
-        # Secrets and instructions aimed at the bot are never stored, whoever asks .
-        reason = unsafe_reason(fact)
+        # Secrets, instructions aimed at the bot, links and non-facts (a bare date, markup, JSON)
+        # are never stored, whoever asks; invisible characters are dropped before anything else.
+        fact = " ".join(clean(fact).split())
+        reason = unsafe_reason(fact) or shape_reason(fact)
         if reason:
             raise MemoryRefused(reason)
         user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it

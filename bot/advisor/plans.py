@@ -20,7 +20,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.advisor.extraction import Extractor, Fact, unsafe_reason
+from bot.advisor.extraction import Extractor, Fact
+from bot.advisor.safety import unsafe_reason
 from bot.llm import LLMBadOutput
 from bot.memory import MemoryService
 from bot.records import PendingWrite
@@ -56,8 +57,11 @@ class PlanRunner:
                 str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "user"
             )
             related = await self._memory.search(user_id, text, limit=self._related_k, threshold=0.0)
+            context = "\n".join(
+                str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "assistant"
+            )
             try:
-                facts = await self._extractor.extract(text, related, today=saved_at.date())
+                facts = await self._extractor.extract(text, related, today=saved_at.date(), context=context)
             except LLMBadOutput:
                 payload["bad_answers"] = int(payload.get("bad_answers", 0)) + 1
                 await self._store.update_memory_write(write.id, payload)

@@ -98,14 +98,19 @@ class MemoryWriter:
         self.peak_workers = 0  # most users written at once so far (bench/load.py reports it)
 
     async def enqueue(
-        self, user_id: str, text: str, *, saved_at: datetime, notify: tuple[int, int] | None = None
+        self,
+        user_id: str,
+        text: str,
+        *,
+        saved_at: datetime,
+        context: str = "",
+        notify: tuple[int, int] | None = None,
     ) -> int:
-        """Queue `text` for memory; with `notify` = (chat id, message id), `on_changed` hears of it
-        when it changed memory."""
-        payload: dict[str, Any] = {
-            "messages": [{"role": "user", "content": text}],
-            "saved_at": saved_at.isoformat(),
-        }
+        """Queue `text` for extraction; `context` is the assistant's message it answers. With
+        `notify` = (chat id, message id), `on_changed` hears of it when it changed memory."""
+        messages = [{"role": "assistant", "content": context}] if context else []
+        messages.append({"role": "user", "content": text})
+        payload: dict[str, Any] = {"messages": messages, "saved_at": saved_at.isoformat()}
         if notify is not None:
             payload["notify"] = {"chat_id": notify[0], "message_id": notify[1]}
         return await self._store.enqueue_memory_write(user_id, payload)

@@ -34,9 +34,8 @@ async def pipeline(fake_gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Pip
 
 
 def user_message(request: GeminiRequest) -> str:
-    match = re.search(r"## User message\n(.*)", request.prompt(), re.DOTALL)
-    assert match, "not the bot's extraction prompt"
-    return match.group(1).strip()
+    """The person's words in an extraction request (its user turn)."""
+    return request.last_user_text().strip()
 
 
 async def test_users_are_written_at_once_and_each_users_writes_in_order(
