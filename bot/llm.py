@@ -15,17 +15,19 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from bot.errors import RateLimited, Unavailable, google_retry_delay
+from bot.i18n import N_
 from bot.records import Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
 
-BLOCKED_REPLY = (
+# Shown instead of an answer; marked for translation, translated where shown (bot/i18n.py).
+BLOCKED_REPLY = N_(
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
     "Could you rephrase it?"
 )
-EMPTY_REPLY = "I couldn't come up with an answer just now. Please try again, perhaps in other words."
+EMPTY_REPLY = N_("I couldn't come up with an answer just now. Please try again, perhaps in other words.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
 from bot.advisor.writer import MemoryWriter
+from bot.i18n import N_
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
@@ -24,7 +25,8 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 TURNS_KEPT_AFTER_SESSION = 24 * 3600.0
-UNAVAILABLE_REPLY = (
+# Marked for translation; the Telegram side translates an answer that was not generated.
+UNAVAILABLE_REPLY = N_(
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
 
@@ -34,6 +36,9 @@ class Answer:
     text: str
     prompt_tokens: int = 0
     output_tokens: int = 0
+    # False when `text` is one of our stand-ins (no model, blocked, empty): the Telegram side
+    # translates those into the person's language; the model's own words are shown as they are.
+    generated: bool = True
 
 
 class Advisor:
@@ -124,11 +129,12 @@ class Advisor:
                 reply = await self.llm.stream_reply(system, turns, on_text)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            answer = Answer(UNAVAILABLE_REPLY)
+            answer = Answer(UNAVAILABLE_REPLY, generated=False)
         else:
-            if not (reply.blocked or reply.empty):
+            generated = not (reply.blocked or reply.empty)
+            if generated:
                 keep.append(Turn("model", reply.text))
-            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens)
+            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
@@ -239,7 +245,8 @@ class Advisor:
         if reason:
             raise MemoryRefused(reason)
         if (await self.store.get_prefs(chat_id)).memory == "off":
-            raise MemoryRefused("memory is off (incognito)")
+            # TRANSLATORS: why a memory was not corrected (shown in brackets after "I won't store that")
+            raise MemoryRefused(N_("memory is off (incognito)"))
         user_id = await self.store.user_id_for(chat_id)
         item = await self.memory.get(user_id, memory_id)
         if item is None:

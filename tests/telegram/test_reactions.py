@@ -90,5 +90,5 @@ async def test_a_parked_write_is_shown_in_memories(
     assert await bot.advisor.pending_memories(CHAT) == 0
     assert await bot.advisor.parked_memories(CHAT) == 1
     listing = await say(fake_telegram, "/memories")
-    assert "1 message(s) could not be turned into memories" in listing["text"]
+    assert "(1 message could not be turned into memories" in listing["text"]
     assert "still being processed" not in listing["text"]

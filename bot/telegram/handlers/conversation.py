@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
-NON_TEXT_REPLY = "I can only read text messages for now. Please type your question or update."
+NON_TEXT_REPLY = N_("I can only read text messages for now. Please type your question or update.")
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -39,11 +40,13 @@ async def on_text(update: Update, context: BotContext) -> None:
         finally:
             if draft is not None:
                 await draft.close()
-    await send_long(context, message, answer.text)
+    # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
+    text = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
+    await send_long(context, message, text)
 
 
 async def on_other(update: Update, context: BotContext) -> None:
     """Tell the sender politely that only text is understood (in private chats)."""
     message = update.message
     if message is not None and message.chat.type == message.chat.PRIVATE:
-        await message.reply_text(NON_TEXT_REPLY)
+        await message.reply_text((await context.words(update)).gettext(NON_TEXT_REPLY))
