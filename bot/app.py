@@ -21,6 +21,7 @@ from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.store.tables import Store
 from bot.telegram import handlers
+from bot.telegram.media import MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.polling import Inbox, Poller
 from bot.telegram.sender import Sender
@@ -83,6 +84,8 @@ class Services:
             recent_turns=settings.recent_turns,
             min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
+            describe_model=settings.memory_model,
+            describe_attempts=settings.llm_max_attempts,
         )
         pending = await store.make_memory_writes_due()
         if pending:
@@ -92,6 +95,7 @@ class Services:
         return cls(store, memory, llm, writer, advisor)
 
     async def close(self) -> None:
+        await self.advisor.photo_notes.close()
         await self.writer.stop()
         await self.llm.close()
         await self.memory.close()
@@ -125,9 +129,18 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         application.bot_data["inbox"] = inbox
         if isinstance(application.update_processor, PerChatOrderedProcessor):
             application.update_processor.journal = inbox
+        # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
+        application.bot_data["downloader"] = MediaDownloader(
+            application.bot,
+            timeout_seconds=settings.media_download_timeout_seconds,
+            max_connections=max(4, min(64, settings.concurrent_updates)),
+        )
         await application.bot.set_my_commands(handlers.COMMANDS)
 
     async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        downloader: MediaDownloader | None = application.bot_data.pop("downloader", None)
+        if downloader is not None:
+            await downloader.close()
         services: Services | None = application.bot_data.pop("services", None)
         if services is not None:
             await services.close()

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.advisor import media as media_notes
 from bot.advisor import prompts
 from bot.advisor.extraction import MemoryRefused, unsafe_reason
 from bot.advisor.incognito import IncognitoTurns
@@ -16,7 +17,7 @@ from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import NewTurn, Prefs, StoredTurn, Usage, utc_day
+from bot.records import Media, NewTurn, Prefs, StoredTurn, Usage, utc_day
 from bot.store.tables import Store
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Answer:
     generated: bool = True
     prompt_tokens: int = 0
     output_tokens: int = 0
+    heard: str | None = None  # a voice note's transcript
 
 
 class Advisor:
@@ -51,6 +53,8 @@ class Advisor:
         recent_turns: int = 6,
         min_score: float = 0.25,
         session_idle_minutes: float = 30.0,
+        describe_model: str | None = None,
+        describe_attempts: int = 3,
     ) -> None:
         self.store = store
         self.memory = memory
@@ -62,35 +66,43 @@ class Advisor:
         self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
         self.session_idle_seconds = session_idle_minutes * 60
         self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
+        self.photo_notes = media_notes.PhotoNotes(
+            llm, writer, model=describe_model, attempts=describe_attempts
+        )
 
     async def answer(
         self,
         chat_id: int,
         message: str,
         *,
+        media: Sequence[Media] = (),
         on_text: Callable[[str], Awaitable[None]] | None = None,
         remember: bool = True,
         usage_user: int | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
-        With `on_text` the answer is streamed: it gets the text so far as it grows. With
-        `remember` false (a message nobody can own) nothing goes to long-term memory. In
-        incognito (the "memory" preference off) nothing is recalled and nothing is stored; the
-        recent turns are kept in memory only (bot/advisor/incognito.py). With
-        `usage_user` (a Telegram user id) the message and its tokens count towards that user's
-        usage, answered or not: the tokens are spent either way.
+        `media` (a voice note, round video or pictures, with `message` as their caption, maybe
+        empty) go to the model as inline parts of the message. A voice note is answered with
+        its transcript (`Answer.heard`), which stands for it in the recent turns and in memory.
+        With `on_text` the answer is streamed: it gets the text so far as it grows (not for
+        voice notes: their answer comes with the transcript). With `remember` false (a message
+        nobody can own) nothing goes to long-term memory. In incognito (the "memory" preference
+        off) nothing is recalled and nothing is stored; the recent turns are kept in memory only
+        (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message and its
+        tokens count towards that user's usage, answered or not: the tokens are spent either way.
         """
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
+        spoken = any(item.spoken for item in media)
         if incognito:
             memories: list[MemoryItem] = []
             recall_failed = False
             earlier = self.incognito_turns.recent(chat_id)
         else:
             self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories, recall_failed = await self._recall(chat.user_id, message)
+            memories, recall_failed = await self._recall(chat.user_id, message, media=bool(media))
             earlier = context.recent
         recent = current_session(
             earlier,
@@ -99,19 +111,27 @@ class Advisor:
             started_at=context.session_started_at,
         )
         system = prompts.system_prompt(self.persona, prefs, memories)
+        storing = remember and not incognito
         # Small talk ("thanks!") holds no fact: no extraction call for it.
-        if remember and not incognito and needs_memory(message):
+        if storing and message.strip() and needs_memory(message):
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
-        turns = prompts.conversation(recent, message)
-        keep: list[NewTurn] = [("user", message)]
+        turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
+        heard: str | None = None
         try:
-            if on_text is None:
-                reply = await self.llm.generate(system, turns)
+            if spoken:
+                result = await self.llm.hear(system, turns, media)
+                reply, heard = result.reply, result.transcript
+            elif on_text is None:
+                reply = await self.llm.generate(system, turns, media)
             else:
-                reply = await self.llm.stream_reply(system, turns, on_text)
+                reply = await self.llm.stream_reply(system, turns, on_text, media)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
+            reply = None
+        said = media_notes.turn_text(message, media, heard) if media else message
+        keep: list[NewTurn] = [("user", said)]
+        if reply is None:
             answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
         else:
             generated = not (reply.blocked or reply.empty)
@@ -124,7 +144,13 @@ class Advisor:
                 generated=generated,
                 prompt_tokens=reply.prompt_tokens,
                 output_tokens=reply.output_tokens,
+                heard=heard,
             )
+        if storing and heard and needs_memory(heard):
+            # What the person said in the voice note goes the way of typed text.
+            await self.writer.enqueue(chat.user_id, heard, saved_at=datetime.now(UTC))
+        if storing and media and not spoken and reply is not None and not reply.blocked:
+            self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user))
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
@@ -132,12 +158,27 @@ class Advisor:
         await self.store.finish_message(chat_id, keep, usage=usage)
         return answer
 
+    def _usage_hook(self, usage_user: int | None) -> media_notes.UsageHook | None:
+        if usage_user is None:
+            return None
+
+        async def count(prompt_tokens: int, output_tokens: int) -> None:
+            await self.store.add_tokens(usage_user, prompt_tokens, output_tokens)
+
+        return count
+
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
         self.writer.wake()
 
-    async def _recall(self, user_id: str, message: str) -> tuple[list[MemoryItem], bool]:
+    async def _recall(
+        self, user_id: str, message: str, *, media: bool = False
+    ) -> tuple[list[MemoryItem], bool]:
         try:
+            if media and not message.strip():
+                # A voice note or picture without words: what it is about is unknown until the
+                # model sees it, so the newest memories stand in for a search.
+                return await self.memory.list(user_id, limit=self.top_k), False
             return await self.recaller.recall(user_id, message), False
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
@@ -179,6 +220,7 @@ class Advisor:
         """Erase every memory, turn, preference and pending write of the chat."""
         user_id = await self.store.user_id_for(chat_id)
         self.incognito_turns.drop(chat_id)
+        await self.photo_notes.cancel(user_id)
         async with self.writer.paused():
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file

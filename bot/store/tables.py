@@ -159,6 +159,12 @@ class Store:
 
         await self._writer.transaction(finish)
 
+    async def add_tokens(self, user_id: int, prompt_tokens: int, output_tokens: int) -> None:
+        """Count tokens spent for the user outside of an answer (a picture described for memory)."""
+        await self._writer.transaction(
+            lambda conn: _add_usage(conn, user_id, 0, prompt_tokens, output_tokens)
+        )
+
     # --- memory outbox (durable pending writes to long-term memory) ---------------------------
 
     async def enqueue_memory_write(self, user_id: str, payload: Mapping[str, Any]) -> int:

@@ -19,6 +19,7 @@ embeddings are hashed bags of words, so texts sharing words are close.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import json
@@ -194,6 +195,20 @@ class GeminiRequest:
 
     def prompt(self) -> str:
         return "\n".join(self.texts())
+
+    def media(self) -> list[tuple[str, bytes]]:
+        """The inline parts (pictures, audio) of the contents: (MIME type, decoded bytes)."""
+        found: list[tuple[str, bytes]] = []
+        for content in self.body.get("contents") or []:
+            for part in content.get("parts") or [] if isinstance(content, dict) else []:
+                inline = part.get("inlineData") if isinstance(part, dict) else None
+                if isinstance(inline, dict):
+                    found.append((str(inline.get("mimeType")), base64.b64decode(inline.get("data") or "")))
+        return found
+
+    def schema_fields(self) -> set[str]:
+        schema = (self.body.get("generationConfig") or {}).get("responseSchema") or {}
+        return set(schema.get("properties") or {})
 
     def last_user_text(self) -> str:
         for content in reversed(self.body.get("contents") or []):
@@ -429,8 +444,30 @@ def advisor_extraction_responder(request: GeminiRequest) -> str:
     return json.dumps({"facts": facts})
 
 
+def perceive(data: bytes) -> str:
+    """What the fake "sees" in a picture or "hears" in a recording: the printable text inside the
+    bytes (tests put words in them, e.g. ``b"\\xff\\xd8 grilled chicken salad"``)."""
+    text = data.decode("utf-8", "ignore")
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:500]
+
+
+def media_json_responder(request: GeminiRequest) -> str:
+    """A voice note answered with its transcript (``transcript`` + ``answer``), or a picture
+    described for memory (``durable`` + ``description``): what multimodal Gemini would return."""
+    heard = " ".join(perceive(data) for _, data in request.media())
+    fields = request.schema_fields()
+    if "transcript" in fields:
+        return json.dumps({"transcript": heard, "answer": f"Coach says: {heard}"})
+    if "description" in fields:
+        return json.dumps({"durable": bool(heard), "description": heard})
+    return "{}"
+
+
 def default_json_responder(request: GeminiRequest) -> str:
-    """The bot's own extraction prompt gets ``advisor_extraction_responder``; anything else Mem0's."""
+    """The bot's own extraction prompt gets ``advisor_extraction_responder``; media requests
+    ``media_json_responder``; anything else Mem0's."""
+    if request.media():
+        return media_json_responder(request)
     if ADVISOR_EXTRACTION_MARKER in request.prompt():
         return advisor_extraction_responder(request)
     return mem0_extraction_responder(request)
@@ -651,6 +688,10 @@ class FakeGemini(LoopbackFake):
 
     @staticmethod
     def _default_reply(request: GeminiRequest) -> str:
+        seen = [perceive(data) for mime, data in request.media() if mime.startswith("image/")]
+        if seen:
+            caption = request.last_user_text()[:200]
+            return "Coach says: I see " + "; ".join(seen) + (f". You said: {caption}" if caption else "")
         return "Coach says: " + request.last_user_text()[:200]
 
     def _embed(self, action: str, body: JSON) -> JSON:
@@ -684,7 +725,7 @@ class FakeGemini(LoopbackFake):
         return usage
 
     def _generate_payload(self, request: GeminiRequest, response: Any) -> JSON:
-        prompt_tokens = _estimate_tokens(request.prompt())
+        prompt_tokens = _prompt_tokens(request)
         common: JSON = {"modelVersion": request.model, "responseId": uuid.uuid4().hex[:22]}
         if isinstance(response, PromptBlocked):
             return {
@@ -718,7 +759,7 @@ class FakeGemini(LoopbackFake):
             chunks = [self._generate_payload(request, response)]
         else:
             chunks = []
-            prompt_tokens = _estimate_tokens(request.prompt())
+            prompt_tokens = _prompt_tokens(request)
             response_id = uuid.uuid4().hex[:22]
             pieces = _split_for_stream(response)
             for index, piece in enumerate(pieces):
@@ -743,6 +784,15 @@ class FakeGemini(LoopbackFake):
             handler.write_chunk(b"")
         except OSError:
             handler.close_connection = True
+
+
+def _prompt_tokens(request: GeminiRequest) -> int:
+    """Text tokens, plus 258 per picture and about 32 per second of audio, as Gemini counts them
+    (the fake takes 1 KB of audio for a second)."""
+    tokens = _estimate_tokens(request.prompt())
+    for mime, data in request.media():
+        tokens += 258 if mime.startswith("image/") else 32 * max(1, len(data) // 1024)
+    return tokens
 
 
 def _split_for_stream(text: str, parts: int = 3) -> list[str]:

@@ -14,9 +14,20 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.handlers import account, conversation, errors, forget, gate, intro, memories, prefs, session
+from bot.telegram.handlers import (
+    account,
+    conversation,
+    errors,
+    forget,
+    gate,
+    intro,
+    media,
+    memories,
+    prefs,
+    session,
+)
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.conversation import NON_TEXT_REPLY
+from bot.telegram.handlers.media import NON_TEXT_REPLY
 
 __all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "register"]
 
@@ -26,7 +37,7 @@ COMMANDS = (
     BotCommand("memories", "What I remember about you (add words to search)"),
     BotCommand("remember", "Remember a fact exactly as you write it"),
     BotCommand("forget", "Erase memories: all, or the ones matching some words"),
-    BotCommand("prefs", "Your settings: length, units, language, style, memory"),
+    BotCommand("prefs", "Your settings: length, units, language, style, memory, voice"),
     BotCommand("new", "Start a fresh conversation (memories stay)"),
     BotCommand("export", "Download everything I keep about you"),
     BotCommand("usage", "Messages and tokens used today and this month"),
@@ -69,5 +80,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )
-    application.add_handler(MessageHandler(new_message & ~filters.TEXT, conversation.on_other))
+    # Voice notes, audio, round videos and pictures are answered; other kinds get a short note.
+    application.add_handler(MessageHandler(new_message & ~filters.TEXT, media.on_media))
     application.add_error_handler(errors.on_error)

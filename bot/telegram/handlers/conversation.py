@@ -1,5 +1,4 @@
-"""Plain messages: text is answered by the advisor (streamed in private chats); anything else
-gets a polite note."""
+"""Plain text messages, answered by the advisor (streamed in private chats); media are in media.py."""
 
 from __future__ import annotations
 
@@ -8,8 +7,6 @@ from telegram import Update
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
-
-NON_TEXT_REPLY = "I can only read text messages for now. Please type your question or update."
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -42,10 +39,3 @@ async def on_text(update: Update, context: BotContext) -> None:
                 await draft.close()
     await send_long(context, message, answer.text)
     context.advisor.reply_sent()
-
-
-async def on_other(update: Update, context: BotContext) -> None:
-    """Tell the sender politely that only text is understood (in private chats)."""
-    message = update.message
-    if message is not None and message.chat.type == message.chat.PRIVATE:
-        await message.reply_text(NON_TEXT_REPLY)

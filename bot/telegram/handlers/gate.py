@@ -91,7 +91,8 @@ async def gate(update: Update, context: BotContext) -> None:
     limiter: RateLimiter = context.bot_data.setdefault(
         "rate_limiter", RateLimiter(settings.rate_limit_per_minute)
     )
-    wait = limiter.allow(user.id)
+    # An album is one message: its pictures arrive as separate messages with one media_group_id.
+    wait = 0.0 if _album_counted(context, message.media_group_id) else limiter.allow(user.id)
     if wait:
         if limiter.should_warn(user.id):
             await message.reply_text(RATE_REPLY.format(seconds=max(1, round(wait))))
@@ -100,7 +101,8 @@ async def gate(update: Update, context: BotContext) -> None:
     if len(text) > settings.max_input_chars:
         await message.reply_text(TOO_LONG_REPLY.format(length=len(text), limit=settings.max_input_chars))
         raise ApplicationHandlerStop
-    if settings.daily_token_budget and text and not text.startswith("/"):
+    asks_model = (text and not text.startswith("/")) or message.effective_attachment is not None
+    if settings.daily_token_budget and asks_model:
         today, _ = await context.advisor.usage(user.id)
         if today.tokens >= settings.daily_token_budget:
             await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
@@ -108,10 +110,26 @@ async def gate(update: Update, context: BotContext) -> None:
 
 
 def _for_the_bot(update: Update, context: BotContext) -> bool:
-    """A group message is for the bot when it is a command, or mentions or replies to the bot."""
+    """A group message is for the bot when it is a command, or mentions or replies to the bot
+    (a picture or voice note: in its caption, or as a reply)."""
     message = update.message
     if message is None:
         return False
     if message.text and message.text.startswith("/"):
         return True
-    return message.text is not None and addressed_text(message, context.bot.bot) is not None
+    return addressed_text(message, context.bot.bot) is not None
+
+
+def _album_counted(context: BotContext, album: str | None) -> bool:
+    """True for the second and later messages of an album (its first one counted for it)."""
+    if album is None:
+        return False
+    seen: dict[str, float] = context.bot_data.setdefault("albums_counted", {})
+    now = time.monotonic()
+    if album in seen:
+        return True
+    if len(seen) > 1000:
+        for old in [key for key, at in seen.items() if at < now - WINDOW_SECONDS]:
+            del seen[old]
+    seen[album] = now
+    return False

@@ -20,6 +20,9 @@ ALIASES = {
     "coaching": "coaching_style",
     "coaching_style": "coaching_style",
     "memory": "memory",
+    "heard": "heard",
+    "voice": "heard",
+    "transcript": "heard",
 }
 LABELS = {
     "reply_length": "Reply length",
@@ -27,6 +30,7 @@ LABELS = {
     "language": "Language",
     "coaching_style": "Coaching style",
     "memory": "Memory",
+    "heard": "🎙 Show what I heard",
 }
 _SHORT_NAMES = {
     "reply_length": "length",
@@ -34,6 +38,7 @@ _SHORT_NAMES = {
     "language": "language",
     "coaching_style": "style",
     "memory": "memory",
+    "heard": "heard",
 }
 _VALUE_LABELS = {
     "auto": "same as mine",
@@ -45,8 +50,9 @@ _VALUE_LABELS = {
     "pt": "Português",
     "ru": "Русский",
     "on": "on",
-    "off": "off (incognito)",
+    "off": "off",
 }
+_MEMORY_VALUE_LABELS = {"off": "off (incognito)"}
 
 ADMIN_ONLY_REPLY = "Only a group administrator can change the group's settings."
 
@@ -118,13 +124,15 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
             raise
 
 
-def value_label(value: str) -> str:
+def value_label(value: str, key: str = "") -> str:
+    if key == "memory" and value in _MEMORY_VALUE_LABELS:
+        return _MEMORY_VALUE_LABELS[value]
     return _VALUE_LABELS.get(value, value)
 
 
 def render_prefs(current: Prefs) -> str:
     lines = ["Your settings:"]
-    lines += [f"{LABELS[key]}: {value_label(getattr(current, key))}" for key in Prefs.names()]
+    lines += [f"{LABELS[key]}: {value_label(getattr(current, key), key)}" for key in Prefs.names()]
     if current.memory == "off":
         lines += [
             "",
@@ -141,7 +149,7 @@ def prefs_keyboard(current: Prefs) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    f"{LABELS[key]}: {value_label(getattr(current, key))}", callback_data=f"prefm:{key}"
+                    f"{LABELS[key]}: {value_label(getattr(current, key), key)}", callback_data=f"prefm:{key}"
                 )
             ]
             for key in Prefs.names()
@@ -153,7 +161,8 @@ def choices_keyboard(current: Prefs, key: str) -> InlineKeyboardMarkup:
     value = getattr(current, key)
     buttons = [
         InlineKeyboardButton(
-            ("✓ " if choice == value else "") + value_label(choice), callback_data=f"pref:{key}:{choice}"
+            ("✓ " if choice == value else "") + value_label(choice, key),
+            callback_data=f"pref:{key}:{choice}",
         )
         for choice in Prefs.choices(key)
     ]

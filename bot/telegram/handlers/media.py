@@ -1,0 +1,102 @@
+"""Messages that are not text: voice notes, audio files, round videos and pictures are understood
+(downloaded, then answered by the advisor with the file); anything else gets a short note of what
+the bot understands. Limits are checked before anything is downloaded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Message, Update
+
+from bot.records import INLINE_LIMIT, Media
+from bot.telegram.albums import Albums
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
+from bot.telegram.handlers.replies import DraftStream, send_long, typing
+from bot.telegram.media import (
+    ALBUM_TOO_BIG_REPLY,
+    DOWNLOAD_FAILED_REPLY,
+    UNDERSTOOD,
+    Attachment,
+    DownloadFailed,
+    MediaDownloader,
+    Refusal,
+    attachment_of,
+)
+
+logger = logging.getLogger(__name__)
+
+NON_TEXT_REPLY = "I can't read that kind of message. " + UNDERSTOOD
+HEARD_PREFIX = "🎙 I heard: "
+
+
+async def on_media(update: Update, context: BotContext) -> None:
+    """Answer a voice note, audio file, round video or picture (an album once); refuse the rest."""
+    message = update.message
+    if message is None:
+        return
+    found = attachment_of(message, max_voice_seconds=context.settings.max_voice_seconds)
+    if found is None or isinstance(found, Refusal):
+        # In groups only messages addressed to the bot get here (the gate); a note for each of
+        # them would be noise when it is not even a file.
+        if found is not None or message.chat.type == message.chat.PRIVATE:
+            await send_long(context, message, found.text if found is not None else NON_TEXT_REPLY)
+        return
+    if message.media_group_id is None:
+        await _answer(context, message, [found])
+        return
+    albums: Albums[tuple[Message, Attachment]] = context.bot_data.setdefault("albums", Albums())
+    async with albums.collect(message.chat_id, message.media_group_id, (message, found)) as members:
+        if members is None:
+            return  # answered with the album's first message
+        members.sort(key=lambda member: member[0].message_id)
+        # The caption of an album sits on one of its messages (usually the first).
+        leader = next((m for m, _ in members if m.caption), members[0][0])
+        await _answer(context, leader, [attachment for _, attachment in members])
+
+
+async def _answer(context: BotContext, message: Message, attachments: list[Attachment]) -> None:
+    caption = message.caption or ""
+    remember = True
+    if is_group(message.chat):
+        caption = addressed_text(message, context.bot.bot) or ""
+        # Anonymous admins and channels are many people at once: their words are never stored.
+        remember = not is_pseudo_sender(message)
+    total = sum(a.size or 0 for a in attachments)
+    if len(attachments) > 1 and total > INLINE_LIMIT:
+        await send_long(
+            context, message, ALBUM_TOO_BIG_REPLY.format(size=total / 2**20, limit=INLINE_LIMIT // 2**20)
+        )
+        return
+    downloader: MediaDownloader = context.bot_data["downloader"]
+    spoken = any(a.kind != "image" for a in attachments)
+    private = message.chat.type == message.chat.PRIVATE
+    stream = context.settings.stream_replies and private and not spoken
+    draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
+    async with typing(context, message.chat_id):
+        try:
+            media: list[Media] = list(await asyncio.gather(*(downloader.fetch(a) for a in attachments)))
+        except DownloadFailed as exc:
+            logger.warning("chat %s: %s", message.chat_id, exc)
+            await send_long(context, message, DOWNLOAD_FAILED_REPLY)
+            return
+        try:
+            answer = await context.advisor.answer(
+                message.chat_id,
+                caption,
+                media=media,
+                on_text=draft.update if draft else None,
+                remember=remember,
+                # counted before the reply is sent: the tokens are spent, sent or not
+                usage_user=message.from_user.id if message.from_user is not None else None,
+            )
+        finally:
+            media.clear()  # the bytes are not needed any more (a description holds its own list)
+            if draft is not None:
+                await draft.close()
+    text = answer.text
+    if answer.heard and (await context.advisor.prefs(message.chat_id)).heard == "on":
+        text = f"{HEARD_PREFIX}{answer.heard}\n\n{text}"
+    await send_long(context, message, text)
+    context.advisor.reply_sent()
