@@ -14,11 +14,13 @@ import asyncio
 import datetime as dt
 import logging
 import mimetypes
+import warnings
 from dataclasses import dataclass
 
 import aiohttp
 from telegram import Bot, Message
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.errors import Unavailable
 from bot.records import AUDIO_TYPES, IMAGE_TYPES, TELEGRAM_DOWNLOAD_LIMIT, Media, MediaKind
@@ -88,6 +90,13 @@ def attachment_of(message: Message, *, max_voice_seconds: int) -> Attachment | R
 
 
 def _find(message: Message) -> Attachment | Refusal | None:
+    with warnings.catch_warnings():
+        # PTB 22.2+ warns on reading `duration` as int; `_seconds` takes either type.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        return _find_attachment(message)
+
+
+def _find_attachment(message: Message) -> Attachment | Refusal | None:
     if message.voice is not None:
         voice = message.voice
         mime = AUDIO_TYPES.get((voice.mime_type or "audio/ogg").lower(), "audio/ogg")
@@ -119,9 +128,6 @@ def _find(message: Message) -> Attachment | Refusal | None:
         ("sticker", "stickers"),
         ("animation", "GIFs"),
         ("video", "videos (round video messages work)"),
-        ("location", "locations"),
-        ("contact", "contacts"),
-        ("poll", "polls"),
     ):
         if getattr(message, attribute, None):
             return Refusal(UNSUPPORTED_REPLY.format(what=what))
@@ -134,6 +140,7 @@ def _mime(reported: str | None, file_name: str | None, known: dict[str, str]) ->
 
 
 def _seconds(value: int | dt.timedelta | None) -> int | None:
+    """PTB 22 reports durations as int or timedelta (see PTB_TIMEDELTA); whole seconds here."""
     if isinstance(value, dt.timedelta):
         return int(value.total_seconds())
     return value

@@ -197,13 +197,18 @@ class GeminiRequest:
         return "\n".join(self.texts())
 
     def media(self) -> list[tuple[str, bytes]]:
-        """The inline parts (pictures, audio) of the contents: (MIME type, decoded bytes)."""
+        """The inline parts (pictures, audio) of the contents: (MIME type, decoded bytes). The API
+        takes proto JSON field names in either spelling (google-genai sends ``inline_data``)."""
         found: list[tuple[str, bytes]] = []
         for content in self.body.get("contents") or []:
             for part in content.get("parts") or [] if isinstance(content, dict) else []:
-                inline = part.get("inlineData") if isinstance(part, dict) else None
+                if not isinstance(part, dict):
+                    continue
+                inline = part.get("inlineData") or part.get("inline_data")
                 if isinstance(inline, dict):
-                    found.append((str(inline.get("mimeType")), base64.b64decode(inline.get("data") or "")))
+                    mime = inline.get("mimeType") or inline.get("mime_type")
+                    data = str(inline.get("data") or "").translate(str.maketrans("+/", "-_"))
+                    found.append((str(mime), base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))))
         return found
 
     def schema_fields(self) -> set[str]:

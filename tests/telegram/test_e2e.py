@@ -126,8 +126,9 @@ async def test_long_replies_are_split(
 
 
 async def test_non_text_gets_a_polite_answer(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """A location is not understood: the answer says what is."""
     await start_bot()
-    fake_telegram.send_photo(CHAT)
+    fake_telegram.send_location(CHAT)
     messages = await fake_telegram.wait_for_messages(CHAT, 1)
     assert messages[0]["text"] == NON_TEXT_REPLY
 
