@@ -128,8 +128,9 @@ def test_terminal_chat_takes_photo_and_voice_lines(
     (tmp_path / "lunch.jpg").write_bytes(b"\xff\xd8\xff\xe0 grilled chicken salad")
     (tmp_path / "note.ogg").write_bytes(b"OggS I did forty push-ups today.")
     (tmp_path / "plan.pdf").write_bytes(b"%PDF")
-    lines = "/photo lunch.jpg Lunch after my run\n/voice note.ogg\n/photo plan.pdf\n/voice missing.ogg\nexit\n"
-    result = run_cli(env, tmp_path, "chat", input=lines, timeout=90)
+    lines = ["/photo lunch.jpg Lunch after my run", "/voice note.ogg", "/photo plan.pdf"]
+    lines.append("/voice missing.ogg")
+    result = run_cli(env, tmp_path, "chat", input="\n".join([*lines, "exit", ""]), timeout=90)
     assert result.returncode == 0, result.stderr
     assert "Advisor: Coach says: I see grilled chicken salad. You said: Lunch after my run" in result.stdout
     assert "🎙 I heard: OggS I did forty push-ups today." in result.stdout
