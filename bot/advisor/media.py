@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.advisor.writer import MemoryWriter
+from bot.errors import Unavailable
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.records import Media
 
@@ -45,6 +46,9 @@ DESCRIBE_SCHEMA: dict[str, Any] = {
 }
 
 UsageHook = Callable[[int, int], Awaitable[None]]
+# Smaller copies of the pictures (e.g. Telegram's 320 px size), fetched only when a description is
+# made: a description needs no megapixels, and the answer's full-size pictures are not sent twice.
+Previews = Callable[[], Awaitable[Sequence[Media]]]
 
 
 def prompt_text(caption: str, media: Sequence[Media]) -> str:
@@ -80,8 +84,15 @@ class PhotoNotes:
         self._attempts = attempts
         self._tasks: dict[asyncio.Task[None], str] = {}
 
-    def start(self, user_id: str, caption: str, media: Sequence[Media], on_usage: UsageHook | None) -> None:
-        task = asyncio.create_task(self._note(user_id, caption, list(media), on_usage))
+    def start(
+        self,
+        user_id: str,
+        caption: str,
+        media: Sequence[Media],
+        on_usage: UsageHook | None,
+        previews: Previews | None = None,
+    ) -> None:
+        task = asyncio.create_task(self._note(user_id, caption, list(media), on_usage, previews))
         self._tasks[task] = user_id
         task.add_done_callback(lambda done: self._tasks.pop(done, None))
 
@@ -92,7 +103,19 @@ class PhotoNotes:
             task.cancel()
         await asyncio.gather(*mine, return_exceptions=True)
 
-    async def _note(self, user_id: str, caption: str, media: list[Media], on_usage: UsageHook | None) -> None:
+    async def _note(
+        self,
+        user_id: str,
+        caption: str,
+        media: list[Media],
+        on_usage: UsageHook | None,
+        previews: Previews | None,
+    ) -> None:
+        if previews is not None:
+            try:
+                media[:] = await previews()
+            except Unavailable as exc:  # the full-size pictures will do
+                logger.info("no preview of a picture for %s (%s); describing the full size", user_id, exc)
         try:
             description, prompt_tokens, output_tokens = await self._llm.generate_json_usage(
                 DESCRIBE_SYSTEM,

@@ -76,6 +76,7 @@ class Advisor:
         message: str,
         *,
         media: Sequence[Media] = (),
+        previews: media_notes.Previews | None = None,
         on_text: Callable[[str], Awaitable[None]] | None = None,
         remember: bool = True,
         usage_user: int | None = None,
@@ -83,7 +84,8 @@ class Advisor:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
         `media` (a voice note, round video or pictures, with `message` as their caption, maybe
-        empty) go to the model as inline parts of the message. A voice note is answered with
+        empty) go to the model as inline parts of the message; `previews` gives smaller copies of
+        pictures for their description for memory. A voice note is answered with
         its transcript (`Answer.heard`), which stands for it in the recent turns and in memory.
         With `on_text` the answer is streamed: it gets the text so far as it grows (not for
         voice notes: their answer comes with the transcript). With `remember` false (a message
@@ -150,7 +152,7 @@ class Advisor:
             # What the person said in the voice note goes the way of typed text.
             await self.writer.enqueue(chat.user_id, heard, saved_at=datetime.now(UTC))
         if storing and media and not spoken and reply is not None and not reply.blocked:
-            self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user))
+            self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())

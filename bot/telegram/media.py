@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import mimetypes
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -30,6 +31,7 @@ from bot.telegram.sender import retry_after_seconds
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+PREVIEW_WIDTH = 320  # the picture size used to describe a photo for memory
 
 UNDERSTOOD = (
     "I understand text, voice notes, audio files (MP3, OGG, WAV, FLAC, AAC), round video "
@@ -61,6 +63,7 @@ class Attachment:
     mime_type: str
     size: int | None = None
     duration: int | None = None
+    preview_file_id: str | None = None  # a small copy of a picture (Telegram's thumbnail sizes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +117,16 @@ def _find_attachment(message: Message) -> Attachment | Refusal | None:
         sizes = sorted(message.photo, key=lambda s: s.width * s.height)
         fitting = [s for s in sizes if s.file_size is None or s.file_size <= TELEGRAM_DOWNLOAD_LIMIT]
         best = fitting[-1] if fitting else sizes[-1]
-        return Attachment(best.file_id, "image", "image/jpeg", best.file_size)
+        smaller = [s for s in sizes if s.width * s.height < best.width * best.height]
+        preview = min(smaller, key=lambda s: abs(s.width - PREVIEW_WIDTH), default=None)
+        preview_id = preview.file_id if preview is not None else None
+        return Attachment(best.file_id, "image", "image/jpeg", best.file_size, preview_file_id=preview_id)
     if message.document is not None:
         document = message.document
         image = _mime(document.mime_type, document.file_name, IMAGE_TYPES)
         if image is not None:
-            return Attachment(document.file_id, "image", image, document.file_size)
+            thumbnail = document.thumbnail.file_id if document.thumbnail is not None else None
+            return Attachment(document.file_id, "image", image, document.file_size, preview_file_id=thumbnail)
         audio_mime = _mime(document.mime_type, document.file_name, AUDIO_TYPES)
         if audio_mime is not None:
             return Attachment(document.file_id, "audio", audio_mime, document.file_size)
@@ -198,6 +205,14 @@ class MediaDownloader:
             if attempt < self._attempts:
                 await asyncio.sleep(self._backoff * 2 ** (attempt - 1))
         raise DownloadFailed(f"download failed after {self._attempts} attempts ({problem})")
+
+    async def previews(self, attachments: Sequence[Attachment]) -> list[Media]:
+        """The small copies of pictures (all of them have a `preview_file_id`), as JPEG images."""
+        found = []
+        for attachment in attachments:
+            assert attachment.preview_file_id is not None
+            found.append(await self.fetch(Attachment(attachment.preview_file_id, "image", "image/jpeg")))
+        return found
 
     async def _fetch_once(self, file_id: str) -> bytes:
         file = await self._bot.get_file(file_id)

@@ -178,6 +178,7 @@ class GeminiRequest:
     headers: dict[str, str]
     stream: bool = False
     at: float = field(default_factory=time.monotonic)
+    _media: list[tuple[str, bytes]] | None = field(default=None, repr=False, compare=False)
 
     def texts(self) -> list[str]:
         """All text parts: systemInstruction first, then contents (or embedding inputs)."""
@@ -199,6 +200,11 @@ class GeminiRequest:
     def media(self) -> list[tuple[str, bytes]]:
         """The inline parts (pictures, audio) of the contents: (MIME type, decoded bytes). The API
         takes proto JSON field names in either spelling (google-genai sends ``inline_data``)."""
+        if self._media is None:
+            object.__setattr__(self, "_media", self._decode_media())
+        return list(self._media or [])
+
+    def _decode_media(self) -> list[tuple[str, bytes]]:
         found: list[tuple[str, bytes]] = []
         for content in self.body.get("contents") or []:
             for part in content.get("parts") or [] if isinstance(content, dict) else []:
@@ -452,7 +458,7 @@ def advisor_extraction_responder(request: GeminiRequest) -> str:
 def perceive(data: bytes) -> str:
     """What the fake "sees" in a picture or "hears" in a recording: the printable text inside the
     bytes (tests put words in them, e.g. ``b"\\xff\\xd8 grilled chicken salad"``)."""
-    text = data.decode("utf-8", "ignore")
+    text = data[:2048].decode("utf-8", "ignore")  # a look at the start is enough (and cheap)
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:500]
 
 

@@ -5,6 +5,7 @@ the bot understands. Limits are checked before anything is downloaded."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import Message, Update
@@ -81,11 +82,13 @@ async def _answer(context: BotContext, message: Message, attachments: list[Attac
             logger.warning("chat %s: %s", message.chat_id, exc)
             await send_long(context, message, DOWNLOAD_FAILED_REPLY)
             return
+        with_previews = all(a.kind == "image" and a.preview_file_id for a in attachments)
         try:
             answer = await context.advisor.answer(
                 message.chat_id,
                 caption,
                 media=media,
+                previews=functools.partial(downloader.previews, attachments) if with_previews else None,
                 on_text=draft.update if draft else None,
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not

@@ -345,6 +345,7 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
 
     def _record_sent(self, method: str, chat_id: int, params: dict[str, Any], message: JSON) -> None:
         with self._cond:
+            self._sent_times.setdefault(chat_id, []).append(time.perf_counter())
             self._messages[(chat_id, message["message_id"])] = message
             self._sent.append(
                 {**params, "chat_id": chat_id, "message_id": message["message_id"], "method": method}

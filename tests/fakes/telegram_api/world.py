@@ -80,6 +80,7 @@ class TelegramWorld:
         self._calls: list[Call] = []
         self._sent: list[JSON] = []
         self._sent_per_chat: Counter[int] = Counter()
+        self._sent_times: dict[int, list[float]] = {}
         self._updates: list[JSON] = []
         self._faults: list[_Fault] = []
         self._messages: dict[tuple[int, int], JSON] = {}
@@ -175,12 +176,14 @@ class TelegramWorld:
         reply_to: JSON | None = None,
     ) -> int:
         """A user sends a picture: three sizes, the largest holding ``data`` (the smaller ones are
-        thumbnails of their own). ``file_size`` reports another size than ``len(data)``."""
+        thumbnails: a header of their own, then the first 60 bytes after ``data``'s 4-byte JPEG
+        marker). ``file_size`` reports another size than ``len(data)`` for the largest."""
         message = self._user_message(chat_id, user_id, chat_type, first_name, username, None, "en")
         sizes = []
         for width, height in ((90, 68), (320, 240), (1280, 960)):
             largest = width == 1280
-            content = data if largest else b"\xff\xd8\xff\xe0thumbnail %dx%d" % (width, height)
+            # A thumbnail shows the same picture, smaller: its bytes start with the same words.
+            content = data if largest else b"\xff\xd8\xff\xe0thumbnail %dx%d:" % (width, height) + data[4:64]
             file_id = self._register_file(f"photos/file_{next(self._ids)}.jpg", content)
             sizes.append(
                 {
@@ -433,6 +436,11 @@ class TelegramWorld:
                 lambda: all(self._sent_per_chat[chat] >= n for chat, n in counts.items()), timeout
             )
 
+    def sent_times(self, chat_id: int) -> list[float]:
+        """When (``time.perf_counter()``) each message to the chat arrived, in order."""
+        with self._cond:
+            return list(self._sent_times.get(chat_id, []))
+
     def texts(self, chat_id: int | None = None) -> list[str]:
         """Texts (or captions) of the messages the bot sent."""
         return [str(m.get("text", m.get("caption", ""))) for m in self.sent(chat_id)]
@@ -458,6 +466,7 @@ class TelegramWorld:
             self._calls.clear()
             self._sent.clear()
             self._sent_per_chat.clear()
+            self._sent_times.clear()
             self._faults.clear()
 
     async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 10.0) -> list[JSON]:
