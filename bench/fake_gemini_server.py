@@ -1,7 +1,9 @@
 """The fake Gemini in a process of its own, for benchmarks: its CPU (parsing megabytes of inline
 pictures) then does not compete with the fake Telegram, which times the bot's replies.
 
-    python bench/fake_gemini_server.py --latency 0.5   # prints "<base_url> <api_key>", serves until stdin closes
+    python bench/fake_gemini_server.py --latency 0.5
+
+prints "<base_url> <api_key>" and serves until its stdin is closed.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.gemini_api import FakeGemini  # noqa: E402
+from tests.fakes.gemini_api import FakeGemini
 
 
 def main() -> None:

@@ -176,18 +176,23 @@ def text_overheads(
     """The photo chats send their photo and, at the same moment, the text chats their text; wait
     for every reply; return each text's time to its reply minus the model's latency, in ms."""
     before = {chat: len(telegram.sent(chat)) for chat in texts + photos}
-    for chat in photos:
-        telegram.send_photo(chat, data=photo)
     started = {}
+    for chat in photos:
+        started[chat] = time.perf_counter()
+        telegram.send_photo(chat, data=photo)
     for chat in texts:
         started[chat] = time.perf_counter()
         telegram.send_text(chat, f"chat{chat}: how long should I rest between sets?")
     if not telegram.wait_sent({chat: before[chat] + 1 for chat in texts + photos}, timeout=300):
         answered = sum(len(telegram.sent(c)) > before[c] for c in texts + photos)
         raise SystemExit(f"(media) only {answered} of {len(texts) + len(photos)} replies within 300 s")
+    PHOTO_SECONDS.extend(telegram.sent_times(chat)[before[chat]] - started[chat] for chat in photos)
     return [
         (telegram.sent_times(chat)[before[chat]] - started[chat] - model_seconds) * 1000 for chat in texts
     ]
+
+
+PHOTO_SECONDS: list[float] = []  # each photo's time to its answer in the --media run
 
 
 class RemoteGemini:
@@ -257,6 +262,8 @@ def media_run(rounds: int, latency: float) -> None:
     print(
         f"(media) the same while 50 other chats each send a 1 MB photo: overhead p50 {m50:.1f} ms, "
         f"p95 {m95:.1f} ms ({m95 - a95:+.1f} ms); {answered_total} of {photos} photos answered; "
+        f"photo answered in p50 {statistics.median(PHOTO_SECONDS):.2f} s, "
+        f"p95 {statistics.quantiles(PHOTO_SECONDS, n=100)[94]:.2f} s; "
         f"bot peak RSS {peak:.0f} MB; bot CPU per photo (answer, description, memory write) "
         f"{(cpu_mixed - cpu_text) / photos * 1000:.1f} ms"
     )

@@ -75,7 +75,10 @@ async def _answer(context: BotContext, message: Message, attachments: list[Attac
     private = message.chat.type == message.chat.PRIVATE
     stream = context.settings.stream_replies and private and not spoken
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
-    async with typing(context, message.chat_id):
+    slots: asyncio.Semaphore = context.bot_data.setdefault(
+        "media_slots", asyncio.Semaphore(context.settings.max_concurrent_media)
+    )
+    async with typing(context, message.chat_id), slots:
         try:
             media: list[Media] = list(await asyncio.gather(*(downloader.fetch(a) for a in attachments)))
         except DownloadFailed as exc:
