@@ -45,6 +45,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
+	$(PY) bench/load.py --media
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
