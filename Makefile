@@ -36,10 +36,11 @@ chat: $(VENV)/.runtime .env  ## talk to the advisor in this terminal
 test: $(VENV)/.dev  ## the whole suite, offline
 	$(PY) -m pytest
 
-lint: $(VENV)/.dev  ## ruff + mypy (strict on bot/)
+lint: $(VENV)/.dev  ## ruff, mypy (strict on bot/), import-linter (the layering)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000

@@ -60,11 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import run_polling
-    from bot.telegram.webhook import run_webhook
+    from bot.app import run
 
     try:
-        (run_webhook if settings.webhook_url else run_polling)(settings)
+        run(settings)
     except InvalidToken:
         logger.error("Telegram rejected TELEGRAM_BOT_TOKEN. Check the token @BotFather gave you.")
         return EXIT_REJECTED

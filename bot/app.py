@@ -1,4 +1,5 @@
-"""Composition root: builds the adapters, the advisor and the Telegram application."""
+"""Composition root: opens the adapters and the advisor, builds the Telegram side around them,
+and runs it (long polling or webhook) until stopped."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import LinkPreviewOptions, Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 from bot.advisor.extraction import Extractor
 from bot.advisor.pipeline import Advisor
@@ -19,13 +19,17 @@ from bot.config import Settings
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
-from bot.store.tables import Store
+from bot.store import Store
 from bot.telegram import handlers
-from bot.telegram.media import MediaDownloader
+from bot.telegram.albums import Albums
+from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
+from bot.telegram.handlers.gate import RateLimiter
+from bot.telegram.media import MediaDeps, MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
-from bot.telegram.polling import Inbox, Poller
+from bot.telegram.polling import Inbox, Poller, UpdateSource
 from bot.telegram.sender import Sender
 from bot.telegram.transport import AiohttpRequest
+from bot.telegram.webhook import WebhookServer, webhook_server
 
 logger = logging.getLogger(__name__)
 
@@ -110,106 +114,156 @@ def telegram_file_url(base_url: str) -> str:
     return root[: -len("/bot")] + "/file/bot" if root.endswith("/bot") else root + "/file/bot"
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Telegram application, with services opened in post_init and closed in post_shutdown."""
+def build_bot(settings: Settings) -> ExtBot[None]:
+    """The Bot API client: aiohttp instead of httpx (a fifth of the CPU per request,
+    bot/telegram/transport.py), a small pool for the bot's calls, getUpdates on its own connection."""
+    return ExtBot(
+        settings.require_telegram().get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=telegram_file_url(settings.telegram_api_base_url),
+        request=AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=16),
+        get_updates_request=AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=1),
+        defaults=Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)),
+    )
 
-    async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        services = await Services.open(settings)
-        application.bot_data["services"] = services
-        application.bot_data["advisor"] = services.advisor
-        # Every reply goes through the sender (pacing, 429 / 403 / 400 / migration handling), and
-        # every update through the inbox, which marks it done once its handlers finished.
-        sender = Sender(
-            application.bot, store=services.store, global_per_second=settings.send_rate_per_second
-        )
-        await sender.load()
-        application.bot_data["sender"] = sender
-        inbox = Inbox(services.store, sender=sender)
-        sender.on_answered = inbox.answered
-        application.bot_data["inbox"] = inbox
-        if isinstance(application.update_processor, PerChatOrderedProcessor):
-            application.update_processor.journal = inbox
-        # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
-        application.bot_data["downloader"] = MediaDownloader(
-            application.bot,
-            timeout_seconds=settings.media_download_timeout_seconds,
-            max_connections=max(4, min(64, settings.concurrent_updates)),
-        )
-        await application.bot.set_my_commands(handlers.COMMANDS)
 
-    async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        downloader: MediaDownloader | None = application.bot_data.pop("downloader", None)
-        if downloader is not None:
-            await downloader.close()
-        services: Services | None = application.bot_data.pop("services", None)
-        if services is not None:
-            await services.close()
-
+def build_application(
+    settings: Settings, bot: ExtBot[None], deps: HandlerDeps, journal: Inbox
+) -> AdvisorApplication:
+    """The Telegram application: our handlers, many chats at once (each in order), no PTB updater
+    (updates come from our own poller or webhook server, through the durable inbox)."""
     application = (
         ApplicationBuilder()
-        .token(settings.require_telegram().get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(telegram_file_url(settings.telegram_api_base_url))
-        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .context_types(ContextTypes(context=handlers.BotContext))
-        # Many chats at once, each chat's messages in order.
-        .concurrent_updates(PerChatOrderedProcessor(settings.concurrent_updates))
-        # aiohttp instead of httpx: a fifth of the CPU per request (bot/telegram/transport.py). A small
-        # pool for the bot's calls; getUpdates has its own connection.
-        .request(AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=16))
-        .get_updates_request(AiohttpRequest(settings.telegram_api_base_url, connection_pool_size=1))
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
+        .bot(bot)
+        .updater(None)
+        .application_class(AdvisorApplication, kwargs={"deps": deps})
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatOrderedProcessor(settings.concurrent_updates, journal=journal))
         .build()
     )
-    application.bot_data["settings"] = settings
+    assert isinstance(application, AdvisorApplication)
     handlers.register(application)
     return application
 
 
-def run_polling(settings: Settings) -> None:
-    """Run until SIGINT / SIGTERM; in-flight updates finish first (bot/telegram/polling.py)."""
-    asyncio.run(serve_polling(build_application(settings)))
+class BotRuntime:
+    """One run of the bot: the services, the Telegram application, the sender and the inbox,
+    opened in `open` and closed in `close`, in one place, whichever way updates arrive."""
+
+    def __init__(
+        self, settings: Settings, services: Services, application: AdvisorApplication, inbox: Inbox
+    ) -> None:
+        self.settings = settings
+        self.services = services
+        self.application = application
+        self.inbox = inbox
+        self.sender = application.deps.sender
+
+    @classmethod
+    async def open(cls, settings: Settings) -> BotRuntime:
+        """Open the services (holding DATA_DIR's lock), then the Telegram side around them."""
+        services = await Services.open(settings)
+        try:
+            bot = build_bot(settings)
+            inbox = Inbox(services.store)
+
+            async def delivered(update_id: int) -> None:
+                # A reply reached Telegram: never replay its update, and let memory writes run now
+                # (never before, so nobody waits for them).
+                await inbox.answered(update_id)
+                services.advisor.reply_sent()
+
+            sender = Sender(
+                bot,
+                store=services.store,
+                global_per_second=settings.send_rate_per_second,
+                on_answered=delivered,
+            )
+            media = MediaDeps(
+                # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
+                downloader=MediaDownloader(
+                    bot,
+                    timeout_seconds=settings.media_download_timeout_seconds,
+                    max_connections=max(4, min(64, settings.max_concurrent_media * 2)),
+                ),
+                albums=Albums(),
+                slots=asyncio.Semaphore(settings.max_concurrent_media),
+            )
+            deps = HandlerDeps(
+                settings=settings,
+                advisor=services.advisor,
+                sender=sender,
+                limiter=RateLimiter(settings.rate_limit_per_minute),
+                media=media,
+            )
+            application = build_application(settings, bot, deps, inbox)
+            await application.initialize()
+            try:
+                await sender.load()
+                await bot.set_my_commands(handlers.COMMANDS)
+            except BaseException:
+                await application.shutdown()
+                raise
+        except BaseException:
+            await services.close()
+            raise
+        return cls(settings, services, application, inbox)
+
+    async def start_polling(self, *, poll_seconds: int = 10) -> Poller:
+        """Requeue what the last run left unfinished and start fetching updates."""
+        poller = Poller(self.application, self.inbox, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES)
+        await poller.start()
+        await self.application.start()
+        return poller
+
+    async def start_webhook(self, *, port: int | None = None) -> WebhookServer:
+        """Listen, requeue what the last run left unfinished, and register the webhook."""
+        server = webhook_server(self.application, self.inbox, self.settings, port=port)
+        server.start()
+        await self.application.start()
+        await server.register()
+        return server
+
+    async def close(self, source: UpdateSource | None) -> None:
+        """Stop taking updates, finish those in flight, close the services (always, even after a
+        failure on the way)."""
+        try:
+            if source is not None:
+                await source.stop()
+            if self.application.running:
+                await self.application.stop()
+        finally:
+            try:
+                await self.application.shutdown()
+            finally:
+                try:
+                    await self.application.deps.media.downloader.close()
+                finally:
+                    await self.services.close()
 
 
-async def start_polling(
-    application: Application[Any, Any, Any, Any, Any, Any], *, poll_seconds: int = 10
-) -> Poller:
-    """Initialize, open the services, requeue unfinished updates and start polling."""
-    await application.initialize()
-    assert application.post_init is not None
-    await application.post_init(application)
-    inbox: Inbox = application.bot_data["inbox"]
-    poller = Poller(application, inbox, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES)
-    await poller.start()
-    await application.start()
-    return poller
+def run(settings: Settings) -> None:
+    """Run until SIGINT / SIGTERM (webhook mode when WEBHOOK_URL is set, else long polling);
+    in-flight updates finish first."""
+    asyncio.run(serve(settings))
 
 
-async def stop_polling(application: Application[Any, Any, Any, Any, Any, Any], poller: Poller | None) -> None:
-    """Stop fetching, finish what was fetched, close the services."""
-    try:
-        if poller is not None:
-            await poller.stop()
-        if application.running:
-            await application.stop()
-    finally:
-        await application.shutdown()  # a no-op when initialize() never finished
-        assert application.post_shutdown is not None
-        await application.post_shutdown(application)
-
-
-async def serve_polling(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def serve(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    poller: Poller | None = None
+    runtime = await BotRuntime.open(settings)
+    source: UpdateSource | None = None
     try:
-        poller = await start_polling(application)
-        stopped = asyncio.create_task(poller.stopped.wait())
-        await asyncio.wait([asyncio.create_task(stop.wait()), stopped], return_when=asyncio.FIRST_COMPLETED)
-        if poller.fatal is not None:
-            raise poller.fatal
+        source = await (runtime.start_webhook() if settings.webhook_url else runtime.start_polling())
+        stopped = asyncio.create_task(source.stopped.wait())
+        asked = asyncio.create_task(stop.wait())
+        await asyncio.wait([asked, stopped], return_when=asyncio.FIRST_COMPLETED)
+        for task in (asked, stopped):
+            task.cancel()
+        logger.info("stopping: finishing the updates in flight")
+        if source.fatal is not None:
+            raise source.fatal
     finally:
-        await stop_polling(application, poller)
+        await runtime.close(source)

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
 from bot.errors import Unavailable
-from bot.records import Media
+from bot.records import Media, Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["user", "model"]
 
 BLOCKED_REPLY = (
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
@@ -38,12 +38,6 @@ HEAR_SCHEMA: dict[str, Any] = {
     "propertyOrdering": ["transcript", "answer"],
 }
 EMPTY_REPLY = "I couldn't come up with an answer just now. Please try again, perhaps in other words."
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    role: Role
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +105,7 @@ class GeminiChat:
         """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
         of the last turn)."""
         config = types.GenerateContentConfig(system_instruction=system)
-        try:
+        with _outage_is_unavailable():
             response = await asyncio.wait_for(
                 self._client.aio.models.generate_content(
                     model=self.model, contents=_contents(turns, media), config=config
@@ -119,31 +113,7 @@ class GeminiChat:
                 # The SDK's own timeout applies per attempt; this bounds the retries too.
                 timeout=self._timeout_seconds * 2,
             )
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise LLMUnavailable(_describe(exc)) from exc
-            raise
         return _reply_from(response)
-
-    async def stream(self, system: str, turns: Sequence[Turn]) -> AsyncIterator[str]:
-        """Yield the answer's text as it is generated (blocked or empty answers yield a stand-in)."""
-        config = types.GenerateContentConfig(system_instruction=system)
-        produced = False
-        try:
-            chunks = await self._client.aio.models.generate_content_stream(
-                model=self.model, contents=_contents(turns), config=config
-            )
-            async for chunk in chunks:
-                text = _text_of(chunk)
-                if text:
-                    produced = True
-                    yield text
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise LLMUnavailable(_describe(exc)) from exc
-            raise
-        if not produced:
-            yield EMPTY_REPLY
 
     async def generate_json(
         self,
@@ -217,17 +187,13 @@ class GeminiChat:
         )
         problem = "no attempt"
         for attempt in range(1, max(1, attempts) + 1):
-            try:
+            with _outage_is_unavailable():
                 response = await asyncio.wait_for(
                     self._client.aio.models.generate_content(
                         model=model or self.model, contents=contents, config=config
                     ),
                     timeout=self._timeout_seconds * 2,
                 )
-            except Exception as exc:
-                if _is_unavailable(exc):
-                    raise LLMUnavailable(_describe(exc)) from exc
-                raise
             text = _text_of(response).strip()
             try:
                 if not text:
@@ -255,7 +221,7 @@ class GeminiChat:
         config = types.GenerateContentConfig(system_instruction=system)
         text = ""
         last: types.GenerateContentResponse | None = None
-        try:
+        with _outage_is_unavailable():
             chunks = await asyncio.wait_for(
                 self._client.aio.models.generate_content_stream(
                     model=self.model, contents=_contents(turns, media), config=config
@@ -269,10 +235,6 @@ class GeminiChat:
                     if piece:
                         text += piece
                         await on_text(text)
-        except Exception as exc:
-            if _is_unavailable(exc):
-                raise LLMUnavailable(_describe(exc)) from exc
-            raise
         if last is None:
             return Reply(EMPTY_REPLY, empty=True)
         final = _reply_from(last)
@@ -342,6 +304,18 @@ def _reply_from(response: types.GenerateContentResponse) -> Reply:
         return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
     logger.warning("Gemini returned no text: finish_reason=%s", reason)
     return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
+
+
+@contextlib.contextmanager
+def _outage_is_unavailable() -> Iterator[None]:
+    """Inside: an API error, a time-out or a transport error becomes LLMUnavailable (anything
+    else, a bug of ours, goes through as it is)."""
+    try:
+        yield
+    except Exception as exc:
+        if _is_unavailable(exc):
+            raise LLMUnavailable(_describe(exc)) from exc
+        raise
 
 
 def _is_unavailable(exc: BaseException) -> bool:

@@ -1,7 +1,8 @@
-"""What the bot keeps about chats, as plain values: settings, turns, usage, pending work."""
+"""The shared vocabulary, as plain values: settings, chats, turns, usage, pending work, memories."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -101,15 +102,16 @@ class Chat:
     message_count: int
 
 
+Role = Literal["user", "model"]
+
+
 @dataclass(frozen=True, slots=True)
-class StoredTurn:
-    role: Literal["user", "model"]
+class Turn:
+    """One turn of a conversation: who said what, and when (0 for a turn not kept yet)."""
+
+    role: Role
     text: str
-    created_at: float
-
-
-# A turn about to be kept: who said it and what (`StoredTurn` once kept; `bot.llm.Turn` is a prompt's turn).
-NewTurn = tuple[Literal["user", "model"], str]
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,7 @@ class MessageContext:
 
     chat: Chat
     prefs: Prefs
-    recent: list[StoredTurn]  # the chat's last turns, oldest first
+    recent: list[Turn]  # the chat's last turns, oldest first
     session_started_at: float | None
 
 
@@ -161,3 +163,32 @@ def utc_day(moment: datetime | None = None) -> str:
 def memory_user_id(chat_id: int) -> str:
     """The Mem0 user id of a Telegram chat (stable, never reused for another chat)."""
     return f"tg-{chat_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryItem:
+    """One remembered fact, as the rest of the bot sees it."""
+
+    id: str
+    text: str
+    user_id: str | None = None
+    categories: tuple[str, ...] = ()
+    created_at: str | None = None
+    updated_at: str | None = None
+    score: float | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    # The vector leg's cosine similarity alone (searches with `explain=True`), for our own ranking.
+    semantic_score: float | None = None
+
+
+# Every memory carries one of these (the extractor's schema enforces it); older memories, and
+# memories from elsewhere, count as "other".
+CATEGORIES = ("personal_info", "preferences", "health", "goals", "routine", "events")
+OTHER_CATEGORY = "other"
+
+
+def category_of(item: MemoryItem) -> str:
+    """The memory's first category, lower-case ("other" for memories saved without one, e.g. before
+    categories existed); a category from elsewhere (the Mem0 Platform's own) is kept as it is."""
+    first = item.categories[0].strip().lower() if item.categories else ""
+    return first or OTHER_CATEGORY

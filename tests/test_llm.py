@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from bot.llm import GeminiChat, LLMUnavailable, Turn
+from bot.llm import GeminiChat, LLMUnavailable
+from bot.records import Turn
 from tests.fakes.gemini_api import FakeGemini, Hang
 
 TURNS = [Turn("user", "How should I warm up?")]

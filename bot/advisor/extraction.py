@@ -21,12 +21,12 @@ from pydantic import BaseModel, Field
 
 from bot.errors import Refused
 from bot.memory import MemoryItem
+from bot.records import CATEGORIES
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-CATEGORIES = ("personal_info", "preferences", "health", "goals", "routine", "events")
 Category = Literal["personal_info", "preferences", "health", "goals", "routine", "events"]
 Action = Literal["add", "update", "merge", "none"]
 

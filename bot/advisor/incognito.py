@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 
-from bot.records import NewTurn, StoredTurn
+from bot.records import Turn
 
 
 class IncognitoTurns:
@@ -20,17 +20,17 @@ class IncognitoTurns:
     def __init__(self, *, per_chat: int, max_chats: int = 10_000) -> None:
         self._per_chat = max(per_chat, 0)
         self._max_chats = max(max_chats, 1)
-        self._chats: OrderedDict[int, deque[StoredTurn]] = OrderedDict()
+        self._chats: OrderedDict[int, deque[Turn]] = OrderedDict()
 
-    def recent(self, chat_id: int) -> list[StoredTurn]:
+    def recent(self, chat_id: int) -> list[Turn]:
         """The chat's kept turns, oldest first."""
         return list(self._chats.get(chat_id, ()))
 
-    def add(self, chat_id: int, turns: Sequence[NewTurn], now: float) -> None:
+    def add(self, chat_id: int, turns: Sequence[Turn], now: float) -> None:
         if self._per_chat == 0 or not turns:
             return
         kept = self._chats.pop(chat_id, None) or deque(maxlen=self._per_chat)
-        kept.extend(StoredTurn(role, text, now) for role, text in turns)
+        kept.extend(Turn(turn.role, turn.text, now) for turn in turns)
         self._chats[chat_id] = kept  # now the most recently active
         while len(self._chats) > self._max_chats:
             self._chats.popitem(last=False)

@@ -15,10 +15,10 @@ from bot.advisor.extraction import MemoryRefused, unsafe_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
-from bot.llm import GeminiChat, LLMUnavailable
+from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import Media, NewTurn, Prefs, StoredTurn, Usage, utc_day
-from bot.store.tables import Store
+from bot.records import Media, Prefs, Turn, Usage, utc_day
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,6 @@ UNAVAILABLE_REPLY = (
 @dataclass(frozen=True, slots=True)
 class Answer:
     text: str
-    memories_used: int
-    recall_failed: bool = False
-    generated: bool = True
     prompt_tokens: int = 0
     output_tokens: int = 0
     heard: str | None = None  # a voice note's transcript
@@ -85,26 +82,28 @@ class Advisor:
 
         `media` (a voice note, round video or pictures, with `message` as their caption, maybe
         empty) go to the model as inline parts of the message; `previews` gives smaller copies of
-        pictures for their description for memory. A voice note is answered with
-        its transcript (`Answer.heard`), which stands for it in the recent turns and in memory.
-        With `on_text` the answer is streamed: it gets the text so far as it grows (not for
-        voice notes: their answer comes with the transcript). With `remember` false (a message
-        nobody can own) nothing goes to long-term memory. In incognito (the "memory" preference
-        off) nothing is recalled and nothing is stored; the recent turns are kept in memory only
-        (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message and its
-        tokens count towards that user's usage, answered or not: the tokens are spent either way.
+        pictures for their description for memory (bot/advisor/media.py). A voice note is
+        answered with its transcript (`Answer.heard`), which stands for it in the recent turns
+        and in memory. With `on_text` the answer is streamed: it gets the text so far as it grows
+        (not for voice notes: their answer comes with the transcript). With `remember` false (a
+        message nobody can own) nothing goes to long-term memory. In incognito (the "memory"
+        preference off) nothing is recalled and nothing is stored; the recent turns are kept in
+        memory only (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message
+        and its tokens count towards that user's usage, answered or not: the tokens are spent
+        either way.
         """
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
         spoken = any(item.spoken for item in media)
+        # Greetings, thanks and "ok" hold no fact and need none: no lookup and no extraction call.
+        worth_memory = bool(message.strip()) and needs_memory(message)
         if incognito:
             memories: list[MemoryItem] = []
-            recall_failed = False
             earlier = self.incognito_turns.recent(chat_id)
         else:
             self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories, recall_failed = await self._recall(chat.user_id, message, media=bool(media))
+            memories = await self._recall(chat.user_id, message, worth_memory, media=bool(media))
             earlier = context.recent
         recent = current_session(
             earlier,
@@ -114,12 +113,12 @@ class Advisor:
         )
         system = prompts.system_prompt(self.persona, prefs, memories)
         storing = remember and not incognito
-        # Small talk ("thanks!") holds no fact: no extraction call for it.
-        if storing and message.strip() and needs_memory(message):
+        if storing and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
         heard: str | None = None
+        reply: Reply | None
         try:
             if spoken:
                 result = await self.llm.hear(system, turns, media)
@@ -132,22 +131,13 @@ class Advisor:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
             reply = None
         said = media_notes.turn_text(message, media, heard) if media else message
-        keep: list[NewTurn] = [("user", said)]
+        keep: list[Turn] = [Turn("user", said)]
         if reply is None:
-            answer = Answer(UNAVAILABLE_REPLY, len(memories), recall_failed, generated=False)
+            answer = Answer(UNAVAILABLE_REPLY)
         else:
-            generated = not (reply.blocked or reply.empty)
-            if generated:
-                keep.append(("model", reply.text))
-            answer = Answer(
-                reply.text,
-                len(memories),
-                recall_failed,
-                generated=generated,
-                prompt_tokens=reply.prompt_tokens,
-                output_tokens=reply.output_tokens,
-                heard=heard,
-            )
+            if not (reply.blocked or reply.empty):
+                keep.append(Turn("model", reply.text))
+            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, heard=heard)
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
             await self.writer.enqueue(chat.user_id, heard, saved_at=datetime.now(UTC))
@@ -174,17 +164,20 @@ class Advisor:
         self.writer.wake()
 
     async def _recall(
-        self, user_id: str, message: str, *, media: bool = False
-    ) -> tuple[list[MemoryItem], bool]:
+        self, user_id: str, message: str, worth: bool, *, media: bool = False
+    ) -> list[MemoryItem]:
+        if not worth and not media:
+            self.recaller.stats.skipped += 1
+            return []
         try:
-            if media and not message.strip():
+            if not worth:
                 # A voice note or picture without words: what it is about is unknown until the
                 # model sees it, so the newest memories stand in for a search.
-                return await self.memory.list(user_id, limit=self.top_k), False
-            return await self.recaller.recall(user_id, message), False
+                return await self.memory.list(user_id, limit=self.top_k)
+            return await self.recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
-            return [], True
+            return []
 
     @property
     def recall_stats(self) -> RecallStats:
@@ -247,7 +240,7 @@ class Advisor:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
         if (await self.store.get_prefs(chat_id)).memory == "off":
             return None
-        # Secrets and instructions aimed at the bot are never stored, whoever asks (issue 4 item 7).
+        # Secrets and instructions aimed at the bot are never stored, whoever asks .
         reason = unsafe_reason(fact)
         if reason:
             raise MemoryRefused(reason)
@@ -290,16 +283,20 @@ class Advisor:
             user_id, today[:8] + "01"
         )
 
+    async def usage_today(self, user_id: int) -> Usage:
+        """The user's usage today (UTC): what the daily budget is checked against."""
+        return await self.store.usage_since(user_id, utc_day())
+
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
         return await self.store.set_pref(chat_id, key, value)
 
 
 def current_session(
-    turns: Sequence[StoredTurn], *, now: float, idle_seconds: float, started_at: float | None = None
-) -> list[StoredTurn]:
+    turns: Sequence[Turn], *, now: float, idle_seconds: float, started_at: float | None = None
+) -> list[Turn]:
     """The tail of `turns` (oldest first) in the current session: after `started_at` (/new) and
     after the last pause longer than `idle_seconds` (also the pause until `now`)."""
-    kept: list[StoredTurn] = []
+    kept: list[Turn] = []
     later = now
     for turn in reversed(turns):
         if later - turn.created_at > idle_seconds:

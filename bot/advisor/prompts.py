@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.llm import Turn
-from bot.memory import MemoryItem
-from bot.records import Prefs, StoredTurn
+from bot.records import MemoryItem, Prefs, Turn
 
 DEFAULT_PERSONA = """\
 You are "AI Fitness Advisor", a friendly, knowledgeable personal fitness coach on Telegram.
@@ -110,7 +108,7 @@ def quote_memories(memories: Sequence[MemoryItem]) -> str:
     return f"<memories>\n{body}\n</memories>"
 
 
-def conversation(recent: Sequence[StoredTurn], message: str) -> list[Turn]:
+def conversation(recent: Sequence[Turn], message: str) -> list[Turn]:
     """Recent turns (oldest first) followed by the new message, merged so roles alternate."""
     turns: list[Turn] = []
     for turn in [*(Turn(t.role, t.text) for t in recent), Turn("user", message)]:

@@ -24,10 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.advisor.extraction import CATEGORIES
 from bot.memory import MemoryItem, MemoryService
-
-OTHER_CATEGORY = "other"
+from bot.records import CATEGORIES, OTHER_CATEGORY, category_of
 
 # Whole messages made only of these words are small talk: nothing to recall for them.
 _SMALL_TALK = frozenset(
@@ -242,13 +240,11 @@ class Recaller:
         self.stats = RecallStats()
 
     async def recall(self, user_id: str, message: str, *, category: str | None = None) -> list[MemoryItem]:
-        """The memories worth showing the model for `message` (none for small talk).
+        """The memories worth showing the model for `message`. The caller skips small talk
+        (`needs_memory`), so this always looks up.
 
         Raises MemoryUnavailable when the backend fails (the caller answers without memories).
         """
-        if not needs_memory(message):
-            self.stats.skipped += 1
-            return []
         self.stats.looked_up += 1
         found, saved = await self._ranked(user_id, message, limit=self.top_k, category=category)
         found = await self.context(user_id, found, category=category, saved=saved)
@@ -326,15 +322,14 @@ class Recaller:
         return with_context(hits, saved, after=self.context_after)
 
 
-def category_of(item: MemoryItem) -> str:
-    """The memory's first known category, or "other" (memories saved before categories existed)."""
-    return next((c for c in item.categories if c in CATEGORIES), OTHER_CATEGORY)
-
-
 def group_by_category(items: Iterable[MemoryItem]) -> dict[str, list[MemoryItem]]:
-    """Memories grouped by category, in the fixed order of CATEGORIES, then "other"; each group
-    keeps the order it was given (newest first for listings, best first for searches)."""
-    groups: dict[str, list[MemoryItem]] = {name: [] for name in (*CATEGORIES, OTHER_CATEGORY)}
+    """Memories grouped by category: CATEGORIES in their order, others alphabetically, "other"
+    last; each group keeps the order it was given (newest first for listings, best first for
+    searches)."""
+    groups: dict[str, list[MemoryItem]] = {name: [] for name in CATEGORIES}
     for item in items:
-        groups[category_of(item)].append(item)
-    return {name: group for name, group in groups.items() if group}
+        groups.setdefault(category_of(item), []).append(item)
+    # Our categories in their fixed order, then any others alphabetically, "other" last.
+    order = {name: (0, index, "") for index, name in enumerate(CATEGORIES)}
+    ranked = sorted(groups, key=lambda n: order.get(n, (2, 0, "") if n == OTHER_CATEGORY else (1, 0, n)))
+    return {name: groups[name] for name in ranked if groups[name]}

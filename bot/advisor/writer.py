@@ -31,7 +31,7 @@ from bot.llm import LLMUnavailable
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.runtime.tasks import cancel_and_wait
-from bot.store.tables import Store
+from bot.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.advisor.prompts import load_persona
 from bot.config import Settings
-from bot.llm import GeminiChat, LLMUnavailable, Turn
+from bot.llm import GeminiChat, LLMUnavailable
+from bot.records import Turn
 from bot.telegram.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ items.py is what the rest of the bot sees of a memory; erasure.py removes what M
 delete.
 """
 
-from bot.memory.items import MemoryItem, MemoryUnavailable, dated_text, undated_text
+from bot.memory.items import MemoryUnavailable, dated_text, undated_text
 from bot.memory.service import PLATFORM_BACKEND, MemoryService
 from bot.memory.setup import (
     SQLITE_PROVIDER,
@@ -19,6 +19,7 @@ from bot.memory.setup import (
     register_sqlite_vector_store,
     server_vector_store,
 )
+from bot.records import MemoryItem
 
 __all__ = [
     "PLATFORM_BACKEND",

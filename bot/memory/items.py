@@ -5,30 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.errors import Unavailable
+from bot.records import MemoryItem
 
 # A chat message as Mem0 takes it: {"role": …, "content": …}.
 Message = Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class MemoryItem:
-    """One remembered fact, as the rest of the bot sees it."""
-
-    id: str
-    text: str
-    user_id: str | None = None
-    categories: tuple[str, ...] = ()
-    created_at: str | None = None
-    updated_at: str | None = None
-    score: float | None = None
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    # The vector leg's cosine similarity alone (searches with `explain=True`), for our own ranking.
-    semantic_score: float | None = None
 
 
 class MemoryUnavailable(Unavailable):

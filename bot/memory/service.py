@@ -1,8 +1,9 @@
 """`MemoryService`: one async interface over a synchronous Mem0 client (embedded or Platform).
 
-Mem0's embedded stores are not safe to change from several threads at once (see
-shared/LIBRARY-NOTES.md), so every change runs on one dedicated worker thread, in order; with our
-SQLite store, searches and listings run on reader threads of their own beside it.
+Mem0's embedded stores are not safe to change from several threads at once (300 concurrent
+`AsyncMemory.add` calls gave 7 errors and memory/disk divergence in a probe), so every change
+runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
+on reader threads of their own beside it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any, TypeVar
 
 from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history
 from bot.memory.items import (
-    MemoryItem,
     MemoryUnavailable,
     Message,
     dated_text,
@@ -23,6 +23,7 @@ from bot.memory.items import (
     to_item,
     undated_history,
 )
+from bot.records import MemoryItem
 
 logger = logging.getLogger(__name__)
 
@@ -282,12 +283,11 @@ class MemoryService:
         return items
 
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
-        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped)."""
-        try:
-            row = await self._run(self._client.get, memory_id)
-        except MemoryUnavailable:
-            logger.warning("memory get failed for id %s", memory_id, exc_info=True)
-            return None
+        """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped).
+
+        An outage of the backend raises MemoryUnavailable: "not found" must never stand for "down".
+        """
+        row = await self._run(self._client.get, memory_id)
         if not row:
             return None
         item = to_item(row, None)

@@ -285,7 +285,7 @@ class SQLiteVectorStore:
     def scrub_deleted(self) -> None:
         """Leave no deleted text anywhere in the file set (called after an erasure).
 
-        Added for issue 4 item 5 (erasure is real) by the memory-quality work: secure_delete zeroes
+        Erasure is real: secure_delete zeroes
         deleted rows, but FTS5 (SQLite < 3.42 has no 'secure-delete' option) keeps a deleted row's
         terms in its index segments until they are merged, and the WAL keeps old page images until
         a checkpoint. 'optimize' merges every segment (dropping deleted entries; the old segment

@@ -26,6 +26,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.errors import Unavailable
 from bot.records import AUDIO_TYPES, IMAGE_TYPES, TELEGRAM_DOWNLOAD_LIMIT, Media, MediaKind
 from bot.runtime.http import new_session
+from bot.telegram.albums import Albums
 from bot.telegram.sender import retry_after_seconds
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,16 @@ class Refusal:
     """Why a message's file is not taken, as a short answer for the person."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaDeps:
+    """What the media handler needs, made once at start: the downloader, the albums being
+    gathered, and the slots that bound how many voice notes and pictures are handled at once."""
+
+    downloader: MediaDownloader
+    albums: Albums[tuple[Message, Attachment]]
+    slots: asyncio.Semaphore
 
 
 class DownloadFailed(Unavailable):
@@ -173,13 +184,14 @@ class MediaDownloader:
         max_bytes: int = TELEGRAM_DOWNLOAD_LIMIT,
         backoff_seconds: float = 0.5,
     ) -> None:
-        """Make it inside the running event loop (its HTTP session belongs to that loop)."""
+        """Its HTTP session is made at the first download, in the event loop that uses it."""
         self._bot = bot
         self._timeout = timeout_seconds
         self._attempts = max(1, attempts)
         self._max_bytes = max_bytes
         self._backoff = backoff_seconds
-        self._session = new_session(bot.base_file_url, limit=max_connections)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
 
     async def fetch(self, attachment: Attachment) -> Media:
         """The file's bytes; DownloadFailed after the retries (never a partial file)."""
@@ -221,6 +233,8 @@ class MediaDownloader:
         url = file.file_path or ""
         if not url.startswith(("http://", "https://")):
             raise DownloadFailed("Telegram gave no file URL (a local Bot API server in --local mode?)")
+        if self._session is None:
+            self._session = new_session(self._bot.base_file_url, limit=self._max_connections)
         buffer = bytearray()
         async with self._session.get(url) as response:
             if response.status != 200:
@@ -232,7 +246,9 @@ class MediaDownloader:
         return bytes(buffer)
 
     async def close(self) -> None:
-        await self._session.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 class _TooBig(Exception):

@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -25,8 +25,8 @@ from telegram.ext import Application
 
 from bot.records import InboxUpdate
 from bot.runtime.tasks import cancel_and_wait
-from bot.store.tables import Store
-from bot.telegram.sender import Sender, retry_after_seconds
+from bot.store import UpdateInbox
+from bot.telegram.sender import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -36,24 +36,26 @@ DEDUPE_SECONDS = 2 * 24 * 3600
 MAX_ATTEMPTS = 3
 
 
-class Inbox:
-    """The durable inbox, and the update processor's journal (bot/ordering.UpdateJournal).
+class UpdateSource(Protocol):
+    """Where updates come from (the poller, or the webhook server): started by the composition
+    root, which stops it first at shutdown. `stopped` is set when it ends by itself, `fatal` says
+    why when it cannot go on."""
 
-    Polling records updates before confirming them (`record`). A webhook server should do the same
-    before answering 200; `record_on_begin=True` records them when processing starts instead.
+    stopped: asyncio.Event
+    fatal: BaseException | None
+
+    async def stop(self) -> None: ...
+
+
+class Inbox:
+    """The durable inbox, and the update processor's journal (bot/telegram/ordering.UpdateJournal).
+
+    The poller records updates before confirming them to Telegram, the webhook server before
+    answering 200 (`record`); the processor reports when each one begins and ends.
     """
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        sender: Sender | None = None,
-        record_on_begin: bool = False,
-        max_attempts: int = MAX_ATTEMPTS,
-    ) -> None:
+    def __init__(self, store: UpdateInbox, *, max_attempts: int = MAX_ATTEMPTS) -> None:
         self._store = store
-        self._sender = sender
-        self._record_on_begin = record_on_begin
         self._max_attempts = max_attempts
         self._answered: set[int] = set()
 
@@ -93,16 +95,6 @@ class Inbox:
         for row in retry:
             await application.update_queue.put(Update.de_json(json.loads(row.payload), application.bot))
         return len(retry)
-
-    async def begin(self, update: object) -> bool:
-        if not isinstance(update, Update):
-            return True
-        if self._record_on_begin and not await self.record([update]):
-            logger.info("update %d was seen before; skipped", update.update_id)
-            return False
-        if self._sender is not None and update.effective_chat is not None and update.effective_user:
-            await self._sender.note_incoming(update.effective_chat.id)
-        return True
 
     async def answered(self, update_id: int) -> None:
         """A reply to the update reached Telegram: never replay it, even if we die right now."""

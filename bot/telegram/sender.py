@@ -32,7 +32,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.store.tables import Store
+from bot.store import ChatTables
 from bot.telegram.ordering import current_update_id
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Sender:
         self,
         bot: Bot,
         *,
-        store: Store | None = None,
+        store: ChatTables | None = None,
         global_per_second: float = 30.0,
         private_per_second: float = 1.0,
         group_per_minute: float = 20.0,
@@ -121,7 +121,6 @@ class Sender:
         *,
         reply_to: int | None = None,
         entities: Sequence[MessageEntity] | None = None,
-        parse_mode: str | None = None,
         reply_markup: ReplyMarkup | None = None,
         message_thread_id: int | None = None,
     ) -> Message | None:
@@ -142,7 +141,6 @@ class Sender:
                     target,
                     text,
                     entities=entities,
-                    parse_mode=parse_mode,
                     reply_markup=reply_markup,
                     message_thread_id=message_thread_id,
                     reply_parameters=(
@@ -166,11 +164,11 @@ class Sender:
                 await self._migrate(target, new_id)
                 target, reply_to = new_id, None  # the replied-to message lives in the old chat
             except BadRequest as exc:
-                if "can't parse entities" in str(exc).lower() and (entities or parse_mode):
+                if "can't parse entities" in str(exc).lower() and entities:
                     logger.warning(
                         "chat %s: Telegram could not parse the formatting; resending as plain text", target
                     )
-                    entities, parse_mode = None, None
+                    entities = None
                     continue
                 raise
             except TimedOut as exc:

@@ -12,7 +12,6 @@ import hmac
 import json
 import logging
 import secrets
-import signal
 import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
@@ -90,15 +89,27 @@ class WebhookServer:
     """The HTTP side of webhook mode: the update route and /healthz, on one port."""
 
     def __init__(
-        self, application: AnyApplication, inbox: Inbox, *, path: str, secret: str, listen: str, port: int
+        self,
+        application: AnyApplication,
+        inbox: Inbox,
+        *,
+        url: str,
+        path: str,
+        secret: str,
+        listen: str,
+        port: int,
     ) -> None:
         self.application = application
         self.inbox = inbox
+        self.url = url
         self.path = path
         self.secret = secret
         self.listen = listen
         self.port = port
         self._server: tornado.httpserver.HTTPServer | None = None
+        # An UpdateSource (bot/telegram/polling.py): the server does not end by itself.
+        self.stopped = asyncio.Event()
+        self.fatal: BaseException | None = None
 
     def start(self) -> None:
         routes = [
@@ -118,75 +129,40 @@ class WebhookServer:
             HEALTH_PATH,
         )
 
+    async def register(self) -> None:
+        """Requeue what the last run left unfinished, then tell Telegram where to post."""
+        await self.inbox.replay(self.application)
+        await self.application.bot.set_webhook(
+            self.url,
+            secret_token=self.secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        logger.info("webhook registered with Telegram")
+
     async def stop(self) -> None:
+        """Stop taking updates (the webhook stays set: Telegram keeps them until we are back)."""
         if self._server is not None:
             self._server.stop()
             await self._server.close_all_connections()
             self._server = None
+        self.stopped.set()
 
 
-async def start_webhook(
-    application: AnyApplication, settings: Settings, *, port: int | None = None
+def webhook_server(
+    application: AnyApplication, inbox: Inbox, settings: Settings, *, port: int | None = None
 ) -> WebhookServer:
-    """Open the services, replay unfinished updates, listen, and register the webhook."""
+    """The server for WEBHOOK_URL, with WEBHOOK_SECRET (or a fresh random secret for this run)."""
     assert settings.webhook_url is not None
     secret = (
         settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
     )
-    await application.initialize()
-    assert application.post_init is not None
-    await application.post_init(application)
-    inbox: Inbox = application.bot_data["inbox"]
-    server = WebhookServer(
+    return WebhookServer(
         application,
         inbox,
+        url=settings.webhook_url,
         path=webhook_path(settings.webhook_url),
         secret=secret,
         listen=settings.webhook_listen,
         port=settings.port if port is None else port,
     )
-    server.start()
-    await application.start()
-    await inbox.replay(application)
-    await application.bot.set_webhook(
-        settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
-    logger.info("webhook registered with Telegram")
-    return server
-
-
-async def stop_webhook(application: AnyApplication, server: WebhookServer | None) -> None:
-    """Stop taking updates, finish what was taken, close the services (the webhook stays set)."""
-    try:
-        if server is not None:
-            await server.stop()
-        if application.running:
-            await application.stop()
-    finally:
-        await application.shutdown()
-        assert application.post_shutdown is not None
-        await application.post_shutdown(application)
-
-
-async def serve_webhook(application: AnyApplication, settings: Settings) -> None:
-    """Run until SIGINT / SIGTERM, then shut down cleanly."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    server: WebhookServer | None = None
-    try:
-        server = await start_webhook(application, settings)
-        await stop.wait()
-        logger.info("stopping: finishing the updates in flight")
-    finally:
-        await stop_webhook(application, server)
-
-
-def run_webhook(settings: Settings) -> None:
-    from bot.app import build_application
-
-    asyncio.run(serve_webhook(build_application(settings), settings))

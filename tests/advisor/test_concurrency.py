@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.memory import open_memory
-from bot.store.tables import Store
+from bot.records import Turn
+from bot.store import Store
 from bot.store.writer import SQLiteWriter
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.support.settings import make_settings
@@ -79,7 +80,7 @@ async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> Non
             chat = (await store.begin_message(77, recent=0)).chat
             assert chat.message_count == expected
             assert (await store.get_chat(77)) == chat
-        await store.finish_message(77, [("user", "hi"), ("model", "hello")], usage=(7700, 1, 2))
+        await store.finish_message(77, [Turn("user", "hi"), Turn("model", "hello")], usage=(7700, 1, 2))
         assert (await store.usage_since(7700, "2000-01-01")).messages == 1
         write_id = await store.enqueue_memory_write("tg-77", {"messages": []})
         assert await store.memory_write_exists(write_id)

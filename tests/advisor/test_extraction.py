@@ -20,7 +20,7 @@ from bot.advisor.recall import group_by_category, is_profile_question, needs_mem
 from bot.advisor.writer import cap_victims
 from bot.llm import GeminiChat, LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryItem
-from bot.records import StoredTurn
+from bot.records import Turn
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 
 TODAY = date(2025, 6, 2)
@@ -218,8 +218,8 @@ def test_profile_questions_are_recognised() -> None:
 
 def test_sessions_end_after_inactivity_and_at_new() -> None:
     """Only the turns after the last long pause, and after /new, belong to the session."""
-    turns = [StoredTurn("user", "a", 0.0), StoredTurn("model", "b", 10.0), StoredTurn("user", "c", 5000.0),
-             StoredTurn("model", "d", 5010.0)]  # fmt: skip
+    turns = [Turn("user", "a", 0.0), Turn("model", "b", 10.0), Turn("user", "c", 5000.0),
+             Turn("model", "d", 5010.0)]  # fmt: skip
     assert [t.text for t in current_session(turns, now=5100.0, idle_seconds=1800)] == ["c", "d"]
     assert current_session(turns, now=9000.0, idle_seconds=1800) == []
     assert [t.text for t in current_session(turns, now=5100, idle_seconds=1e9, started_at=5005.0)] == ["d"]

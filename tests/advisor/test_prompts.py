@@ -8,7 +8,7 @@ import pytest
 
 from bot.advisor.prompts import DEFAULT_PERSONA, conversation, load_persona, system_prompt
 from bot.memory import MemoryItem
-from bot.records import Prefs, StoredTurn
+from bot.records import Prefs, Turn
 
 
 def test_memories_are_quoted_as_data_with_dates() -> None:
@@ -34,10 +34,10 @@ def test_no_memories_says_so() -> None:
 def test_conversation_alternates_and_starts_with_the_user() -> None:
     """Turns are merged so roles alternate and the first is the user's."""
     recent = [
-        StoredTurn("model", "orphan answer", 0),
-        StoredTurn("user", "q1", 0),
-        StoredTurn("user", "q1 again", 0),
-        StoredTurn("model", "a1", 0),
+        Turn("model", "orphan answer", 0),
+        Turn("user", "q1", 0),
+        Turn("user", "q1 again", 0),
+        Turn("model", "a1", 0),
     ]
     turns = conversation(recent, "q2")
     assert [t.role for t in turns] == ["user", "model", "user"]

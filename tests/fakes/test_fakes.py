@@ -14,7 +14,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 from telegram import Bot as TelegramBot
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -72,7 +72,9 @@ async def test_bot_get_me_send_message_document_and_commands(
     assert me.supports_inline_queries is False
 
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Forget", callback_data="forget:1")]])
-    first = await bot.send_message(CHAT, "Hi <b>Ana</b> &amp; co", parse_mode="HTML", reply_markup=keyboard)
+    first = await bot.send_message(
+        CHAT, "Hi Ana & co", entities=[MessageEntity("bold", 3, 3)], reply_markup=keyboard
+    )
     second = await bot.send_message(CHAT, "Plain 42", reply_to_message_id=first.message_id)
     assert first.text == "Hi Ana & co"
     assert [(e.type, e.offset, e.length) for e in first.entities] == [("bold", 3, 3)]
@@ -137,12 +139,12 @@ async def test_bot_sees_faults_from_fail_next(bot: TelegramBot, fake_telegram: F
 
 
 async def test_bot_gets_bad_requests_like_telegram(bot: TelegramBot, fake_telegram: FakeTelegram) -> None:
-    with pytest.raises(BadRequest, match="reserved and must be escaped"):
-        await bot.send_message(CHAT, "Rest well. Drink water!", parse_mode="MarkdownV2")
-    with pytest.raises(BadRequest, match=r"(?i)can't find end tag"):
-        await bot.send_message(CHAT, "<b>unclosed", parse_mode="HTML")
-    with pytest.raises(BadRequest, match=r"(?i)can't find end of the entity"):
-        await bot.send_message(CHAT, "snake_case names", parse_mode="Markdown")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities.*beyond the text"):
+        await bot.send_message(CHAT, "Rest well", entities=[MessageEntity("bold", 5, 10)])
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities.*cuts a character"):
+        await bot.send_message(CHAT, "💪 go", entities=[MessageEntity("bold", 1, 2)])
+    with pytest.raises(BadRequest, match=r"(?i)does not implement parse_mode"):
+        await bot.send_message(CHAT, "<b>bold</b>", parse_mode="HTML")
     with pytest.raises(BadRequest, match=r"(?i)text is empty"):
         await bot.send_message(CHAT, " ")
     with pytest.raises(BadRequest, match=r"(?i)too long"):
@@ -153,7 +155,11 @@ async def test_bot_gets_bad_requests_like_telegram(bot: TelegramBot, fake_telegr
             "b",
             reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="x" * 65)]]),
         )
-    message = await bot.send_message(CHAT, r"*Plan* for _today_ \- run 5km\.", parse_mode="MarkdownV2")
+    message = await bot.send_message(
+        CHAT,
+        "Plan for today - run 5km.",
+        entities=[MessageEntity("bold", 0, 4), MessageEntity("italic", 9, 5)],
+    )
     assert message.text == "Plan for today - run 5km."
     assert [(e.type, e.offset, e.length) for e in message.entities] == [("bold", 0, 4), ("italic", 9, 5)]
     edited = await bot.edit_message_text("Plan v2", chat_id=CHAT, message_id=message.message_id)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.records import Prefs, memory_user_id
+from bot.records import Prefs, Turn, memory_user_id
+from bot.store import Store
 from bot.store.schema import MIGRATIONS
-from bot.store.tables import Store
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ async def test_begin_message_counts_messages_and_maps_the_user(store: Store) -> 
 async def test_begin_message_reads_prefs_turns_and_session_in_one_go(store: Store) -> None:
     """What answering needs comes back with the message's arrival: settings, last turns, session."""
     await store.set_pref(9, "units", "imperial")
-    await store.finish_message(9, [("user", "q"), ("model", "a")], usage=(900, 12, 34))
+    await store.finish_message(9, [Turn("user", "q"), Turn("model", "a")], usage=(900, 12, 34))
     await store.start_session(9, at=123.0)
     context = await store.begin_message(9, recent=6)
     assert context.prefs.units == "imperial"
@@ -69,8 +69,8 @@ async def test_prefs_default_then_persist(store: Store) -> None:
 async def test_recent_turns_are_the_last_ones_oldest_first(store: Store) -> None:
     """The turns a message arrives with are the tail of the conversation in order, per chat."""
     for i in range(5):
-        await store.finish_message(1, [("user", f"q{i}"), ("model", f"a{i}")])
-    await store.finish_message(2, [("user", "other chat")])
+        await store.finish_message(1, [Turn("user", f"q{i}"), Turn("model", f"a{i}")])
+    await store.finish_message(2, [Turn("user", "other chat")])
     turns = (await store.begin_message(1, recent=3)).recent
     assert [t.text for t in turns] == ["a3", "q4", "a4"]
     assert (await store.begin_message(1, recent=0)).recent == []
@@ -93,10 +93,10 @@ async def test_forget_chat_erases_turns_prefs_and_pending_writes(store: Store, t
     """After forget_chat nothing of the chat's text remains in the database files."""
     canary = "canary-zebra-7731"
     await store.begin_message(5, recent=0)
-    await store.finish_message(5, [("user", f"my secret is {canary}")])
+    await store.finish_message(5, [Turn("user", f"my secret is {canary}")])
     await store.set_pref(5, "units", "imperial")
     await store.enqueue_memory_write("tg-5", {"messages": [{"role": "user", "content": canary}]})
-    await store.finish_message(6, [("user", "unrelated")])
+    await store.finish_message(6, [Turn("user", "unrelated")])
     await store.forget_chat(5)
     after = await store.begin_message(5, recent=10)
     assert after.recent == []

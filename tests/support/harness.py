@@ -10,12 +10,9 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
-
-from telegram.ext import Application
 
 from bot.advisor.pipeline import Advisor
-from bot.app import Services, build_application, start_polling, stop_polling
+from bot.app import BotRuntime, Services
 from bot.config import Settings
 from bot.telegram.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
@@ -31,13 +28,17 @@ class RunningBot:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.app: Application[Any, Any, Any, Any, Any, Any] = build_application(settings)
+        self._runtime: BotRuntime | None = None
         self.poller: Poller | None = None
 
     @property
+    def runtime(self) -> BotRuntime:
+        assert self._runtime is not None, "start() the bot first"
+        return self._runtime
+
+    @property
     def services(self) -> Services:
-        services: Services = self.app.bot_data["services"]
-        return services
+        return self.runtime.services
 
     @property
     def advisor(self) -> Advisor:
@@ -48,7 +49,12 @@ class RunningBot:
         return self.poller is not None
 
     async def start(self) -> RunningBot:
-        self.poller = await start_polling(self.app, poll_seconds=1)
+        self._runtime = await BotRuntime.open(self.settings)
+        try:
+            self.poller = await self._runtime.start_polling(poll_seconds=1)
+        except BaseException:
+            await self._runtime.close(None)
+            raise
         return self
 
     async def settle(self, seconds: float = 30) -> None:
@@ -61,7 +67,7 @@ class RunningBot:
         poller, self.poller = self.poller, None
         try:
             async with asyncio.timeout(60):
-                await stop_polling(self.app, poller)
+                await self.runtime.close(poller)
         except TimeoutError:
             current = asyncio.current_task()
             for task in asyncio.all_tasks():

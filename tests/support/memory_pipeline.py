@@ -15,7 +15,7 @@ from bot.advisor.writer import MemoryWriter
 from bot.config import Settings
 from bot.llm import GeminiChat
 from bot.memory import MemoryItem, MemoryService, open_memory
-from bot.store.tables import Store
+from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 
 

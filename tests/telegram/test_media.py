@@ -331,7 +331,7 @@ def test_file_url_follows_the_api_url() -> None:
 async def test_downloads_go_to_the_fake_file_server(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
     """With TELEGRAM_API_BASE_URL at the fake, the file is fetched from the fake's /file/bot path."""
     bot = await start_bot()
-    assert bot.app.bot.base_file_url == f"{fake_telegram.base_file_url}{fake_telegram.token}"
+    assert bot.runtime.application.bot.base_file_url == f"{fake_telegram.base_file_url}{fake_telegram.token}"
     fake_telegram.send_voice(CHAT, data=VOICE)
     await next_reply(fake_telegram)
     assert fake_telegram.file_downloads

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.records import InboxUpdate
-from bot.store.tables import Store
+from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import StartBot

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram import Bot
+from telegram import Bot, MessageEntity
 from telegram.error import BadRequest
 
 from bot.records import memory_user_id
-from bot.store.tables import Store
+from bot.store import Store
 from bot.telegram.sender import Sender
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
@@ -72,11 +72,11 @@ async def test_blocked_chat_is_marked_inactive_and_skipped(
 async def test_unparsable_entities_are_resent_as_plain_text(fake_telegram: FakeTelegram, bot: Bot) -> None:
     """400 "can't parse entities" is resent once without formatting; the text arrives intact."""
     sender = Sender(bot)
-    message = await sender.send_text(CHAT, "2*3 = 6 and [x", parse_mode="MarkdownV2")
+    message = await sender.send_text(CHAT, "2*3 = 6 and [x", entities=[MessageEntity("bold", 10, 9)])
     assert message is not None
     assert fake_telegram.texts(CHAT) == ["2*3 = 6 and [x"]
     attempts = fake_telegram.calls("sendMessage")
-    assert [c.params.get("parse_mode") for c in attempts] == ["MarkdownV2", None]
+    assert [bool(c.params.get("entities")) for c in attempts] == [True, False]
 
 
 async def test_other_bad_requests_are_raised_not_retried(fake_telegram: FakeTelegram, bot: Bot) -> None:
@@ -136,7 +136,7 @@ async def test_replies_of_the_running_bot_go_through_the_sender(
         await fake_telegram.wait_for_call(
             "sendMessage", lambda c: c.params["chat_id"] == CHAT and "one more" in str(c.params.get("text"))
         )
-        sender: Sender = bot.app.bot_data["sender"]
+        sender: Sender = bot.runtime.sender
         # The sender marks the chat in memory first, then records it in the store.
         for _ in range(200):
             if not sender.is_active(CHAT) and CHAT in await bot.services.store.inactive_chats():

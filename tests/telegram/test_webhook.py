@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import build_application
-from bot.telegram.webhook import SECRET_HEADER, WebhookServer, start_webhook, stop_webhook, webhook_path
+from bot.app import BotRuntime
+from bot.telegram.webhook import SECRET_HEADER, WebhookServer, webhook_path
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import REPO, bot_env, make_settings, run_cli
@@ -34,19 +34,19 @@ async def start_hook(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> AsyncIterator[StartWebhook]:
     """Start the bot in webhook mode on a free 127.0.0.1 port; stopped at the end."""
-    running: list[tuple[Any, WebhookServer]] = []
+    running: list[tuple[BotRuntime, WebhookServer]] = []
 
     async def start(**overrides: Any) -> WebhookServer:
         values = {"WEBHOOK_URL": URL, "WEBHOOK_LISTEN": "127.0.0.1", **overrides}
         settings = make_settings(tmp_path / "data", telegram=fake_telegram, gemini=fake_gemini, **values)
-        application = build_application(settings)
-        server = await start_webhook(application, settings, port=0)
-        running.append((application, server))
+        runtime = await BotRuntime.open(settings)
+        server = await runtime.start_webhook(port=0)
+        running.append((runtime, server))
         return server
 
     yield start
-    for application, server in running:
-        await stop_webhook(application, server)
+    for runtime, server in running:
+        await runtime.close(server)
 
 
 def pending_update(fake: FakeTelegram, text: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import logging
 
 from telegram import Update
 
-from bot.memory import MemoryUnavailable
+from bot.errors import Refused
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import is_group, is_pseudo_sender
@@ -19,7 +19,6 @@ REMEMBER_MAX_CHARS = 500
 PSEUDO_SENDER_REPLY = (
     "Anonymous admins and channels can't store memories: nobody could later see or erase them."
 )
-MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
 
 
 async def remember(update: Update, context: BotContext) -> None:
@@ -42,11 +41,7 @@ async def remember(update: Update, context: BotContext) -> None:
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)
-    except MemoryUnavailable:
-        logger.warning("/remember failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
-    except ValueError as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+    except Refused as exc:  # the advisor refuses secrets and instructions (its message names the kind)
         await message.reply_text(
             f"I won't store that ({exc}): I never keep secrets or instructions as memories."
         )
@@ -64,12 +59,7 @@ async def export(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    try:
-        document = await context.advisor.export(message.chat_id)
-    except MemoryUnavailable:
-        logger.warning("/export failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
+    document = await context.advisor.export(message.chat_id)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(
         document=data,

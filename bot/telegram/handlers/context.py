@@ -1,31 +1,66 @@
-"""The handlers' typed context and small helpers every handler area shares."""
+"""The handlers' typed context and the dependencies it carries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 if TYPE_CHECKING:
     from bot.advisor.pipeline import Advisor
     from bot.config import Settings
+    from bot.telegram.handlers.gate import RateLimiter
+    from bot.telegram.media import MediaDeps
+    from bot.telegram.sender import Sender
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerDeps:
+    """What the handlers use, built once at start by the composition root (bot/app.py)."""
+
+    settings: Settings
+    advisor: Advisor
+    sender: Sender  # every reply goes through it: pacing, 429 / 403 / 400 / migration handling
+    limiter: RateLimiter
+    media: MediaDeps  # voice notes and pictures: downloads, albums, how many at once
+
+
+class AdvisorApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, carrying the handlers' dependencies from the moment it is built."""
+
+    def __init__(self, *, deps: HandlerDeps, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.deps = deps
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """The handlers' context, with the advisor the application was built with."""
+    """The handlers' context, with the advisor the application was built with.
+
+    PTB makes one context per update and hands it to every handler group, so what the gate works
+    out about a message (`addressed_text`) is computed once and read by the handler after it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The message's text as meant for the bot (a group's @mention removed), or None when a
+        #: group message is not for the bot; set by the gate for new messages.
+        self.addressed_text: str | None = None
+
+    @property
+    def deps(self) -> HandlerDeps:
+        application = self.application
+        assert isinstance(application, AdvisorApplication), "built by bot.app.build_application"
+        return application.deps
 
     @property
     def advisor(self) -> Advisor:
-        advisor: Advisor = self.bot_data["advisor"]
-        return advisor
+        return self.deps.advisor
 
     @property
     def settings(self) -> Settings:
-        settings: Settings = self.bot_data["settings"]
-        return settings
+        return self.deps.settings
 
-
-def callback_fields(data: str) -> tuple[str, str]:
-    """The two fields after the prefix of "prefix:a:b" callback data ("" where missing)."""
-    parts = data.split(":")
-    return (parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else "")
+    @property
+    def sender(self) -> Sender:
+        return self.deps.sender

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
 
@@ -14,12 +14,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     message = update.message
     if message is None or message.text is None:
         return
-    text: str | None = message.text
-    remember = True
-    if is_group(message.chat):
-        text = addressed_text(message, context.bot.bot)
-        # Anonymous admins and channels are many people at once: their words are never stored.
-        remember = not is_pseudo_sender(message)
+    text = context.addressed_text  # the gate worked it out (a group's @mention removed)
+    # Anonymous admins and channels are many people at once: their words are never stored.
+    remember = not (is_group(message.chat) and is_pseudo_sender(message))
     if not text:
         return
     stream = context.settings.stream_replies and message.chat.type == message.chat.PRIVATE
@@ -38,4 +35,3 @@ async def on_text(update: Update, context: BotContext) -> None:
             if draft is not None:
                 await draft.close()
     await send_long(context, message, answer.text)
-    context.advisor.reply_sent()

@@ -1,4 +1,9 @@
-"""What nothing else handled: unknown commands and buttons, and the one error handler."""
+"""What nothing else handled: unknown commands and buttons, and the one error handler.
+
+Handlers let the bot's two failures through (bot/errors.py) and this module answers them once:
+`Unavailable` (a dependency is down: nothing is reported as done) and `Refused` (not allowed:
+the reason is shown).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,18 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.errors import Refused, Unavailable
 from bot.telegram.handlers.context import BotContext
 
 logger = logging.getLogger(__name__)
 
 ERROR_REPLY = "Sorry, something went wrong on my side. Please try again."
+UNAVAILABLE_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
+# A button (delete, edit, erase) whose action could not run: say that nothing happened yet.
+UNAVAILABLE_BUTTON_REPLY = (
+    "My memory is unavailable right now, so nothing was changed or erased yet. "
+    "Please try again in a few minutes."
+)
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
@@ -28,8 +40,20 @@ async def on_unknown_button(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure with its traceback and tell the user, if there is one."""
-    logger.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_message is not None:
-        with contextlib.suppress(TelegramError):
-            await update.effective_message.reply_text(ERROR_REPLY)
+    """Tell the user what failed (an outage, a refusal, or our own error) and log it."""
+    error = context.error
+    if isinstance(error, Unavailable):
+        logger.warning("a dependency is unavailable: %s", error, exc_info=error)
+        reply, alert = UNAVAILABLE_REPLY, UNAVAILABLE_BUTTON_REPLY
+    elif isinstance(error, Refused):
+        reply = alert = str(error)
+    else:
+        logger.error("error while handling an update", exc_info=error)
+        reply = alert = ERROR_REPLY
+    if not isinstance(update, Update):
+        return
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(alert, show_alert=True)
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(reply)

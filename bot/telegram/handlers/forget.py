@@ -9,10 +9,11 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.memory import MemoryUnavailable
-from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.errors import Unavailable
+from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import is_group, may_manage
-from bot.telegram.handlers.memories import CALLBACK_LIMIT, MEMORY_DOWN_REPLY, SEARCH_LIMIT, SHOWN_CHARS
+from bot.telegram.handlers.keyboards import button, callback_fields, rows, shortened
+from bot.telegram.handlers.memories import SEARCH_LIMIT
 
 logger = logging.getLogger(__name__)
 
@@ -60,26 +61,15 @@ async def forget(update: Update, context: BotContext) -> None:
 async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, context: BotContext) -> None:
     message = update.message
     assert message is not None
-    try:
-        items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
-    except MemoryUnavailable:
-        logger.warning("searching memories to forget failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
+    items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
     if not items:
         await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
         return
     lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
-    buttons = []
-    for number, item in enumerate(items, start=1):
-        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
-        lines.append(f"{number}. {text}")
-        data = f"fo:{item.id}:{asker}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([InlineKeyboardButton("Done", callback_data=f"forget:no:{asker}")])
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    lines += [f"{number}. {shortened(item.text)}" for number, item in enumerate(items, start=1)]
+    keyboard = rows([button(f"🗑 {n}", "fo", item.id, asker) for n, item in enumerate(items, start=1)], 4)
+    keyboard += rows([button("Done", "forget", "no", asker)], per_row=1)
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(keyboard))
 
 
 async def on_forget_answer(update: Update, context: BotContext) -> None:
@@ -101,7 +91,7 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         return
     try:
         await context.advisor.forget_all(chat.id)
-    except MemoryUnavailable:
+    except Unavailable:
         logger.warning("erasing memories failed", exc_info=True)
         await query.answer()
         await query.edit_message_text(
@@ -127,12 +117,7 @@ async def on_forget_one(update: Update, context: BotContext) -> None:
     if not await may_manage(context, chat, query.from_user):
         await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
         return
-    try:
-        deleted = await context.advisor.forget_one(chat.id, memory_id)
-    except MemoryUnavailable:
-        logger.warning("forgetting a memory failed", exc_info=True)
-        await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
-        return
+    deleted = await context.advisor.forget_one(chat.id, memory_id)
     await query.answer("Forgotten" if deleted else "That memory is already gone.")
     markup = query.message.reply_markup if hasattr(query.message, "reply_markup") else None
     if markup is None:

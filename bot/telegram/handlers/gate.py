@@ -12,7 +12,7 @@ import logging
 import time
 from collections import deque
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
@@ -40,6 +40,7 @@ class RateLimiter:
         self.per_minute = per_minute
         self._events: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
+        self._albums: dict[str, float] = {}  # albums already counted, and when
 
     def allow(self, key: int, now: float | None = None) -> float:
         """0 when allowed (and counted); else the seconds until the next one would be."""
@@ -57,6 +58,20 @@ class RateLimiter:
                 del self._events[idle]
         return 0.0
 
+    def allow_message(self, key: int, album: str | None, now: float | None = None) -> float:
+        """`allow`, counting an album once: its pictures come as messages with one media_group_id."""
+        now = time.monotonic() if now is None else now
+        if album is not None:
+            if album in self._albums:
+                return 0.0
+            if len(self._albums) > 1000:
+                for old in [a for a, at in self._albums.items() if at <= now - WINDOW_SECONDS]:
+                    del self._albums[old]
+        wait = self.allow(key, now)
+        if album is not None and not wait:
+            self._albums[album] = now
+        return wait
+
     def should_warn(self, key: int, now: float | None = None) -> bool:
         """Warn a sender once per window, not once per dropped message."""
         now = time.monotonic() if now is None else now
@@ -73,10 +88,20 @@ async def gate(update: Update, context: BotContext) -> None:
     user = update.effective_user
     message = update.message  # new messages only; edits and channel posts are never answered
     query = update.callback_query
+    if chat is not None and user is not None:
+        # The chat wrote to us, so it can be written to again (e.g. the user unblocked the bot).
+        await context.sender.note_incoming(chat.id)
+    if message is not None:
+        # A caption is what a picture or voice note says (and where a group mentions the bot).
+        context.addressed_text = (
+            addressed_text(message, context.bot.bot)
+            if is_group(message.chat)
+            else message.text or message.caption
+        )
     if chat is not None and is_group(chat):
         if not settings.groups_enabled:
             raise ApplicationHandlerStop
-        if message is not None and not _for_the_bot(update, context):
+        if message is not None and not _for_the_bot(message, context):
             raise ApplicationHandlerStop
     if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
         if user is not None:
@@ -88,11 +113,8 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if message is None or user is None:
         return
-    limiter: RateLimiter = context.bot_data.setdefault(
-        "rate_limiter", RateLimiter(settings.rate_limit_per_minute)
-    )
-    # An album is one message: its pictures arrive as separate messages with one media_group_id.
-    wait = 0.0 if _album_counted(context, message.media_group_id) else limiter.allow(user.id)
+    limiter = context.deps.limiter
+    wait = limiter.allow_message(user.id, message.media_group_id)
     if wait:
         if limiter.should_warn(user.id):
             await message.reply_text(RATE_REPLY.format(seconds=max(1, round(wait))))
@@ -103,33 +125,15 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     asks_model = (text and not text.startswith("/")) or message.effective_attachment is not None
     if settings.daily_token_budget and asks_model:
-        today, _ = await context.advisor.usage(user.id)
+        today = await context.advisor.usage_today(user.id)
         if today.tokens >= settings.daily_token_budget:
             await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
             raise ApplicationHandlerStop
 
 
-def _for_the_bot(update: Update, context: BotContext) -> bool:
+def _for_the_bot(message: Message, context: BotContext) -> bool:
     """A group message is for the bot when it is a command, or mentions or replies to the bot
     (a picture or voice note: in its caption, or as a reply)."""
-    message = update.message
-    if message is None:
-        return False
     if message.text and message.text.startswith("/"):
         return True
-    return addressed_text(message, context.bot.bot) is not None
-
-
-def _album_counted(context: BotContext, album: str | None) -> bool:
-    """True for the second and later messages of an album (its first one counted for it)."""
-    if album is None:
-        return False
-    seen: dict[str, float] = context.bot_data.setdefault("albums_counted", {})
-    now = time.monotonic()
-    if album in seen:
-        return True
-    if len(seen) > 1000:
-        for old in [key for key, at in seen.items() if at < now - WINDOW_SECONDS]:
-            del seen[old]
-    seen[album] = now
-    return False
+    return context.addressed_text is not None

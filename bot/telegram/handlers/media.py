@@ -11,7 +11,6 @@ import logging
 from telegram import Message, Update
 
 from bot.records import INLINE_LIMIT, Media
-from bot.telegram.albums import Albums
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
@@ -21,7 +20,6 @@ from bot.telegram.media import (
     UNDERSTOOD,
     Attachment,
     DownloadFailed,
-    MediaDownloader,
     Refusal,
     attachment_of,
 )
@@ -47,8 +45,9 @@ async def on_media(update: Update, context: BotContext) -> None:
     if message.media_group_id is None:
         await _answer(context, message, [found])
         return
-    albums: Albums[tuple[Message, Attachment]] = context.bot_data.setdefault("albums", Albums())
-    async with albums.collect(message.chat_id, message.media_group_id, (message, found)) as members:
+    async with context.deps.media.albums.collect(
+        message.chat_id, message.media_group_id, (message, found)
+    ) as members:
         if members is None:
             return  # answered with the album's first message
         members.sort(key=lambda member: member[0].message_id)
@@ -58,27 +57,23 @@ async def on_media(update: Update, context: BotContext) -> None:
 
 
 async def _answer(context: BotContext, message: Message, attachments: list[Attachment]) -> None:
-    caption = message.caption or ""
-    remember = True
-    if is_group(message.chat):
-        caption = addressed_text(message, context.bot.bot) or ""
-        # Anonymous admins and channels are many people at once: their words are never stored.
-        remember = not is_pseudo_sender(message)
+    # The caption as meant for the bot (a group's @mention removed); `message` may be another
+    # message of the album than the one this update brought.
+    caption = (addressed_text(message, context.bot.bot) if is_group(message.chat) else message.caption) or ""
+    # Anonymous admins and channels are many people at once: their words are never stored.
+    remember = not (is_group(message.chat) and is_pseudo_sender(message))
     total = sum(a.size or 0 for a in attachments)
     if len(attachments) > 1 and total > INLINE_LIMIT:
         await send_long(
             context, message, ALBUM_TOO_BIG_REPLY.format(size=total / 2**20, limit=INLINE_LIMIT // 2**20)
         )
         return
-    downloader: MediaDownloader = context.bot_data["downloader"]
+    downloader = context.deps.media.downloader
     spoken = any(a.kind != "image" for a in attachments)
     private = message.chat.type == message.chat.PRIVATE
     stream = context.settings.stream_replies and private and not spoken
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
-    slots: asyncio.Semaphore = context.bot_data.setdefault(
-        "media_slots", asyncio.Semaphore(context.settings.max_concurrent_media)
-    )
-    async with typing(context, message.chat_id), slots:
+    async with typing(context, message.chat_id), context.deps.media.slots:
         try:
             media: list[Media] = list(await asyncio.gather(*(downloader.fetch(a) for a in attachments)))
         except DownloadFailed as exc:
@@ -105,4 +100,3 @@ async def _answer(context: BotContext, message: Message, attachments: list[Attac
     if answer.heard and (await context.advisor.prefs(message.chat_id)).heard == "on":
         text = f"{HEARD_PREFIX}{answer.heard}\n\n{text}"
     await send_long(context, message, text)
-    context.advisor.reply_sent()

@@ -9,18 +9,16 @@ import math
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.memory import MemoryItem, MemoryUnavailable
+from bot.errors import Unavailable
+from bot.records import OTHER_CATEGORY, MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import button, rows, shortened
 
 logger = logging.getLogger(__name__)
 
-MEMORY_DOWN_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
-SHOWN_CHARS = 300
-CALLBACK_LIMIT = 64  # bytes of callback data Telegram accepts
-OTHER = "other"
 
 
 async def memories(update: Update, context: BotContext) -> None:
@@ -29,18 +27,13 @@ async def memories(update: Update, context: BotContext) -> None:
     if message is None:
         return
     query = " ".join(context.args or []).strip()
-    try:
-        if query:
-            items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-            text, keyboard = render_search(items, query)
-        else:
-            items = await context.advisor.memories(message.chat_id)
-            text, keyboard = render_page(items, 0)
-        pending = await context.advisor.pending_memories(message.chat_id)
-    except MemoryUnavailable:
-        logger.warning("listing memories failed", exc_info=True)
-        await message.reply_text(MEMORY_DOWN_REPLY)
-        return
+    if query:
+        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
+        text, keyboard = render_search(items, query)
+    else:
+        items = await context.advisor.memories(message.chat_id)
+        text, keyboard = render_page(items, 0)
+    pending = await context.advisor.pending_memories(message.chat_id)
     if pending:
         text += f"\n\n({pending} recent message(s) still being processed into memory.)"
     await message.reply_text(text, reply_markup=keyboard)
@@ -58,12 +51,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         if not await may_manage(context, chat, query.from_user):
             await query.answer("Only a group administrator can delete the group's memories.", show_alert=True)
             return
-        try:
-            deleted = await context.advisor.forget_one(chat.id, parts[2])
-        except MemoryUnavailable:
-            logger.warning("deleting a memory failed", exc_info=True)
-            await query.answer(MEMORY_DOWN_REPLY, show_alert=True)
-            return
+        deleted = await context.advisor.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
         await query.answer("Deleted" if deleted else "That memory is already gone.")
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
@@ -73,7 +61,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         return
     try:
         items = await context.advisor.memories(chat.id)
-    except MemoryUnavailable:
+    except Unavailable:  # the deletion is done and answered; the refreshed page can wait
         logger.warning("listing memories failed", exc_info=True)
         return
     text, keyboard = render_page(items, page)
@@ -87,11 +75,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
     """Grouped by category (alphabetically, "other" last), newest first within a category."""
     newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
-    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER, category_of(i)))
-
-
-def category_of(item: MemoryItem) -> str:
-    return (item.categories[0] if item.categories else OTHER).strip().lower() or OTHER
+    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER_CATEGORY, category_of(i)))
 
 
 def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -105,15 +89,11 @@ def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboard
     title += f", page {page + 1} of {pages}):" if pages > 1 else "):"
     lines = [title, *_grouped_lines(shown, start=page * PAGE_SIZE + 1)]
     lines += ["", "Tap 🗑 and a number to delete that memory; /forget erases everything."]
-    rows = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
-    nav = []
-    if page > 0:
-        nav.append(InlineKeyboardButton("‹ Previous", callback_data=f"mem:p:{page - 1}"))
-    if page < pages - 1:
-        nav.append(InlineKeyboardButton("Next ›", callback_data=f"mem:p:{page + 1}"))
-    if nav:
-        rows.append(nav)
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    keyboard = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
+    previous = button("‹ Previous", "mem", "p", page - 1) if page > 0 else None
+    following = button("Next ›", "mem", "p", page + 1) if page < pages - 1 else None
+    keyboard += rows([previous, following], per_row=2)
+    return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
 def render_search(items: list[MemoryItem], query: str) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -133,18 +113,13 @@ def _grouped_lines(items: list[MemoryItem], *, start: int) -> list[str]:
         if category != current:
             lines += ["", f"{category.replace('_', ' ').capitalize()}:"]
             current = category
-        text = item.text if len(item.text) <= SHOWN_CHARS else item.text[: SHOWN_CHARS - 1] + "…"
-        lines.append(f"{number}. {text}")
+        lines.append(f"{number}. {shortened(item.text)}")
     return lines
 
 
 def _delete_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
-    buttons = []
-    for number, item in enumerate(items, start=start):
-        data = f"mem:d:{item.id}:{page}"
-        if len(data.encode()) <= CALLBACK_LIMIT:
-            buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=data))
-    return [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    buttons = [button(f"🗑 {n}", "mem", "d", item.id, page) for n, item in enumerate(items, start=start)]
+    return rows(buttons, per_row=4)
 
 
 def _int(value: str) -> int | None:

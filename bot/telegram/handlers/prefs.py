@@ -6,8 +6,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.records import Prefs
-from bot.telegram.handlers.context import BotContext, callback_fields
+from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.keyboards import callback_fields, rows
 
 ALIASES = {
     "length": "reply_length",
@@ -166,6 +167,6 @@ def choices_keyboard(current: Prefs, key: str) -> InlineKeyboardMarkup:
         )
         for choice in Prefs.choices(key)
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([InlineKeyboardButton("‹ Back", callback_data="prefm:")])
-    return InlineKeyboardMarkup(rows)
+    keyboard = rows(buttons, per_row=3)
+    keyboard.append([InlineKeyboardButton("‹ Back", callback_data="prefm:")])
+    return InlineKeyboardMarkup(keyboard)

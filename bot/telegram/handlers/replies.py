@@ -15,7 +15,6 @@ from telegram.error import TelegramError
 from bot.runtime.tasks import cancel_and_wait
 from bot.telegram.formatting import TELEGRAM_TEXT_LIMIT, Chunk, render
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -60,27 +59,18 @@ async def send_chunks(
 
     In groups the first chunk replies to the message it answers, so the thread stays readable.
     """
-    sender: Sender | None = context.bot_data.get("sender")  # set by app.py; absent in bare set-ups
     reply_to = message.message_id if message.chat.type != message.chat.PRIVATE else None
     sent: list[Message] = []
     for index, chunk in enumerate(chunks):
         markup = reply_markup if index == len(chunks) - 1 else None
-        if sender is not None:
-            out = await sender.send_text(
-                message.chat_id,
-                chunk.text,
-                reply_to=reply_to if index == 0 else None,
-                entities=list(chunk.entities),
-                reply_markup=markup,
-                message_thread_id=message.message_thread_id if message.is_topic_message else None,
-            )
-        else:
-            out = await message.reply_text(
-                chunk.text,
-                entities=list(chunk.entities),
-                reply_markup=markup,
-                do_quote=reply_to is not None and index == 0,
-            )
+        out = await context.sender.send_text(
+            message.chat_id,
+            chunk.text,
+            reply_to=reply_to if index == 0 else None,
+            entities=list(chunk.entities),
+            reply_markup=markup,
+            message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
         if out is not None:
             sent.append(out)
     return sent

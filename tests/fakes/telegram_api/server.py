@@ -13,8 +13,9 @@ Behaviour copied from the real API because bots trip over it in production:
 * ``getUpdates`` long-polls, drops updates below ``offset``, answers 409 when a second poller
   takes over or while a webhook is set, and remembers ``allowed_updates`` between calls (by
   default ``chat_member``, ``message_reaction`` and ``message_reaction_count`` are not delivered);
-* ``parse_mode`` HTML / MarkdownV2 / Markdown is parsed into ``entities`` and malformed markup
-  answers 400 ``Bad Request: can't parse entities: ...``;
+* explicit ``entities`` are checked (known types, bounds in UTF-16 units, no cut surrogate pair)
+  and bad ones answer 400 ``Bad Request: can't parse entities: ...``; ``parse_mode`` is not
+  implemented (the bot sends entities only) and answers 400;
 * empty or too long texts, text-only inline buttons, callback data over 64 bytes, editing a
   message to identical content ("message is not modified"), unknown messages, and stale
   callback query ids all answer 400 with Telegram's descriptions;

@@ -1,0 +1,77 @@
+"""The bot's SQLite database: one aiosqlite connection for reads, the one writer thread for
+writes, the ordered migrations run at open."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import aiosqlite
+
+from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
+from bot.store.writer import SQLiteWriter, WriteResult
+
+logger = logging.getLogger(__name__)
+
+
+class Database:
+    """Reads through one aiosqlite connection; every write is one short transaction run by the
+    single writer (bot/store/writer.py: its own connection and thread), one hand-over each."""
+
+    def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
+        self._conn = conn
+        self._writer = writer
+
+    @classmethod
+    async def open(cls, path: Path) -> Self:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        # WAL lets reads proceed during a write; synchronous=NORMAL is durable across a process
+        # crash in WAL mode (only an OS crash can lose the last transactions), at a fraction of the
+        # fsyncs of FULL. secure_delete overwrites erased rows, so /forget leaves no text behind.
+        try:
+            await check_integrity(conn, path)
+            for pragma in ("PRAGMA journal_mode=WAL", *CONNECTION_PRAGMAS):
+                await conn.execute(pragma)
+            store = cls(conn, await SQLiteWriter.open(path, CONNECTION_PRAGMAS))
+        except BaseException:
+            await conn.close()
+            raise
+        try:
+            await store._migrate()
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        try:
+            await self._writer.close()
+        finally:
+            await self._conn.close()
+
+    async def _migrate(self) -> None:
+        async with self._conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._conn.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+            )
+            logger.info("database migrated to version %d", number)
+
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
+        """One statement in its own write transaction (BEGIN IMMEDIATE, on the writer thread)."""
+        return await self._writer.write(sql, params)
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read's rows in one hand-over to aiosqlite's thread (not three: execute, fetch, close)."""
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def _row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        rows = await self._rows(sql, params)
+        return rows[0] if rows else None
