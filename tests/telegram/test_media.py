@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
 from pathlib import Path
 
+import pytest
+
+from bot.advisor.pipeline import UNAVAILABLE_REPLY
 from bot.app import telegram_file_url
+from bot.llm import EMPTY_REPLY
 from bot.records import memory_user_id
+from bot.runtime.logs import redact_tokens
 from bot.telegram.handlers.gate import BUDGET_REPLY
 from bot.telegram.handlers.media import HEARD_PREFIX
 from bot.telegram.media import DOWNLOAD_FAILED_REPLY
-from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.support.chat import CHAT, drained, say
 from tests.support.harness import StartBot
@@ -336,3 +342,42 @@ async def test_downloads_go_to_the_fake_file_server(start_bot: StartBot, fake_te
     await next_reply(fake_telegram)
     assert fake_telegram.file_downloads
     assert fake_telegram.file_downloads[0].startswith("voice/")
+
+
+async def test_voice_note_with_unusable_model_output_or_an_outage_gets_an_honest_answer(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """Malformed JSON twice: "couldn't come up with an answer", no "I heard" line; Gemini down:
+    the usual apology. Nothing crashes, and the next text is answered (the unanswered voice notes
+    stay in the conversation as what could not be made out)."""
+    await start_bot()
+    fake_gemini.enqueue("json", "not json", '{"answer": 3}')
+    fake_telegram.send_voice(CHAT, data=VOICE)
+    assert (await next_reply(fake_telegram))["text"] == EMPTY_REPLY
+    fake_gemini.fail_all_with = Fault(503)
+    fake_telegram.send_voice(CHAT, data=VOICE)
+    assert (await next_reply(fake_telegram))["text"] == UNAVAILABLE_REPLY
+    fake_gemini.fail_all_with = None
+    text = str((await say(fake_telegram, "hello again"))["text"])
+    assert text.startswith("Coach says: (a voice message I could not make out)")
+    assert text.endswith("hello again")
+
+
+async def test_media_bytes_never_reach_a_log_line(
+    start_bot: StartBot, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At DEBUG, no log record holds a piece of a voice note's or picture's bytes (raw, repr or
+    base64); the file URLs PTB logs at DEBUG carry the token, which our log filter removes."""
+    caplog.set_level(logging.DEBUG)
+    await start_bot()
+    secret = os.urandom(2048)
+    fake_telegram.send_voice(CHAT, data=b"OggS " + secret)
+    await next_reply(fake_telegram)
+    fake_telegram.send_photo(CHAT, data=b"\xff\xd8\xff\xe0" + secret)
+    await next_reply(fake_telegram)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert caplog.records
+    for needle in (repr(secret[:24])[2:-1], base64.b64encode(secret[:48]).decode()[:32]):
+        assert needle not in logged
+    # PTB's own DEBUG lines (getFile's answer) hold the file URL: bot/runtime/logs.py redacts it.
+    assert fake_telegram.token not in redact_tokens(logged)
