@@ -381,3 +381,12 @@ async def test_media_bytes_never_reach_a_log_line(
         assert needle not in logged
     # PTB's own DEBUG lines (getFile's answer) hold the file URL: bot/runtime/logs.py redacts it.
     assert fake_telegram.token not in redact_tokens(logged)
+
+
+async def test_heard_line_shows_the_words_as_said(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """Markdown characters in a transcript are shown as they are, not turned into formatting."""
+    await start_bot()
+    fake_telegram.send_voice(CHAT, data=b"I did 3*10 squats_today *hard*")
+    reply = await next_reply(fake_telegram)
+    assert str(reply["text"]).startswith(f"{HEARD_PREFIX}I did 3*10 squats_today *hard*\n\n")
+    assert not [e for e in reply.get("entities") or [] if e["offset"] < 40]  # type: ignore[attr-defined]

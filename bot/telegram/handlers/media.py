@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 
 from telegram import Message, Update
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 NON_TEXT_REPLY = "I can't read that kind of message. " + UNDERSTOOD
 HEARD_PREFIX = "🎙 I heard: "
+_MARKDOWN = re.compile(r"([\\`*_\[\]()~>#+\-=|{}.!<])")
 
 
 async def on_media(update: Update, context: BotContext) -> None:
@@ -98,5 +100,7 @@ async def _answer(context: BotContext, message: Message, attachments: list[Attac
                 await draft.close()
     text = answer.text
     if answer.heard and (await context.advisor.prefs(message.chat_id)).heard == "on":
-        text = f"{HEARD_PREFIX}{answer.heard}\n\n{text}"
+        # The person's words, shown as they are: no Markdown of theirs becomes formatting.
+        heard = _MARKDOWN.sub(r"\\\1", answer.heard)
+        text = f"{HEARD_PREFIX}{heard}\n\n{text}"
     await send_long(context, message, text)
