@@ -47,6 +47,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
 	$(PY) bench/load.py --media
+	$(PY) bench/webhook_abuse.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

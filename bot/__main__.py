@@ -13,6 +13,7 @@ from telegram.error import InvalidToken
 from bot.config import Settings, SettingsError, load_settings
 from bot.runtime.lock import DataDirError
 from bot.runtime.logs import setup_logging
+from bot.runtime.tasks import TaskDied
 from bot.store.schema import StoreCorrupt
 
 logger = logging.getLogger("bot")
@@ -20,6 +21,7 @@ logger = logging.getLogger("bot")
 EXIT_SETTINGS = 2
 EXIT_REJECTED = 3
 EXIT_DATA_DIR = 4  # DATA_DIR unusable (read-only, full, damaged database) or used by another process
+EXIT_TASK_DIED = 5  # a background task the bot needs (poller, memory writer) died: restart the bot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +69,11 @@ def _run(settings: Settings) -> int:
     except InvalidToken:
         logger.error("Telegram rejected TELEGRAM_BOT_TOKEN. Check the token @BotFather gave you.")
         return EXIT_REJECTED
+    except TaskDied as exc:
+        logger.error(
+            "Stopped: %s; exiting with code %d to be restarted", exc, EXIT_TASK_DIED, exc_info=exc.__cause__
+        )
+        return EXIT_TASK_DIED
     return 0
 
 

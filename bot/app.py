@@ -16,14 +16,17 @@ from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
 from bot.advisor.writer import MemoryWriter
 from bot.config import Settings
+from bot.errors import Unavailable
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.lock import InstanceLock, claim_data_dir
+from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.albums import Albums
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter
+from bot.telegram.http_server import ConnectionLimits
 from bot.telegram.media import MediaDeps, MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.polling import Inbox, Poller, UpdateSource
@@ -91,6 +94,10 @@ class Services:
             describe_model=settings.memory_model,
             describe_attempts=settings.llm_max_attempts,
         )
+        try:
+            await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
+        except Unavailable:
+            logger.warning("memory unavailable: a moved group's memories merge at its next move")
         pending = await store.make_memory_writes_due()
         if pending:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
@@ -99,13 +106,18 @@ class Services:
         return cls(store, memory, llm, writer, advisor)
 
     async def close(self) -> None:
-        await self.advisor.photo_notes.close()
-        await self.writer.stop()
-        await self.llm.close()
-        await self.memory.close()
-        await self.store.close()
-        if self.lock is not None:
-            self.lock.release()
+        """Close each service even when closing one before it failed; release the lock last."""
+        try:
+            await run_all(
+                self.advisor.photo_notes.close,  # descriptions in flight write through the writer
+                self.writer.stop,
+                self.llm.close,
+                self.memory.close,
+                self.store.close,
+            )
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def telegram_file_url(base_url: str) -> str:
@@ -178,6 +190,8 @@ class BotRuntime:
                 store=services.store,
                 global_per_second=settings.send_rate_per_second,
                 on_answered=delivered,
+                # a group that became a supergroup: everything kept about it moves to the new id
+                on_migrated=services.advisor.move_chat,
             )
             media = MediaDeps(
                 # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
@@ -194,6 +208,7 @@ class BotRuntime:
                 advisor=services.advisor,
                 sender=sender,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
+                remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
                 media=media,
             )
             application = build_application(settings, bot, deps, inbox)
@@ -216,9 +231,11 @@ class BotRuntime:
         await self.application.start()
         return poller
 
-    async def start_webhook(self, *, port: int | None = None) -> WebhookServer:
+    async def start_webhook(
+        self, *, port: int | None = None, limits: ConnectionLimits | None = None
+    ) -> WebhookServer:
         """Listen, requeue what the last run left unfinished, and register the webhook."""
-        server = webhook_server(self.application, self.inbox, self.settings, port=port)
+        server = webhook_server(self.application, self.inbox, self.settings, port=port, limits=limits)
         server.start()
         await self.application.start()
         await server.register()
@@ -226,20 +243,23 @@ class BotRuntime:
 
     async def close(self, source: UpdateSource | None) -> None:
         """Stop taking updates, finish those in flight, close the services (always, even after a
-        failure on the way)."""
-        try:
+        failure on the way: each step runs, then the first failure is raised)."""
+
+        async def stop_source() -> None:
             if source is not None:
                 await source.stop()
+
+        async def finish_in_flight() -> None:
             if self.application.running:
                 await self.application.stop()
-        finally:
-            try:
-                await self.application.shutdown()
-            finally:
-                try:
-                    await self.application.deps.media.downloader.close()
-                finally:
-                    await self.services.close()
+
+        await run_all(
+            stop_source,
+            finish_in_flight,
+            self.application.shutdown,
+            self.application.deps.media.downloader.close,
+            self.services.close,
+        )
 
 
 def run(settings: Settings) -> None:
@@ -249,6 +269,8 @@ def run(settings: Settings) -> None:
 
 
 async def serve(settings: Settings) -> None:
+    """Serve until SIGINT / SIGTERM. When the update source or the memory writer ends by itself,
+    close everything, then raise (the token's InvalidToken, else TaskDied: exit codes 3 and 5)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -257,13 +279,16 @@ async def serve(settings: Settings) -> None:
     source: UpdateSource | None = None
     try:
         source = await (runtime.start_webhook() if settings.webhook_url else runtime.start_polling())
-        stopped = asyncio.create_task(source.stopped.wait())
-        asked = asyncio.create_task(stop.wait())
-        await asyncio.wait([asked, stopped], return_when=asyncio.FIRST_COMPLETED)
-        for task in (asked, stopped):
-            task.cancel()
+        ended = asyncio.create_task(source.stopped.wait())
+        vital = {type(source).__name__: ended, "memory writer": runtime.services.writer.task}
+        try:
+            await supervise(stop, vital)
+        except TaskDied:
+            if source.fatal is not None:
+                raise source.fatal from None
+            raise
+        finally:
+            ended.cancel()
         logger.info("stopping: finishing the updates in flight")
-        if source.fatal is not None:
-            raise source.fatal
     finally:
         await runtime.close(source)

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(20, ge=0, le=10_000, validation_alias="RATE_LIMIT_PER_MINUTE")
     daily_token_budget: int = Field(0, ge=0, validation_alias="DAILY_TOKEN_BUDGET")
+    remember_per_hour: int = Field(30, ge=0, le=10_000, validation_alias="REMEMBER_PER_HOUR")
     max_input_chars: int = Field(4000, ge=100, le=100_000, validation_alias="MAX_INPUT_CHARS")
     # Voice notes, audio files and round videos: longer ones are refused before any download.
     max_voice_seconds: int = Field(300, ge=1, le=3600, validation_alias="MAX_VOICE_SECONDS")

@@ -160,6 +160,18 @@ def utc_day(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).strftime("%Y-%m-%d")
 
 
+def unix_time(value: Any) -> float | None:
+    """An ISO date-time (how memory writes and memories record `saved_at`) as a Unix time, or None
+    when it is not one (naive times are UTC)."""
+    try:
+        moment = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
 def memory_user_id(chat_id: int) -> str:
     """The Mem0 user id of a Telegram chat (stable, never reused for another chat)."""
     return f"tg-{chat_id}"

@@ -13,15 +13,17 @@ from bot.advisor import media as media_notes
 from bot.advisor import prompts
 from bot.advisor.extraction import MemoryRefused, unsafe_reason
 from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import Media, Prefs, Turn, Usage, utc_day
+from bot.records import Media, Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
 
+TURNS_KEPT_AFTER_SESSION = 24 * 3600.0
 UNAVAILABLE_REPLY = (
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
@@ -62,6 +64,8 @@ class Advisor:
         self.recent_turns = recent_turns
         self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
         self.session_idle_seconds = session_idle_minutes * 60
+        # Recent turns are deleted a day after their session could have ended.
+        self.turns_kept_seconds = self.session_idle_seconds + TURNS_KEPT_AFTER_SESSION
         self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
         self.photo_notes = media_notes.PhotoNotes(
             llm, writer, model=describe_model, attempts=describe_attempts
@@ -92,6 +96,7 @@ class Advisor:
         and its tokens count towards that user's usage, answered or not: the tokens are spent
         either way.
         """
+        arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
@@ -115,7 +120,7 @@ class Advisor:
         storing = remember and not incognito
         if storing and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.now(UTC))
+            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.fromtimestamp(arrived, UTC))
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
         heard: str | None = None
         reply: Reply | None
@@ -140,14 +145,16 @@ class Advisor:
             answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, heard=heard)
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
-            await self.writer.enqueue(chat.user_id, heard, saved_at=datetime.now(UTC))
+            await self.writer.enqueue(chat.user_id, heard, saved_at=datetime.fromtimestamp(arrived, UTC))
         if storing and media and not spoken and reply is not None and not reply.blocked:
             self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
             keep = []  # nothing of an incognito chat reaches the disk
-        await self.store.finish_message(chat_id, keep, usage=usage)
+        await self.store.finish_message(
+            chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self.turns_kept_seconds
+        )
         return answer
 
     def _usage_hook(self, usage_user: int | None) -> media_notes.UsageHook | None:
@@ -212,7 +219,8 @@ class Advisor:
         return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
-        """Erase every memory, turn, preference and pending write of the chat."""
+        """Erase every memory, turn, preference and pending write of the chat (also the memories
+        of a group that became this supergroup, if they were not merged yet)."""
         user_id = await self.store.user_id_for(chat_id)
         self.incognito_turns.drop(chat_id)
         await self.photo_notes.cancel(user_id)
@@ -220,18 +228,57 @@ class Advisor:
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
             # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
-            known = await self.store.known_memory_ids(user_id)
-            await self.memory.erase_user(user_id, known)
-            await self.store.forget_memory_ids(known)
+            for user in [user_id, *await self.store.merging_user_ids(chat_id)]:
+                known = await self.store.known_memory_ids(user)
+                await self.memory.erase_user(user, known)
+                await self.store.forget_memory_ids(known)
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
-        """Erase one memory of the chat (its history too); False if it is not this chat's."""
+        """Erase one memory of the chat (its history too) and what it came from: the exchange it
+        was extracted from, in the recent turns, pending writes and Mem0's saved messages, so no
+        later prompt carries it. False if it is not this chat's."""
         user_id = await self.store.user_id_for(chat_id)
-        if await self.memory.get(user_id, memory_id) is None:
+        item = await self.memory.get(user_id, memory_id)
+        if item is None:
             return False
-        await self.memory.erase(user_id, [memory_id])
-        await self.store.forget_memory_ids([memory_id])
+        said_at = unix_time(item.metadata.get("saved_at"))
+        async with self.writer.paused():
+            await self.memory.erase(user_id, [memory_id])
+            await self.store.forget_memory_ids([memory_id])
+            # A fact the user typed in (/remember) has no exchange of its own: its text finds
+            # the turns and writes that repeat it.
+            erased = await self.store.forget_exchanges(chat_id, user_id, at=said_at, needles=[item.text])
+            await self.memory.forget_messages(user_id, [*erased, item.text])
         return True
+
+    # --- a group that became a supergroup ------------------------------------------------------
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat now has another id (a group became a supergroup): its memories, settings and
+        recent turns follow it; if the new id already has memories, the old ones join them.
+        Safe to call again (Telegram announces a migration twice, and a send may report it)."""
+        async with self.writer.paused():
+            await self.store.migrate_chat(old_chat_id, new_chat_id)
+            self.incognito_turns.drop(old_chat_id)
+            await self._merge_moved()
+            # Memories stored under the new id's default user id before it had a row of its own.
+            current, default = await self.store.user_id_for(new_chat_id), memory_user_id(new_chat_id)
+            if current != default and await self.memory.list(default, include_expired=True, limit=1):
+                await move_memories(self.memory, self.store, self.writer, default, current)
+
+    async def finish_moves(self) -> int:
+        """Complete merges a crash interrupted (at start); return how many chats were merged."""
+        async with self.writer.paused():
+            return await self._merge_moved()
+
+    async def _merge_moved(self) -> int:
+        merges = await self.store.pending_merges()
+        for old_chat_id, old_user, new_user in merges:
+            if old_user != new_user:
+                await move_memories(self.memory, self.store, self.writer, old_user, new_user)
+            await self.store.finish_merge(old_chat_id, old_user, new_user)
+            logger.info("chat %s: memories merged into its new chat's", old_chat_id)
+        return len(merges)
 
     async def prefs(self, chat_id: int) -> Prefs:
         return await self.store.get_prefs(chat_id)
@@ -244,18 +291,22 @@ class Advisor:
         reason = unsafe_reason(fact)
         if reason:
             raise MemoryRefused(reason)
-        user_id = await self.store.user_id_for(chat_id)
-        saved = await self.memory.add(
-            user_id,
-            [{"role": "user", "content": fact}],
-            metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
-            infer=False,
-        )
-        await self.store.record_memory_ids(user_id, [item.id for item in saved])
+        user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it
+        async with self.writer.paused():  # the cap pass sees a settled list (no write in flight)
+            saved = await self.memory.add(
+                user_id,
+                [{"role": "user", "content": fact}],
+                metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
+                infer=False,
+            )
+            await self.store.record_memory_ids(user_id, [item.id for item in saved])
+            # MEMORY_MAX_PER_USER holds here too, not only for what the writer extracts.
+            await self.writer.enforce_cap(user_id, keep=[item.id for item in saved])
         return saved[0] if saved else None
 
     async def export(self, chat_id: int) -> dict[str, Any]:
-        """Everything kept about the chat that a person can take away: memories and settings."""
+        """Everything kept about the chat that a person can take away: memories (all of them, the
+        newest first) and settings."""
         items = await self.memory.list(await self.store.user_id_for(chat_id))
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -80,8 +80,15 @@ class MemoryWriter:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="memory-writer")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The background task (None before start and after stop), for a supervisor to watch."""
+        return self._task
+
     async def stop(self) -> None:
-        await cancel_and_wait(self._task)
+        died = await cancel_and_wait(self._task)
+        if died is not None:
+            logger.error("the memory writer had died", exc_info=died)
         self._task = None
 
     @contextlib.asynccontextmanager
@@ -190,13 +197,20 @@ class MemoryWriter:
 
     # --- cap and expiry ------------------------------------------------------------------------
 
-    async def enforce_cap(self, user_id: str, *, today: date | None = None) -> int:
-        """Delete the user's memories beyond `max_memories` (see KEEP_LONGEST); return how many."""
-        items = await self._memory.list(user_id, limit=self.max_memories * 2 + 50, include_expired=True)
+    async def enforce_cap(
+        self, user_id: str, *, today: date | None = None, keep: Collection[str] = ()
+    ) -> int:
+        """Delete the user's memories beyond `max_memories` (see KEEP_LONGEST); return how many.
+
+        Sees every memory of the user (however far over the cap), and is called on every path
+        that adds one: the writer's plans and /remember (`Advisor.remember`). Ids in `keep` (the
+        memory just saved) are never the ones to go."""
+        items = await self._memory.list(user_id, include_expired=True)
         excess = len(items) - self.max_memories
         if excess <= 0:
             return 0
-        victims = cap_victims(items, excess, today or datetime.now(UTC).date())
+        candidates = [item for item in items if item.id not in keep]
+        victims = cap_victims(candidates, excess, today or datetime.now(UTC).date())
         deleted = await self._memory.erase(user_id, [item.id for item in victims])
         await self._store.forget_memory_ids([item.id for item in victims])
         logger.info("memory cap: %d memories of %s deleted (cap %d)", deleted, user_id, self.max_memories)
@@ -208,7 +222,7 @@ class MemoryWriter:
         total = 0
         for user_id in await self._store.memory_user_ids():
             async with self._lock:
-                items = await self._memory.list(user_id, limit=100_000, include_expired=True)
+                items = await self._memory.list(user_id, include_expired=True)
                 expired = [item.id for item in items if is_expired(item, today)]
                 if expired:
                     total += await self._memory.erase(user_id, expired)

@@ -38,6 +38,33 @@ def scrub_history(client: Any, user_id: str, memory_ids: Sequence[str], *, whole
         connection.execute("COMMIT")
 
 
+def scrub_messages(client: Any, user_id: str, needles: Sequence[str]) -> int:
+    """Remove the user's raw messages Mem0 saved (the `messages` table, kept by inferring adds)
+    that hold one of `needles`; return how many went."""
+    db = getattr(client, "db", None)
+    connection = getattr(db, "connection", None)
+    wanted = [n.lower() for n in needles if n.strip()]
+    if connection is None or not wanted:
+        return 0
+    lock = getattr(db, "_lock", None) or contextlib.nullcontext()
+    with lock:
+        rows = connection.execute(
+            "SELECT id, content FROM messages WHERE session_scope = ? OR session_scope LIKE ?",
+            (f"user_id={user_id}", f"%user_id={user_id}&%"),
+        ).fetchall()
+        doomed = [(row[0],) for row in rows if any(n in str(row[1] or "").lower() for n in wanted)]
+        if doomed:
+            connection.execute("PRAGMA secure_delete = ON")
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                connection.executemany("DELETE FROM messages WHERE id = ?", doomed)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+    return len(doomed)
+
+
 def erase_entities(client: Any, user_id: str) -> None:
     """Mem0's entity collection (used only when spaCy is installed) holds entity texts per user."""
     store = getattr(client, "_entity_store", None)

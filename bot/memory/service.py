@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history
+from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history, scrub_messages
 from bot.memory.items import (
     MemoryUnavailable,
     Message,
@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PLATFORM_BACKEND = "mem0-platform"
+# A listing reads at most this many memories of one user: far past any MEMORY_MAX_PER_USER.
+LIST_EVERYTHING = 1_000_000
+PLATFORM_PAGE = 100
 
 
 class MemoryService:
@@ -166,6 +169,13 @@ class MemoryService:
         memories deleted earlier), Mem0's saved messages, entities; then scrub free pages and WAL."""
         return await self._run(self._erase, user_id, list(known_ids), True)
 
+    async def forget_messages(self, user_id: str, needles: Sequence[str]) -> int:
+        """Remove the raw messages Mem0 saved for the user that hold one of `needles` (embedded
+        Mem0 keeps the last 10 per user; the Platform keeps nothing here)."""
+        if self.backend == PLATFORM_BACKEND:
+            return 0
+        return await self._run(scrub_messages, self._client, user_id, list(needles))
+
     def _erase(self, user_id: str, memory_ids: list[str], whole_user: bool) -> int:
         if self.backend == PLATFORM_BACKEND:
             # The hosted Platform erases on its side; it keeps no files here.
@@ -264,23 +274,30 @@ class MemoryService:
         self,
         user_id: str,
         *,
-        limit: int = 500,
+        limit: int | None = None,
         filters: Mapping[str, Any] | None = None,
         include_expired: bool = False,
     ) -> list[MemoryItem]:
-        """All of the user's memories (up to `limit`), newest first."""
-        # The Platform pages its listings; Mem0 OSS takes top_k (default 20, so always pass it).
-        kwargs: dict[str, Any] = (
-            {"page_size": limit} if self.backend == PLATFORM_BACKEND else {"top_k": limit}
-        )
-        if include_expired and self.backend != PLATFORM_BACKEND:
-            kwargs["show_expired"] = True
+        """Every memory of the user (or the newest `limit`), newest first.
+
+        Mem0 OSS lists oldest first and stops at `top_k` (default 20), the Platform pages: both
+        are read to the end, so a listing never silently drops the newest memories.
+        """
         all_filters = {**dict(filters or {}), "user_id": user_id}
-        result = await self._run(self._client.get_all, filters=all_filters, **kwargs)
-        items = [to_item(row, user_id) for row in result_rows(result)]
+        if self.backend == PLATFORM_BACKEND:
+            rows = await self._run(_platform_pages, self._client, all_filters)
+        else:
+            kwargs: dict[str, Any] = {"top_k": LIST_EVERYTHING}
+            if include_expired:
+                kwargs["show_expired"] = True
+            result = await self._run(self._client.get_all, filters=all_filters, **kwargs)
+            rows = result_rows(result)
+            if len(rows) >= LIST_EVERYTHING:
+                logger.warning("listing of %s stopped at %d memories", user_id, LIST_EVERYTHING)
+        items = [to_item(row, user_id) for row in rows]
         items = [item for item in items if item.user_id in (None, user_id)]
         items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
-        return items
+        return items if limit is None else items[:limit]
 
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
         """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped).
@@ -318,3 +335,15 @@ class MemoryService:
             await asyncio.to_thread(self._readers.shutdown, True)  # reads in flight finish first
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)
+
+
+def _platform_pages(client: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every page of a Platform listing (run on the worker thread)."""
+    rows: list[dict[str, Any]] = []
+    for page in range(1, LIST_EVERYTHING // PLATFORM_PAGE + 1):
+        result = client.get_all(filters=dict(filters), page=page, page_size=PLATFORM_PAGE)
+        found = result_rows(result)
+        rows += found
+        if not found or not isinstance(result, Mapping) or not result.get("next"):
+            break
+    return rows

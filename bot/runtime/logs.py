@@ -59,7 +59,17 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
     # google-genai's transport logs as "httpx2".
-    for noisy in ("httpx", "httpx2", "httpcore", "telegram.ext.ExtBot", "google_genai", "mem0"):
+    # tornado.general logs each malformed or too large webhook request at INFO.
+    noisy_loggers = (
+        "httpx",
+        "httpx2",
+        "httpcore",
+        "telegram.ext.ExtBot",
+        "google_genai",
+        "mem0",
+        "tornado.general",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # Optional extras we deliberately do without (spaCy would download a model at run time).
     logging.getLogger("mem0.utils.spacy_models").setLevel(logging.ERROR)

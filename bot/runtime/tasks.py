@@ -1,16 +1,70 @@
-"""Background asyncio tasks: stopping one and waiting until it has really stopped."""
+"""Background asyncio tasks: stopping one, watching the ones the bot cannot live without, and
+running every shutdown step even when an earlier one failed."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from bot.errors import Unavailable
 
-async def cancel_and_wait(task: asyncio.Task[Any] | None) -> None:
-    """Cancel `task` (if any) and wait for it to finish; its cancellation is not an error here."""
+logger = logging.getLogger(__name__)
+
+
+class TaskDied(Unavailable):
+    """A background task the bot cannot work without ended while the bot was running."""
+
+
+async def cancel_and_wait(task: asyncio.Task[Any] | None) -> BaseException | None:
+    """Cancel `task` (if any) and wait for it to finish. Its cancellation is not an error here, and
+    an exception it had already died of is returned, not raised: stopping must go on."""
     if task is None:
-        return
+        return None
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await task
+        try:
+            await task
+        except Exception as exc:
+            return exc
+    return None
+
+
+async def supervise(stop: asyncio.Event, tasks: Mapping[str, asyncio.Task[Any] | None]) -> None:
+    """Return once `stop` is set; raise `TaskDied` as soon as one of `tasks` ends before that."""
+    watched = {task: name for name, task in tasks.items() if task is not None}
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        done, _ = await asyncio.wait([stopping, *watched], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    for task in done:
+        if task in watched:
+            raise TaskDied(f"the {watched[task]} task {_ending(task)}") from _cause(task)
+
+
+def _ending(task: asyncio.Task[Any]) -> str:
+    if task.cancelled():
+        return "was cancelled"
+    exc = task.exception()
+    return "returned" if exc is None else f"died: {type(exc).__name__}"
+
+
+def _cause(task: asyncio.Task[Any]) -> BaseException | None:
+    return None if task.cancelled() else task.exception()
+
+
+async def run_all(*steps: Callable[[], Awaitable[object]]) -> None:
+    """Await every step in order, also after one failed (each is logged); then raise the first
+    failure. For shutdowns: the services must be closed whatever went wrong before."""
+    first: Exception | None = None
+    for step in steps:
+        try:
+            await step()
+        except Exception as exc:
+            logger.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
+            first = first or exc
+    if first is not None:
+        raise first

@@ -20,8 +20,13 @@ from bot.records import (
     utc_day,
 )
 from bot.store.database import Database
+from bot.store.moves import move_chat_rows
+from bot.store.sources import erase_exchanges
 
 logger = logging.getLogger(__name__)
+
+# Recent turns older than their expiry are deleted from every chat about this often.
+TURN_SWEEP_SECONDS = 3600.0
 
 
 class ChatTables(Database):
@@ -48,9 +53,39 @@ class ChatTables(Database):
         return await self._writer.transaction(begin)
 
     async def user_id_for(self, chat_id: int) -> str:
-        """The chat's Mem0 user id: its row's (kept across a group's migration), else the default."""
-        row = await self._row("SELECT user_id FROM chats WHERE chat_id = ?", (chat_id,))
-        return str(row[0]) if row else memory_user_id(chat_id)
+        """The chat's Mem0 user id: its row's (kept across a group's migration); for a group that
+        moved, its new chat's; else the default."""
+        current, user_id = await self._resolve(chat_id)
+        return user_id or memory_user_id(current)
+
+    async def ensure_chat(self, chat_id: int) -> str:
+        """The chat's Mem0 user id, with a row that says so (before anything is stored under it,
+        so a migration finds it)."""
+        current, user_id = await self._resolve(chat_id)
+        if user_id is not None:
+            return user_id
+        now = time.time()
+        await self._write(
+            "INSERT OR IGNORE INTO chats (chat_id, user_id, first_seen, last_seen, message_count) "
+            "VALUES (?, ?, ?, ?, 0)",
+            (current, memory_user_id(current), now, now),
+        )
+        return await self.user_id_for(current)
+
+    async def _resolve(self, chat_id: int) -> tuple[int, str | None]:
+        """The chat's current id (following a group's moves) and its row's user id, if any."""
+        current = chat_id
+        for _ in range(10):  # a group migrates once; a few hops guard against a loop
+            row = await self._row("SELECT user_id FROM chats WHERE chat_id = ?", (current,))
+            if row is not None:
+                return current, str(row[0])
+            moved = await self._row(
+                "SELECT moved_to FROM inactive_chats WHERE chat_id = ? AND moved_to IS NOT NULL", (current,)
+            )
+            if moved is None:
+                break
+            current = int(moved[0])
+        return current, None
 
     async def get_chat(self, chat_id: int) -> Chat | None:
         row = await self._row("SELECT * FROM chats WHERE chat_id = ?", (chat_id,))
@@ -73,15 +108,32 @@ class ChatTables(Database):
         return await self.get_prefs(chat_id)
 
     async def finish_message(
-        self, chat_id: int, turns: Sequence[Turn], *, usage: tuple[int, int, int] | None = None
+        self,
+        chat_id: int,
+        turns: Sequence[Turn],
+        *,
+        usage: tuple[int, int, int] | None = None,
+        at: float | None = None,
+        expire_before: float | None = None,
     ) -> None:
-        """Keep the exchange's `turns` and, with `usage` = (Telegram user id, prompt tokens, output
+        """Keep the exchange's `turns` (dated `at`, default now: the time that links them to the
+        memories extracted from them) and, with `usage` = (Telegram user id, prompt tokens, output
         tokens), count one answered message for that user: one transaction. The chat keeps its
-        last 100 turns."""
-        now = time.time()
+        last 100 turns; with `expire_before`, turns older than that go (this chat's now, every
+        chat's about once an hour)."""
+        now = time.time() if at is None else at
+        sweep = expire_before is not None and time.monotonic() >= self._next_turn_sweep
+        if sweep:
+            self._next_turn_sweep = time.monotonic() + TURN_SWEEP_SECONDS
 
         def finish(conn: sqlite3.Connection) -> None:
             _add_turns(conn, chat_id, turns, now)
+            if expire_before is not None:
+                conn.execute(
+                    "DELETE FROM turns WHERE chat_id = ? AND created_at < ?", (chat_id, expire_before)
+                )
+                if sweep:
+                    conn.execute("DELETE FROM turns WHERE created_at < ?", (expire_before,))
             if usage is not None:
                 user_id, prompt_tokens, output_tokens = usage
                 _add_usage(conn, user_id, 1, prompt_tokens, output_tokens)
@@ -114,24 +166,56 @@ class ChatTables(Database):
         """A group became a supergroup: carry its settings, recent turns and memories to the new id.
 
         The chat row moves with its Mem0 user id, so the memories stay the group's without being
-        copied (unless the new id already has a row of its own, whose memories are then kept).
+        copied. When the new id already has a row (and memories) of its own, the settings and
+        turns merge (the new id's settings win), pending writes go to the new user id, and the
+        old row stays, marked as moved, until its memories were moved too (`pending_merges`,
+        `finish_merge`): until then /forget in the new chat erases them as well. Idempotent.
         """
+        await self._writer.transaction(lambda conn: move_chat_rows(conn, old_chat_id, new_chat_id))
 
-        def migrate(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE OR IGNORE chats SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-            )
-            conn.execute(
-                "UPDATE OR IGNORE prefs SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-            )
-            conn.execute("UPDATE turns SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
-            conn.execute(
-                "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, 'migrated', ?, ?) "
-                "ON CONFLICT (chat_id) DO UPDATE SET reason = 'migrated', moved_to = excluded.moved_to",
-                (old_chat_id, time.time(), new_chat_id),
-            )
+    async def pending_merges(self) -> list[tuple[int, str, str]]:
+        """Moved chats whose memories still have to join their new chat's: (old chat id, its
+        Mem0 user id, the new chat's user id)."""
+        rows = await self._rows(
+            "SELECT c.chat_id, c.user_id, i.moved_to FROM chats c JOIN inactive_chats i "
+            "ON i.chat_id = c.chat_id WHERE i.moved_to IS NOT NULL ORDER BY c.chat_id"
+        )
+        merges = []
+        for chat_id, user_id, moved_to in rows:
+            target = await self.user_id_for(int(moved_to))
+            merges.append((int(chat_id), str(user_id), target))
+        return merges
 
-        await self._writer.transaction(migrate)
+    async def finish_merge(self, old_chat_id: int, old_user_id: str, new_user_id: str) -> None:
+        """The old chat's memories were moved: its row goes, and any write queued for it since."""
+
+        def finish(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE memory_outbox SET user_id = ? WHERE user_id = ?", (new_user_id, old_user_id))
+            conn.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
+
+        await self._writer.transaction(finish)
+
+    async def merging_user_ids(self, chat_id: int) -> list[str]:
+        """Mem0 user ids of chats that moved into this one and still wait for their merge."""
+        rows = await self._rows(
+            "SELECT c.user_id FROM chats c JOIN inactive_chats i ON i.chat_id = c.chat_id "
+            "WHERE i.moved_to = ?",
+            (chat_id,),
+        )
+        return [str(row[0]) for row in rows]
+
+    async def forget_exchanges(
+        self, chat_id: int, user_id: str, *, at: float | None, needles: Sequence[str]
+    ) -> list[str]:
+        """Erase the exchanges a forgotten memory came from: the chat's turns dated `at` (the
+        message it was extracted from, and the answer to it) or holding one of `needles` (its
+        text) and the rest of their exchange, and the user's pending memory writes of those
+        messages. Returns the user messages erased (for Mem0's own copies); empties the WAL."""
+        erased = await self._writer.transaction(
+            lambda conn: erase_exchanges(conn, chat_id, user_id, at=at, needles=needles)
+        )
+        await self.empty_wal()
+        return erased
 
     async def usage_since(self, user_id: int, first_day: str) -> Usage:
         """The user's totals from `first_day` (YYYY-MM-DD, UTC) to today."""
@@ -161,8 +245,7 @@ class ChatTables(Database):
             conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
 
         await self._writer.transaction(forget)
-        # Move the erased pages out of the WAL into the (securely overwritten) main file.
-        await self._writer.call(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
+        await self.empty_wal()
 
 
 # --- statements shared by several transactions (run on the writer thread) ----------------------

@@ -3,6 +3,7 @@ writes, the ordered migrations run at open."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn
         self._writer = writer
+        self._next_turn_sweep = 0.0  # when expired turns are next deleted from every chat
 
     @classmethod
     async def open(cls, path: Path) -> Self:
@@ -63,6 +65,18 @@ class Database:
                 f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
             )
             logger.info("database migrated to version %d", number)
+
+    async def empty_wal(self) -> None:
+        """Move every page out of the WAL into the main file (securely overwritten) and truncate
+        the WAL to zero bytes, so no erased or blanked text stays in it."""
+        for pause in (0.05, 0.2, 0.5):
+            busy, _, _ = await self._writer.call(
+                lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            )
+            if not busy:
+                return
+            await asyncio.sleep(pause)
+        logger.warning("the WAL could not be emptied (readers kept it busy); the next checkpoint will")
 
     async def _write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
         """One statement in its own write transaction (BEGIN IMMEDIATE, on the writer thread)."""

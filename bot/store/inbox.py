@@ -43,12 +43,33 @@ class UpdateInbox(Database):
         fresh = await self._writer.transaction(record)
         return list(dict.fromkeys(u.update_id for u in fresh))
 
-    async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
-        """The update was handled (or given up on): drop its content, keep its id for dedupe."""
+    async def record_failed_update(self, update_id: int, chat_id: int | None) -> None:
+        """An update whose content could not be stored: keep its id, as failed (never handled)."""
+        now = time.time()
         await self._write(
-            "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE update_id = ?",
-            ("failed" if failed else "done", time.time(), update_id),
+            "INSERT OR IGNORE INTO inbox (update_id, chat_id, payload, state, received_at, finished_at) "
+            "VALUES (?, ?, NULL, 'failed', ?, ?)",
+            (update_id, chat_id, now, now),
         )
+
+    async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
+        """The update was handled (or given up on): drop its content, keep its id for dedupe.
+
+        For a chat with memory off (incognito) the WAL is emptied at once too: the update's text
+        leaves every file now, not at the next automatic checkpoint (the blanked row alone would
+        leave the old page in the WAL, also after a `kill -9`).
+        """
+
+        def finish(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "UPDATE inbox SET state = ?, payload = NULL, finished_at = ? WHERE update_id = ? "
+                "RETURNING chat_id",
+                ("failed" if failed else "done", time.time(), update_id),
+            ).fetchone()
+            return row is not None and row[0] is not None and _incognito(conn, int(row[0]))
+
+        if await self._writer.transaction(finish):
+            await self.empty_wal()
 
     async def unfinished_updates(self) -> list[InboxUpdate]:
         """Updates stored but not handled (a crash or a kill), oldest first."""
@@ -76,3 +97,11 @@ class UpdateInbox(Database):
             "DELETE FROM inbox WHERE state != 'pending' AND finished_at < ?", (older_than,)
         )
         return cursor.rowcount
+
+
+def _incognito(conn: sqlite3.Connection, chat_id: int) -> bool:
+    """The chat has memory off (see `Prefs.memory`)."""
+    row = conn.execute(
+        "SELECT 1 FROM prefs WHERE chat_id = ? AND key = 'memory' AND value = 'off'", (chat_id,)
+    ).fetchone()
+    return row is not None

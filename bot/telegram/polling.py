@@ -6,6 +6,11 @@ SQLite inbox *before* the next getUpdates confirms it, hands it to the applicati
 update processor (bot/telegram/ordering.py) marks it done once its handlers finished. At start, updates
 stored but never finished are handled first. Ids already in the inbox are dropped (Telegram
 redelivers whatever was not confirmed).
+
+Nothing one getUpdates answer or one update holds stops polling: a failed call (a proxy's HTML
+page, a 5xx, a conflict, a bug) is logged and retried with backoff; an update whose content
+cannot be stored (e.g. a lone surrogate SQLite cannot encode) is recorded as failed and confirmed;
+a database that cannot be written holds the batch unconfirmed and is retried.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.records import InboxUpdate
@@ -34,6 +39,17 @@ logger = logging.getLogger(__name__)
 DEDUPE_SECONDS = 2 * 24 * 3600
 # An update that was in flight this many times when the process died is skipped (a poison update).
 MAX_ATTEMPTS = 3
+# What storing one update raises when its content is the problem (a lone surrogate, a huge
+# integer), as opposed to the database being unavailable (sqlite3.OperationalError, OSError).
+UNSTORABLE = (
+    ValueError,  # UnicodeEncodeError among them
+    TypeError,
+    OverflowError,
+    RecursionError,
+    sqlite3.DataError,
+    sqlite3.IntegrityError,
+    sqlite3.InterfaceError,
+)
 
 
 class UpdateSource(Protocol):
@@ -60,22 +76,38 @@ class Inbox:
         self._answered: set[int] = set()
 
     async def record(self, updates: Sequence[Update]) -> list[Update]:
-        """Store the updates durably; return those not seen before, in order."""
-        rows = [
-            InboxUpdate(
-                u.update_id,
-                u.effective_chat.id if u.effective_chat else None,
-                json.dumps(u.to_dict(), ensure_ascii=False, separators=(",", ":")),
-            )
-            for u in updates
-        ]
-        fresh = set(await self._store.record_updates(rows))
+        """Store the updates durably; return those not seen before, in order. An update that
+        cannot be stored is recorded as failed (never handled); an unavailable database raises."""
+        rows: list[tuple[Update, InboxUpdate]] = []
+        for update in updates:
+            try:
+                rows.append((update, _row(update)))
+            except UNSTORABLE as exc:
+                await self._unstorable(update, exc)
+        try:
+            fresh = set(await self._store.record_updates([row for _, row in rows]))
+        except UNSTORABLE:  # SQLite refused one of them: store them one by one to find it
+            fresh = set()
+            for update, row in rows:
+                try:
+                    fresh.update(await self._store.record_updates([row]))
+                except UNSTORABLE as exc:
+                    await self._unstorable(update, exc)
         new: list[Update] = []
         for update in updates:
             if update.update_id in fresh:
                 fresh.discard(update.update_id)  # the same id twice in one batch counts once
                 new.append(update)
         return new
+
+    async def _unstorable(self, update: Update, exc: BaseException) -> None:
+        logger.error(
+            "update %d cannot be stored (%s); recorded as failed, not handled",
+            update.update_id,
+            type(exc).__name__,
+        )
+        chat = update.effective_chat
+        await self._store.record_failed_update(update.update_id, chat.id if chat else None)
 
     async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> int:
         """Queue the updates a previous run stored but never finished; return how many."""
@@ -92,9 +124,19 @@ class Inbox:
         retry = [p for p in pending if p.attempts < self._max_attempts]
         await self._store.count_update_attempts([p.update_id for p in retry])
         logger.info("%d updates were not finished before the last stop; handling them now", len(retry))
+        queued = 0
         for row in retry:
-            await application.update_queue.put(Update.de_json(json.loads(row.payload), application.bot))
-        return len(retry)
+            try:
+                stored = Update.de_json(json.loads(row.payload), application.bot)
+            except Exception as exc:
+                logger.error(
+                    "stored update %d cannot be read (%s); skipped", row.update_id, type(exc).__name__
+                )
+                await self._store.finish_update(row.update_id, failed=True)
+                continue
+            await application.update_queue.put(stored)
+            queued += 1
+        return queued
 
     async def answered(self, update_id: int) -> None:
         """A reply to the update reached Telegram: never replay it, even if we die right now."""
@@ -140,9 +182,16 @@ class Poller:
         await self._inbox.replay(self._application)
         self._task = asyncio.create_task(self._loop(), name="poller")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The polling task (None before start and after stop), for a supervisor to watch."""
+        return self._task
+
     async def stop(self) -> None:
         """Stop fetching; what is queued still gets handled by `Application.stop`."""
-        await cancel_and_wait(self._task)
+        died = await cancel_and_wait(self._task)
+        if died is not None:
+            logger.error("the poller had died", exc_info=died)
         self._task = None
         if self._offset is not None and self.fatal is None:
             # Confirm what is stored, so the next start is not handed it again (dedupe would skip it).
@@ -165,10 +214,15 @@ class Poller:
                     continue
                 except TimedOut:
                     continue
-                except (Conflict, NetworkError) as exc:
+                except Exception as exc:  # whatever one answer brings, polling goes on
                     failures += 1
-                    pause = min(self._max_backoff, 0.5 * 2 ** min(failures, 10))
-                    logger.warning("getUpdates failed (%s); retrying in %.1fs", exc, pause)
+                    pause = self._backoff(failures)
+                    logger.warning(
+                        "getUpdates failed (%s); retrying in %.1fs",
+                        _describe(exc),
+                        pause,
+                        exc_info=not isinstance(exc, TelegramError),
+                    )
                     await asyncio.sleep(pause)
                     continue
                 failures = 0
@@ -184,17 +238,37 @@ class Poller:
             try:
                 fresh = await self._inbox.record(updates)
                 break
-            except (sqlite3.Error, OSError) as exc:
+            except Exception as exc:  # the database is unavailable: hold the batch, retry
                 failures += 1
-                pause = min(self._max_backoff, 0.5 * 2 ** min(failures, 10))
+                pause = self._backoff(failures)
                 logger.error(
                     "cannot store incoming updates (%s); left unconfirmed at Telegram, retrying in %.1fs",
-                    exc,
+                    _describe(exc),
                     pause,
+                    exc_info=not isinstance(exc, sqlite3.Error | OSError),
                 )
                 await asyncio.sleep(pause)
         self._offset = max(u.update_id for u in updates) + 1
         for update in fresh:
             await self._application.update_queue.put(update)
         if len(fresh) < len(updates):
-            logger.info("%d duplicate updates dropped", len(updates) - len(fresh))
+            logger.info("%d duplicate or unstorable updates not queued", len(updates) - len(fresh))
+
+    def _backoff(self, failures: int) -> float:
+        return min(self._max_backoff, 0.5 * 2.0 ** min(failures, 10))
+
+
+def _row(update: Update) -> InboxUpdate:
+    """The inbox row of an update; raises one of UNSTORABLE when SQLite could not store it."""
+    chat = update.effective_chat
+    payload = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    payload.encode()  # what SQLite does with it: a lone surrogate raises UnicodeEncodeError here
+    return InboxUpdate(update.update_id, chat.id if chat else None, payload)
+
+
+def _describe(exc: BaseException) -> str:
+    """An error for the log: messages of Telegram, SQLite and the OS, only the type of others
+    (whose message might quote an update's text)."""
+    if isinstance(exc, TelegramError | sqlite3.Error | OSError):
+        return f"{type(exc).__name__}: {exc}"
+    return type(exc).__name__

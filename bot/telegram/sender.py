@@ -4,10 +4,14 @@
 * 403 (the user blocked the bot, or it was removed from the group): the chat is marked inactive
   in the store and nothing more is sent to it until it writes to us again.
 * 400 "can't parse entities": resent once as plain text.
-* chat migrated (a group became a supergroup): resent to the new chat id, which is remembered.
-* other network errors (not `BadRequest`, which subclasses `NetworkError`): retried with backoff.
-  A timeout is not retried: the message may have arrived, and a double answer is worse; except
-  PTB's pool timeout, which says the request was never sent.
+* chat migrated (a group became a supergroup): resent to the new chat id, which is remembered,
+  and `on_migrated` moves the chat's memories, settings and turns (`follow_migration`; Telegram's
+  service messages about the migration take the same path).
+* a request that never left (`RequestNotSent`: no connection could be made; PTB's pool timeout):
+  retried with backoff, `network_attempts` times in all.
+* any other network failure (a dropped connection, a timeout, a 5xx): NOT resent, because
+  Telegram may have received the request and a double answer is worse than a missing one. It
+  is logged and the send reports None. Every message is therefore sent at most once.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.store import ChatTables
 from bot.telegram.ordering import current_update_id
+from bot.telegram.transport import RequestNotSent
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +166,7 @@ class Sender:
                 return None
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
-                await self._migrate(target, new_id)
+                await self.follow_migration(target, new_id)
                 target, reply_to = new_id, None  # the replied-to message lives in the old chat
             except BadRequest as exc:
                 if "can't parse entities" in str(exc).lower() and entities:
@@ -171,25 +176,22 @@ class Sender:
                     entities = None
                     continue
                 raise
-            except TimedOut as exc:
-                if "not* sent" not in str(exc):  # PTB's pool timeout: the request never left
+            except NetworkError as exc:
+                if not _never_sent(exc):
                     logger.warning(
-                        "chat %s: sending timed out; not resent (it may have arrived)", target, exc_info=True
+                        "chat %s: sending failed after the request left (%s); not resent, it may "
+                        "have arrived",
+                        target,
+                        type(exc).__name__,
+                        exc_info=True,
                     )
                     return None
                 network_failures += 1
-                if network_failures >= 10 * self._network_attempts:
-                    logger.error("chat %s: no free connection to Telegram; message dropped", target)
-                    return None
-                waited += 0.2
-                await asyncio.sleep(0.2)
-            except NetworkError:
-                network_failures += 1
                 if network_failures >= self._network_attempts:
-                    logger.exception("chat %s: message not sent after %d attempts", target, network_failures)
+                    logger.error("chat %s: not sent after %d attempts: %s", target, network_failures, exc)
                     return None
                 pause = 0.5 * 2 ** (network_failures - 1)
-                logger.warning("chat %s: network error, resending in %.1fs", target, pause, exc_info=True)
+                logger.warning("chat %s: could not connect to Telegram, resending in %.1fs", target, pause)
                 waited += pause
                 await asyncio.sleep(pause)
 
@@ -234,8 +236,12 @@ class Sender:
             except Exception:
                 logger.exception("could not record chat %s as inactive", chat_id)
 
-    async def _migrate(self, old_id: int, new_id: int) -> None:
-        logger.info("chat %s moved to %s (became a supergroup)", old_id, new_id)
+    async def follow_migration(self, old_id: int, new_id: int) -> None:
+        """The chat moved to `new_id` (a group became a supergroup), as a send's 400 or Telegram's
+        service messages say: send there from now on, and let `on_migrated` (the advisor) move
+        what the bot keeps about the chat. Safe to call more than once."""
+        if self._moved.get(old_id) != new_id:
+            logger.info("chat %s moved to %s (became a supergroup)", old_id, new_id)
         self._moved[old_id] = new_id
         try:
             if self._on_migrated is not None:
@@ -243,7 +249,13 @@ class Sender:
             elif self._store is not None:
                 await self._store.migrate_chat(old_id, new_id)
         except Exception:
-            logger.exception("could not record that chat %s moved to %s", old_id, new_id)
+            logger.exception("could not move what is kept about chat %s to %s", old_id, new_id)
+
+
+def _never_sent(exc: NetworkError) -> bool:
+    """True when Telegram cannot have received the request (so resending cannot duplicate it)."""
+    # PTB's own httpx transport says so in its pool timeout's message.
+    return isinstance(exc, RequestNotSent) or (isinstance(exc, TimedOut) and "not* sent" in str(exc))
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:

@@ -11,6 +11,11 @@ a file is uploaded, with the longer media write timeout), `TimedOut` for time-ou
 `NetworkError` for transport failures. aiohttp has no separate write timeout: the whole request
 is bounded by the sum of the four timeouts instead. Error messages never carry the bot token
 (the request URL contains it).
+
+One thing PTB's errors cannot say is whether Telegram may have received a request. A failure
+before any byte of it left (no connection could be made, or none freed up in the pool in time)
+raises `RequestNotSent`, which is safe to resend; every other failure (a reset or closed
+connection, a read timeout) may come after Telegram carried the request out.
 """
 
 from __future__ import annotations
@@ -23,8 +28,13 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.errors import Unavailable
 from bot.runtime.http import new_session
 from bot.runtime.logs import redact_tokens
+
+
+class RequestNotSent(NetworkError, Unavailable):
+    """The request never left: no connection to the Bot API was made. Resending it is safe."""
 
 
 class AiohttpRequest(BaseRequest):
@@ -120,7 +130,10 @@ class AiohttpRequest(BaseRequest):
         try:
             async with session.request(method, url, data=body, timeout=timeout) as response:
                 return response.status, await response.read()
-        except TimeoutError as exc:  # aiohttp's time-outs subclass it
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            # Connecting failed, or no pooled connection freed up: nothing was written.
+            raise RequestNotSent(f"aiohttp.{type(exc).__name__}: {redact_tokens(str(exc))}") from exc
+        except TimeoutError as exc:  # aiohttp's other time-outs subclass it
             raise TimedOut(f"Bot API request timed out ({type(exc).__name__})") from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {redact_tokens(str(exc))}") from exc

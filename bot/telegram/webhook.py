@@ -3,6 +3,10 @@
 PTB's own `run_webhook` serves exactly one route, so this follows PTB's custom-webhook pattern
 instead: our server checks the secret token, stores each update in the durable inbox (so it is
 never lost once Telegram has our 200), and puts the new ones on `application.update_queue`.
+
+The secret token and the Content-Type are checked as soon as the headers are in, before a byte
+of the body is read, and a body over 1 MB is refused unread (413), so a client without the
+secret cannot make the bot buffer anything. Connection limits and timeouts: http_server.py.
 """
 
 from __future__ import annotations
@@ -12,16 +16,14 @@ import hmac
 import json
 import logging
 import secrets
-import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
-import tornado.httpserver
-import tornado.netutil
 import tornado.web
 from telegram import Update
 
 from bot.config import Settings
+from bot.telegram.http_server import ConnectionLimits, GuardedHTTPServer, RateLimitedLog
 from bot.telegram.polling import Inbox
 
 logger = logging.getLogger(__name__)
@@ -39,19 +41,33 @@ def webhook_path(url: str) -> str:
     return path or DEFAULT_PATH
 
 
+@tornado.web.stream_request_body
 class _UpdateHandler(tornado.web.RequestHandler):
     def initialize(self, server: WebhookServer) -> None:
         self.server = server
+        self._body = bytearray()
+        self._wanted = False
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        """Runs once the headers are in, before the body is read (a streamed request body)."""
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.server.secret.encode()):
-            logger.warning("webhook request with a missing or wrong secret token refused")
-            raise tornado.web.HTTPError(403)
+            raise tornado.web.HTTPError(403)  # a missing or wrong secret token
         if self.request.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
-            raise tornado.web.HTTPError(403)
+            raise tornado.web.HTTPError(403)  # what PTB answers too
+        length = self.request.headers.get("Content-Length")
+        if length is not None and (not length.isdigit() or int(length) > self.server.limits.max_body_bytes):
+            raise tornado.web.HTTPError(413)
+        self._wanted = True
+
+    def data_received(self, chunk: bytes) -> None:
+        # Only once prepare() let the request in; tornado stops a chunked body at max_body_bytes.
+        if self._wanted:
+            self._body.extend(chunk)
+
+    async def post(self) -> None:
         try:
-            data = json.loads(self.request.body)
+            data = json.loads(self._body)
             if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("not an update")
             update = Update.de_json(data, self.server.application.bot)
@@ -62,7 +78,7 @@ class _UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(400)
         try:
             fresh = await self.server.inbox.record([update])
-        except (sqlite3.Error, OSError):
+        except Exception:
             # Not stored, so not confirmed: Telegram retries the update later.
             logger.exception("cannot store an incoming update; Telegram will resend it")
             raise tornado.web.HTTPError(503) from None
@@ -98,6 +114,7 @@ class WebhookServer:
         secret: str,
         listen: str,
         port: int,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.application = application
         self.inbox = inbox
@@ -106,7 +123,9 @@ class WebhookServer:
         self.secret = secret
         self.listen = listen
         self.port = port
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self.limits = limits or ConnectionLimits()
+        self.refusals = RateLimitedLog(logger)
+        self._server: GuardedHTTPServer | None = None
         # An UpdateSource (bot/telegram/polling.py): the server does not end by itself.
         self.stopped = asyncio.Event()
         self.fatal: BaseException | None = None
@@ -116,11 +135,9 @@ class WebhookServer:
             (HEALTH_PATH, _HealthHandler, {"server": self}),
             (self.path, _UpdateHandler, {"server": self}),
         ]
-        app = tornado.web.Application(routes)
-        self._server = tornado.httpserver.HTTPServer(app, xheaders=True)
-        sockets = tornado.netutil.bind_sockets(self.port, address=self.listen)
-        self._server.add_sockets(sockets)
-        self.port = int(sockets[0].getsockname()[1])  # the real port when 0 was asked for
+        app = tornado.web.Application(routes, log_function=self._log_request)
+        self._server = GuardedHTTPServer(app, self.limits, xheaders=True)
+        self.port = self._server.listen(self.port, self.listen)  # the real port when 0 was asked for
         logger.info(
             "webhook server listening on %s:%d (path %s, health %s)",
             self.listen,
@@ -128,6 +145,21 @@ class WebhookServer:
             self.path,
             HEALTH_PATH,
         )
+
+    def _log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """tornado's access log, without a line per refused request (a flood would flood it)."""
+        status = handler.get_status()
+        if status >= 500:
+            logger.error("webhook request failed with %d", status)
+        elif status >= 400:
+            self.refusals.warning(
+                "webhook request refused with %d (403: missing or wrong secret token, or not JSON; "
+                "413: body over %d bytes)",
+                status,
+                self.limits.max_body_bytes,
+            )
+        else:
+            logger.debug("webhook request answered %d", status)
 
     async def register(self) -> None:
         """Requeue what the last run left unfinished, then tell Telegram where to post."""
@@ -143,14 +175,18 @@ class WebhookServer:
     async def stop(self) -> None:
         """Stop taking updates (the webhook stays set: Telegram keeps them until we are back)."""
         if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()
+            await self._server.stop()
             self._server = None
         self.stopped.set()
 
 
 def webhook_server(
-    application: AnyApplication, inbox: Inbox, settings: Settings, *, port: int | None = None
+    application: AnyApplication,
+    inbox: Inbox,
+    settings: Settings,
+    *,
+    port: int | None = None,
+    limits: ConnectionLimits | None = None,
 ) -> WebhookServer:
     """The server for WEBHOOK_URL, with WEBHOOK_SECRET (or a fresh random secret for this run)."""
     assert settings.webhook_url is not None
@@ -165,4 +201,5 @@ def webhook_server(
         secret=secret,
         listen=settings.webhook_listen,
         port=settings.port if port is None else port,
+        limits=limits,
     )

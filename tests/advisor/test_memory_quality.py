@@ -243,6 +243,19 @@ async def test_cap_deletes_expiring_then_oldest_and_keeps_health(
         await pipe.close()
 
 
+async def test_cap_pass_sees_every_memory_however_far_over(fake_gemini: FakeGemini, tmp_path: Path) -> None:
+    """A user far over MEMORY_MAX_PER_USER (memories stored before the cap was lowered, or by a
+    path that skipped it) is brought down to the cap in one pass, the newest kept."""
+    pipe = await open_pipeline(fake_gemini, tmp_path / "data", MEMORY_MAX_PER_USER=10)
+    try:
+        for n in range(90):
+            await pipe.memory.add(USER, [{"role": "user", "content": f"Likes drill {n}"}], infer=False)
+        assert await pipe.writer.enforce_cap(USER) == 80
+        assert await pipe.texts(USER) == {f"Likes drill {n}" for n in range(80, 90)}
+    finally:
+        await pipe.close()
+
+
 async def test_small_talk_skips_recall_and_new_session_keeps_memories(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:

@@ -20,7 +20,9 @@ from pathlib import Path
 from bot.records import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.harness import RunningBot, bot_env, make_settings
+from tests.support.chat import say
+from tests.support.harness import BotProcess, RunningBot, bot_env, make_settings
+from tests.support.memory_pipeline import files_containing
 
 REPO = Path(__file__).resolve().parents[2]
 CHATS = (7001, 7002, 7003)
@@ -103,3 +105,29 @@ async def test_kill_9_loses_no_update_and_no_memory_write(
     with sqlite3.connect(data_dir / "bot.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM memory_outbox").fetchone()[0] == 0
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+async def test_incognito_text_is_in_no_file_after_its_answer_even_after_kill_9(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """With memory off, a message's text is in no file under DATA_DIR once it is answered (the
+    inbox blanks it and empties the WAL), and a `kill -9` right then leaves none behind; a message
+    with memory on is found by the same scan (the scan can see text in the WAL and the database)."""
+    data_dir = tmp_path / "data"
+    secret, control = "Quetzalbanjo-5521", "Narwhalpiccolo-7734"
+    proc = BotProcess(bot_env(fake_telegram, fake_gemini, data_dir, LOG_LEVEL="INFO"), tmp_path)
+    try:
+        await say(fake_telegram, f"I keep a {control} in my gym bag.", chat_id=7101)
+        await say(fake_telegram, "/prefs memory off", chat_id=7102)
+        reply = await say(fake_telegram, f"My ex works at {secret}. Should I change gyms?", chat_id=7102)
+        assert secret in reply["text"]  # the fake model echoes it: the text did reach the bot
+        assert control in files_containing(data_dir, [control])
+        deadline = asyncio.get_running_loop().time() + 10
+        while files_containing(data_dir, [secret]) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)  # the inbox marks it done just after the reply reached us
+        proc.proc.send_signal(signal.SIGKILL)
+        proc.proc.wait(timeout=30)
+    finally:
+        proc.stop()
+    assert files_containing(data_dir, [secret]) == {}
+    assert control in files_containing(data_dir, [control])

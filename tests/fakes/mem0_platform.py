@@ -96,8 +96,13 @@ class FakeMem0Platform:
                 case ("POST", "/v3/memories/search/"):
                     return 200, {"results": self._search(call.body)}
                 case ("POST", "/v3/memories/"):
+                    # Paged like the Platform: `page` (from 1) and `page_size` (default 100).
                     rows = self._owned(call.body.get("filters", {}))
-                    return 200, {"count": len(rows), "next": None, "previous": None, "results": rows}
+                    page, size = int(call.query.get("page", 1)), int(call.query.get("page_size", 100))
+                    shown = rows[(page - 1) * size : page * size]
+                    more = page * size < len(rows)
+                    following = f"{self.base_url}/v3/memories/?page={page + 1}" if more else None
+                    return 200, {"count": len(rows), "next": following, "previous": None, "results": shown}
                 case ("DELETE", "/v1/memories/"):
                     user = call.query.get("user_id")
                     for row in self._owned({"user_id": user}):

@@ -22,7 +22,9 @@ from telegram.error import (
     EndPointNotFound,
     Forbidden,
     InvalidToken,
+    NetworkError,
     RetryAfter,
+    TelegramError,
 )
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
@@ -110,6 +112,23 @@ async def test_bot_get_me_send_message_document_and_commands(
         {"command": "forget", "description": "Forget things"},
     ]
     assert (await fake_telegram.wait_for_messages(CHAT, 3))[0]["message_id"] == first.message_id
+
+
+async def test_bot_sees_an_html_page_and_a_dropped_connection(
+    bot: TelegramBot, fake_telegram: FakeTelegram
+) -> None:
+    """answer_html_next: PTB cannot parse the answer; drop_connection_next: the message is
+    delivered but the call fails with a NetworkError (its answer never came)."""
+    fake_telegram.answer_html_next("getUpdates")
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        await bot.get_updates(timeout=0)
+    assert await bot.get_updates(timeout=0) == ()
+
+    fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
+    with pytest.raises(NetworkError):
+        await bot.send_message(CHAT, "delivered, unanswered")
+    assert fake_telegram.texts(CHAT) == ["delivered, unanswered"]
+    assert (await bot.send_message(CHAT, "next")).text == "next"
 
 
 # PTB's own RetryAfter constructor reads the deprecated int ``retry_after``.

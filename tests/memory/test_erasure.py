@@ -109,3 +109,26 @@ async def test_remember_refuses_secrets_and_instructions(
         assert await bot.services.store.known_memory_ids("tg-4001") == [saved.id]
     finally:
         await bot.stop()
+
+
+async def test_forget_messages_removes_only_the_raw_messages_holding_the_text(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """Mem0 saves a user's last raw messages (inferring adds); forgetting a memory's source removes
+    the ones holding it, not the user's other messages nor another user's."""
+    pipe = await open_pipeline(fake_gemini, tmp_path / "data")
+    try:
+        history = pipe.memory._client.db  # Mem0's own history DB, as its inferring adds fill it
+        history.save_messages(
+            [
+                {"role": "user", "content": "My cat is called Gnuspeckle"},
+                {"role": "user", "content": "I row"},
+            ],
+            "user_id=tg-7",
+        )
+        history.save_messages([{"role": "user", "content": "Gnuspeckle is my cat too"}], "user_id=tg-8")
+        assert await pipe.memory.forget_messages("tg-7", ["my cat is called gnuspeckle"]) == 1
+        assert [m["content"] for m in history.get_last_messages("user_id=tg-7")] == ["I row"]
+        assert len(history.get_last_messages("user_id=tg-8")) == 1
+    finally:
+        await pipe.close()

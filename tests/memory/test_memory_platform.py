@@ -51,7 +51,7 @@ async def test_platform_backend_round_trip(platform: FakeMem0Platform, tmp_path:
         assert len(await memory.list("tg-2")) == 1
         assert all(call.authorization == f"Token {platform.api_key}" for call in platform.calls)
         listings = [c for c in platform.calls if c.path == "/v3/memories/"]
-        assert all(c.query.get("page_size") == "500" and "top_k" not in c.body for c in listings)
+        assert all(c.query.get("page_size") == "100" and "top_k" not in c.body for c in listings)
     finally:
         await memory.close()
 
@@ -62,5 +62,24 @@ async def test_platform_outage_raises_memory_unavailable(platform: FakeMem0Platf
         platform.fail_with = 503
         with pytest.raises(MemoryUnavailable):
             await memory.search("tg-1", "anything", limit=3)
+    finally:
+        await memory.close()
+
+
+async def test_platform_listing_reads_every_page_newest_first(
+    platform: FakeMem0Platform, tmp_path: Path
+) -> None:
+    """The Platform pages its listings: all 250 memories are listed, the newest first."""
+    memory = await open_memory(settings_for(platform, tmp_path))
+    try:
+        for n in range(250):
+            stamp = f"2025-01-01T00:{n // 60:02d}:{n % 60:02d}+00:00"
+            platform.memories[f"m{n}"] = {
+                "id": f"m{n}", "memory": f"fact {n}", "user_id": "tg-1", "metadata": {},
+                "categories": [], "created_at": stamp, "updated_at": stamp,
+            }  # fmt: skip
+        listed = await memory.list("tg-1")
+        assert [m.text for m in listed] == [f"fact {n}" for n in reversed(range(250))]
+        assert [m.text for m in await memory.list("tg-1", limit=2)] == ["fact 249", "fact 248"]
     finally:
         await memory.close()

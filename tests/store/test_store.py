@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,18 @@ async def test_recent_turns_are_the_last_ones_oldest_first(store: Store) -> None
     turns = (await store.begin_message(1, recent=3)).recent
     assert [t.text for t in turns] == ["a3", "q4", "a4"]
     assert (await store.begin_message(1, recent=0)).recent == []
+
+
+async def test_recent_turns_expire_in_every_chat(store: Store) -> None:
+    """Turns older than `expire_before` are deleted: the answering chat's at once, every other
+    chat's with the first answer (then about hourly), so an idle chat's words do not stay forever."""
+    now = time.time()
+    await store.finish_message(1, [Turn("user", "old words in chat one")], at=now - 3 * 86400)
+    await store.finish_message(2, [Turn("user", "old words in chat two")], at=now - 3 * 86400)
+    await store.finish_message(2, [Turn("user", "recent words in chat two")], at=now - 60)
+    await store.finish_message(1, [Turn("user", "new")], at=now, expire_before=now - 86400)
+    assert [t.text for t in (await store.begin_message(1, recent=10)).recent] == ["new"]
+    assert [t.text for t in (await store.begin_message(2, recent=10)).recent] == ["recent words in chat two"]
 
 
 async def test_outbox_retries_and_completes(store: Store) -> None:

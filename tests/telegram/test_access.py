@@ -44,7 +44,7 @@ async def test_rate_limit_warns_once_and_skips_the_model(
 
 
 def test_rate_limiter_window_slides() -> None:
-    """The limiter admits `per_minute` events per 60 s window and frees slots as they age out."""
+    """The limiter admits `limit` events per 60 s window and frees slots as they age out."""
     limiter = RateLimiter(2)
     assert limiter.allow(1, now=0.0) == 0
     assert limiter.allow(1, now=1.0) == 0
@@ -76,3 +76,15 @@ async def test_input_longer_than_the_cap_is_refused_before_the_model(
     assert reply["text"] == TOO_LONG_REPLY.format(length=150, limit=100)
     assert fake_gemini.requests("chat") == []
     assert await bot.advisor.pending_memories(CHAT) == 0
+
+
+async def test_a_slash_without_a_command_entity_is_a_question_and_pays_the_budget(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """ "/ how do I deadlift" carries no bot_command entity (what Telegram sends): it is a question,
+    so the daily token budget applies to it like to any other."""
+    await start_bot(DAILY_TOKEN_BUDGET=10)
+    assert (await say(fake_telegram, "First question"))["text"].startswith("Coach says:")
+    refused = await say(fake_telegram, "/ how do I deadlift")
+    assert refused["text"] == BUDGET_REPLY.format(budget=10)
+    assert len(fake_gemini.requests("chat")) == 1

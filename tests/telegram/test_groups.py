@@ -10,6 +10,7 @@ from telegram.constants import ChatID
 
 from bot.telegram.handlers import prefs as prefs_handlers
 from bot.telegram.handlers.forget import ADMIN_ONLY_REPLY
+from bot.telegram.handlers.gate import BUDGET_REPLY
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.support.chat import CHAT, drained, say
@@ -111,10 +112,10 @@ async def test_forget_in_a_group_is_for_administrators(
     assert fake_telegram.calls("getChatMember")
 
 
-def pseudo_message(fake: FakeTelegram, text: str, sender: int) -> dict[str, Any]:
+def pseudo_message(fake: FakeTelegram, text: str, sender: int, group: int = GROUP) -> dict[str, Any]:
     """A group message sent on behalf of the group (anonymous admin) or of a channel."""
     sender_chat = (
-        {"id": GROUP, "title": "Test Supergroup", "type": "supergroup"}
+        {"id": group, "title": "Test Supergroup", "type": "supergroup"}
         if sender == ChatID.ANONYMOUS_ADMIN
         else {"id": -1009999, "title": "Some Channel", "type": "channel"}
     )
@@ -128,7 +129,7 @@ def pseudo_message(fake: FakeTelegram, text: str, sender: int) -> dict[str, Any]
             "message_id": 900 + len(fake.calls()),
             "from": {"id": int(sender), "is_bot": True, "first_name": name, "username": f"{name}Bot"},
             "sender_chat": sender_chat,
-            "chat": {"id": GROUP, "title": "Test Supergroup", "type": "supergroup"},
+            "chat": {"id": group, "title": "Test Supergroup", "type": "supergroup"},
             "date": int(time.time()),
             "text": text,
         }
@@ -167,3 +168,47 @@ async def test_pseudo_senders_are_answered_but_never_remembered(
     refusal = (await fake_telegram.wait_for_messages(GROUP, before + 1))[before]
     assert "anonymous" in refusal["text"]
     assert CHAT not in {m["chat_id"] for m in fake_telegram.sent()}
+
+
+OTHER_GROUP = -1007654321098
+
+
+async def test_anonymous_admins_of_two_groups_do_not_share_a_rate_limit(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """Anonymous admins all have the same sender id: group A's, writing past RATE_LIMIT_PER_MINUTE,
+    is slowed down, while group B's anonymous admin is still answered."""
+    await start_bot(GROUPS_ENABLED=True, RATE_LIMIT_PER_MINUTE=5)
+    for n in range(6):
+        fake_telegram.push_update(
+            pseudo_message(fake_telegram, f"@{BOT_USERNAME} question {n}", ChatID.ANONYMOUS_ADMIN)
+        )
+    replies = await fake_telegram.wait_for_messages(GROUP, 6)
+    assert [r["text"].startswith("Coach says:") for r in replies] == [True] * 5 + [False]
+    fake_telegram.push_update(
+        pseudo_message(fake_telegram, f"@{BOT_USERNAME} B asks", ChatID.ANONYMOUS_ADMIN, OTHER_GROUP)
+    )
+    (answer,) = await fake_telegram.wait_for_messages(OTHER_GROUP, 1)
+    assert answer["text"] == "Coach says: B asks"
+
+
+async def test_anonymous_admins_spend_their_own_groups_budget(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """DAILY_TOKEN_BUDGET and /usage count an anonymous admin's messages for that group, not for a
+    sender id every group's anonymous admins share."""
+    await start_bot(GROUPS_ENABLED=True, DAILY_TOKEN_BUDGET=10)
+    for text, expected in (("first", "Coach says: first"), ("second", BUDGET_REPLY.format(budget=10))):
+        before = len(fake_telegram.sent(GROUP))
+        fake_telegram.push_update(
+            pseudo_message(fake_telegram, f"@{BOT_USERNAME} {text}", ChatID.ANONYMOUS_ADMIN)
+        )
+        assert (await fake_telegram.wait_for_messages(GROUP, before + 1))[before]["text"] == expected
+    fake_telegram.push_update(
+        pseudo_message(fake_telegram, f"@{BOT_USERNAME} B asks", ChatID.ANONYMOUS_ADMIN, OTHER_GROUP)
+    )
+    (answer,) = await fake_telegram.wait_for_messages(OTHER_GROUP, 1)
+    assert answer["text"] == "Coach says: B asks"
+    fake_telegram.push_update(pseudo_message(fake_telegram, "/usage", ChatID.ANONYMOUS_ADMIN, OTHER_GROUP))
+    usage = (await fake_telegram.wait_for_messages(OTHER_GROUP, 2))[1]
+    assert "Today: 1 message," in usage["text"]

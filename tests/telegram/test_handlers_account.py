@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from bot.telegram.handlers.account import REMEMBER_RATE_REPLY
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram, UploadedFile
 from tests.support.harness import CHAT, StartBot, say
@@ -32,6 +34,27 @@ async def test_remember_without_a_fact_explains_itself(
     assert "too long" in (await say(fake_telegram, "/remember " + "x" * 600))["text"]
 
 
+async def test_remember_keeps_the_memory_cap(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """MEMORY_MAX_PER_USER holds for /remember too: past it the oldest go, the newest stay."""
+    bot = await start_bot(MEMORY_MAX_PER_USER=10)
+    for n in range(14):
+        assert "Saved" in (await say(fake_telegram, f"/remember Fact number {n}"))["text"]
+    texts = [item.text for item in await bot.advisor.memories(CHAT)]
+    assert texts == [f"Fact number {n}" for n in range(13, 3, -1)]
+
+
+async def test_remember_has_its_own_hourly_limit(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """Past REMEMBER_PER_HOUR, /remember says how long to wait and stores nothing; other
+    messages are still answered."""
+    bot = await start_bot(REMEMBER_PER_HOUR=3)
+    for n in range(3):
+        assert "Saved" in (await say(fake_telegram, f"/remember Fact {n}"))["text"]
+    refused = await say(fake_telegram, "/remember Fact 3")
+    assert refused["text"] == REMEMBER_RATE_REPLY.format(limit=3, minutes=60)
+    assert len(await bot.advisor.memories(CHAT)) == 3
+    assert (await say(fake_telegram, "How do I squat?"))["text"].startswith("Coach says:")
+
+
 async def test_export_sends_a_json_file_of_memories_and_preferences(
     start_bot: StartBot, fake_telegram: FakeTelegram
 ) -> None:
@@ -50,6 +73,32 @@ async def test_export_sends_a_json_file_of_memories_and_preferences(
     assert [m["text"] for m in document["memories"]] == ["I train at 6am"]
     assert document["preferences"]["units"] == "imperial"
     assert document["chat_id"] == CHAT
+
+
+def exported(sent: dict[str, Any]) -> dict[str, Any]:
+    upload = sent["document"]
+    if isinstance(upload, str):
+        upload = sent[upload.removeprefix("attach://")]
+    assert isinstance(upload, UploadedFile)
+    document: dict[str, Any] = json.loads(upload.data)
+    return document
+
+
+async def test_export_holds_every_memory_newest_first(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """/export is complete past any listing page (505 memories), the newest first, and so is
+    /memories' count."""
+    bot = await start_bot(MEMORY_MAX_PER_USER=1000)
+    memory = bot.services.memory
+    for n in range(505):
+        await memory.add("tg-1001", [{"role": "user", "content": f"Fact {n}"}], infer=False)
+    document = exported(await say(fake_telegram, "/export"))
+    texts = [m["text"] for m in document["memories"]]
+    assert len(texts) == 505
+    assert texts[:2] == ["Fact 504", "Fact 503"]
+    assert texts[-1] == "Fact 0"
+    assert "(505, page 1 of 64)" in (await say(fake_telegram, "/memories"))["text"]
 
 
 async def test_usage_counts_messages_and_tokens(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 from bot.memory import MemoryItem
 from bot.records import memory_user_id
+from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
 from tests.support.harness import CHAT, RunningBot, StartBot, say
+from tests.support.memory_pipeline import files_containing, scripted
 
 OTHER_CHAT = 2002
 
@@ -130,3 +135,72 @@ async def test_memories_search_shows_only_relevant_memories(
     assert "oat milk" in closest["text"]
     assert "knee hurts" in closest["text"]
     assert len(await bot.advisor.memories(CHAT)) == 2
+
+
+def turn_and_write_texts(bot: RunningBot) -> str:
+    """Every recent turn and pending memory write of the bot's database, as one string."""
+    with contextlib.closing(sqlite3.connect(bot.settings.db_path)) as db:
+        turns = db.execute("SELECT text FROM turns").fetchall()
+        writes = db.execute("SELECT payload FROM memory_outbox").fetchall()
+    return repr(turns + writes)
+
+
+async def test_forgetting_one_memory_drops_the_message_it_came_from(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """/forget Zorblax → 🗑: the memory goes, and so does the exchange it was extracted from, so
+    the very next prompt carries nothing of it; other turns stay."""
+    bot = await start_bot()
+    fake_gemini.enqueue("json", scripted([{"text": "Has a cat called Zorblax", "category": "personal_info"}]))
+    await say(fake_telegram, "My cat is called Zorblax. Can cats run with me?")
+    await bot.settle()
+    await say(fake_telegram, "Also, I like long walks.")
+    await bot.settle()
+    assert "Zorblax" in turn_and_write_texts(bot)
+
+    offer = await say(fake_telegram, "/forget Zorblax")
+    [pick] = [b for b in buttons(offer) if b["text"] == "🗑 1"]
+    assert "Has a cat called Zorblax" in offer["text"]
+    fake_telegram.press_button(CHAT, pick["callback_data"], message_id=offer["message_id"])
+    answer = await fake_telegram.wait_for_call("answerCallbackQuery")
+    assert answer.params["text"] == "Forgotten"
+
+    await say(fake_telegram, "What should I do today?")
+    prompt = fake_gemini.last_chat_prompt()
+    assert "Zorblax" not in prompt
+    assert "long walks" in prompt
+    assert "Zorblax" not in turn_and_write_texts(bot)
+    assert files_containing(bot.settings.data_dir / "mem0", ["Zorblax"]) == {}
+
+
+async def test_forgetting_a_remembered_fact_drops_the_turns_and_writes_repeating_it(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """A /remember fact has no exchange of its own: deleting it (🗑 in /memories) erases the turns
+    that repeat it word for word and the pending write that would store it again."""
+    bot = await start_bot()
+    await say(fake_telegram, "/remember My dog is named Quibble")
+    await bot.services.writer.stop()  # the next message's write stays pending
+    await say(fake_telegram, "As I said, my dog is named Quibble. Which toys suit him?")
+    assert await bot.advisor.pending_memories(CHAT) == 1
+    listing = await say(fake_telegram, "/memories")
+    [delete] = [b for b in buttons(listing) if b["callback_data"].startswith("mem:d:")]
+    fake_telegram.press_button(CHAT, delete["callback_data"], message_id=listing["message_id"])
+    answer = await fake_telegram.wait_for_call("answerCallbackQuery")
+    assert answer.params["text"] == "Deleted"
+    assert await bot.advisor.pending_memories(CHAT) == 0
+    assert "Quibble" not in turn_and_write_texts(bot)
+    await say(fake_telegram, "Any tips for today?")
+    assert "Quibble" not in fake_gemini.last_chat_prompt()
+
+
+async def test_forget_words_says_when_more_memories_match_than_it_shows(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """/forget <words> offers the 8 closest of 10 memories and says that more match."""
+    bot = await start_bot()
+    for n in range(10):
+        await add_memory(bot, CHAT, f"Knee exercise number {n}")
+    offer = await say(fake_telegram, "/forget knee exercise")
+    assert sum(b["text"].startswith("🗑") for b in buttons(offer)) == 8
+    assert "More memories match; these are the 8 closest." in offer["text"]

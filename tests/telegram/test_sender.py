@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from telegram.error import BadRequest
 from bot.records import memory_user_id
 from bot.store import Store
 from bot.telegram.sender import Sender
+from bot.telegram.transport import AiohttpRequest
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, make_settings
@@ -112,13 +114,13 @@ async def test_migrated_group_is_followed_and_remembered(
     assert [c.params["chat_id"] for c in fake_telegram.calls("sendMessage")][-1] == supergroup
 
 
-async def test_server_errors_are_retried_and_sent_once(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    """A 500 from Telegram is retried; the message arrives exactly once."""
+async def test_server_errors_are_not_resent(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    """A 500 came after Telegram had the request, which may have been carried out: not resent."""
     fake_telegram.fail_next("sendMessage", status=500)
     sender = Sender(bot)
-    assert await sender.send_text(CHAT, "eventually") is not None
-    assert fake_telegram.texts(CHAT) == ["eventually"]
-    assert len(fake_telegram.calls("sendMessage")) == 2
+    assert await sender.send_text(CHAT, "maybe") is None
+    assert len(fake_telegram.calls("sendMessage")) == 1
+    assert await sender.send_text(CHAT, "next") is not None
 
 
 async def test_replies_of_the_running_bot_go_through_the_sender(
@@ -146,3 +148,35 @@ async def test_replies_of_the_running_bot_go_through_the_sender(
         assert CHAT in await bot.services.store.inactive_chats()
     finally:
         await bot.stop()
+
+
+async def test_a_message_telegram_received_is_not_sent_again(fake_telegram: FakeTelegram) -> None:
+    """The connection closes after Telegram carried out sendMessage (the answer is lost): the
+    message is not resent, so the user sees it once; the sender reports it as not confirmed."""
+    fake_telegram.send_text(CHAT, "hi")
+    fake_telegram.drop_connection_next("sendMessage")
+    async with Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=AiohttpRequest()) as bot:
+        sender = Sender(bot)
+        assert await sender.send_text(CHAT, "only once") is None
+        assert fake_telegram.texts(CHAT) == ["only once"]
+        assert len(fake_telegram.calls("sendMessage")) == 1
+        assert await sender.send_text(CHAT, "next one") is not None  # a new connection works
+    assert fake_telegram.texts(CHAT) == ["only once", "next one"]
+
+
+async def test_a_request_that_could_not_connect_is_resent(caplog: pytest.LogCaptureFixture) -> None:
+    """A refused connection means Telegram never saw the request: it is tried `network_attempts`
+    times, then given up with a log line."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once closed: connections are refused
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        bot = Bot("123:abc", base_url=f"http://127.0.0.1:{port}/bot", request=request)
+        sender = Sender(bot, network_attempts=3)
+        assert await sender.send_text(CHAT, "never arrives") is None
+    finally:
+        await request.shutdown()
+    assert caplog.text.count("could not connect to Telegram, resending") == 2
+    assert "not sent after 3 attempts" in caplog.text

@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.telegram.transport import AiohttpRequest
+from bot.telegram.transport import AiohttpRequest, RequestNotSent
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegram
 
 
@@ -83,10 +83,19 @@ async def test_a_server_that_never_answers_times_out(silent_server: int) -> None
     assert isinstance(error, TimedOut)
 
 
-async def test_an_unreachable_server_is_a_network_error() -> None:
+async def test_an_unreachable_server_is_a_network_error_that_was_not_sent() -> None:
+    """A refused connection: nothing reached the server, so the error says the request was not sent."""
     error = await failed_post(f"http://127.0.0.1:{closed_port()}/bot{DEFAULT_TOKEN}/getMe")
+    assert isinstance(error, RequestNotSent)
     assert isinstance(error, NetworkError)
     assert not isinstance(error, TimedOut)
+
+
+async def test_a_read_timeout_is_not_called_not_sent(silent_server: int) -> None:
+    """The request was written before the server went quiet: it may have been carried out."""
+    error = await failed_post(f"http://127.0.0.1:{silent_server}/bot{DEFAULT_TOKEN}/getMe", read_timeout=0.3)
+    assert isinstance(error, TimedOut)
+    assert not isinstance(error, RequestNotSent)
 
 
 async def test_an_error_that_quotes_the_url_does_not_carry_the_token() -> None:

@@ -3,50 +3,28 @@ deduplication, a generated secret, SIGTERM in a real process, and `python -m bot
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from bot.app import BotRuntime
 from bot.telegram.webhook import SECRET_HEADER, WebhookServer, webhook_path
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.harness import REPO, bot_env, make_settings, run_cli
+from tests.support.harness import REPO, bot_env, run_cli
+from tests.telegram.conftest import StartWebhook
 
 CHAT = 4004
 URL = "https://bot.example.com/hook/telegram"
 SECRET = "s3cret_Token-for-tests"
-
-StartWebhook = Callable[..., Awaitable[WebhookServer]]
-
-
-@pytest.fixture
-async def start_hook(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
-) -> AsyncIterator[StartWebhook]:
-    """Start the bot in webhook mode on a free 127.0.0.1 port; stopped at the end."""
-    running: list[tuple[BotRuntime, WebhookServer]] = []
-
-    async def start(**overrides: Any) -> WebhookServer:
-        values = {"WEBHOOK_URL": URL, "WEBHOOK_LISTEN": "127.0.0.1", **overrides}
-        settings = make_settings(tmp_path / "data", telegram=fake_telegram, gemini=fake_gemini, **values)
-        runtime = await BotRuntime.open(settings)
-        server = await runtime.start_webhook(port=0)
-        running.append((runtime, server))
-        return server
-
-    yield start
-    for runtime, server in running:
-        await runtime.close(server)
 
 
 def pending_update(fake: FakeTelegram, text: str) -> dict[str, Any]:
@@ -193,3 +171,21 @@ def test_check_reports_what_is_wrong(
     assert "FAIL hosting: WEBHOOK_URL must be https://" in result.stdout
     assert "3 check(s) failed." in result.stdout
     assert "wrong-key" not in result.stdout + result.stderr
+
+
+async def test_an_update_that_cannot_be_stored_is_confirmed_as_failed(
+    start_hook: StartWebhook, fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """A text with a lone surrogate (SQLite cannot encode it) gets 200 and is recorded as failed,
+    instead of a 500 that Telegram would resend for a day; the next update is answered."""
+    server = await start_hook(WEBHOOK_SECRET=SECRET)
+    update = pending_update(fake_telegram, "bad \ud800 text")
+    assert await post(server, update, SECRET) == 200
+    assert await post(server, pending_update(fake_telegram, "fine"), SECRET) == 200
+    [reply] = await fake_telegram.wait_for_messages(CHAT, 1)
+    assert reply["text"] == "Coach says: fine"
+    with contextlib.closing(
+        sqlite3.connect(f"file:{tmp_path / 'data' / 'bot.sqlite3'}?mode=ro", uri=True)
+    ) as db:
+        failed = db.execute("SELECT update_id FROM inbox WHERE state = 'failed'").fetchall()
+    assert failed == [(update["update_id"],)]

@@ -20,6 +20,7 @@ from bot.telegram.handlers import (
     errors,
     forget,
     gate,
+    groups,
     intro,
     media,
     memories,
@@ -43,11 +44,15 @@ COMMANDS = (
     BotCommand("usage", "Messages and tokens used today and this month"),
 )
 
-GATE_GROUP = -1  # runs before everything else; stops an update with ApplicationHandlerStop
+MIGRATION_GROUP = -2  # a group's move to a supergroup id, before the gate (which drops service messages)
+GATE_GROUP = -1  # runs before every other handler (but the migration); stops with ApplicationHandlerStop
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Attach every handler: the gate first, then commands, buttons and plain messages."""
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migration), group=MIGRATION_GROUP
+    )
     application.add_handler(TypeHandler(object, gate.gate), group=GATE_GROUP)
     new_message = filters.UpdateType.MESSAGE  # edited messages and channel posts are not answered
     commands = {

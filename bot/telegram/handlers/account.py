@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from telegram import Update
 
 from bot.errors import Refused
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,10 @@ REMEMBER_USAGE = "Usage: /remember <a fact about you>, e.g. /remember I train at
 REMEMBER_MAX_CHARS = 500
 PSEUDO_SENDER_REPLY = (
     "Anonymous admins and channels can't store memories: nobody could later see or erase them."
+)
+REMEMBER_RATE_REPLY = (
+    "That's {limit} facts saved in the last hour, my limit. Please wait {minutes} minute(s) before "
+    "the next /remember (or just tell me in a message)."
 )
 
 
@@ -38,6 +43,12 @@ async def remember(update: Update, context: BotContext) -> None:
         await message.reply_text(
             f"That's too long to remember as one fact (at most {REMEMBER_MAX_CHARS} characters)."
         )
+        return
+    limiter = context.deps.remember_limiter
+    wait = limiter.allow(counted_as(message))
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        await message.reply_text(REMEMBER_RATE_REPLY.format(limit=limiter.limit, minutes=minutes))
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)
@@ -71,10 +82,9 @@ async def export(update: Update, context: BotContext) -> None:
 async def usage(update: Update, context: BotContext) -> None:
     """Show the messages and tokens this person used today and this month."""
     message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None:
+    if message is None:
         return
-    today, month = await context.advisor.usage(user.id)
+    today, month = await context.advisor.usage(counted_as(message))
     budget = context.settings.daily_token_budget
     lines = [
         "Your usage:",

@@ -23,6 +23,7 @@ class HandlerDeps:
     advisor: Advisor
     sender: Sender  # every reply goes through it: pacing, 429 / 403 / 400 / migration handling
     limiter: RateLimiter
+    remember_limiter: RateLimiter  # /remember's own limit (REMEMBER_PER_HOUR)
     media: MediaDeps  # voice notes and pictures: downloads, albums, how many at once
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
 
@@ -29,7 +29,7 @@ async def on_text(update: Update, context: BotContext) -> None:
                 on_text=draft.update if draft else None,
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
-                usage_user=message.from_user.id if message.from_user is not None else None,
+                usage_user=counted_as(message),
             )
         finally:
             if draft is not None:

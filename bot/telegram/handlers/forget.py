@@ -13,7 +13,7 @@ from bot.errors import Unavailable
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import is_group, may_manage
 from bot.telegram.handlers.keyboards import button, callback_fields, rows, shortened
-from bot.telegram.handlers.memories import SEARCH_LIMIT
+from bot.telegram.handlers.memories import SEARCH_LIMIT, more_note
 
 logger = logging.getLogger(__name__)
 
@@ -61,12 +61,15 @@ async def forget(update: Update, context: BotContext) -> None:
 async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, context: BotContext) -> None:
     message = update.message
     assert message is not None
-    items = (await context.advisor.memories(chat_id, words, closest=True))[:SEARCH_LIMIT]
-    if not items:
+    found = await context.advisor.memories(chat_id, words, closest=True)
+    if not found:
         await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
         return
+    items = found[:SEARCH_LIMIT]
     lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
     lines += [f"{number}. {shortened(item.text)}" for number, item in enumerate(items, start=1)]
+    if len(found) > SEARCH_LIMIT:
+        lines += ["", more_note(SEARCH_LIMIT)]
     keyboard = rows([button(f"🗑 {n}", "fo", item.id, asker) for n, item in enumerate(items, start=1)], 4)
     keyboard += rows([button("Done", "forget", "no", asker)], per_row=1)
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(keyboard))

@@ -16,7 +16,7 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, is_group
+from bot.telegram.handlers.groups import addressed_text, counted_as, is_command, is_group
 
 logger = logging.getLogger(__name__)
 
@@ -34,27 +34,28 @@ WINDOW_SECONDS = 60.0
 
 
 class RateLimiter:
-    """At most `per_minute` events per key in any 60-second window (0 = unlimited)."""
+    """At most `limit` events per key in any `window`-second window (0 = unlimited)."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
+    def __init__(self, limit: int, window: float = WINDOW_SECONDS) -> None:
+        self.limit = limit
+        self.window = window
         self._events: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
         self._albums: dict[str, float] = {}  # albums already counted, and when
 
     def allow(self, key: int, now: float | None = None) -> float:
         """0 when allowed (and counted); else the seconds until the next one would be."""
-        if self.per_minute <= 0:
+        if self.limit <= 0:
             return 0.0
         now = time.monotonic() if now is None else now
         events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - WINDOW_SECONDS:
+        while events and events[0] <= now - self.window:
             events.popleft()
-        if len(events) >= self.per_minute:
-            return events[0] + WINDOW_SECONDS - now
+        if len(events) >= self.limit:
+            return events[0] + self.window - now
         events.append(now)
         if len(self._events) > 10_000:  # forget idle senders now and then
-            for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - WINDOW_SECONDS]:
+            for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
                 del self._events[idle]
         return 0.0
 
@@ -75,7 +76,7 @@ class RateLimiter:
     def should_warn(self, key: int, now: float | None = None) -> bool:
         """Warn a sender once per window, not once per dropped message."""
         now = time.monotonic() if now is None else now
-        if self._warned.get(key, -WINDOW_SECONDS) > now - WINDOW_SECONDS:
+        if self._warned.get(key, -self.window) > now - self.window:
             return False
         self._warned[key] = now
         return True
@@ -114,26 +115,29 @@ async def gate(update: Update, context: BotContext) -> None:
     if message is None or user is None:
         return
     limiter = context.deps.limiter
-    wait = limiter.allow_message(user.id, message.media_group_id)
+    sender = counted_as(message)  # a person, or the chat behind a shared pseudo-sender id
+    # An album is one message: its pictures come as messages with one media_group_id.
+    wait = limiter.allow_message(sender, message.media_group_id)
     if wait:
-        if limiter.should_warn(user.id):
+        if limiter.should_warn(sender):
             await message.reply_text(RATE_REPLY.format(seconds=max(1, round(wait))))
         raise ApplicationHandlerStop
     text = message.text or ""
     if len(text) > settings.max_input_chars:
         await message.reply_text(TOO_LONG_REPLY.format(length=len(text), limit=settings.max_input_chars))
         raise ApplicationHandlerStop
-    asks_model = (text and not text.startswith("/")) or message.effective_attachment is not None
+    asks_model = (text and not is_command(message)) or message.effective_attachment is not None
     if settings.daily_token_budget and asks_model:
-        today = await context.advisor.usage_today(user.id)
+        today = await context.advisor.usage_today(sender)
         if today.tokens >= settings.daily_token_budget:
             await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
             raise ApplicationHandlerStop
 
 
 def _for_the_bot(message: Message, context: BotContext) -> bool:
-    """A group message is for the bot when it is a command, or mentions or replies to the bot
-    (a picture or voice note: in its caption, or as a reply)."""
-    if message.text and message.text.startswith("/"):
+    """A group message is for the bot when it is a command (to no bot in particular, or to this
+    one), or mentions or replies to the bot (a picture or voice note: in its caption, or as a
+    reply)."""
+    if is_command(message, context.bot.bot):
         return True
     return context.addressed_text is not None

@@ -1,13 +1,15 @@
-"""Group chats: when the bot is addressed, who is an administrator, and who is nobody in particular."""
+"""Group chats: when the bot is addressed, who is an administrator, who is nobody in particular,
+and a group that becomes a supergroup."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-from telegram import Chat, Message, User
+from telegram import Chat, Message, MessageEntity, Update, User
 from telegram.constants import ChatID, ChatMemberStatus
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.telegram.handlers.context import BotContext
 
@@ -26,6 +28,27 @@ def is_pseudo_sender(message: Message) -> bool:
     """The message speaks for an anonymous admin or a channel, not for one identifiable person."""
     user = message.from_user
     return message.sender_chat is not None or user is None or user.id in PSEUDO_SENDERS
+
+
+def counted_as(message: Message) -> int:
+    """Whose rate limit, daily budget and usage a message counts towards: its sender's; for a
+    pseudo-sender (an id shared by every group's anonymous admins, or by every channel) the chat
+    that speaks: the channel, or the group its anonymous admin speaks for."""
+    if message.sender_chat is not None:
+        return message.sender_chat.id
+    user = message.from_user
+    return message.chat.id if user is None or user.id in PSEUDO_SENDERS else user.id
+
+
+def is_command(message: Message, bot: User | None = None) -> bool:
+    """The message is a bot command: it starts with a `bot_command` entity (what Telegram sends
+    for "/start", never for "/ how do I…"), addressed to no bot or to `bot` when given."""
+    entities = message.entities
+    if not entities or entities[0].type != MessageEntity.BOT_COMMAND or entities[0].offset != 0:
+        return False
+    command = message.parse_entity(entities[0])
+    _, _, target = command.partition("@")
+    return not target or bot is None or target.lower() == (bot.username or "").lower()
 
 
 def addressed_text(message: Message, bot: User) -> str | None:
@@ -48,6 +71,23 @@ def addressed_text(message: Message, bot: User) -> str | None:
     if not (mentioned or to_bot):
         return None
     return " ".join(text.split())
+
+
+async def on_migration(update: Update, context: BotContext) -> None:
+    """A group became a supergroup (Telegram's `migrate_to_chat_id` / `migrate_from_chat_id`
+    service messages): what the bot keeps about it moves to the new id. Nothing else handles them."""
+    message = update.message
+    if message is not None:
+        if message.migrate_to_chat_id is not None:
+            old_id, new_id = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old_id, new_id = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        # The sender follows the chat from now on and has the advisor move what is kept about it:
+        # the same path as a send Telegram refuses with the new id.
+        await context.sender.follow_migration(old_id, new_id)
+    raise ApplicationHandlerStop
 
 
 async def is_admin(context: BotContext, chat_id: int, user_id: int) -> bool:

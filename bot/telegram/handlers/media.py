@@ -13,7 +13,7 @@ from telegram import Message, Update
 
 from bot.records import INLINE_LIMIT, Media
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, is_group, is_pseudo_sender
+from bot.telegram.handlers.groups import addressed_text, counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 from bot.telegram.media import (
     ALBUM_TOO_BIG_REPLY,
@@ -92,7 +92,7 @@ async def _answer(context: BotContext, message: Message, attachments: list[Attac
                 on_text=draft.update if draft else None,
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
-                usage_user=message.from_user.id if message.from_user is not None else None,
+                usage_user=counted_as(message),
             )
         finally:
             media.clear()  # the bytes are not needed any more (a description holds its own list)

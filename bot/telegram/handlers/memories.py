@@ -28,8 +28,10 @@ async def memories(update: Update, context: BotContext) -> None:
         return
     query = " ".join(context.args or []).strip()
     if query:
-        items = (await context.advisor.memories(message.chat_id, query))[:SEARCH_LIMIT]
-        text, keyboard = render_search(items, query)
+        found = await context.advisor.memories(message.chat_id, query)
+        text, keyboard = render_search(found[:SEARCH_LIMIT], query)
+        if len(found) > SEARCH_LIMIT:
+            text += "\n\n" + more_note(SEARCH_LIMIT)
     else:
         items = await context.advisor.memories(message.chat_id)
         text, keyboard = render_page(items, 0)
@@ -70,6 +72,11 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+
+
+def more_note(shown: int) -> str:
+    """Said under a search that matched more memories than it shows."""
+    return f"(More memories match; these are the {shown} closest. Add words to narrow it down.)"
 
 
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:

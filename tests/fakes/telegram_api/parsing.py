@@ -163,6 +163,16 @@ class _Fault:
     migrate_to_chat_id: int | None
     remaining: int
     chat_id: int | None
+    #: "error": an API error; "html": HTTP 200 with an HTML page (a proxy's); "drop": the call is
+    #: carried out, then the connection is closed without an answer.
+    kind: str = "error"
+
+
+PROXY_ERROR_PAGE = "<html><body>Proxy error</body></html>"
+
+
+class _HtmlAnswer(Exception):
+    """Answer with HTTP 200 and this HTML instead of the API's JSON."""
 
 
 class _ApiError(Exception):
@@ -269,10 +279,14 @@ def _format_text(text: str, parse_mode: str | None, entities: Any) -> tuple[str,
 
 
 def _mark_command(message: JSON, text: str) -> None:
-    """Give a message that starts with a command its ``bot_command`` entity, as Telegram does."""
-    if text.startswith("/"):
-        command = text.split(maxsplit=1)[0]
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(command)}]
+    """Give a message that starts with a command its ``bot_command`` entity, as Telegram does: a
+    slash followed by letters, digits or underscores (and an optional @username); "/ hi" has none."""
+    found = _COMMAND.match(text)
+    if found:
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": _u16(found.group())}]
+
+
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{1,32})?")
 
 
 # --------------------------------------------------------------------------------------------

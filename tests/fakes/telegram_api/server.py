@@ -20,6 +20,10 @@ Behaviour copied from the real API because bots trip over it in production:
   message to identical content ("message is not modified"), unknown messages, and stale
   callback query ids all answer 400 with Telegram's descriptions;
 * chats in ``blocked`` answer 403 ``Forbidden: bot was blocked by the user`` to every send.
+
+Misbehaviour on demand: ``fail_next`` (an API error), ``answer_html_next`` (HTTP 200 with a
+proxy's HTML page) and ``drop_connection_next`` (the call takes effect, then the connection is
+closed without an answer).
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ from tests.fakes.telegram_api.parsing import (
     _as_chat_id,
     _bad_request,
     _copy,
+    _Fault,
     _format_text,
+    _HtmlAnswer,
     _parse_params,
     _update_kind,
 )
@@ -115,11 +121,17 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         try:
             self._raise_fault(method, params)
             result = getattr(self, f"_api_{method}")(params)
+        except _HtmlAnswer as page:
+            handler.reply(200, str(page).encode(), "text/html")
+            return
         except _ApiError as error:
             self._reply_error(handler, error)
             return
         except (KeyError, TypeError, ValueError) as error:
             self._reply_error(handler, _bad_request(f"invalid request: {error!r}"))
+            return
+        if self._take_fault(method, params, "drop") is not None:
+            handler.close_connection = True  # the call took effect; its answer never leaves
             return
         handler.reply(200, json.dumps({"ok": True, "result": result}).encode())
 
@@ -148,21 +160,33 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         else:
             handler.reply(200, data, "application/octet-stream")
 
-    def _raise_fault(self, method: str, params: dict[str, Any]) -> None:
+    def _take_fault(self, method: str, params: dict[str, Any], *kinds: str) -> _Fault | None:
+        """The first fault of one of ``kinds`` armed for this call, counted as used."""
         chat_id = _as_chat_id(params.get("chat_id"))
         with self._cond:
             for fault in self._faults:
-                if fault.method != method or (fault.chat_id is not None and fault.chat_id != chat_id):
+                if fault.kind not in kinds or fault.method != method:
+                    continue
+                if fault.chat_id is not None and fault.chat_id != chat_id:
                     continue
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     self._faults.remove(fault)
-                parameters: JSON = {}
-                if fault.retry_after is not None:
-                    parameters["retry_after"] = fault.retry_after
-                if fault.migrate_to_chat_id is not None:
-                    parameters["migrate_to_chat_id"] = fault.migrate_to_chat_id
-                raise _ApiError(fault.status, fault.description, parameters or None)
+                return fault
+        return None
+
+    def _raise_fault(self, method: str, params: dict[str, Any]) -> None:
+        fault = self._take_fault(method, params, "error", "html")
+        if fault is None:
+            return
+        if fault.kind == "html":
+            raise _HtmlAnswer(fault.description)
+        parameters: JSON = {}
+        if fault.retry_after is not None:
+            parameters["retry_after"] = fault.retry_after
+        if fault.migrate_to_chat_id is not None:
+            parameters["migrate_to_chat_id"] = fault.migrate_to_chat_id
+        raise _ApiError(fault.status, fault.description, parameters or None)
 
     # ---- API methods -----------------------------------------------------------------------
 
@@ -285,6 +309,14 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         return chat_id
 
     def _check_can_send(self, chat_id: int) -> None:
+        with self._cond:
+            moved_to = self.migrated.get(chat_id)
+        if moved_to is not None:
+            raise _ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": moved_to},
+            )
         if chat_id in self.blocked:
             with self._cond:
                 kind = self._chat(chat_id).get("type")
@@ -536,10 +568,12 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
         }
 
     def _api_getChatMember(self, params: dict[str, Any]) -> JSON:
-        self._target_chat(params)
+        chat_id = self._target_chat(params)
+        self._check_can_send(chat_id)  # a migrated group's old id answers with its new one
         user_id = int(params.get("user_id") or 0)
         user = self.bot_user if user_id == self.bot_id else self._user(user_id)
-        return self._member(user, "administrator" if user_id in self.admins else "member")
+        admin = user_id in self.admins or user_id in self.chat_admins.get(chat_id, set())
+        return self._member(user, "administrator" if admin else "member")
 
     def _api_getFile(self, params: dict[str, Any]) -> JSON:
         file_id = str(params.get("file_id") or "")

@@ -21,6 +21,7 @@ from tests.fakes.telegram_api.parsing import (
     DEFAULT_GROUP_USER_ID,
     DEFAULT_TOKEN,
     JSON,
+    PROXY_ERROR_PAGE,
     Call,
     _copy,
     _Fault,
@@ -69,8 +70,13 @@ class TelegramWorld:
         self.file_downloads: list[str] = []
         #: Chat ids that blocked the bot: every send to them answers 403.
         self.blocked: set[int] = set()
-        #: User ids getChatMember reports as "administrator".
+        #: User ids getChatMember reports as "administrator" (in every chat).
         self.admins: set[int] = set()
+        #: Chat id → user ids getChatMember reports as "administrator" in that chat only.
+        self.chat_admins: dict[int, set[int]] = {}
+        #: Basic groups that became supergroups: old chat id → new chat id. Sending to the old id
+        #: answers 400 with ``migrate_to_chat_id``, as Telegram does.
+        self.migrated: dict[int, int] = {}
         #: When true, sending to a chat no update came from answers 400 "chat not found".
         self.strict_chats = False
         self.webhook_url = ""
@@ -384,6 +390,37 @@ class TelegramWorld:
         kind = "my_chat_member" if member_id is None else "chat_member"
         return self.push_update({kind: body})
 
+    def migrate_group(
+        self, old_chat_id: int, new_chat_id: int, *, user_id: int | None = None
+    ) -> tuple[int, int]:
+        """Basic group ``old_chat_id`` becomes supergroup ``new_chat_id`` (an admin changed a
+        setting that needs one): Telegram posts ``migrate_to_chat_id`` in the old chat and
+        ``migrate_from_chat_id`` in the new one; the old id refuses messages from then on, and
+        its administrators administer the new chat. Returns the two update ids."""
+        uid = user_id if user_id is not None else DEFAULT_GROUP_USER_ID
+        with self._cond:
+            old_chat = self._ensure_chat(old_chat_id, "group", "Ana", None)
+            new_chat = self._ensure_chat(new_chat_id, "supergroup", "Ana", None)
+            self.migrated[old_chat_id] = new_chat_id
+            if old_chat_id in self.chat_admins:
+                self.chat_admins.setdefault(new_chat_id, set()).update(self.chat_admins[old_chat_id])
+            now = int(time.time())
+            to = {
+                "message_id": self._new_message_id(old_chat_id),
+                "from": self._user(uid),
+                "chat": old_chat,
+                "date": now,
+                "migrate_to_chat_id": new_chat_id,
+            }
+            came = {
+                "message_id": self._new_message_id(new_chat_id),
+                "from": self._user(uid),
+                "chat": new_chat,
+                "date": now,
+                "migrate_from_chat_id": old_chat_id,
+            }
+        return self.push_update({"message": to}), self.push_update({"message": came})
+
     # ---- driving: faults -------------------------------------------------------------------
 
     def fail_next(
@@ -415,6 +452,20 @@ class TelegramWorld:
             self._faults.append(
                 _Fault(canonical, status, description, retry_after, migrate_to_chat_id, times, chat_id)
             )
+
+    def answer_html_next(self, method: str, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 200 and an HTML page, as a proxy
+        or a captive portal does (PTB raises ``TelegramError: Invalid server response``)."""
+        canonical = _CANONICAL.get(method.lower(), method)
+        with self._cond:
+            self._faults.append(_Fault(canonical, 200, PROXY_ERROR_PAGE, None, None, times, None, "html"))
+
+    def drop_connection_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Carry out the next ``times`` calls of ``method`` (a message is delivered), then close the
+        connection without answering: the request reached Telegram, its answer was lost."""
+        canonical = _CANONICAL.get(method.lower(), method)
+        with self._cond:
+            self._faults.append(_Fault(canonical, 200, "", None, None, times, chat_id, "drop"))
 
     # ---- observing -------------------------------------------------------------------------
 
