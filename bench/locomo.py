@@ -31,6 +31,10 @@ Retrievals compared (rows):
     python bench/locomo.py [--data PATH] [--keyword-weight W] [--pool N] [--context N]
                            [--conversation-weight W] [--no-dates]
 
+It then prints a leave-one-conversation-out report (`bench/loo.py`): for each dev conversation,
+the recall@10 of the weights chosen on the other two, against the bot's defaults, and each
+technique's gain per conversation (does it help on every one?).
+
 Skips cleanly (exit 0) when the data file or the bench extra is absent. The last line is a
 machine-readable summary of the `bot` row (the configuration the bot uses, or the one the flags
 describe).
@@ -186,7 +190,9 @@ def said_at(locomo_date: str) -> str:
 
 
 async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot_config: Config) -> int:
-    from bot.advisor.recall import Recaller, saved_order, with_context
+    from bench.loo import Candidates, Grid, Question, Setting
+    from bench.loo import report as loo_report
+    from bot.advisor.recall import KEYWORD_POOL, Recaller, conversations, saved_order, with_context
     from bot.config import Settings
     from bot.memory import build_memory, dated_text
     from bot.memory.sqlite_vectors import SQLiteVectorStore
@@ -241,6 +247,7 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
     search_ms: list[float] = []
     recall_ms: list[float] = []
     skipped = 0
+    grid = Grid()
     try:
         for sample in samples:
             user = f"locomo-{sample.get('sample_id', id(sample))}"
@@ -275,6 +282,7 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
                 False: saved_order(await service.list(user, limit=100_000)),
                 True: saved_order(await service.list(dated_user, limit=100_000)),
             }
+            conversation_of = {dated: conversations(order[dated]) for dated in (False, True)}
             for question in sample["qa"]:
                 category = question.get("category")
                 evidence = evidence_of(question)
@@ -320,6 +328,16 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
                             for k in KS
                         },
                     )
+                # The candidates every weight setting of the leave-one-out grid ranks (bench/loo.py).
+                candidates = {}
+                for dated, who in ((False, user), (True, dated_user)):
+                    pool = await service.search(
+                        who, query, limit=b.pool, threshold=settings.memory_min_score, explain=True
+                    )
+                    keyword = await service.keyword_scores(who, query, limit=KEYWORD_POOL)
+                    candidates[dated] = Candidates(pool, keyword, order[dated], conversation_of[dated])
+                grid.add(Question(str(sample.get("sample_id")), category, evidence, candidates))
+
                 for method, (dated, by_k) in shown.items():
                     pct = 100 * sum(tokens[dated].get(d, 0) for d in by_k[10]) / total_tokens
                     scores[method].add(category, evidence, by_k, pct)
@@ -328,6 +346,7 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
         await service.close()
 
     report(scores, methods, add_ms, search_ms, skipped, len(samples))
+    loo_report(grid, Setting(b.dates, b.keyword_weight, b.conversation_weight, b.context))
     print(
         f"bot: dates={'on' if b.dates else 'off'} keyword_weight={b.keyword_weight} pool={b.pool} "
         f"context={b.context} conversation_weight={b.conversation_weight}; "

@@ -11,10 +11,11 @@ from typing import Any
 
 from bot.advisor import media as media_notes
 from bot.advisor import prompts
-from bot.advisor.extraction import MemoryRefused, unsafe_reason
+from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
+from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
 from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
@@ -116,11 +117,18 @@ class Advisor:
             idle_seconds=self.session_idle_seconds,
             started_at=context.session_started_at,
         )
+        # A memory stored before today's guards (or by another path) never reaches the prompt
+        # if it is a secret, an instruction or a link.
+        memories = [item for item in memories if not unsafe_reason(item.text)]
         system = prompts.system_prompt(self.persona, prefs, memories)
         storing = remember and not incognito
+        # The assistant's last message, so a short answer ("Mornings.") can be understood.
+        asked = recent[-1].text if recent and recent[-1].role == "model" else ""
         if storing and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            await self.writer.enqueue(chat.user_id, message, saved_at=datetime.fromtimestamp(arrived, UTC))
+            await self.writer.enqueue(
+                chat.user_id, message, saved_at=datetime.fromtimestamp(arrived, UTC), context=asked
+            )
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
         heard: str | None = None
         reply: Reply | None
@@ -145,7 +153,9 @@ class Advisor:
             answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, heard=heard)
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
-            await self.writer.enqueue(chat.user_id, heard, saved_at=datetime.fromtimestamp(arrived, UTC))
+            await self.writer.enqueue(
+                chat.user_id, heard, saved_at=datetime.fromtimestamp(arrived, UTC), context=asked
+            )
         if storing and media and not spoken and reply is not None and not reply.blocked:
             self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
@@ -287,8 +297,10 @@ class Advisor:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
         if (await self.store.get_prefs(chat_id)).memory == "off":
             return None
-        # Secrets and instructions aimed at the bot are never stored, whoever asks .
-        reason = unsafe_reason(fact)
+        # Secrets, instructions aimed at the bot, links and non-facts (a bare date, markup, JSON)
+        # are never stored, whoever asks; invisible characters are dropped before anything else.
+        fact = " ".join(clean(fact).split())
+        reason = unsafe_reason(fact) or shape_reason(fact)
         if reason:
             raise MemoryRefused(reason)
         user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it

@@ -69,8 +69,11 @@ class MemoryWriter:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    async def enqueue(self, user_id: str, text: str, *, saved_at: datetime) -> int:
-        payload = {"messages": [{"role": "user", "content": text}], "saved_at": saved_at.isoformat()}
+    async def enqueue(self, user_id: str, text: str, *, saved_at: datetime, context: str = "") -> int:
+        """Queue `text` for extraction; `context` is the assistant's message it answers."""
+        messages = [{"role": "assistant", "content": context}] if context else []
+        messages.append({"role": "user", "content": text})
+        payload = {"messages": messages, "saved_at": saved_at.isoformat()}
         return await self._store.enqueue_memory_write(user_id, payload)
 
     def wake(self) -> None:
@@ -144,7 +147,10 @@ class MemoryWriter:
                 str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "user"
             )
             related = await self._memory.search(user_id, text, limit=self._related_k, threshold=0.0)
-            facts = await self._extractor.extract(text, related, today=saved_at.date())
+            context = "\n".join(
+                str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "assistant"
+            )
+            facts = await self._extractor.extract(text, related, today=saved_at.date(), context=context)
             plan = [_fact_to_json(fact) for fact in facts]
             payload.update(plan=plan, done=0)
             # Saved before any step, so a retry applies this plan, not a new (different) answer.

@@ -47,7 +47,57 @@ def render(markdown: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Chunk]:
         text, entities = markdown, []
     if not text.strip():
         text, entities = markdown, []
+    text, entities = reveal_links(text, entities)
     return split_entities(text, entities, limit)
+
+
+def reveal_links(text: str, entities: list[MessageEntity]) -> tuple[str, list[MessageEntity]]:
+    """No link hides where it goes: a `text_link` whose label is not its URL (Markdown's
+    `[label](url)`) becomes the label followed by the URL in brackets, as plain text.
+
+    A model can be talked into a link that carries the person's data to someone else's server
+    behind a friendly label (OWASP LLM Top 10: improper output handling); shown in full, the
+    person sees the destination before following it.
+    """
+    hidden = sorted(
+        (e for e in entities if e.type == MessageEntity.TEXT_LINK and e.url),
+        key=lambda e: e.offset + e.length,
+        reverse=True,
+    )
+    kept = [e for e in entities if e.type != MessageEntity.TEXT_LINK or not e.url]
+    for link in hidden:
+        offsets = _utf16_offsets(text)
+        start, end = offsets.index(link.offset), offsets.index(link.offset + link.length)
+        url = str(link.url)
+        if text[start:end].strip().rstrip("/") == url.rstrip("/"):
+            kept.append(link)  # the label is the URL itself: nothing is hidden
+            continue
+        insert = f" ({url})"
+        grow = utf16_len(insert)
+        at = link.offset + link.length
+        text = text[:end] + insert + text[end:]
+        moved = []
+        for entity in kept:
+            offset, length = entity.offset, entity.length
+            if offset >= at:
+                offset += grow
+            elif offset + length > at:
+                length += grow
+            moved.append(_with(entity, offset, length))
+        kept = moved
+    return text, sorted(kept, key=lambda e: e.offset)
+
+
+def _with(entity: MessageEntity, offset: int, length: int) -> MessageEntity:
+    return MessageEntity(
+        entity.type,
+        offset,
+        length,
+        url=entity.url,
+        language=entity.language,
+        user=entity.user,
+        custom_emoji_id=entity.custom_emoji_id,
+    )
 
 
 def plain(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[Chunk]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor.extraction import instruction_reason, secret_reason
 from bot.advisor.recall import group_by_category
+from bot.advisor.safety import instruction_reason, secret_reason
 from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, make_settings
@@ -203,7 +203,7 @@ async def test_a_plan_interrupted_halfway_resumes_without_asking_again(
 
 async def test_expired_memory_is_deleted_for_real(pipeline: Pipeline, fake_gemini: FakeGemini) -> None:
     """The expiry job deletes the vector row, Mem0's history of it and its bytes on disk."""
-    await tell(pipeline, fake_gemini, 0, "My left ankle is sprained this week.", [
+    await tell(pipeline, fake_gemini, 0, "My left ankle is sprained this week. I train at Blue Gym.", [
         {"text": "Has a sprained left ankle (Quokkasprain)", "category": "health",
          "expires_on": (START + timedelta(days=7)).isoformat()},
         {"text": "Trains at Blue Gym", "category": "routine"},
@@ -230,12 +230,15 @@ async def test_cap_deletes_expiring_then_oldest_and_keeps_health(
             {"text": "Has a cold", "category": "health", "expires_on": "2025-03-20"},
         ]
         facts += [{"text": f"Likes exercise number {n}", "category": "preferences"} for n in range(9)]
-        await tell(pipe, fake_gemini, 0, "Many facts.", facts)
+        said = "I have asthma and a cold. " + " ".join(f"I like exercise number {n}." for n in range(9))
+        await tell(pipe, fake_gemini, 0, said, facts)
         texts = await pipe.texts(USER)
         assert len(texts) == 10
         assert "Has a cold" not in texts
         assert "Has asthma" in texts
-        await tell(pipe, fake_gemini, 1, "One more.", [{"text": "Likes rowing", "category": "preferences"}])
+        await tell(
+            pipe, fake_gemini, 1, "I like rowing.", [{"text": "Likes rowing", "category": "preferences"}]
+        )
         texts = await pipe.texts(USER)
         assert len(texts) == 10
         assert {"Has asthma", "Likes rowing"} <= texts

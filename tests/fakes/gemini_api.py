@@ -47,6 +47,7 @@ __all__ = [
     "PromptBlocked",
     "advisor_extraction_responder",
     "default_json_responder",
+    "echoing_responder",
     "embed_text",
     "mem0_extraction_responder",
 ]
@@ -373,8 +374,11 @@ def mem0_extraction_responder(request: GeminiRequest) -> str:
 # The bot's own extraction (bot/advisor/extraction.py) imitation
 # --------------------------------------------------------------------------------------------
 
-#: First line of the bot's extraction prompt (bot.advisor.extraction.PROMPT_MARKER).
-ADVISOR_EXTRACTION_MARKER = "## Advisor fact extraction v1"
+#: First line of the bot's extraction system instruction (bot.advisor.extraction.PROMPT_MARKER).
+ADVISOR_EXTRACTION_MARKER = "## Advisor fact extraction v2"
+#: Placeholders the bot puts where it removed a secret (bot.advisor.safety.redact).
+_PLACEHOLDER = re.compile(r"\[[A-Za-z ]+\]|\[secret removed\]")
+_CHOICE = re.compile(r"^(?:do|did|would) you (\w+) (.+?)\?$", re.IGNORECASE)
 
 _CATEGORY_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
@@ -418,15 +422,54 @@ def _expiry(sentence: str, today: str) -> str | None:
     return (start + timedelta(days=days)).isoformat()
 
 
+def _extraction_parts(request: GeminiRequest) -> tuple[dict[str, str], str]:
+    """The sections of the bot's system instruction and the user turn (the person's words)."""
+    system = request.body.get("systemInstruction")
+    sections = _sections("\n".join(_part_texts(system)) if isinstance(system, dict) else "")
+    return sections, request.last_user_text()
+
+
+def _context_of(sections: dict[str, str]) -> str:
+    quoted = sections.get("Assistant's last message (context only, never a source of facts)", "")
+    with contextlib.suppress(ValueError):
+        value = json.loads(quoted)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def _answer_to(question: str, sentence: str) -> str | None:
+    """A short answer to a choice question, as a model reads it: "Mornings, before work." after
+    "Do you train in the mornings or in the evenings?" -> "Trains in the mornings, before work"."""
+    match = _CHOICE.match(question.strip().splitlines()[-1].strip() if question.strip() else "")
+    words = re.findall(r"[^\W\d_]+", sentence)
+    if not match or not words or words[0].lower() in ("i", "my", "yes", "no"):
+        return None
+    verb, options = match.group(1), re.split(r",? or ", match.group(2))
+    first = words[0].lower()
+    chosen = next((o for o in options if first in o.lower().split()), None)
+    if chosen is None:
+        return None
+    chosen = chosen.removeprefix(verb + " ").strip()
+    rest = sentence.strip().rstrip(".!")[len(words[0]) :].strip()
+    return f"{verb.capitalize()}s {chosen}{' ' if rest and rest[0].isalnum() else ''}{rest}".strip()
+
+
+def _clauses(sentence: str) -> list[str]:
+    """A sentence holding a removed secret, without the clauses that held it."""
+    if not _PLACEHOLDER.search(sentence):
+        return [sentence]
+    parts = re.split(r",\s*(?:and\s+|but\s+)?|;\s*|\s+(?:and|but|и|а|und|et|y)\s+", sentence)
+    return [p.strip() for p in parts if p.strip() and not _PLACEHOLDER.search(p)]
+
+
 def advisor_extraction_responder(request: GeminiRequest) -> str:
     """Imitate a model following the bot's extraction prompt, simply: one fact per sentence of
-    the user message (skipping questions, requests, greetings, "[secret removed]"), category by
-    keyword, "none" for a sentence already stored verbatim, else "add"; an expiry for "this week"
-    style sentences. Supersede and merge decisions are scripted in tests (``enqueue("json", …)``)."""
-    prompt = "\n".join(
-        text for content in request.body.get("contents") or [] for text in _part_texts(content)
-    )
-    sections = _sections(prompt)
+    the user turn (skipping questions, requests, greetings and the clauses holding a removed
+    secret), a short answer to the assistant's choice question read with that question, category
+    by keyword, "none" for a sentence already stored verbatim, else "add"; an expiry for "this
+    week" style sentences. Supersede and merge decisions are scripted in tests (``enqueue``)."""
+    sections, message = _extraction_parts(request)
+    context = _context_of(sections)
     existing: dict[str, str] = {}
     with contextlib.suppress(ValueError):
         for memory in json.loads(sections.get("Existing memories") or "[]"):
@@ -434,10 +477,13 @@ def advisor_extraction_responder(request: GeminiRequest) -> str:
                 existing[_normalise(str(memory.get("text", "")))] = str(memory.get("id"))
     facts: list[JSON] = []
     seen: set[str] = set()
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", sections.get("User message", "")):
+    sentences = [c for s in re.split(r"(?<=[.!?])\s+|\n+", message) for c in _clauses(s.strip())]
+    for sentence in sentences:
         sentence = sentence.strip()
+        answered = _answer_to(context, sentence) if context else None
+        sentence = answered or sentence
         key = _normalise(sentence)
-        if not key or key in seen or "[secret removed]" in key or sentence.endswith("?"):
+        if not key or key in seen or sentence.endswith("?"):
             continue
         if _is_greeting(sentence) or _is_request(sentence):
             continue
@@ -472,6 +518,18 @@ def media_json_responder(request: GeminiRequest) -> str:
     if "description" in fields:
         return json.dumps({"durable": bool(heard), "description": heard})
     return "{}"
+
+
+def echoing_responder(request: GeminiRequest) -> str:
+    """A model on a bad day: every line of its input (system instruction and user turn alike) comes
+    back as a new fact, as Mem0 users saw in production (mem0ai/mem0#4573)."""
+    lines = [line.strip() for text in request.texts() for line in text.splitlines()]
+    facts = [
+        {"text": line, "category": "personal_info", "expires_on": None, "action": "add", "target_ids": []}
+        for line in dict.fromkeys(lines)
+        if line
+    ]
+    return json.dumps({"facts": facts})
 
 
 def default_json_responder(request: GeminiRequest) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.advisor.extraction import MemoryRefused
+from bot.advisor.safety import MemoryRefused
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import say

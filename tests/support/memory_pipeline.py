@@ -69,8 +69,8 @@ def scripted(facts: Sequence[dict[str, Any]]) -> Callable[[GeminiRequest], str]:
     they are resolved to the ids shown in the prompt (a target not shown fails the test)."""
 
     def respond(request: GeminiRequest) -> str:
-        prompt = request.prompt()
-        match = re.search(r"## Existing memories\n(.*?)\n\n## User message", prompt, re.DOTALL)
+        system = "\n".join(request.texts()[:1])
+        match = re.search(r"## Existing memories\n(.*?)\n\n## ", system, re.DOTALL)
         assert match, "not the bot's extraction prompt"
         shown = {m["text"]: m["id"] for m in json.loads(match.group(1))}
         out = []

@@ -54,12 +54,28 @@ def _covered(chunk: Chunk) -> list[tuple[str, str]]:
 def test_markdown_becomes_plain_text_with_entities() -> None:
     """Bold, italic, code and links turn into entities over the right words, markers removed."""
     [chunk] = render("**Squats** build _legs_. Try `3x5`, see [the guide](https://example.org).")
-    assert chunk.text == "Squats build legs. Try 3x5, see the guide."
+    assert chunk.text == "Squats build legs. Try 3x5, see the guide (https://example.org)."
     assert ("bold", "Squats") in _covered(chunk)
     assert ("italic", "legs") in _covered(chunk)
     assert ("code", "3x5") in _covered(chunk)
-    link = next(e for e in chunk.entities if e.type == "text_link")
-    assert link.url == "https://example.org"
+    assert [e for e in chunk.entities if e.type == "text_link"] == []
+
+
+def test_no_link_hides_its_destination() -> None:
+    """A Markdown link whose label is not its URL goes out as the label and the URL in full (no
+    text_link hiding it), also inside bold text and after emoji; a link showing its URL stays."""
+    [chunk] = render(
+        "🏋️ Open [your personalised plan](https://evil.example/c?d=dog-Rex-vegetarian), "
+        "**then [tap here](tg://resolve?domain=spam_bot) now**, or <https://ok.example/x>."
+    )
+    assert chunk.text == (
+        "🏋️ Open your personalised plan (https://evil.example/c?d=dog-Rex-vegetarian), "
+        "then tap here (tg://resolve?domain=spam_bot) now, or https://ok.example/x."
+    )
+    assert ("bold", "then tap here (tg://resolve?domain=spam_bot) now") in _covered(chunk)
+    links = [(e.url, text) for e, (_, text) in zip(chunk.entities, _covered(chunk), strict=True)
+             if e.type == "text_link"]  # fmt: skip
+    assert links == [("https://ok.example/x", "https://ok.example/x")]
 
 
 def test_offsets_count_utf16_units_past_emoji() -> None:

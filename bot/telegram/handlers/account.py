@@ -52,9 +52,10 @@ async def remember(update: Update, context: BotContext) -> None:
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)
-    except Refused as exc:  # the advisor refuses secrets and instructions (its message names the kind)
+    except Refused as exc:  # the advisor refuses secrets, instructions, links and non-facts
         await message.reply_text(
-            f"I won't store that ({exc}): I never keep secrets or instructions as memories."
+            f"I won't store that ({exc}): I never keep secrets, links or instructions as memories, "
+            "only facts about you in words."
         )
         return
     if saved is None:
