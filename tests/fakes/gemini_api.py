@@ -482,6 +482,9 @@ def advisor_extraction_responder(request: GeminiRequest) -> str:
         sentence = sentence.strip()
         answered = _answer_to(context, sentence) if context else None
         sentence = answered or sentence
+        photo = re.fullmatch(r"\[photo: (.+)\]", sentence)
+        if photo:  # the prompt asks for what a described picture shows, without the brackets
+            sentence = f"Shared a photo of {photo.group(1)}"
         key = _normalise(sentence)
         if not key or key in seen or sentence.endswith("?"):
             continue

@@ -75,7 +75,8 @@ async def test_photo_largest_size_and_caption_reach_gemini_and_a_description_is_
     start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
 ) -> None:
     """Only the largest size is downloaded and sent, with the caption; the answer is about the
-    picture; a "[photo: …]" description reaches memory after the reply, and its tokens count."""
+    picture; a description marked "[photo: …]" goes to memory after the reply (through extraction),
+    and its tokens count."""
     bot = await start_bot()
     fake_telegram.send_photo(CHAT, data=SALAD, caption="Lunch after my run")
     reply = await next_reply(fake_telegram)
@@ -89,7 +90,11 @@ async def test_photo_largest_size_and_caption_reach_gemini_and_a_description_is_
     assert len(fake_telegram.file_downloads) == 2
     await bot.settle()
     memories = [m.text for m in await bot.services.memory.list(memory_user_id(CHAT))]
-    assert any(m.startswith("[photo:") and "grilled chicken salad" in m for m in memories), memories
+    assert any(m.startswith("Shared a photo of") and "grilled chicken salad" in m for m in memories), memories
+    writes = [
+        r for r in fake_gemini.requests("json") if "[photo: thumbnail 320x240: JFIF grilled" in r.prompt()
+    ]
+    assert len(writes) == 1  # the description went to extraction marked as one
     assert any("Lunch after my run" in m for m in memories)
     described = [r for r in fake_gemini.requests("json") if "description" in r.schema_fields()]
     assert len(described) == 1
