@@ -215,7 +215,7 @@ class BotRuntime:
             await application.initialize()
             try:
                 await sender.load()
-                await bot.set_my_commands(handlers.COMMANDS)
+                await handlers.publish_commands(bot)
             except BaseException:
                 await application.shutdown()
                 raise

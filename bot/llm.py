@@ -15,13 +15,15 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.records import Media, Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
 
 
-BLOCKED_REPLY = (
+# Shown instead of an answer; marked for translation, translated where shown (bot/i18n.py).
+BLOCKED_REPLY = N_(
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
     "Could you rephrase it?"
 )
@@ -37,7 +39,7 @@ HEAR_SCHEMA: dict[str, Any] = {
     "required": ["transcript", "answer"],
     "propertyOrdering": ["transcript", "answer"],
 }
-EMPTY_REPLY = "I couldn't come up with an answer just now. Please try again, perhaps in other words."
+EMPTY_REPLY = N_("I couldn't come up with an answer just now. Please try again, perhaps in other words.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any, Literal, get_args
 
 ReplyLength = Literal["short", "medium", "long"]
 Units = Literal["metric", "imperial"]
-Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru"]
+Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru", "uk"]
 CoachingStyle = Literal["balanced", "gentle", "tough"]
 MemoryMode = Literal["on", "off"]
 OnOff = Literal["on", "off"]

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.advisor.safety import clean
+from bot.i18n import N_
 
 _LETTER = re.compile(r"[^\W\d_]")
 _MARKUP = re.compile(
@@ -91,13 +92,13 @@ def shape_reason(text: str) -> str | None:
     """Why `text` cannot be a fact at all (no words, markup, JSON), or None."""
     cleaned = clean(text).strip()
     if not _LETTER.search(cleaned):
-        return "not a fact: no words (a bare date or number)"
+        return N_("not a fact: no words (a bare date or number)")
     if cleaned.endswith("?"):
-        return "not a fact: a question"
+        return N_("not a fact: a question")
     if _JSON.search(cleaned):
-        return "not a fact: it looks like JSON"
+        return N_("not a fact: it looks like JSON")
     if _MARKUP.search(cleaned):
-        return "not a fact: it has formatting markup"
+        return N_("not a fact: it has formatting markup")
     return None
 
 

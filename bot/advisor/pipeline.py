@@ -17,6 +17,7 @@ from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
 from bot.advisor.writer import MemoryWriter
+from bot.i18n import N_
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import Media, Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
@@ -25,7 +26,8 @@ from bot.store import Store
 logger = logging.getLogger(__name__)
 
 TURNS_KEPT_AFTER_SESSION = 24 * 3600.0
-UNAVAILABLE_REPLY = (
+# Marked for translation; the Telegram side translates an answer that was not generated.
+UNAVAILABLE_REPLY = N_(
     "Sorry, I can't reach my AI model right now. I've kept your message; please try again in a minute."
 )
 
@@ -35,6 +37,9 @@ class Answer:
     text: str
     prompt_tokens: int = 0
     output_tokens: int = 0
+    # False when `text` is one of our stand-ins (no model, blocked, empty): the Telegram side
+    # translates those into the person's language; the model's own words are shown as they are.
+    generated: bool = True
     heard: str | None = None  # a voice note's transcript
 
 
@@ -146,11 +151,14 @@ class Advisor:
         said = media_notes.turn_text(message, media, heard) if media else message
         keep: list[Turn] = [Turn("user", said)]
         if reply is None:
-            answer = Answer(UNAVAILABLE_REPLY)
+            answer = Answer(UNAVAILABLE_REPLY, generated=False)
         else:
-            if not (reply.blocked or reply.empty):
+            generated = not (reply.blocked or reply.empty)
+            if generated:
                 keep.append(Turn("model", reply.text))
-            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, heard=heard)
+            answer = Answer(
+                reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard
+            )
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
             await self.writer.enqueue(

@@ -34,6 +34,7 @@ _LANGUAGE_NAMES = {
     "it": "Italian",
     "pt": "Portuguese",
     "ru": "Russian",
+    "uk": "Ukrainian",
 }
 _STYLE_GUIDE = {
     "balanced": "Coach in a friendly, matter-of-fact way.",

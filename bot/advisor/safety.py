@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from bot.errors import Refused
+from bot.i18n import N_
 
 
 class MemoryRefused(Refused):
@@ -218,13 +219,13 @@ def secret_reason(text: str) -> str | None:
     spans = _secret_spans(cleaned)
     kinds = {placeholder for _, _, placeholder in spans}
     if "[card number]" in kinds or "[IBAN]" in kinds or "[account number]" in kinds:
-        return "card or account number"
+        return N_("card or account number")
     if "[API key]" in kinds or "[token]" in kinds:
-        return "API key or token"
+        return N_("API key or token")
     if kinds or _PLACEHOLDER.search(cleaned):
-        return "password, PIN or code"
+        return N_("password, PIN or code")
     if any(_SECRET_WORDS.search(form) or _CODE_VALUE.search(form) for form in _forms(text)):
-        return "password, PIN or code"
+        return N_("password, PIN or code")
     return None
 
 
@@ -299,9 +300,9 @@ def instruction_reason(text: str) -> str | None:
     """Why `text` is an instruction aimed at the bot or carries a link, or None."""
     forms = _forms(text)
     if any(_INSTRUCTION.search(form) for form in forms):
-        return "instruction to the bot"
+        return N_("instruction to the bot")
     if any(_has_link(form) for form in forms):
-        return "link"
+        return N_("link")
     return None
 
 

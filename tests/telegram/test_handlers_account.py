@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.telegram.handlers.account import REMEMBER_RATE_REPLY
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram, UploadedFile
 from tests.support.harness import CHAT, StartBot, say
@@ -50,7 +49,10 @@ async def test_remember_has_its_own_hourly_limit(start_bot: StartBot, fake_teleg
     for n in range(3):
         assert "Saved" in (await say(fake_telegram, f"/remember Fact {n}"))["text"]
     refused = await say(fake_telegram, "/remember Fact 3")
-    assert refused["text"] == REMEMBER_RATE_REPLY.format(limit=3, minutes=60)
+    assert refused["text"] == (
+        "That's 3 facts saved in the last hour, my limit. "
+        "Please wait 60 minutes before the next /remember (or just tell me in a message)."
+    )
     assert len(await bot.advisor.memories(CHAT)) == 3
     assert (await say(fake_telegram, "How do I squat?"))["text"].startswith("Coach says:")
 
@@ -98,7 +100,7 @@ async def test_export_holds_every_memory_newest_first(
     assert len(texts) == 505
     assert texts[:2] == ["Fact 504", "Fact 503"]
     assert texts[-1] == "Fact 0"
-    assert "(505, page 1 of 64)" in (await say(fake_telegram, "/memories"))["text"]
+    assert "(505 memories, page 1 of 64)" in (await say(fake_telegram, "/memories"))["text"]
 
 
 async def test_usage_counts_messages_and_tokens(

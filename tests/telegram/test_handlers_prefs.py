@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import sqlite3
 
-from bot.telegram.handlers.prefs import USAGE
+from bot.i18n import translator
+from bot.telegram.handlers.prefs import usage_text
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons, drained
@@ -38,7 +39,8 @@ async def test_prefs_keyboard_opens_a_setting_and_saves_a_choice(
     assert "pref:language:es" in [b["callback_data"] for b in buttons(menu)]
 
     fake_telegram.press_button(CHAT, "pref:language:es", message_id=shown["message_id"])
-    await fake_telegram.wait_for_call("editMessageText", lambda c: "Language: Español" in c.params["text"])
+    # the settings now speak Spanish too (tests/telegram/test_languages.py)
+    await fake_telegram.wait_for_call("editMessageText", lambda c: "Idioma: Español" in c.params["text"])
     await say(fake_telegram, "/prefs style tough")
     await say(fake_telegram, "What should I do today?")
     prompt = fake_gemini.last_chat_prompt()
@@ -52,7 +54,7 @@ async def test_malformed_prefs_arguments_get_the_usage(
     """Unknown settings, unknown values and extra words all get the usage text, nothing saved."""
     bot = await start_bot()
     for text in ("/prefs colour blue", "/prefs units parsecs", "/prefs units metric extra", "/prefs ;;;"):
-        assert (await say(fake_telegram, text))["text"] == USAGE
+        assert (await say(fake_telegram, text))["text"] == usage_text(translator("en"))
     assert (await bot.advisor.prefs(CHAT)).units == "metric"
 
 

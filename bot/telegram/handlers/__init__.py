@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import ENGLISH, N_, Translator, languages, translator
 from bot.telegram.handlers import (
     account,
     conversation,
@@ -30,19 +31,32 @@ from bot.telegram.handlers import (
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.media import NON_TEXT_REPLY
 
-__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "register"]
+__all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "publish_commands", "register"]
 
 COMMANDS = (
-    BotCommand("start", "What I am and what I remember"),
-    BotCommand("help", "How to use me"),
-    BotCommand("memories", "What I remember about you (add words to search)"),
-    BotCommand("remember", "Remember a fact exactly as you write it"),
-    BotCommand("forget", "Erase memories: all, or the ones matching some words"),
-    BotCommand("prefs", "Your settings: length, units, language, style, memory, voice"),
-    BotCommand("new", "Start a fresh conversation (memories stay)"),
-    BotCommand("export", "Download everything I keep about you"),
-    BotCommand("usage", "Messages and tokens used today and this month"),
+    ("start", N_("What I am and what I remember")),
+    ("help", N_("How to use me")),
+    ("memories", N_("What I remember about you (add words to search)")),
+    ("remember", N_("Remember a fact exactly as you write it")),
+    ("forget", N_("Erase memories: all, or the ones matching some words")),
+    ("prefs", N_("Your settings: length, units, language, style, memory")),
+    ("new", N_("Start a fresh conversation (memories stay)")),
+    ("export", N_("Download everything I keep about you")),
+    ("usage", N_("Messages and tokens used today and this month")),
 )
+
+
+def commands(t: Translator) -> list[BotCommand]:
+    """The command menu in one language."""
+    return [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+
+
+async def publish_commands(bot: Bot) -> None:
+    """Register the command menu in every language with a catalog; English for everyone else."""
+    for language in languages():
+        code = None if language == ENGLISH else language
+        await bot.set_my_commands(commands(translator(language)), language_code=code)
+
 
 MIGRATION_GROUP = -2  # a group's move to a supergroup id, before the gate (which drops service messages)
 GATE_GROUP = -1  # runs before every other handler (but the migration); stops with ApplicationHandlerStop

@@ -9,20 +9,17 @@ import math
 from telegram import Update
 
 from bot.errors import Refused
+from bot.i18n import N_, Translator
 from bot.records import Usage
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
 
-REMEMBER_USAGE = "Usage: /remember <a fact about you>, e.g. /remember I train at 6am on weekdays"
+REMEMBER_USAGE = N_("Usage: /remember <a fact about you>, e.g. /remember I train at 6am on weekdays")
 REMEMBER_MAX_CHARS = 500
-PSEUDO_SENDER_REPLY = (
+PSEUDO_SENDER_REPLY = N_(
     "Anonymous admins and channels can't store memories: nobody could later see or erase them."
-)
-REMEMBER_RATE_REPLY = (
-    "That's {limit} facts saved in the last hour, my limit. Please wait {minutes} minute(s) before "
-    "the next /remember (or just tell me in a message)."
 )
 
 
@@ -31,39 +28,59 @@ async def remember(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
+    t = await context.words(update)
+    _ = t.gettext
     if is_group(message.chat) and is_pseudo_sender(message):
-        await message.reply_text(PSEUDO_SENDER_REPLY)
+        await message.reply_text(_(PSEUDO_SENDER_REPLY))
         return
     parts = message.text.split(maxsplit=1)
     fact = parts[1].strip() if len(parts) > 1 else ""
     if not fact:
-        await message.reply_text(REMEMBER_USAGE)
+        await message.reply_text(_(REMEMBER_USAGE))
         return
     if len(fact) > REMEMBER_MAX_CHARS:
         await message.reply_text(
-            f"That's too long to remember as one fact (at most {REMEMBER_MAX_CHARS} characters)."
+            _("That's too long to remember as one fact (at most {limit} characters).").format(
+                limit=REMEMBER_MAX_CHARS
+            )
         )
         return
     limiter = context.deps.remember_limiter
     wait = limiter.allow(counted_as(message))
     if wait:
         minutes = max(1, math.ceil(wait / 60))
-        await message.reply_text(REMEMBER_RATE_REPLY.format(limit=limiter.limit, minutes=minutes))
+        saved_note = t.ngettext(
+            "That's {limit} fact saved in the last hour, my limit.",
+            "That's {limit} facts saved in the last hour, my limit.",
+            limiter.limit,
+        )
+        wait_note = t.ngettext(
+            "Please wait {minutes} minute before the next /remember (or just tell me in a message).",
+            "Please wait {minutes} minutes before the next /remember (or just tell me in a message).",
+            minutes,
+        )
+        await message.reply_text(
+            saved_note.format(limit=t.number(limiter.limit))
+            + " "
+            + wait_note.format(minutes=t.number(minutes))
+        )
         return
     try:
         saved = await context.advisor.remember(message.chat_id, fact)
     except Refused as exc:  # the advisor refuses secrets, instructions, links and non-facts
         await message.reply_text(
-            f"I won't store that ({exc}): I never keep secrets, links or instructions as memories, "
-            "only facts about you in words."
+            _(
+                "I won't store that ({reason}): I never keep secrets, links or instructions as memories, "
+                "only facts about you in words."
+            ).format(reason=_(str(exc)))
         )
         return
     if saved is None:
         await message.reply_text(
-            "Memory is off (incognito), so I didn't store that. /prefs memory on turns it back on."
+            _("Memory is off (incognito), so I didn't store that. /prefs memory on turns it back on.")
         )
         return
-    await message.reply_text(f"Saved. I'll remember: {fact}")
+    await message.reply_text(_("Saved. I'll remember: {fact}").format(fact=fact))
 
 
 async def export(update: Update, context: BotContext) -> None:
@@ -71,12 +88,17 @@ async def export(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    t = await context.words(update)
     document = await context.advisor.export(message.chat_id)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(
         document=data,
         filename=f"advisor-export-{document['exported_at'][:10]}.json",
-        caption=f"Your data: {len(document['memories'])} memories and your settings.",
+        caption=t.ngettext(
+            "Your data: {count} memory and your settings.",
+            "Your data: {count} memories and your settings.",
+            len(document["memories"]),
+        ).format(count=t.number(len(document["memories"]))),
     )
 
 
@@ -85,21 +107,36 @@ async def usage(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
+    t = await context.words(update)
+    _ = t.gettext
     today, month = await context.advisor.usage(counted_as(message))
     budget = context.settings.daily_token_budget
     lines = [
-        "Your usage:",
-        f"Today: {_describe(today)}",
-        f"This month: {_describe(month)}",
+        _("Your usage:"),
+        _("Today: {usage}").format(usage=_describe(t, today)),
+        _("This month: {usage}").format(usage=_describe(t, month)),
     ]
     if budget:
         left = max(0, budget - today.tokens)
-        lines.append(f"Daily budget: {budget:,} tokens ({left:,} left today).")
+        lines.append(
+            t.ngettext(
+                "Daily budget: {budget} token ({left} left today).",
+                "Daily budget: {budget} tokens ({left} left today).",
+                budget,
+            ).format(budget=t.number(budget), left=t.number(left))
+        )
     await message.reply_text("\n".join(lines))
 
 
-def _describe(usage: Usage) -> str:
+def _describe(t: Translator, usage: Usage) -> str:
+    messages = t.ngettext("{count} message", "{count} messages", usage.messages)
+    tokens = t.ngettext(
+        "{count} token ({prompt} in, {output} out)",
+        "{count} tokens ({prompt} in, {output} out)",
+        usage.tokens,
+    )
+    numbers = {"prompt": t.number(usage.prompt_tokens), "output": t.number(usage.output_tokens)}
     return (
-        f"{usage.messages} message{'s' if usage.messages != 1 else ''}, {usage.tokens:,} tokens "
-        f"({usage.prompt_tokens:,} in, {usage.output_tokens:,} out)"
+        f"{messages.format(count=t.number(usage.messages))}, "
+        f"{tokens.format(count=t.number(usage.tokens), **numbers)}"
     )

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Translator, choose, translator
 
 if TYPE_CHECKING:
     from bot.advisor.pipeline import Advisor
     from bot.config import Settings
+    from bot.records import Prefs
     from bot.telegram.handlers.gate import RateLimiter
     from bot.telegram.media import MediaDeps
     from bot.telegram.sender import Sender
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +72,22 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def sender(self) -> Sender:
         return self.deps.sender
+
+    async def words(self, update: object, prefs: Prefs | None = None) -> Translator:
+        """The interface language of this update: the chat's /prefs language if it has a catalog,
+        else the sender's Telegram language, else English. `prefs`: the chat's settings, if known."""
+        if not isinstance(update, Update):
+            return translator(None)
+        user = update.effective_user
+        chat = update.effective_chat
+        chosen = None
+        if prefs is None and chat is not None:
+            try:
+                prefs = await self.advisor.prefs(chat.id)
+            except Exception:  # the language is never worth failing a reply: Telegram's will do
+                logger.warning(
+                    "chat %s: settings unreadable; using the Telegram language", chat.id, exc_info=True
+                )
+        if prefs is not None and prefs.language != "auto":
+            chosen = prefs.language
+        return translator(choose(chosen, user.language_code if user is not None else None))

@@ -34,4 +34,6 @@ async def on_text(update: Update, context: BotContext) -> None:
         finally:
             if draft is not None:
                 await draft.close()
-    await send_long(context, message, answer.text)
+    # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
+    text = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
+    await send_long(context, message, text)

@@ -14,14 +14,15 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.errors import Refused, Unavailable
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 
 logger = logging.getLogger(__name__)
 
-ERROR_REPLY = "Sorry, something went wrong on my side. Please try again."
-UNAVAILABLE_REPLY = "My memory is unavailable right now. Please try again in a few minutes."
+ERROR_REPLY = N_("Sorry, something went wrong on my side. Please try again.")
+UNAVAILABLE_REPLY = N_("My memory is unavailable right now. Please try again in a few minutes.")
 # A button (delete, edit, erase) whose action could not run: say that nothing happened yet.
-UNAVAILABLE_BUTTON_REPLY = (
+UNAVAILABLE_BUTTON_REPLY = N_(
     "My memory is unavailable right now, so nothing was changed or erased yet. "
     "Please try again in a few minutes."
 )
@@ -30,13 +31,15 @@ UNAVAILABLE_BUTTON_REPLY = (
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     """Point to /help for a command we don't have."""
     if update.effective_message is not None:
-        await update.effective_message.reply_text("I don't know that command. /help lists what I can do.")
+        _ = (await context.words(update)).gettext
+        await update.effective_message.reply_text(_("I don't know that command. /help lists what I can do."))
 
 
 async def on_unknown_button(update: Update, context: BotContext) -> None:
     """Answer buttons we no longer know, so the client stops its spinner."""
     if update.callback_query is not None:
-        await update.callback_query.answer("That button is out of date.")
+        _ = (await context.words(update)).gettext
+        await update.callback_query.answer(_("That button is out of date."))
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -46,14 +49,15 @@ async def on_error(update: object, context: BotContext) -> None:
         logger.warning("a dependency is unavailable: %s", error, exc_info=error)
         reply, alert = UNAVAILABLE_REPLY, UNAVAILABLE_BUTTON_REPLY
     elif isinstance(error, Refused):
-        reply = alert = str(error)
+        reply = alert = str(error)  # a reason marked for translation where it is raised
     else:
         logger.error("error while handling an update", exc_info=error)
         reply = alert = ERROR_REPLY
     if not isinstance(update, Update):
         return
     with contextlib.suppress(TelegramError):
+        _ = (await context.words(update)).gettext
         if update.callback_query is not None:
-            await update.callback_query.answer(alert, show_alert=True)
+            await update.callback_query.answer(_(alert), show_alert=True)
         elif update.effective_message is not None:
-            await update.effective_message.reply_text(reply)
+            await update.effective_message.reply_text(_(reply))

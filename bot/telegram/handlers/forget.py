@@ -10,6 +10,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import is_group, may_manage
 from bot.telegram.handlers.keyboards import button, callback_fields, rows, shortened
@@ -17,12 +18,12 @@ from bot.telegram.handlers.memories import SEARCH_LIMIT, more_note
 
 logger = logging.getLogger(__name__)
 
-ADMIN_ONLY_REPLY = "Only a group administrator can erase the group's memory."
-ANONYMOUS_REPLY = (
+ADMIN_ONLY_REPLY = N_("Only a group administrator can erase the group's memory.")
+ANONYMOUS_REPLY = N_(
     "I can't tell anonymous admins apart, so I can't let one confirm an erasure. "
     'Please send /forget without "Remain anonymous".'
 )
-ONLY_ASKER = "Only the person who asked can confirm this."
+ONLY_ASKER = N_("Only the person who asked can confirm this.")
 
 
 async def forget(update: Update, context: BotContext) -> None:
@@ -31,12 +32,13 @@ async def forget(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if message is None or user is None:
         return
+    _ = (await context.words(update)).gettext
     if is_group(message.chat):
         if message.sender_chat is not None:
-            await message.reply_text(ANONYMOUS_REPLY)
+            await message.reply_text(_(ANONYMOUS_REPLY))
             return
         if not await may_manage(context, message.chat, user):
-            await message.reply_text(ADMIN_ONLY_REPLY)
+            await message.reply_text(_(ADMIN_ONLY_REPLY))
             return
     words = " ".join(context.args or []).strip()
     if words:
@@ -45,33 +47,42 @@ async def forget(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, erase everything", callback_data=f"forget:yes:{user.id}"),
-                InlineKeyboardButton("Cancel", callback_data=f"forget:no:{user.id}"),
+                InlineKeyboardButton(_("Yes, erase everything"), callback_data=f"forget:yes:{user.id}"),
+                InlineKeyboardButton(_("Cancel"), callback_data=f"forget:no:{user.id}"),
             ]
         ]
     )
-    whose = "this group" if is_group(message.chat) else "you"
-    await message.reply_text(
-        f"This erases everything I remember about {whose}, our recent conversation and the settings. "
-        "It can't be undone. Are you sure?",
-        reply_markup=keyboard,
-    )
+    if is_group(message.chat):
+        question = _(
+            "This erases everything I remember about this group, our recent conversation and the "
+            "settings. It can't be undone. Are you sure?"
+        )
+    else:
+        question = _(
+            "This erases everything I remember about you, our recent conversation and the settings. "
+            "It can't be undone. Are you sure?"
+        )
+    await message.reply_text(question, reply_markup=keyboard)
 
 
 async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, context: BotContext) -> None:
     message = update.message
     assert message is not None
+    t = await context.words(update)
+    _ = t.gettext
     found = await context.advisor.memories(chat_id, words, closest=True)
     if not found:
-        await message.reply_text(f'I don\'t remember anything about "{words}". Nothing to forget.')
+        await message.reply_text(
+            _('I don\'t remember anything about "{words}". Nothing to forget.').format(words=words)
+        )
         return
     items = found[:SEARCH_LIMIT]
-    lines = [f'The memories closest to "{words}". Tap a number to forget it:', ""]
+    lines = [_('The memories closest to "{words}". Tap a number to forget it:').format(words=words), ""]
     lines += [f"{number}. {shortened(item.text)}" for number, item in enumerate(items, start=1)]
     if len(found) > SEARCH_LIMIT:
-        lines += ["", more_note(SEARCH_LIMIT)]
+        lines += ["", more_note(SEARCH_LIMIT, t)]
     keyboard = rows([button(f"🗑 {n}", "fo", item.id, asker) for n, item in enumerate(items, start=1)], 4)
-    keyboard += rows([button("Done", "forget", "no", asker)], per_row=1)
+    keyboard += rows([button(_("Done"), "forget", "no", asker)], per_row=1)
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(keyboard))
 
 
@@ -81,16 +92,17 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or query.message is None:
         return
     choice, asker = callback_fields(query.data)
+    _ = (await context.words(update)).gettext
     if str(query.from_user.id) != asker:
-        await query.answer(ONLY_ASKER, show_alert=True)
+        await query.answer(_(ONLY_ASKER), show_alert=True)
         return
     if choice != "yes":
-        await query.answer("Cancelled" if choice == "no" else "That button is out of date.")
-        await query.edit_message_text("Nothing more was erased.")
+        await query.answer(_("Cancelled") if choice == "no" else _("That button is out of date."))
+        await query.edit_message_text(_("Nothing more was erased."))
         return
     chat = query.message.chat
     if not await may_manage(context, chat, query.from_user):
-        await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
+        await query.answer(_(ADMIN_ONLY_REPLY), show_alert=True)
         return
     try:
         await context.advisor.forget_all(chat.id)
@@ -98,13 +110,18 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         logger.warning("erasing memories failed", exc_info=True)
         await query.answer()
         await query.edit_message_text(
-            "I couldn't erase the memories because my memory store is unavailable. "
-            "Nothing was lost; please try /forget again in a few minutes."
+            _(
+                "I couldn't erase the memories because my memory store is unavailable. "
+                "Nothing was lost; please try /forget again in a few minutes."
+            )
         )
         return
-    await query.answer("Erased")
-    whose = "this group" if is_group(chat) else "you"
-    await query.edit_message_text(f"Done: I've forgotten everything about {whose}. We're starting fresh.")
+    await query.answer(_("Erased"))
+    if is_group(chat):
+        done = _("Done: I've forgotten everything about this group. We're starting fresh.")
+    else:
+        done = _("Done: I've forgotten everything about you. We're starting fresh.")
+    await query.edit_message_text(done)
 
 
 async def on_forget_one(update: Update, context: BotContext) -> None:
@@ -113,15 +130,16 @@ async def on_forget_one(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or query.message is None:
         return
     memory_id, asker = callback_fields(query.data)
+    _ = (await context.words(update)).gettext
     if str(query.from_user.id) != asker:
-        await query.answer(ONLY_ASKER, show_alert=True)
+        await query.answer(_(ONLY_ASKER), show_alert=True)
         return
     chat = query.message.chat
     if not await may_manage(context, chat, query.from_user):
-        await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
+        await query.answer(_(ADMIN_ONLY_REPLY), show_alert=True)
         return
     deleted = await context.advisor.forget_one(chat.id, memory_id)
-    await query.answer("Forgotten" if deleted else "That memory is already gone.")
+    await query.answer(_("Forgotten") if deleted else _("That memory is already gone."))
     markup = query.message.reply_markup if hasattr(query.message, "reply_markup") else None
     if markup is None:
         return

@@ -15,21 +15,21 @@ from collections import deque
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import addressed_text, counted_as, is_command, is_group
 
 logger = logging.getLogger(__name__)
 
-NOT_ALLOWED_REPLY = "Sorry, this is a private bot and you're not on its list of users."
-BUDGET_REPLY = (
-    "You've used today's AI budget ({budget:,} tokens). I'll be back to full strength tomorrow "
+NOT_ALLOWED_REPLY = N_("Sorry, this is a private bot and you're not on its list of users.")
+BUDGET_REPLY = N_(
+    "You've used today's AI budget ({budget} tokens). I'll be back to full strength tomorrow "
     "(the budget resets at midnight UTC). /usage shows the details; your commands still work."
 )
-TOO_LONG_REPLY = (
-    "That message is too long for me ({length:,} characters; the limit is {limit:,}). "
+TOO_LONG_REPLY = N_(
+    "That message is too long for me ({length} characters; the limit is {limit}). "
     "Please shorten it or send it in parts."
 )
-RATE_REPLY = "You're writing faster than I can coach! Please wait {seconds} seconds and try again."
 WINDOW_SECONDS = 60.0
 
 
@@ -107,10 +107,11 @@ async def gate(update: Update, context: BotContext) -> None:
     if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
         if user is not None:
             logger.info("update from user %s refused: not in ALLOWED_USER_IDS", user.id)
+        _ = (await context.words(update)).gettext
         if query is not None:
-            await query.answer(NOT_ALLOWED_REPLY, show_alert=True)
+            await query.answer(_(NOT_ALLOWED_REPLY), show_alert=True)
         elif message is not None and chat is not None and chat.type == chat.PRIVATE:
-            await message.reply_text(NOT_ALLOWED_REPLY)
+            await message.reply_text(_(NOT_ALLOWED_REPLY))
         raise ApplicationHandlerStop
     if message is None or user is None:
         return
@@ -120,17 +121,30 @@ async def gate(update: Update, context: BotContext) -> None:
     wait = limiter.allow_message(sender, message.media_group_id)
     if wait:
         if limiter.should_warn(sender):
-            await message.reply_text(RATE_REPLY.format(seconds=max(1, round(wait))))
+            t = await context.words(update)
+            seconds = max(1, round(wait))
+            note = t.ngettext(
+                "You're writing faster than I can coach! Please wait {seconds} second and try again.",
+                "You're writing faster than I can coach! Please wait {seconds} seconds and try again.",
+                seconds,
+            )
+            await message.reply_text(note.format(seconds=t.number(seconds)))
         raise ApplicationHandlerStop
     text = message.text or ""
     if len(text) > settings.max_input_chars:
-        await message.reply_text(TOO_LONG_REPLY.format(length=len(text), limit=settings.max_input_chars))
+        t = await context.words(update)
+        note = t.gettext(TOO_LONG_REPLY)
+        await message.reply_text(
+            note.format(length=t.number(len(text)), limit=t.number(settings.max_input_chars))
+        )
         raise ApplicationHandlerStop
     asks_model = (text and not is_command(message)) or message.effective_attachment is not None
     if settings.daily_token_budget and asks_model:
         today = await context.advisor.usage_today(sender)
         if today.tokens >= settings.daily_token_budget:
-            await message.reply_text(BUDGET_REPLY.format(budget=settings.daily_token_budget))
+            t = await context.words(update)
+            note = t.gettext(BUDGET_REPLY).format(budget=t.number(settings.daily_token_budget))
+            await message.reply_text(note)
             raise ApplicationHandlerStop
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 
-START_TEXT = """\
+START_TEXT = N_("""\
 Hi {name}! I'm your AI advisor, and I remember you between conversations.
 
 Tell me about your goals, preferences and routines, and ask me anything: I'll tailor my advice \
@@ -19,9 +20,9 @@ Your memory, your control:
 /memories shows what I remember (/memories knee searches it)
 /forget erases all of it for good (/forget knee picks what to erase)
 /prefs sets reply length, units, language, style, and memory on/off
-/help lists everything"""
+/help lists everything""")
 
-HELP_TEXT = """\
+HELP_TEXT = N_("""\
 Just write to me in plain text: questions, updates, how it went.
 
 /memories: what I remember about you; /memories <words> searches it
@@ -34,18 +35,21 @@ Just write to me in plain text: questions, updates, how it went.
 /start: what I am
 
 In groups I answer when mentioned or replied to, and the group has its own memory.
-I only read text messages for now."""
+I only read text messages for now.""")
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Introduce the bot and what it remembers."""
+    t = await context.words(update)
     user = update.effective_user
-    name = user.first_name if user else "there"
+    # TRANSLATORS: the {name} of "Hi {name}!" for someone Telegram gives no name
+    name = user.first_name if user else t.gettext("there")
     if update.effective_message:
-        await update.effective_message.reply_text(START_TEXT.format(name=name))
+        await update.effective_message.reply_text(t.gettext(START_TEXT).format(name=name))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands."""
     if update.effective_message:
-        await update.effective_message.reply_text(HELP_TEXT)
+        t = await context.words(update)
+        await update.effective_message.reply_text(t.gettext(HELP_TEXT))

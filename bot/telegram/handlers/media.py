@@ -45,7 +45,7 @@ async def on_media(update: Update, context: BotContext) -> None:
             await send_long(context, message, found.text if found is not None else NON_TEXT_REPLY)
         return
     if message.media_group_id is None:
-        await _answer(context, message, [found])
+        await _answer(update, context, message, [found])
         return
     async with context.deps.media.albums.collect(
         message.chat_id, message.media_group_id, (message, found)
@@ -55,10 +55,12 @@ async def on_media(update: Update, context: BotContext) -> None:
         members.sort(key=lambda member: member[0].message_id)
         # The caption of an album sits on one of its messages (usually the first).
         leader = next((m for m, _ in members if m.caption), members[0][0])
-        await _answer(context, leader, [attachment for _, attachment in members])
+        await _answer(update, context, leader, [attachment for _, attachment in members])
 
 
-async def _answer(context: BotContext, message: Message, attachments: list[Attachment]) -> None:
+async def _answer(
+    update: Update, context: BotContext, message: Message, attachments: list[Attachment]
+) -> None:
     # The caption as meant for the bot (a group's @mention removed); `message` may be another
     # message of the album than the one this update brought.
     caption = (addressed_text(message, context.bot.bot) if is_group(message.chat) else message.caption) or ""
@@ -98,8 +100,10 @@ async def _answer(context: BotContext, message: Message, attachments: list[Attac
             media.clear()  # the bytes are not needed any more (a description holds its own list)
             if draft is not None:
                 await draft.close()
-    text = answer.text
-    if answer.heard and (await context.advisor.prefs(message.chat_id)).heard == "on":
+    prefs = await context.advisor.prefs(message.chat_id)
+    # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
+    text = answer.text if answer.generated else (await context.words(update, prefs)).gettext(answer.text)
+    if answer.heard and prefs.heard == "on":
         # The person's words, shown as they are: no Markdown of theirs becomes formatting.
         heard = _MARKDOWN.sub(r"\\\1", answer.heard)
         text = f"{HEARD_PREFIX}{heard}\n\n{text}"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import math
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.errors import Unavailable
+from bot.i18n import N_, Translator
 from bot.records import OTHER_CATEGORY, MemoryItem, category_of
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
@@ -19,6 +21,16 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
 SEARCH_LIMIT = 8
+# The headings of the listing (bot/records.py CATEGORIES); a category from elsewhere shows as written.
+HEADINGS = {
+    "personal_info": N_("Personal info"),
+    "preferences": N_("Preferences"),
+    "health": N_("Health"),
+    "goals": N_("Goals"),
+    "routine": N_("Routine"),
+    "events": N_("Events"),
+    OTHER_CATEGORY: N_("Other"),
+}
 
 
 async def memories(update: Update, context: BotContext) -> None:
@@ -27,17 +39,23 @@ async def memories(update: Update, context: BotContext) -> None:
     if message is None:
         return
     query = " ".join(context.args or []).strip()
+    t = await context.words(update)
     if query:
         found = await context.advisor.memories(message.chat_id, query)
-        text, keyboard = render_search(found[:SEARCH_LIMIT], query)
+        text, keyboard = render_search(found[:SEARCH_LIMIT], query, t)
         if len(found) > SEARCH_LIMIT:
-            text += "\n\n" + more_note(SEARCH_LIMIT)
+            text += "\n\n" + more_note(SEARCH_LIMIT, t)
     else:
         items = await context.advisor.memories(message.chat_id)
-        text, keyboard = render_page(items, 0)
+        text, keyboard = render_page(items, 0, t)
     pending = await context.advisor.pending_memories(message.chat_id)
     if pending:
-        text += f"\n\n({pending} recent message(s) still being processed into memory.)"
+        note = t.ngettext(
+            "({count} recent message still being processed into memory.)",
+            "({count} recent messages still being processed into memory.)",
+            pending,
+        )
+        text += "\n\n" + note.format(count=t.number(pending))
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -49,24 +67,28 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
     parts = query.data.split(":")
     chat = query.message.chat
     page = _int(parts[-1])
+    t = await context.words(update)
+    _ = t.gettext
     if len(parts) == 4 and parts[1] == "d" and page is not None:
         if not await may_manage(context, chat, query.from_user):
-            await query.answer("Only a group administrator can delete the group's memories.", show_alert=True)
+            await query.answer(
+                _("Only a group administrator can delete the group's memories."), show_alert=True
+            )
             return
         deleted = await context.advisor.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
-        await query.answer("Deleted" if deleted else "That memory is already gone.")
+        await query.answer(_("Deleted") if deleted else _("That memory is already gone."))
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
         await query.answer()
     else:
-        await query.answer("That button is out of date.")
+        await query.answer(_("That button is out of date."))
         return
     try:
         items = await context.advisor.memories(chat.id)
     except Unavailable:  # the deletion is done and answered; the refreshed page can wait
         logger.warning("listing memories failed", exc_info=True)
         return
-    text, keyboard = render_page(items, page)
+    text, keyboard = render_page(items, page, t)
     try:
         await query.edit_message_text(text, reply_markup=keyboard)
     except BadRequest as exc:
@@ -74,9 +96,11 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
             raise
 
 
-def more_note(shown: int) -> str:
+def more_note(shown: int, t: Translator) -> str:
     """Said under a search that matched more memories than it shows."""
-    return f"(More memories match; these are the {shown} closest. Add words to narrow it down.)"
+    # TRANSLATORS: {count} is SEARCH_LIMIT (8), never 1
+    note = t.gettext("(More memories match; these are the {count} closest. Add words to narrow it down.)")
+    return note.format(count=t.number(shown))
 
 
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
@@ -85,43 +109,84 @@ def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
     return sorted(newest_first, key=lambda i: (category_of(i) == OTHER_CATEGORY, category_of(i)))
 
 
-def render_page(items: list[MemoryItem], page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+def render_page(items: list[MemoryItem], page: int, t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the listing, grouped by category, with a delete button per memory."""
+    _ = t.gettext
     if not items:
-        return "I don't remember anything about you yet. Tell me about your goals and habits!", None
+        return _("I don't remember anything about you yet. Tell me about your goals and habits!"), None
     pages = max(1, math.ceil(len(items) / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = ordered(items)[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    title = f"What I remember about you ({len(items)}"
-    title += f", page {page + 1} of {pages}):" if pages > 1 else "):"
-    lines = [title, *_grouped_lines(shown, start=page * PAGE_SIZE + 1)]
-    lines += ["", "Tap 🗑 and a number to delete that memory; /forget erases everything."]
+    if pages > 1:
+        title = t.ngettext(
+            "What I remember about you ({count} memory, page {page} of {pages}):",
+            "What I remember about you ({count} memories, page {page} of {pages}):",
+            len(items),
+        )
+    else:
+        title = t.ngettext(
+            "What I remember about you ({count} memory):",
+            "What I remember about you ({count} memories):",
+            len(items),
+        )
+    title = title.format(count=t.number(len(items)), page=t.number(page + 1), pages=t.number(pages))
+    lines = [title, *_grouped_lines(shown, t, start=page * PAGE_SIZE + 1)]
+    lines += ["", _("Tap 🗑 and a number to delete that memory; /forget erases everything.")]
     keyboard = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
-    previous = button("‹ Previous", "mem", "p", page - 1) if page > 0 else None
-    following = button("Next ›", "mem", "p", page + 1) if page < pages - 1 else None
+    previous = button(_("‹ Previous"), "mem", "p", page - 1) if page > 0 else None
+    following = button(_("Next ›"), "mem", "p", page + 1) if page < pages - 1 else None
     keyboard += rows([previous, following], per_row=2)
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
 
 
-def render_search(items: list[MemoryItem], query: str) -> tuple[str, InlineKeyboardMarkup | None]:
+def render_search(
+    items: list[MemoryItem], query: str, t: Translator
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The memories matching `query`, grouped by category, each with the day it was said."""
+    _ = t.gettext
     if not items:
-        return f'I don\'t remember anything about "{query}".', None
+        return _('I don\'t remember anything about "{query}".').format(query=query), None
     items = ordered(items)
-    lines = [f'What I remember about "{query}":', *_grouped_lines(items, start=1)]
-    lines += ["", "Tap 🗑 and a number to delete that memory."]
+    lines = [
+        _('What I remember about "{query}":').format(query=query),
+        *_grouped_lines(items, t, start=1, dated=True),
+    ]
+    lines += ["", _("Tap 🗑 and a number to delete that memory.")]
     return "\n".join(lines), InlineKeyboardMarkup(_delete_rows(items, start=1, page=0))
 
 
-def _grouped_lines(items: list[MemoryItem], *, start: int) -> list[str]:
+def heading(category: str, t: Translator) -> str:
+    """A category's heading in the person's language ("personal_info" → "Personal info")."""
+    if category in HEADINGS:
+        return t.gettext(HEADINGS[category])
+    return category.replace("_", " ").capitalize()
+
+
+def _grouped_lines(items: list[MemoryItem], t: Translator, *, start: int, dated: bool = False) -> list[str]:
     lines: list[str] = []
     current = None
     for number, item in enumerate(items, start=start):
         category = category_of(item)
         if category != current:
-            lines += ["", f"{category.replace('_', ' ').capitalize()}:"]
+            lines += ["", f"{heading(category, t)}:"]
             current = category
-        lines.append(f"{number}. {shortened(item.text)}")
+        text = shortened(item.text)
+        said = _said_on(item) if dated else None
+        if said is not None:
+            text = t.gettext("{memory} (said on {date})").format(memory=text, date=t.date(said))
+        lines.append(f"{number}. {text}")
     return lines
+
+
+def _said_on(item: MemoryItem) -> datetime | None:
+    """When the memory was said (saved_at, else created_at), if that is known."""
+    for value in (item.metadata.get("saved_at"), item.created_at):
+        if value:
+            try:
+                return datetime.fromisoformat(str(value))
+            except ValueError:
+                continue
+    return None
 
 
 def _delete_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:

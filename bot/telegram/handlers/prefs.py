@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.i18n import N_, Translator
 from bot.records import Prefs
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
@@ -26,11 +27,12 @@ ALIASES = {
     "transcript": "heard",
 }
 LABELS = {
-    "reply_length": "Reply length",
-    "units": "Units",
-    "language": "Language",
-    "coaching_style": "Coaching style",
-    "memory": "Memory",
+    "reply_length": N_("Reply length"),
+    "units": N_("Units"),
+    "language": N_("Language"),
+    "coaching_style": N_("Coaching style"),
+    "memory": N_("Memory"),
+    # Not in the catalogs yet (issue 13): shown in English until translated.
     "heard": "🎙 Show what I heard",
 }
 _SHORT_NAMES = {
@@ -41,8 +43,18 @@ _SHORT_NAMES = {
     "memory": "memory",
     "heard": "heard",
 }
+# Languages are named in their own words (a person looks for "Deutsch", not "German"); the rest is translated.
 _VALUE_LABELS = {
-    "auto": "same as mine",
+    "short": N_("short"),
+    "medium": N_("medium"),
+    "long": N_("long"),
+    "metric": N_("metric"),
+    "imperial": N_("imperial"),
+    "balanced": N_("balanced"),
+    "gentle": N_("gentle"),
+    "tough": N_("tough"),
+    # TRANSLATORS: the "language" setting's default: answers in the language the person writes in
+    "auto": N_("same as mine"),
     "en": "English",
     "es": "Español",
     "fr": "Français",
@@ -50,17 +62,20 @@ _VALUE_LABELS = {
     "it": "Italiano",
     "pt": "Português",
     "ru": "Русский",
-    "on": "on",
-    "off": "off",
+    "uk": "Українська",
+    "on": N_("on"),
+    "off": N_("off (incognito)"),
 }
-_MEMORY_VALUE_LABELS = {"off": "off (incognito)"}
 
-ADMIN_ONLY_REPLY = "Only a group administrator can change the group's settings."
+ADMIN_ONLY_REPLY = N_("Only a group administrator can change the group's settings.")
 
-USAGE = "\n".join(
-    ["Usage: /prefs <setting> <value>, or just /prefs for buttons. Settings:"]
-    + [f"/prefs {_SHORT_NAMES[key]} {'|'.join(Prefs.choices(key))}" for key in Prefs.names()]
-)
+
+def usage_text(t: Translator) -> str:
+    """How to set a preference by command (the settings and values are typed as written here)."""
+    return "\n".join(
+        [t.gettext("Usage: /prefs <setting> <value>, or just /prefs for buttons. Settings:")]
+        + [f"/prefs {_SHORT_NAMES[key]} {'|'.join(Prefs.choices(key))}" for key in Prefs.names()]
+    )
 
 
 async def prefs(update: Update, context: BotContext) -> None:
@@ -73,16 +88,19 @@ async def prefs(update: Update, context: BotContext) -> None:
     if args:
         key = ALIASES.get(args[0])
         if key is None or len(args) != 2 or args[1] not in Prefs.choices(key):
-            await message.reply_text(USAGE)
+            await message.reply_text(usage_text(await context.words(update)))
             return
         if not await may_manage(context, message.chat, message.from_user):
-            await message.reply_text(ADMIN_ONLY_REPLY)
+            await message.reply_text((await context.words(update)).gettext(ADMIN_ONLY_REPLY))
             return
         current = await context.advisor.set_pref(chat_id, key, args[1])
-        await message.reply_text("Saved. " + render_prefs(current), reply_markup=prefs_keyboard(current))
+        t = await context.words(update, current)  # a new language speaks at once
+        saved = t.gettext("Saved.") + " " + render_prefs(current, t)
+        await message.reply_text(saved, reply_markup=prefs_keyboard(current, t))
         return
     current = await context.advisor.prefs(chat_id)
-    await message.reply_text(render_prefs(current), reply_markup=prefs_keyboard(current))
+    t = await context.words(update, current)
+    await message.reply_text(render_prefs(current, t), reply_markup=prefs_keyboard(current, t))
 
 
 async def on_pref_button(update: Update, context: BotContext) -> None:
@@ -92,14 +110,15 @@ async def on_pref_button(update: Update, context: BotContext) -> None:
         return
     key, value = callback_fields(query.data)
     if key not in Prefs.names() or value not in Prefs.choices(key):
-        await query.answer("That button is out of date.")
+        await query.answer((await context.words(update)).gettext("That button is out of date."))
         return
     if not await may_manage(context, query.message.chat, query.from_user):
-        await query.answer(ADMIN_ONLY_REPLY, show_alert=True)
+        await query.answer((await context.words(update)).gettext(ADMIN_ONLY_REPLY), show_alert=True)
         return
     current = await context.advisor.set_pref(query.message.chat.id, key, value)
-    await query.answer("Saved")
-    await _show(query.edit_message_text, render_prefs(current), prefs_keyboard(current))
+    t = await context.words(update, current)  # a new language speaks at once
+    await query.answer(t.gettext("Saved"))
+    await _show(query.edit_message_text, render_prefs(current, t), prefs_keyboard(current, t))
 
 
 async def on_pref_menu(update: Update, context: BotContext) -> None:
@@ -107,13 +126,15 @@ async def on_pref_menu(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
         return
-    key, _ = callback_fields(query.data)
+    key, _value = callback_fields(query.data)
     current = await context.advisor.prefs(query.message.chat.id)
+    t = await context.words(update, current)
     await query.answer()
     if key in Prefs.names():
-        await _show(query.edit_message_text, f"{LABELS[key]}: choose one.", choices_keyboard(current, key))
+        title = t.gettext("{setting}: choose one.").format(setting=t.gettext(LABELS[key]))
+        await _show(query.edit_message_text, title, choices_keyboard(current, key, t))
     else:
-        await _show(query.edit_message_text, render_prefs(current), prefs_keyboard(current))
+        await _show(query.edit_message_text, render_prefs(current, t), prefs_keyboard(current, t))
 
 
 async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None:
@@ -125,48 +146,54 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
             raise
 
 
-def value_label(value: str, key: str = "") -> str:
-    if key == "memory" and value in _MEMORY_VALUE_LABELS:
-        return _MEMORY_VALUE_LABELS[value]
-    return _VALUE_LABELS.get(value, value)
+def value_label(value: str, t: Translator, key: str = "") -> str:
+    if key == "heard":
+        return t.gettext(_VALUE_LABELS["on"]) if value == "on" else "off"  # not incognito's "off"
+    label = _VALUE_LABELS.get(value, value)
+    endonym = value in Prefs.choices("language") and value != "auto"
+    return label if endonym else t.gettext(label)
 
 
-def render_prefs(current: Prefs) -> str:
-    lines = ["Your settings:"]
-    lines += [f"{LABELS[key]}: {value_label(getattr(current, key), key)}" for key in Prefs.names()]
+def setting_line(current: Prefs, key: str, t: Translator) -> str:
+    """ "Reply length: medium", in the person's language."""
+    return f"{t.gettext(LABELS[key])}: {value_label(getattr(current, key), t, key)}"
+
+
+def render_prefs(current: Prefs, t: Translator) -> str:
+    _ = t.gettext
+    lines = [_("Your settings:")]
+    lines += [setting_line(current, key, t) for key in Prefs.names()]
     if current.memory == "off":
         lines += [
             "",
-            "Incognito: I don't recall or store anything while memory is off; I only follow our "
-            "recent conversation, and forget it when memory is back on.",
+            _(
+                "Incognito: I don't recall or store anything while memory is off; I only follow our "
+                "recent conversation, and forget it when memory is back on."
+            ),
         ]
-    lines += ["", "Tap a setting to change it."]
+    lines += ["", _("Tap a setting to change it.")]
     return "\n".join(lines)
 
 
-def prefs_keyboard(current: Prefs) -> InlineKeyboardMarkup:
+def prefs_keyboard(current: Prefs, t: Translator) -> InlineKeyboardMarkup:
     """One button per setting, showing its value; each opens that setting's choices."""
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    f"{LABELS[key]}: {value_label(getattr(current, key), key)}", callback_data=f"prefm:{key}"
-                )
-            ]
+            [InlineKeyboardButton(setting_line(current, key, t), callback_data=f"prefm:{key}")]
             for key in Prefs.names()
         ]
     )
 
 
-def choices_keyboard(current: Prefs, key: str) -> InlineKeyboardMarkup:
+def choices_keyboard(current: Prefs, key: str, t: Translator) -> InlineKeyboardMarkup:
     value = getattr(current, key)
     buttons = [
         InlineKeyboardButton(
-            ("✓ " if choice == value else "") + value_label(choice, key),
+            ("✓ " if choice == value else "") + value_label(choice, t, key),
             callback_data=f"pref:{key}:{choice}",
         )
         for choice in Prefs.choices(key)
     ]
     keyboard = rows(buttons, per_row=3)
-    keyboard.append([InlineKeyboardButton("‹ Back", callback_data="prefm:")])
+    keyboard.append([InlineKeyboardButton(t.gettext("‹ Back"), callback_data="prefm:")])
     return InlineKeyboardMarkup(keyboard)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 
-NEW_REPLY = (
+NEW_REPLY = N_(
     "Fresh start: I've set our recent conversation aside. I still remember what I know about you "
     "(/memories shows it)."
 )
@@ -18,4 +19,4 @@ async def new(update: Update, context: BotContext) -> None:
     if message is None:
         return
     await context.advisor.new_session(message.chat_id)
-    await message.reply_text(NEW_REPLY)
+    await message.reply_text((await context.words(update)).gettext(NEW_REPLY))

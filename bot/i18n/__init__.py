@@ -1,0 +1,113 @@
+"""The bot's own words in the person's language: gettext catalogs, plurals, numbers and dates.
+
+Catalogs are the `.po` files in bot/i18n/locale/<language>/LC_MESSAGES/bot.po. They are compiled in
+memory the first time a language is used (no `.mo` file to build or forget to rebuild); fuzzy or
+empty translations fall back to the English text. Strings are marked in code with `_()` /
+`ngettext()` on a `Translator`, or with `N_()` where the text is defined and translated where shown.
+README "Languages" has the three commands that add a language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+DOMAIN = "bot"
+LOCALE_DIR = Path(__file__).parent / "locale"
+ENGLISH = "en"  # the language the strings are written in; it needs no catalog
+
+
+def N_(message: str) -> str:
+    """Mark `message` for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
+@cache
+def languages() -> tuple[str, ...]:
+    """The languages the interface speaks: English, then every catalog in bot/i18n/locale."""
+    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return (ENGLISH, *(code for code in found if code != ENGLISH))
+
+
+def language_of(code: str | None) -> str | None:
+    """The catalog for a Telegram language_code ("pt-br" → "pt", "uk" → "uk"), or None."""
+    if not code:
+        return None
+    code = code.replace("_", "-").lower()
+    for candidate in (code, code.split("-")[0]):
+        if candidate in languages():
+            return candidate
+    return None
+
+
+def choose(*codes: str | None) -> str:
+    """The first of `codes` the interface speaks (e.g. the chosen one, then Telegram's), else English."""
+    return next((found for found in map(language_of, codes) if found), ENGLISH)
+
+
+class Translator:
+    """One language's words: gettext, ngettext, and numbers and dates written its way."""
+
+    def __init__(self, language: str, catalog: gettext.NullTranslations) -> None:
+        self.language = language
+        self._catalog = catalog
+        try:
+            self._locale = Locale.parse(language)
+        except (ValueError, UnknownLocaleError):
+            self._locale = Locale.parse(ENGLISH)
+
+    def gettext(self, message: str) -> str:
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form for `n` (Russian and Ukrainian have three); format `{n}` with `number`."""
+        return self._catalog.ngettext(singular, plural, n)
+
+    def number(self, value: float) -> str:
+        """A count as the language writes it: 12,345 / 12.345 / 12 345."""
+        return format_decimal(value, locale=self._locale)
+
+    def date(self, value: date | datetime) -> str:
+        """A calendar day in words: "May 8, 2026", "8 de mayo de 2026", "8 мая 2026 г."."""
+        return format_date(value, format="long", locale=self._locale)
+
+    def time(self, value: datetime) -> str:
+        """A time of day as the language writes it: "6:30 PM", "18:30" (`value`'s own time zone)."""
+        return format_time(value, format="short", locale=self._locale)
+
+    def moment(self, value: datetime) -> str:
+        """A day and a time, e.g. for reminders: "May 8, 2026, 6:30 PM", "8. Mai 2026, 18:30"."""
+        pattern = str(self._locale.datetime_formats["long"]).replace("'", "")
+        return pattern.replace("{0}", self.time(value)).replace("{1}", self.date(value))
+
+
+def translator(language: str | None) -> Translator:
+    """The words of `language` (a catalog code or a Telegram language_code); English if unknown."""
+    return _translator(choose(language))
+
+
+@cache
+def _translator(language: str) -> Translator:
+    return Translator(language, _compiled(language))
+
+
+def _compiled(language: str) -> gettext.NullTranslations:
+    """The language's .po file compiled in memory (English: the strings as written)."""
+    if language == ENGLISH:
+        return gettext.NullTranslations()
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
