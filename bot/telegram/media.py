@@ -15,8 +15,8 @@ import datetime as dt
 import logging
 import mimetypes
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import aiohttp
 from telegram import Bot, Message
@@ -24,6 +24,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.errors import Unavailable
+from bot.i18n import N_, Translator
 from bot.records import AUDIO_TYPES, IMAGE_TYPES, TELEGRAM_DOWNLOAD_LIMIT, Media, MediaKind
 from bot.runtime.http import new_session
 from bot.telegram.albums import Albums
@@ -34,23 +35,31 @@ logger = logging.getLogger(__name__)
 CHUNK = 64 * 1024
 PREVIEW_WIDTH = 320  # the picture size used to describe a photo for memory
 
-UNDERSTOOD = (
+# The person reads these in their language (bot/i18n): templates here, translated where shown.
+UNDERSTOOD = N_(
     "I understand text, voice notes, audio files (MP3, OGG, WAV, FLAC, AAC), round video "
     "messages and pictures (JPEG, PNG, WEBP, HEIC)."
 )
-UNSUPPORTED_REPLY = "I can't open {what}. " + UNDERSTOOD
-TOO_BIG_REPLY = (
-    "That file is too big for me ({size:.1f} MB): Telegram lets me download at most 20 MB. "
+NOT_UNDERSTOOD = N_("I can't read that kind of message.")
+UNSUPPORTED_FILE = N_("I can't open that kind of file.")
+UNSUPPORTED_AUDIO = N_("I can't open that audio format.")
+UNSUPPORTED_KINDS = {
+    "sticker": N_("I can't open stickers."),
+    "animation": N_("I can't open GIFs."),
+    "video": N_("I can't open videos (round video messages work)."),
+}
+TOO_BIG_REPLY = N_(
+    "That file is too big for me ({size} MB): Telegram lets me download at most 20 MB. "
     "Could you send a smaller one?"
 )
-ALBUM_TOO_BIG_REPLY = (
-    "Those pictures are too big to look at together ({size:.1f} MB; at most {limit} MB at once). "
+ALBUM_TOO_BIG_REPLY = N_(
+    "Those pictures are too big to look at together ({size} MB; at most {limit} MB at once). "
     "Could you send fewer or smaller ones?"
 )
-TOO_LONG_REPLY = (
+TOO_LONG_REPLY = N_(
     "That recording is {length} long; I listen to at most {limit}. Could you send a shorter one, or type it?"
 )
-DOWNLOAD_FAILED_REPLY = (
+DOWNLOAD_FAILED_REPLY = N_(
     "Sorry, I couldn't download that file from Telegram just now. Could you send it again in a minute?"
 )
 
@@ -69,9 +78,16 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """Why a message's file is not taken, as a short answer for the person."""
+    """Why a message's file is not taken: a short answer for the person (a template of the catalogs
+    and its values), followed by what the bot does understand when `understood`."""
 
-    text: str
+    template: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    understood: bool = False
+
+    def text(self, t: Translator) -> str:
+        words = t.gettext(self.template).format(**self.values)
+        return f"{words} {t.gettext(UNDERSTOOD)}" if self.understood else words
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +111,10 @@ def attachment_of(message: Message, *, max_voice_seconds: int) -> Attachment | R
     if found is None or isinstance(found, Refusal):
         return found
     if found.size is not None and found.size > TELEGRAM_DOWNLOAD_LIMIT:
-        return Refusal(TOO_BIG_REPLY.format(size=found.size / 2**20))
+        return Refusal(TOO_BIG_REPLY, {"size": f"{found.size / 2**20:.1f}"})
     if found.duration is not None and found.duration > max_voice_seconds:
         return Refusal(
-            TOO_LONG_REPLY.format(length=_duration(found.duration), limit=_duration(max_voice_seconds))
+            TOO_LONG_REPLY, {"length": _duration(found.duration), "limit": _duration(max_voice_seconds)}
         )
     return found
 
@@ -122,7 +138,7 @@ def _find_attachment(message: Message) -> Attachment | Refusal | None:
         audio = message.audio
         known = _mime(audio.mime_type, audio.file_name, AUDIO_TYPES)
         if known is None:
-            return Refusal(UNSUPPORTED_REPLY.format(what="that audio format"))
+            return Refusal(UNSUPPORTED_AUDIO, understood=True)
         return Attachment(audio.file_id, "audio", known, audio.file_size, _seconds(audio.duration))
     if message.photo:
         sizes = sorted(message.photo, key=lambda s: s.width * s.height)
@@ -141,14 +157,10 @@ def _find_attachment(message: Message) -> Attachment | Refusal | None:
         audio_mime = _mime(document.mime_type, document.file_name, AUDIO_TYPES)
         if audio_mime is not None:
             return Attachment(document.file_id, "audio", audio_mime, document.file_size)
-        return Refusal(UNSUPPORTED_REPLY.format(what="that kind of file"))
-    for attribute, what in (
-        ("sticker", "stickers"),
-        ("animation", "GIFs"),
-        ("video", "videos (round video messages work)"),
-    ):
+        return Refusal(UNSUPPORTED_FILE, understood=True)
+    for attribute, refusal in UNSUPPORTED_KINDS.items():
         if getattr(message, attribute, None):
-            return Refusal(UNSUPPORTED_REPLY.format(what=what))
+            return Refusal(refusal, understood=True)
     return None
 
 

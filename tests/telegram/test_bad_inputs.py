@@ -7,9 +7,10 @@ import logging
 
 import pytest
 
+from bot.i18n import translator
 from bot.telegram.handlers import NON_TEXT_REPLY
 from bot.telegram.handlers.gate import TOO_LONG_REPLY
-from bot.telegram.media import UNSUPPORTED_REPLY
+from bot.telegram.media import UNSUPPORTED_KINDS, Refusal
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram, iter_entities_text
 from tests.support.chat import drained
@@ -25,8 +26,9 @@ async def test_non_text_messages_get_a_polite_note(start_bot: StartBot, fake_tel
     fake_telegram.send_sticker(CHAT)
     fake_telegram.send_location(CHAT)
     replies = await fake_telegram.wait_for_messages(CHAT, 2)
-    assert replies[0]["text"] == UNSUPPORTED_REPLY.format(what="stickers")
-    assert replies[1]["text"] == NON_TEXT_REPLY
+    english = translator("en")
+    assert replies[0]["text"] == Refusal(UNSUPPORTED_KINDS["sticker"], understood=True).text(english)
+    assert replies[1]["text"] == NON_TEXT_REPLY.text(english)
 
 
 async def test_edits_channel_posts_and_member_updates_are_ignored(

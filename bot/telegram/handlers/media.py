@@ -18,7 +18,7 @@ from bot.telegram.handlers.replies import DraftStream, send_long, typing
 from bot.telegram.media import (
     ALBUM_TOO_BIG_REPLY,
     DOWNLOAD_FAILED_REPLY,
-    UNDERSTOOD,
+    NOT_UNDERSTOOD,
     Attachment,
     DownloadFailed,
     Refusal,
@@ -27,7 +27,7 @@ from bot.telegram.media import (
 
 logger = logging.getLogger(__name__)
 
-NON_TEXT_REPLY = "I can't read that kind of message. " + UNDERSTOOD
+NON_TEXT_REPLY = Refusal(NOT_UNDERSTOOD, understood=True)
 HEARD_PREFIX = "🎙 I heard: "
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~>#+\-=|{}.!<])")
 
@@ -42,7 +42,8 @@ async def on_media(update: Update, context: BotContext) -> None:
         # In groups only messages addressed to the bot get here (the gate); a note for each of
         # them would be noise when it is not even a file.
         if found is not None or message.chat.type == message.chat.PRIVATE:
-            await send_long(context, message, found.text if found is not None else NON_TEXT_REPLY)
+            refusal = found if found is not None else NON_TEXT_REPLY
+            await send_long(context, message, refusal.text(await context.words(update)))
         return
     if message.media_group_id is None:
         await _answer(update, context, message, [found])
@@ -68,8 +69,9 @@ async def _answer(
     remember = not (is_group(message.chat) and is_pseudo_sender(message))
     total = sum(a.size or 0 for a in attachments)
     if len(attachments) > 1 and total > INLINE_LIMIT:
+        values = {"size": f"{total / 2**20:.1f}", "limit": str(INLINE_LIMIT // 2**20)}
         await send_long(
-            context, message, ALBUM_TOO_BIG_REPLY.format(size=total / 2**20, limit=INLINE_LIMIT // 2**20)
+            context, message, Refusal(ALBUM_TOO_BIG_REPLY, values).text(await context.words(update))
         )
         return
     downloader = context.deps.media.downloader
@@ -82,7 +84,7 @@ async def _answer(
             media: list[Media] = list(await asyncio.gather(*(downloader.fetch(a) for a in attachments)))
         except DownloadFailed as exc:
             logger.warning("chat %s: %s", message.chat_id, exc)
-            await send_long(context, message, DOWNLOAD_FAILED_REPLY)
+            await send_long(context, message, (await context.words(update)).gettext(DOWNLOAD_FAILED_REPLY))
             return
         with_previews = all(a.kind == "image" and a.preview_file_id for a in attachments)
         try:

@@ -32,8 +32,8 @@ LABELS = {
     "language": N_("Language"),
     "coaching_style": N_("Coaching style"),
     "memory": N_("Memory"),
-    # Not in the catalogs yet (issue 13): shown in English until translated.
-    "heard": "🎙 Show what I heard",
+    # TRANSLATORS: the setting that shows "🎙 I heard: …" (the transcript) above answers to voice notes
+    "heard": N_("Show what I heard"),
 }
 _SHORT_NAMES = {
     "reply_length": "length",
@@ -147,8 +147,8 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
 
 
 def value_label(value: str, t: Translator, key: str = "") -> str:
-    if key == "heard":
-        return t.gettext(_VALUE_LABELS["on"]) if value == "on" else "off"  # not incognito's "off"
+    if key == "heard":  # not memory's "on" / "off (incognito)"
+        return t.gettext(N_("yes")) if value == "on" else t.gettext(N_("no"))
     label = _VALUE_LABELS.get(value, value)
     endonym = value in Prefs.choices("language") and value != "auto"
     return label if endonym else t.gettext(label)
