@@ -44,6 +44,7 @@ lint: $(VENV)/.dev  ## ruff, mypy (strict on bot/), import-linter (the layering)
 
 bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000
+	$(PY) bench/memory_store.py --store pgvector --sizes 2000,20000 --hnsw-max 2000
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
 	$(PY) bench/load.py --media

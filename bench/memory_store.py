@@ -1,20 +1,26 @@
-"""Benchmark the memory vector stores: our SQLite store against Mem0's default (Qdrant local).
+"""Benchmark the memory vector stores: our SQLite store against Mem0's embedded default (Qdrant local)
+or against PostgreSQL + pgvector (`--store pgvector`, a private server started by pgserver).
 
-For each size, in a fresh child process per store (so RSS is that store's alone):
-insert rate (batches of 1,000, one transaction each, as the store commits them), single-row insert
-latency (one commit per memory, as Mem0's `add` does), per-user search p50/p95, keyword search p50,
-recall@10 against exact brute force over the asking user's vectors, delete-user time, process RSS
-and bytes per memory on disk. Vectors are random unit vectors; 100 memories per user; rows of
-different users are interleaved on insert (the worst case for locality: chats write in turns).
+For each size, in a fresh child process per store (so RSS is that store's alone; for pgvector a
+fresh database on the one server): insert rate (batches of 1,000, one transaction each, as the
+store commits them), single-row insert latency (one commit per memory, as Mem0's `add` does),
+per-user search p50/p95, keyword search p50, recall@10 against exact brute force over the asking
+user's vectors, delete-user time (pgvector: and the VACUUM after it), the bot's RSS, the server's
+memory (PSS of its processes), bytes per memory on disk. Vectors are random unit vectors; 100
+memories per user; rows of different users are interleaved on insert (the worst case for
+locality: chats write in turns).
 
     python bench/memory_store.py --sizes 2000,20000
+    python bench/memory_store.py --store pgvector --sizes 20000,100000,1000000
 
-The last line is a machine-readable summary of our store at the largest size.
+The last line is a machine-readable summary of the compared store (pgvector) or of ours at the
+largest size.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -26,13 +32,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from store_adapters import PgvectorAdapter, QdrantAdapter, SQLiteAdapter
 
-ROOT = Path(__file__).resolve().parent.parent
 BATCH = 1_000
 WORDS = re.findall(
     r"\w+",
@@ -47,12 +54,6 @@ def rss_mb() -> float:
     with Path("/proc/self/statm").open() as fh:
         pages = int(fh.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-def dir_bytes(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 class Workload:
@@ -116,90 +117,23 @@ def memory_id(row: int) -> str:
     return f"00000000-0000-4000-8000-{row:012d}"
 
 
-# --- the two stores behind one small interface ------------------------------------------------
+def make_adapter(store: str, folder: Path, dims: int, url: str | None) -> Any:
+    if store == "sqlite":
+        return SQLiteAdapter(folder, dims)
+    if store == "qdrant":
+        return QdrantAdapter(folder, dims)
+    assert url is not None, "pgvector needs the server's URL"
+    return PgvectorAdapter(url, dims, hnsw=store == "pgvector-hnsw")
 
 
-class SQLiteAdapter:
-    name = "sqlite"
-
-    def __init__(self, folder: Path, dims: int) -> None:
-        sys.path.insert(0, str(ROOT))
-        from bot.memory.sqlite_vectors import SQLiteVectorStore
-
-        self.path = folder / "memories.sqlite3"
-        self.store = SQLiteVectorStore(
-            collection_name="memories", path=str(self.path), embedding_model_dims=dims
-        )
-
-    def insert(self, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
-        self.store.insert(vectors, payloads, ids)
-
-    def search(self, vector: np.ndarray, user: str) -> list[str]:
-        return [r.id for r in self.store.search("", vector, top_k=10, filters={"user_id": user})]
-
-    def keyword(self, text: str, user: str) -> int:
-        return len(self.store.keyword_search(text, top_k=60, filters={"user_id": user}))
-
-    def delete_user(self, user: str) -> None:
-        self.store.delete_scope(user_id=user)
-
-    def disk_bytes(self) -> int:
-        self.store._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return sum(dir_bytes(p) for p in self.path.parent.glob("memories.sqlite3*"))
-
-    def close(self) -> None:
-        self.store.close()
-
-
-class QdrantAdapter:
-    name = "qdrant-local"
-
-    def __init__(self, folder: Path, dims: int) -> None:
-        os.environ["MEM0_TELEMETRY"] = "false"
-        os.environ["MEM0_DIR"] = str(folder / "mem0")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from mem0.vector_stores.qdrant import Qdrant
-
-        self.path = folder / "qdrant"
-        # as bot.memory.mem0_config configures it
-        self.store = Qdrant(
-            collection_name="memories", embedding_model_dims=dims, path=str(self.path), on_disk=True
-        )
-
-    def insert(self, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
-        self.store.insert(vectors.tolist(), payloads, ids)
-
-    def search(self, vector: np.ndarray, user: str) -> list[str]:
-        return [
-            str(p.id) for p in self.store.search("", vector.tolist(), top_k=10, filters={"user_id": user})
-        ]
-
-    def keyword(self, text: str, user: str) -> int:
-        return len(self.store.keyword_search(text, top_k=60, filters={"user_id": user}) or [])
-
-    def delete_user(self, user: str) -> None:
-        from qdrant_client import models
-
-        self.store.client.delete(
-            collection_name="memories",
-            points_selector=models.FilterSelector(filter=self.store._create_filter({"user_id": user})),
-        )
-
-    def disk_bytes(self) -> int:
-        return dir_bytes(self.path)
-
-    def close(self) -> None:
-        self.store.client.close()
-
-
-def run_child(store: str, n: int, per_user: int, dims: int, queries: int, folder: Path) -> dict[str, Any]:
+def run_child(
+    store: str, n: int, per_user: int, dims: int, queries: int, folder: Path, url: str | None
+) -> dict[str, Any]:
     """Fill one store with n memories and measure it (runs in its own process)."""
     import logging
 
     logging.disable(logging.WARNING)
-    adapter: SQLiteAdapter | QdrantAdapter = (
-        SQLiteAdapter(folder, dims) if store == "sqlite" else QdrantAdapter(folder, dims)
-    )
+    adapter = make_adapter(store, folder, dims, url)
     work = Workload(n, per_user, dims, queries)
     t0 = time.perf_counter()
     for ids, vectors, payloads in work.chunks():
@@ -218,6 +152,7 @@ def run_child(store: str, n: int, per_user: int, dims: int, queries: int, folder
         hits += len(set(got) & work.truth(qi))
     recall = hits / (10 * queries)
     rss_after_search = rss_mb()
+    server_mb = adapter.server_mb()
 
     kw_latencies = []
     rng = np.random.default_rng(5)
@@ -240,11 +175,12 @@ def run_child(store: str, n: int, per_user: int, dims: int, queries: int, folder
         singles.append((time.perf_counter() - start) * 1000)
 
     deletes = []
-    delete_users = sorted(set(range(work.users)) - set(work.query_users.tolist()))[:10] or [0]
-    for user in delete_users:
+    spare = sorted(set(range(work.users)) - set(work.query_users.tolist()))[:11] or [0]
+    for user in spare[:10]:
         start = time.perf_counter()
         adapter.delete_user(f"user{user}")
         deletes.append((time.perf_counter() - start) * 1000)
+    adapter.after_deletes(f"user{spare[-1]}")
     adapter.close()
     return {
         "store": adapter.name,
@@ -257,10 +193,45 @@ def run_child(store: str, n: int, per_user: int, dims: int, queries: int, folder
         "keyword_p50_ms": statistics.median(kw_latencies) if kw_latencies else 0.0,
         "recall@10": recall,
         "delete_user_ms": statistics.median(deletes),
+        "first_vacuum_ms": getattr(adapter, "first_vacuum_ms", 0.0),
+        "vacuum_ms": getattr(adapter, "vacuum_ms", 0.0),
+        "vacuum_full_ms": getattr(adapter, "vacuum_full_ms", 0.0),
         "rss_mb": rss_after_search,
+        "server_mb": server_mb,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "bytes_per_memory": disk / n,
     }
+
+
+@contextlib.contextmanager
+def postgres(scratch: Path) -> Iterator[Any]:
+    """A private PostgreSQL with pgvector (pgserver; as root it runs as its own `pgserver` user)."""
+    import pgserver
+
+    pgdata = Path(tempfile.mkdtemp(prefix="bench-pg-", dir=scratch))
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def fresh_database(server: Any, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(server.get_uri(name))
+
+
+def summary(r: dict[str, Any]) -> str:
+    return (
+        f"store={r['store']} n={r['n']} search_p50_ms={r['search_p50_ms']:.3f} "
+        f"search_p95_ms={r['search_p95_ms']:.3f} recall@10={r['recall@10']:.3f} "
+        f"insert_per_s={r['insert_per_s']:.0f} rss_mb={r['rss_mb']:.1f} server_mb={r['server_mb']:.1f} "
+        f"bytes_per_memory={r['bytes_per_memory']:.0f}"
+    )
 
 
 def main() -> None:
@@ -268,37 +239,55 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="2000,20000,100000,1000000", help="comma-separated memory counts")
+    parser.add_argument(
+        "--store",
+        choices=["qdrant", "pgvector"],
+        default="qdrant",
+        help="the store compared with ours (SQLite) in the same run: Qdrant local, or pgvector on a "
+        "real PostgreSQL (as the bot sets it up, and with Mem0's HNSW default up to --hnsw-max)",
+    )
     parser.add_argument("--per-user", type=int, default=100, help="memories per user")
     parser.add_argument("--dims", type=int, default=384, help="vector dimensions")
     parser.add_argument("--queries", type=int, default=200, help="timed searches per size")
     parser.add_argument(
         "--qdrant-max", type=int, default=20_000, help="largest size also run on Qdrant local"
     )
+    parser.add_argument(
+        "--hnsw-max", type=int, default=100_000, help="largest size also run on pgvector with Mem0's HNSW"
+    )
     parser.add_argument("--dir", type=Path, default=None, help="scratch folder (default: a temp dir)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
     if args.child:
         store, n = args.child.split(":")
-        result = run_child(store, int(n), args.per_user, args.dims, args.queries, args.dir)
+        result = run_child(store, int(n), args.per_user, args.dims, args.queries, args.dir, args.url)
         print(json.dumps(result))
         return
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-memory-", dir=args.dir))
     header = (
-        f"{'store':<13}{'n':>9}{'users':>7}{'insert/s':>10}{'1-row ms':>9}{'p50 ms':>8}{'p95 ms':>8}"
-        f"{'kw p50':>8}{'rec@10':>7}{'del ms':>8}{'rss MB':>8}{'B/mem':>7}"
+        f"{'store':<14}{'n':>9}{'users':>7}{'insert/s':>10}{'1-row ms':>9}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'kw p50':>8}{'rec@10':>7}{'del ms':>8}{'vac1 ms':>9}{'vac ms':>8}{'full ms':>9}{'rss MB':>8}"
+        f"{'srv MB':>8}{'B/mem':>7}"
     )
     print(header, flush=True)
     results = []
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, scratch, True)
+        server = stack.enter_context(postgres(scratch)) if args.store == "pgvector" else None
         for n in sizes:
-            for store in ("sqlite", "qdrant"):
-                if store == "qdrant" and n > args.qdrant_max:
+            stores = ["sqlite", "pgvector", "pgvector-hnsw"] if server is not None else ["sqlite", "qdrant"]
+            for store in stores:
+                if (store == "qdrant" and n > args.qdrant_max) or (
+                    store == "pgvector-hnsw" and n > args.hnsw_max
+                ):
                     continue
                 folder = scratch / f"{store}-{n}"
                 folder.mkdir()
+                url = fresh_database(server, f"bench_{n}") if store.startswith("pgvector") else None
                 cmd = [
                     sys.executable,
                     str(Path(__file__).resolve()),
@@ -312,27 +301,28 @@ def main() -> None:
                     str(args.dims),
                     "--queries",
                     str(args.queries),
+                    *(["--url", url] if url else []),
                 ]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
                 r = json.loads(out.strip().splitlines()[-1])
                 results.append(r)
                 print(
-                    f"{r['store']:<13}{r['n']:>9}{r['users']:>7}{r['insert_per_s']:>10.0f}"
+                    f"{r['store']:<14}{r['n']:>9}{r['users']:>7}{r['insert_per_s']:>10.0f}"
                     f"{r['single_insert_p50_ms']:>9.2f}{r['search_p50_ms']:>8.2f}{r['search_p95_ms']:>8.2f}"
                     f"{r['keyword_p50_ms']:>8.2f}{r['recall@10']:>7.3f}{r['delete_user_ms']:>8.2f}"
-                    f"{r['rss_mb']:>8.0f}{r['bytes_per_memory']:>7.0f}",
+                    f"{r['first_vacuum_ms']:>9.0f}{r['vacuum_ms']:>8.1f}{r['vacuum_full_ms']:>9.0f}"
+                    f"{r['rss_mb']:>8.0f}{r['server_mb']:>8.0f}{r['bytes_per_memory']:>7.0f}",
                     flush=True,
                 )
                 shutil.rmtree(folder, ignore_errors=True)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    last = [r for r in results if r["store"] == "sqlite"][-1]
-    print(
-        f"store n={last['n']} search_p50_ms={last['search_p50_ms']:.3f} "
-        f"search_p95_ms={last['search_p95_ms']:.3f} "
-        f"recall@10={last['recall@10']:.3f} rss_mb={last['rss_mb']:.1f} "
-        f"bytes_per_memory={last['bytes_per_memory']:.0f}"
-    )
+                if url is not None:
+                    fresh_database(server, f"bench_{n}")  # drop the data before the next store runs
+    ours = [r for r in results if r["store"] == "sqlite"]
+    compared = [r for r in results if r["store"] == "pgvector"]
+    if ours:
+        print(summary(ours[-1]))
+    if compared:
+        print(summary(compared[-1]))
 
 
 if __name__ == "__main__":

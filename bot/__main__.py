@@ -11,6 +11,8 @@ import sys
 from telegram.error import InvalidToken
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.memory.pgvector import VectorStoreUnreachable
+from bot.runtime.hosting import refuse_ephemeral_data_dir
 from bot.runtime.lock import DataDirError
 from bot.runtime.logs import setup_logging
 from bot.runtime.tasks import TaskDied
@@ -20,8 +22,11 @@ logger = logging.getLogger("bot")
 
 EXIT_SETTINGS = 2
 EXIT_REJECTED = 3
-EXIT_DATA_DIR = 4  # DATA_DIR unusable (read-only, full, damaged database) or used by another process
+# DATA_DIR unusable (read-only, full, damaged database, on a platform's ephemeral filesystem) or used
+# by another process
+EXIT_DATA_DIR = 4
 EXIT_TASK_DIED = 5  # a background task the bot needs (poller, memory writer) died: restart the bot
+EXIT_VECTOR_STORE = 6  # the PostgreSQL of VECTOR_STORE_URL cannot be used at start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SETTINGS
     setup_logging(settings.log_level, _secrets(settings))
     try:
+        if args.command != "check":
+            refuse_ephemeral_data_dir(settings.data_dir, allowed=settings.allow_ephemeral_data)
         if args.command == "chat":
             logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
             asyncio.run(_chat(settings))
@@ -53,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return check(settings)
         return _run(settings)
+    except VectorStoreUnreachable as exc:
+        logger.error("Cannot start: %s", exc)
+        return EXIT_VECTOR_STORE
     except (DataDirError, StoreCorrupt, sqlite3.Error) as exc:
         if isinstance(exc, sqlite3.Error):
             logger.error("Cannot start: the database in DATA_DIR %s failed: %s", settings.data_dir, exc)

@@ -37,14 +37,16 @@ class Settings(BaseSettings):
     mem0_api_key: SecretStr | None = Field(None, validation_alias="MEM0_API_KEY")
     mem0_host: str | None = Field(None, validation_alias="MEM0_HOST")
     data_dir: Path = Field(Path("./data"), validation_alias="DATA_DIR")
+    # Start even where DATA_DIR is on a hosting platform's ephemeral filesystem (bot/runtime/hosting.py).
+    allow_ephemeral_data: bool = Field(False, validation_alias="ALLOW_EPHEMERAL_DATA")
 
     chat_model: str = Field("gemini-2.5-flash", validation_alias="CHAT_MODEL")
     memory_model: str = Field("gemini-2.5-flash-lite", validation_alias="MEMORY_MODEL")
     embedding_model: str = Field("gemini-embedding-001", validation_alias="EMBEDDING_MODEL")
     embedding_dims: int = Field(768, ge=8, le=4096, validation_alias="EMBEDDING_DIMS")
     vector_store: Literal["sqlite", "qdrant"] = Field("sqlite", validation_alias="VECTOR_STORE")
-    # The scale path: a server vector store instead of the embedded one (postgresql://… for
-    # pgvector, http(s)://… for a Qdrant server). A secret: URLs carry passwords.
+    # The scale path: PostgreSQL + pgvector instead of the embedded store (postgresql://…).
+    # A secret: URLs carry passwords.
     vector_store_url: SecretStr | None = Field(None, validation_alias="VECTOR_STORE_URL")
 
     memory_top_k: int = Field(8, ge=1, le=50, validation_alias="MEMORY_TOP_K")
@@ -105,8 +107,15 @@ class Settings(BaseSettings):
     def _known_scheme(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             scheme = value.get_secret_value().split("://", 1)[0].lower()
-            if scheme not in {"postgresql", "postgres", "http", "https"}:
-                raise ValueError("must start with postgresql:// (pgvector) or http(s):// (Qdrant server)")
+            if scheme in {"http", "https"}:
+                # Mem0 could talk to a Qdrant server, but no test runs one (none installs from a
+                # package registry), so it is not offered.
+                raise ValueError(
+                    "names a Qdrant server, which the bot does not support; use postgresql://… "
+                    "(pgvector) or, on one machine, VECTOR_STORE=sqlite"
+                )
+            if scheme not in {"postgresql", "postgres"}:
+                raise ValueError("must start with postgresql:// (PostgreSQL with pgvector)")
         return value
 
     @field_validator("telegram_bot_token", "mem0_api_key", "vector_store_url", mode="before")

@@ -11,6 +11,7 @@ import pytest
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, StartBot, make_settings
+from tests.support.postgres import Postgres, running_postgres
 
 
 @pytest.fixture
@@ -44,3 +45,20 @@ async def start_bot(
     for bot in running:
         if bot.running:
             await bot.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """One real PostgreSQL with pgvector for the whole session (pgserver), stopped at the end.
+
+    It starts only when a test asks for it; if it cannot start, those tests fail with the reason.
+    """
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres: Postgres) -> Iterator[str]:
+    """The URL of a fresh database on the session's PostgreSQL (VECTOR_STORE_URL), dropped after."""
+    with postgres.database() as url:
+        yield url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 
@@ -13,7 +14,10 @@ from telegram.error import InvalidToken, TelegramError
 from bot.advisor.prompts import load_persona
 from bot.config import Settings
 from bot.llm import GeminiChat, LLMUnavailable
+from bot.memory import pgvector
+from bot.memory.pgvector import VectorStoreUnreachable
 from bot.records import Turn
+from bot.runtime.hosting import detect_platform, ephemeral_reason
 from bot.telegram.transport import AiohttpRequest
 
 logger = logging.getLogger(__name__)
@@ -32,8 +36,10 @@ async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in order; none raises (a failure is a Check with ok=False)."""
     return [
         _check_data_dir(settings),
+        _check_volume(settings),
         _check_persona(settings),
         _check_hosting(settings),
+        await _check_vector_store(settings),
         await _check_telegram(settings),
         await _check_gemini(settings),
     ]
@@ -57,6 +63,18 @@ def _check_data_dir(settings: Settings) -> Check:
     return Check("DATA_DIR", True, f"{settings.data_dir} is writable")
 
 
+def _check_volume(settings: Settings) -> Check:
+    platform = detect_platform(os.environ)
+    if platform is None:
+        return Check("DATA_DIR volume", True, "not on a hosting platform known to wipe its disk")
+    reason = ephemeral_reason(settings.data_dir)
+    if reason is None:
+        return Check("DATA_DIR volume", True, f"{platform.name}: DATA_DIR is on a mounted volume")
+    if settings.allow_ephemeral_data:
+        return Check("DATA_DIR volume", True, f"ALLOW_EPHEMERAL_DATA=true accepts the loss: {reason}")
+    return Check("DATA_DIR volume", False, reason)
+
+
 def _check_persona(settings: Settings) -> Check:
     if settings.persona:
         return Check("persona", True, "from PERSONA")
@@ -78,6 +96,18 @@ def _check_hosting(settings: Settings) -> Check:
         True,
         f"webhook at {settings.webhook_url}, on {settings.webhook_listen}:{settings.port}, {secret}",
     )
+
+
+async def _check_vector_store(settings: Settings) -> Check:
+    if settings.vector_store_url is None:
+        store = "the Mem0 Platform" if settings.mem0_api_key else f"embedded ({settings.vector_store})"
+        return Check("memory store", True, store)
+    url = settings.vector_store_url.get_secret_value()
+    try:
+        version = await asyncio.to_thread(pgvector.probe, url)
+    except VectorStoreUnreachable as exc:
+        return Check("memory store", False, str(exc))
+    return Check("memory store", True, f"PostgreSQL at {pgvector.server_name(url)}, pgvector {version}")
 
 
 async def _check_telegram(settings: Settings) -> Check:

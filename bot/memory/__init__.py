@@ -2,7 +2,7 @@
 
 One async interface (`MemoryService`, service.py) over two backends, built by setup.py:
 - embedded Mem0 OSS (default): every file under DATA_DIR, telemetry off, Gemini for extraction and
-  embeddings, our SQLite vector store (or Qdrant local, or a server store);
+  embeddings, our SQLite vector store (or Qdrant local, or PostgreSQL + pgvector: pgvector.py);
 - the hosted Mem0 Platform when MEM0_API_KEY is set.
 items.py is what the rest of the bot sees of a memory; erasure.py removes what Mem0 keeps after a
 delete.

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.memory import pgvector
+
 
 def scrub_history(client: Any, user_id: str, memory_ids: Sequence[str], *, whole_user: bool) -> None:
     """Remove the text Mem0 keeps after a delete: `history` rows of these memories and, for a whole
@@ -77,8 +79,12 @@ def erase_entities(client: Any, user_id: str) -> None:
 
 
 def compact_vector_store(client: Any) -> None:
-    """Leave no erased text in free pages, full-text segments or the WAL of the vector store."""
+    """Leave no erased text in free pages, full-text segments or the WAL of the vector store (our
+    SQLite store, embedded Qdrant), or in the dead tuples of the pgvector table."""
     for store in (getattr(client, "vector_store", None), getattr(client, "_entity_store", None)):
+        if pgvector.is_pgvector(store):
+            pgvector.vacuum(store)  # no dead tuple keeps the text (see bot/memory/pgvector.py)
+            continue
         scrub = getattr(store, "scrub_deleted", None)
         if callable(scrub):
             scrub()

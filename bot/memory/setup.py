@@ -1,5 +1,6 @@
 """Building the memory backend the settings ask for: Mem0 OSS under DATA_DIR (our SQLite vector
-store by default, Qdrant local, or a server store named by VECTOR_STORE_URL), or the Mem0 Platform.
+store by default, Qdrant local, or PostgreSQL + pgvector named by VECTOR_STORE_URL), or the Mem0
+Platform.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from bot.config import Settings
+from bot.memory import pgvector
 from bot.memory.service import PLATFORM_BACKEND, MemoryService
 
 # Threads for searches and listings beside the one that applies changes (embedded SQLite store).
@@ -85,27 +86,9 @@ def mem0_config(settings: Settings, *, embedder: Mapping[str, Any] | None = None
 
 
 def server_vector_store(url: str, dims: int) -> dict[str, Any]:
-    """Mem0's config for a server vector store named by one URL (the scale path past one machine).
-
-    postgresql://user:pass@host:5432/db → pgvector (needs the `pgvector` extra: psycopg);
-    http(s)://[api_key@]host:6333 → a Qdrant server.
-    """
-    parts = urlsplit(url)
-    if parts.scheme in {"postgresql", "postgres"}:
-        return {
-            "provider": "pgvector",
-            "config": {"collection_name": "memories", "embedding_model_dims": dims, "connection_string": url},
-        }
-    config: dict[str, Any] = {
-        "collection_name": "memories",
-        "embedding_model_dims": dims,
-        "host": parts.hostname,
-        "port": parts.port or 6333,
-        "https": parts.scheme == "https",
-    }
-    if parts.username:
-        config["api_key"] = unquote(parts.username)
-    return {"provider": "qdrant", "config": config}
+    """Mem0's config for the server vector store named by VECTOR_STORE_URL (postgresql://…: pgvector,
+    which needs the `pgvector` extra, psycopg). Indexed for per-user queries by `pgvector.prepare`."""
+    return pgvector.store_config(url, dims)
 
 
 def build_memory(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
@@ -127,11 +110,15 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     (settings.data_dir / "mem0").mkdir(parents=True, exist_ok=True)
 
     def factory() -> tuple[Any, list[Callable[[], None]]]:
+        if config["vector_store"]["provider"] == pgvector.PROVIDER:
+            pgvector.probe(config["vector_store"]["config"]["connection_string"])
         from mem0 import Memory
 
         if config["vector_store"]["provider"] == SQLITE_PROVIDER:
             register_sqlite_vector_store()
         client = Memory.from_config(config)
+        if config["vector_store"]["provider"] == pgvector.PROVIDER:
+            pgvector.prepare(client.vector_store)
         # Deleted history rows are overwritten, not just unlinked (erasure must be real).
         client.db.connection.execute("PRAGMA secure_delete = ON")
         return client, _closers(client)
@@ -160,6 +147,9 @@ def _build_platform(settings: Settings) -> MemoryService:
 def _closers(client: Any) -> list[Callable[[], None]]:
     """Mem0's `close()` leaves the Qdrant client (and its folder lock) open: close the stores too."""
     closers: list[Callable[[], None]] = []
+    vector_store = getattr(client, "vector_store", None)
+    if pgvector.is_pgvector(vector_store):
+        closers.append(lambda: pgvector.close(vector_store))
     for store in (getattr(client, "vector_store", None), getattr(client, "_entity_store", None)):
         inner = getattr(store, "client", None)
         if inner is not None and callable(getattr(inner, "close", None)):

@@ -33,26 +33,36 @@ def test_embedded_default_keeps_every_path_under_data_dir(tmp_path: Path) -> Non
 
 
 def test_postgres_url_selects_pgvector(tmp_path: Path) -> None:
-    """VECTOR_STORE_URL=postgresql://… configures Mem0's pgvector store with that connection."""
+    """VECTOR_STORE_URL=postgresql://… configures Mem0's pgvector store with that connection and
+    without the HNSW index (search reads the user's rows through our index: test_pgvector.py)."""
     url = "postgresql://advisor:s3cret@db.internal:5432/memories"
     config = mem0_config(settings(tmp_path, VECTOR_STORE_URL=url))
     assert config["vector_store"] == {
         "provider": "pgvector",
-        "config": {"collection_name": "memories", "embedding_model_dims": 768, "connection_string": url},
+        "config": {
+            "collection_name": "memories",
+            "embedding_model_dims": 768,
+            "connection_string": url,
+            "hnsw": False,
+            "diskann": False,
+        },
     }
     validated(config, tmp_path)
 
 
-def test_http_url_selects_a_qdrant_server(tmp_path: Path) -> None:
-    """VECTOR_STORE_URL=https://key@host:port configures a Qdrant server, not the local folder."""
-    config = mem0_config(settings(tmp_path, VECTOR_STORE_URL="https://qd-key@qdrant.example:6334"))
-    store = config["vector_store"]
-    assert store["provider"] == "qdrant"
-    assert store["config"]["host"] == "qdrant.example"
-    assert store["config"]["port"] == 6334
-    assert store["config"]["https"] is True
-    assert store["config"]["api_key"] == "qd-key"
-    validated(config, tmp_path)
+@pytest.mark.parametrize("url", ["https://qd-key@qdrant.example:6334", "http://localhost:6333"])
+def test_a_qdrant_server_url_is_refused_with_what_to_use_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """No test runs a Qdrant server, so the bot does not offer one; the message names the options
+    and not the URL (it may carry a key)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GOOGLE_API_KEY", "k-123456")
+    monkeypatch.setenv("VECTOR_STORE_URL", url)
+    with pytest.raises(SettingsError, match="VECTOR_STORE_URL is invalid") as info:
+        load_settings()
+    assert "postgresql://" in str(info.value)
+    assert "qd-key" not in str(info.value)
 
 
 def test_unknown_vector_store_url_is_refused_without_echoing_it(
