@@ -12,6 +12,13 @@
     Also the bot's CPU time over (b) (all its threads, /proc/<pid>/stat) per message.
 (c) the bot's RSS before (a) and after (b).
 
+`--media` runs only the media comparison instead (issue 13): with MEDIA_LATENCY s per Gemini
+call, `--media-rounds` rounds of 50 new chats sending a text (text only), then the same with 50
+other new chats each sending a 1 MB photo at the same moment as the texts. Per text: the time from
+the update to its reply, minus the model's latency (the bot's overhead beside it), p50 / p95 in
+both runs; the photos answered; the bot's peak RSS (VmHWM). Last line:
+media text_only_p95_ms=… with_photos_p95_ms=… delta_p95_ms=… photos_answered=…/… rss_peak_mb=…
+
 (a) and (b) use new chats: they have no memories, so recall skips the search and its embedding
 call (MemoryService.search asks the store first). `--returning` runs both again for chats that
 first stored four memories each with /remember, so every question is embedded and searched.
@@ -300,6 +307,116 @@ def memory_writes(gemini: FakeGemini, tmp: Path, args: argparse.Namespace) -> tu
     return rate, p95
 
 
+def rss_peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def text_overheads(
+    telegram: FakeTelegram, texts: list[int], photos: list[int], photo: bytes, model_seconds: float
+) -> list[float]:
+    """The photo chats send their photo and, at the same moment, the text chats their text; wait
+    for every reply; return each text's time to its reply minus the model's latency, in ms."""
+    before = {chat: len(telegram.sent(chat)) for chat in texts + photos}
+    started = {}
+    for chat in photos:
+        started[chat] = time.perf_counter()
+        telegram.send_photo(chat, data=photo)
+    for chat in texts:
+        started[chat] = time.perf_counter()
+        telegram.send_text(chat, f"chat{chat}: how long should I rest between sets?")
+    if not telegram.wait_sent({chat: before[chat] + 1 for chat in texts + photos}, timeout=300):
+        answered = sum(len(telegram.sent(c)) > before[c] for c in texts + photos)
+        raise SystemExit(f"(media) only {answered} of {len(texts) + len(photos)} replies within 300 s")
+    PHOTO_SECONDS.extend(telegram.sent_times(chat)[before[chat]] - started[chat] for chat in photos)
+    return [
+        (telegram.sent_times(chat)[before[chat]] - started[chat] - model_seconds) * 1000 for chat in texts
+    ]
+
+
+PHOTO_SECONDS: list[float] = []  # each photo's time to its answer in the --media run
+
+
+class RemoteGemini:
+    """The fake Gemini in a child process (bench/fake_gemini_server.py): parsing 50 MB of inline
+    pictures there does not hold this process's GIL, which the fake Telegram timing the replies needs."""
+
+    def __init__(self, latency: float) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, str(REPO / "bench" / "fake_gemini_server.py"), "--latency", str(latency)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        self.base_url, self.api_key = self._proc.stdout.readline().split()
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+
+
+def media_run(rounds: int, latency: float) -> None:
+    """Text overhead with and without 50 chats sending 1 MB photos at the same time."""
+    photo = b"\xff\xd8\xff\xe0" + os.urandom(1024 * 1024 - 4)
+    gemini = RemoteGemini(latency)
+    with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as telegram:
+        proc = start_bot(telegram, gemini, Path(tmp) / "data", SEND_RATE_PER_SECOND="0")  # type: ignore[arg-type]
+        try:
+            wait_ready(telegram, proc)
+            text_overheads(telegram, [930_000 + c for c in range(50)], [], photo, latency)  # warm-up
+            alone: list[float] = []
+            mixed: list[float] = []
+            answered_total = 0
+            cpu_text = cpu_mixed = 0.0
+            for r in range(rounds):
+                base = 940_000 + r * 1000
+                cpu = cpu_seconds(proc.pid)
+                alone += text_overheads(telegram, [base + c for c in range(50)], [], photo, latency)
+                time.sleep(2 * latency)  # let the texts' memory writes finish
+                cpu_text += cpu_seconds(proc.pid) - cpu
+                photo_chats = [base + 500 + c for c in range(50)]
+                cpu = cpu_seconds(proc.pid)
+                mixed += text_overheads(
+                    telegram, [base + 100 + c for c in range(50)], photo_chats, photo, latency
+                )
+                time.sleep(4 * latency)  # the descriptions and memory writes
+                cpu_mixed += cpu_seconds(proc.pid) - cpu
+                answered = sum(
+                    1
+                    for c in photo_chats
+                    if telegram.texts(c) and telegram.texts(c)[0].startswith("Coach says: I see")
+                )
+                answered_total += answered
+                print(f"(media) round {r + 1}: {answered} of 50 photos answered about the picture")
+            peak = rss_peak_mb(proc.pid)
+        finally:
+            stop_bot(proc)
+            gemini.close()
+    a50, a95 = statistics.median(alone), statistics.quantiles(alone, n=100)[94]
+    m50, m95 = statistics.median(mixed), statistics.quantiles(mixed, n=100)[94]
+    photos = rounds * 50
+    print(
+        f"(media) text only, {len(alone)} texts in rounds of 50 at once: overhead p50 {a50:.1f} ms, "
+        f"p95 {a95:.1f} ms"
+    )
+    print(
+        f"(media) the same while 50 other chats each send a 1 MB photo: overhead p50 {m50:.1f} ms, "
+        f"p95 {m95:.1f} ms ({m95 - a95:+.1f} ms); {answered_total} of {photos} photos answered; "
+        f"photo answered in p50 {statistics.median(PHOTO_SECONDS):.2f} s, "
+        f"p95 {statistics.quantiles(PHOTO_SECONDS, n=100)[94]:.2f} s; "
+        f"bot peak RSS {peak:.0f} MB; bot CPU per photo (answer, description, memory write) "
+        f"{(cpu_mixed - cpu_text) / photos * 1000:.1f} ms"
+    )
+    print(
+        f"media text_only_p95_ms={a95:.1f} with_photos_p95_ms={m95:.1f} delta_p95_ms={m95 - a95:.1f} "
+        f"photos_answered={answered_total}/{photos} rss_peak_mb={peak:.0f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -318,11 +435,17 @@ def main() -> None:
         action="store_true",
         help="also run (b) for chats that already have memories (each message recalls them)",
     )
+    parser.add_argument("--media", action="store_true", help="run only the media comparison (see above)")
+    parser.add_argument("--media-rounds", type=int, default=4)
+    parser.add_argument("--media-latency", type=float, default=0.5, help="seconds per Gemini call in --media")
     args = parser.parse_args()
     if args.memory_only:
         with tempfile.TemporaryDirectory() as tmp, FakeGemini() as gemini:
             rate, listed_p95 = memory_writes(gemini, Path(tmp), args)
         print(f"load memory_writes_per_s={rate:.1f} memory_listed_p95_s={listed_p95:.1f}")
+        return
+    if args.media:
+        media_run(args.media_rounds, args.media_latency)
         return
 
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as telegram, FakeGemini() as gemini:

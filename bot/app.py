@@ -24,9 +24,11 @@ from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
 from bot.telegram import handlers
+from bot.telegram.albums import Albums
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.http_server import ConnectionLimits
+from bot.telegram.media import MediaDeps, MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.polling import Inbox, Poller, UpdateSource
 from bot.telegram.receipts import mark_remembered
@@ -112,6 +114,8 @@ class Services:
             recent_turns=settings.recent_turns,
             min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
+            describe_model=settings.memory_model,
+            describe_attempts=settings.llm_max_attempts,
         )
         try:
             await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
@@ -128,7 +132,12 @@ class Services:
         """Close each service even when closing one before it failed; release the lock last."""
         try:
             await run_all(
-                self.writer.stop, self.llm.close, self.memory_llm.close, self.memory.close, self.store.close
+                self.advisor.photo_notes.close,  # descriptions in flight write through the writer
+                self.writer.stop,
+                self.llm.close,
+                self.memory_llm.close,
+                self.memory.close,
+                self.store.close,
             )
         finally:
             if self.lock is not None:
@@ -209,12 +218,23 @@ class BotRuntime:
                 # a group that became a supergroup: everything kept about it moves to the new id
                 on_migrated=services.advisor.move_chat,
             )
+            media = MediaDeps(
+                # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
+                downloader=MediaDownloader(
+                    bot,
+                    timeout_seconds=settings.media_download_timeout_seconds,
+                    max_connections=max(4, min(64, settings.max_concurrent_media * 2)),
+                ),
+                albums=Albums(),
+                slots=asyncio.Semaphore(settings.max_concurrent_media),
+            )
             deps = HandlerDeps(
                 settings=settings,
                 advisor=services.advisor,
                 sender=sender,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
                 remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
+                media=media,
             )
             application = build_application(settings, bot, deps, inbox)
             await application.initialize()
@@ -258,7 +278,13 @@ class BotRuntime:
             if self.application.running:
                 await self.application.stop()
 
-        await run_all(stop_source, finish_in_flight, self.application.shutdown, self.services.close)
+        await run_all(
+            stop_source,
+            finish_in_flight,
+            self.application.shutdown,
+            self.application.deps.media.downloader.close,
+            self.services.close,
+        )
 
 
 def run(settings: Settings) -> None:

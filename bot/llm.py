@@ -16,7 +16,7 @@ from google.genai import types
 
 from bot.errors import RateLimited, Unavailable, google_retry_delay
 from bot.i18n import N_
-from bot.records import Turn
+from bot.records import Media, Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,27 @@ BLOCKED_REPLY = N_(
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
     "Could you rephrase it?"
 )
+HEAR_INSTRUCTION = (
+    "The person's newest message is the attached recording (a voice note or a round video). "
+    "Reply with JSON: `transcript` is exactly what they said in it, word for word, in the "
+    "language they spoke (empty if nothing can be made out); `answer` is your reply to them, "
+    "following every instruction above."
+)
+HEAR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"transcript": {"type": "string"}, "answer": {"type": "string"}},
+    "required": ["transcript", "answer"],
+    "propertyOrdering": ["transcript", "answer"],
+}
 EMPTY_REPLY = N_("I couldn't come up with an answer just now. Please try again, perhaps in other words.")
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """The answer to a voice note and what the model heard in it ("" when nothing was heard)."""
+
+    transcript: str
+    reply: Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +112,14 @@ class GeminiChat:
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
 
-    async def generate(self, system: str, turns: Sequence[Turn]) -> Reply:
-        """One answer to the conversation in `turns`, steered by `system`."""
+    async def generate(self, system: str, turns: Sequence[Turn], media: Sequence[Media] = ()) -> Reply:
+        """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
+        of the last turn)."""
         config = types.GenerateContentConfig(system_instruction=system)
         with _outage_is_unavailable():
             response = await asyncio.wait_for(
                 self._client.aio.models.generate_content(
-                    model=self.model, contents=_contents(turns), config=config
+                    model=self.model, contents=_contents(turns, media), config=config
                 ),
                 # The SDK's own timeout applies per attempt; this bounds the retries too.
                 timeout=self._timeout_seconds * 2,
@@ -114,10 +135,61 @@ class GeminiChat:
         parse: Callable[[Any], T],
         model: str | None = None,
         attempts: int = 3,
+        media: Sequence[Media] = (),
     ) -> T:
         """Structured output: JSON constrained by `schema`, checked by `parse` (which raises
         ValueError on a wrong shape). A malformed, blocked or empty answer is asked again, up to
-        `attempts` times, then raises LLMBadOutput; it is never silently taken as "nothing"."""
+        `attempts` times, then raises LLMBadOutput; it is never silently taken as "nothing".
+        `media` (pictures, audio) go with the prompt as inline parts."""
+        parsed, _, _ = await self.generate_json_usage(
+            system, prompt, schema=schema, parse=parse, model=model, attempts=attempts, media=media
+        )
+        return parsed
+
+    async def generate_json_usage(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None = None,
+        attempts: int = 3,
+        media: Sequence[Media] = (),
+    ) -> tuple[T, int, int]:
+        """`generate_json`, with the tokens Gemini reported: (parsed, prompt tokens, output tokens)."""
+        contents = _contents([Turn("user", prompt)], media) if media else prompt
+        parsed, response = await self._json(system, contents, schema, parse, model, attempts)
+        usage = _reply_from(response)
+        return parsed, usage.prompt_tokens, usage.output_tokens
+
+    async def hear(self, system: str, turns: Sequence[Turn], media: Sequence[Media]) -> Heard:
+        """Answer a voice note (or round video) and say what was heard, in one call: the audio goes
+        as an inline part of the last turn, the answer and the transcript come back as JSON."""
+        instruction = system + "\n\n" + HEAR_INSTRUCTION
+        try:
+            parsed, response = await self._json(
+                instruction, _contents(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
+            )
+        except LLMBadOutput:
+            logger.warning("Gemini gave no usable answer to a voice note")
+            return Heard("", Reply(EMPTY_REPLY, empty=True))
+        transcript, text = parsed
+        usage = _reply_from(response)
+        if usage.blocked:
+            return Heard(transcript, usage)
+        reply = Reply(text or EMPTY_REPLY, usage.prompt_tokens, usage.output_tokens, empty=not text)
+        return Heard(transcript, reply)
+
+    async def _json(
+        self,
+        system: str,
+        contents: str | list[types.Content],
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None,
+        attempts: int,
+    ) -> tuple[T, types.GenerateContentResponse]:
         config = types.GenerateContentConfig(
             system_instruction=system,
             response_mime_type="application/json",
@@ -129,7 +201,7 @@ class GeminiChat:
             with _outage_is_unavailable():
                 response = await asyncio.wait_for(
                     self._client.aio.models.generate_content(
-                        model=model or self.model, contents=prompt, config=config
+                        model=model or self.model, contents=contents, config=config
                     ),
                     timeout=self._timeout_seconds * 2,
                 )
@@ -138,14 +210,18 @@ class GeminiChat:
                 if not text:
                     problem = f"no text (finish_reason={_finish_reason(response)})"
                 else:
-                    return parse(json.loads(text))
+                    return parse(json.loads(text)), response
             except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError included
                 problem = _describe_bad_json(exc)
             logger.warning("Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem)
         raise LLMBadOutput(f"Gemini gave no usable JSON after {attempts} attempts ({problem})")
 
     async def stream_reply(
-        self, system: str, turns: Sequence[Turn], on_text: Callable[[str], Awaitable[None]]
+        self,
+        system: str,
+        turns: Sequence[Turn],
+        on_text: Callable[[str], Awaitable[None]],
+        media: Sequence[Media] = (),
     ) -> Reply:
         """Like `generate`, but `on_text` gets the answer so far after each streamed chunk.
 
@@ -158,7 +234,7 @@ class GeminiChat:
         with _outage_is_unavailable():
             chunks = await asyncio.wait_for(
                 self._client.aio.models.generate_content_stream(
-                    model=self.model, contents=_contents(turns), config=config
+                    model=self.model, contents=_contents(turns, media), config=config
                 ),
                 timeout=self._timeout_seconds,
             )
@@ -183,8 +259,22 @@ class GeminiChat:
             await self._session.close()
 
 
-def _contents(turns: Sequence[Turn]) -> list[types.Content]:
-    return [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
+def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.Content]:
+    """The turns as Gemini contents; `media` become inline parts of the last (the new) turn."""
+    contents = [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
+    if media and contents:
+        extra = [types.Part.from_bytes(data=item.data, mime_type=item.mime_type) for item in media]
+        contents[-1].parts = [*extra, *(contents[-1].parts or [])]
+    return contents
+
+
+def _parse_heard(data: Any) -> tuple[str, str]:
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    transcript, answer = data.get("transcript"), data.get("answer")
+    if not isinstance(transcript, str) or not isinstance(answer, str):
+        raise ValueError("transcript and answer must be strings")
+    return " ".join(transcript.split()), answer.strip()
 
 
 def _text_of(response: types.GenerateContentResponse) -> str:

@@ -29,6 +29,7 @@ async def test_prefs_keyboard_opens_a_setting_and_saves_a_choice(
         "prefm:coaching_style",
         "prefm:memory",
         "prefm:reactions",
+        "prefm:heard",
     ]
     assert all(len(d.encode()) <= 64 for d in data)
 

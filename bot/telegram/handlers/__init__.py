@@ -23,13 +23,14 @@ from bot.telegram.handlers import (
     gate,
     groups,
     intro,
+    media,
     memories,
     memory_edit,
     prefs,
     session,
 )
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.conversation import NON_TEXT_REPLY
+from bot.telegram.handlers.media import NON_TEXT_REPLY
 
 __all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "publish_commands", "register"]
 
@@ -103,5 +104,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )
-    application.add_handler(MessageHandler(new_message & ~filters.TEXT, conversation.on_other))
+    # Voice notes, audio, round videos and pictures are answered; other kinds get a short note.
+    application.add_handler(MessageHandler(new_message & ~filters.TEXT, media.on_media))
     application.add_error_handler(errors.on_error)

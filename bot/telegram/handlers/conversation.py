@@ -1,16 +1,12 @@
-"""Plain messages: text is answered by the advisor (streamed in private chats); anything else
-gets a polite note."""
+"""Plain text messages, answered by the advisor (streamed in private chats); media are in media.py."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
-
-NON_TEXT_REPLY = N_("I can only read text messages for now. Please type your question or update.")
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -43,10 +39,3 @@ async def on_text(update: Update, context: BotContext) -> None:
     # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
     text = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
     await send_long(context, message, text)
-
-
-async def on_other(update: Update, context: BotContext) -> None:
-    """Tell the sender politely that only text is understood (in private chats)."""
-    message = update.message
-    if message is not None and message.chat.type == message.chat.PRIVATE:
-        await message.reply_text((await context.words(update)).gettext(NON_TEXT_REPLY))

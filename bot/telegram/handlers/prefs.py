@@ -25,6 +25,9 @@ ALIASES = {
     "reactions": "reactions",
     "reaction": "reactions",
     "receipts": "reactions",
+    "heard": "heard",
+    "voice": "heard",
+    "transcript": "heard",
 }
 LABELS = {
     "reply_length": N_("Reply length"),
@@ -34,6 +37,8 @@ LABELS = {
     "memory": N_("Memory"),
     # TRANSLATORS: the setting that puts a ✍ reaction on a message once it is in memory
     "reactions": N_("✍ when remembered"),
+    # TRANSLATORS: the setting that shows "🎙 I heard: …" (the transcript) above answers to voice notes
+    "heard": N_("Show what I heard"),
 }
 _SHORT_NAMES = {
     "reply_length": "length",
@@ -42,6 +47,7 @@ _SHORT_NAMES = {
     "coaching_style": "style",
     "memory": "memory",
     "reactions": "reactions",
+    "heard": "heard",
 }
 # Languages are named in their own words (a person looks for "Deutsch", not "German"); the rest is translated.
 _VALUE_LABELS = {
@@ -146,7 +152,9 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
             raise
 
 
-def value_label(value: str, t: Translator) -> str:
+def value_label(value: str, t: Translator, key: str = "") -> str:
+    if key == "heard":  # not memory's "on" / "off (incognito)"
+        return t.gettext(N_("yes")) if value == "on" else t.gettext(N_("no"))
     label = _VALUE_LABELS.get(value, value)
     endonym = value in Prefs.choices("language") and value != "auto"
     return label if endonym else t.gettext(label)
@@ -154,7 +162,7 @@ def value_label(value: str, t: Translator) -> str:
 
 def setting_line(current: Prefs, key: str, t: Translator) -> str:
     """ "Reply length: medium", in the person's language."""
-    return f"{t.gettext(LABELS[key])}: {value_label(getattr(current, key), t)}"
+    return f"{t.gettext(LABELS[key])}: {value_label(getattr(current, key), t, key)}"
 
 
 def render_prefs(current: Prefs, t: Translator) -> str:
@@ -187,7 +195,8 @@ def choices_keyboard(current: Prefs, key: str, t: Translator) -> InlineKeyboardM
     value = getattr(current, key)
     buttons = [
         InlineKeyboardButton(
-            ("✓ " if choice == value else "") + value_label(choice, t), callback_data=f"pref:{key}:{choice}"
+            ("✓ " if choice == value else "") + value_label(choice, t, key),
+            callback_data=f"pref:{key}:{choice}",
         )
         for choice in Prefs.choices(key)
     ]

@@ -145,7 +145,16 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
     def _serve_file(self, handler: Handler, token: str, file_path: str) -> None:
         with self._cond:
             data = next((d for p, d in self._files.values() if p == file_path), None)
-        if token != self.token or self.reject_token:
+            self.file_downloads.append(file_path)
+            failing = self.file_failures > 0
+            if failing:
+                self.file_failures -= 1
+        started = time.monotonic()
+        while self.file_latency > 0 and time.monotonic() - started < self.file_latency:
+            time.sleep(0.02)
+        if failing:
+            self._reply_error(handler, _ApiError(500, "Internal Server Error"))
+        elif token != self.token or self.reject_token:
             self._reply_error(handler, _ApiError(401, "Unauthorized"))
         elif data is None:
             self._reply_error(handler, _ApiError(404, "Not Found"))
@@ -370,6 +379,7 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
 
     def _record_sent(self, method: str, chat_id: int, params: dict[str, Any], message: JSON) -> None:
         with self._cond:
+            self._sent_times.setdefault(chat_id, []).append(time.perf_counter())
             self._messages[(chat_id, message["message_id"])] = message
             self._sent.append(
                 {**params, "chat_id": chat_id, "message_id": message["message_id"], "method": method}
