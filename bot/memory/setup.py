@@ -15,6 +15,8 @@ from typing import Any
 
 from bot.config import Settings
 from bot.memory import pgvector
+from bot.memory.embedded import EmbeddedMemory
+from bot.memory.platform import PlatformMemory
 from bot.memory.prefetch import PrefetchingEmbedder
 from bot.memory.service import PLATFORM_BACKEND, MemoryService
 
@@ -134,7 +136,7 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
     # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
     readers = READER_THREADS if config["vector_store"]["provider"] == SQLITE_PROVIDER else 0
-    return MemoryService(factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS)
+    return EmbeddedMemory(factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS)
 
 
 def _build_platform(settings: Settings) -> MemoryService:
@@ -150,7 +152,7 @@ def _build_platform(settings: Settings) -> MemoryService:
         return client, [http.close]
 
     # The Platform keeps its own order: many users' calls may be in flight at once.
-    return MemoryService(
+    return PlatformMemory(
         factory, backend=PLATFORM_BACKEND, readers=READER_THREADS, change_threads=PLATFORM_THREADS
     )
 
