@@ -47,6 +47,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --store pgvector --sizes 2000,20000 --hnsw-max 2000
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
+	$(PY) bench/load.py --media
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py
 

@@ -4,6 +4,7 @@ and runs it (long polling or webhook) until stopped."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 from bot.advisor.extraction import Extractor
 from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.writer import MemoryWriter, OnChanged
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
@@ -27,12 +28,15 @@ from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
 from bot.telegram import handlers
+from bot.telegram.albums import Albums
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.http_server import ConnectionLimits
+from bot.telegram.media import MediaDeps, MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.outreach import Outreach
 from bot.telegram.polling import Inbox, Poller, UpdateSource
+from bot.telegram.receipts import mark_remembered
 from bot.telegram.sender import Sender
 from bot.telegram.transport import AiohttpRequest
 from bot.telegram.webhook import WebhookServer, webhook_server
@@ -47,16 +51,20 @@ class Services:
     store: Store
     memory: MemoryService
     llm: GeminiChat
+    memory_llm: GeminiChat
     writer: MemoryWriter
     advisor: Advisor
     lock: InstanceLock | None = None
 
     @classmethod
-    async def open(cls, settings: Settings) -> Services:
-        """Open everything, holding DATA_DIR's lock: one process per DATA_DIR (DataDirError if not)."""
+    async def open(cls, settings: Settings, *, on_memory_changed: OnChanged | None = None) -> Services:
+        """Open everything, holding DATA_DIR's lock: one process per DATA_DIR (DataDirError if not).
+
+        `on_memory_changed(chat id, message id)` hears of each message that changed memory.
+        """
         lock = claim_data_dir(settings.data_dir)
         try:
-            services = await cls._open(settings)
+            services = await cls._open(settings, on_memory_changed)
         except BaseException:
             lock.release()
             raise
@@ -64,7 +72,7 @@ class Services:
         return services
 
     @classmethod
-    async def _open(cls, settings: Settings) -> Services:
+    async def _open(cls, settings: Settings, on_memory_changed: OnChanged | None) -> Services:
         persona = settings.persona or load_persona(settings.persona_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
@@ -79,11 +87,28 @@ class Services:
             base_url=settings.google_gemini_base_url,
             timeout_seconds=settings.llm_timeout_seconds,
             attempts=settings.llm_max_attempts,
-            # one streamed answer per update in flight, and the memory writer's calls
-            max_connections=settings.concurrent_updates + 4,
+            max_connections=settings.concurrent_updates + 4,  # one streamed answer per update in flight
         )
-        extractor = Extractor(llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
-        writer = MemoryWriter(store, memory, extractor, max_memories=settings.memory_max_per_user)
+        # The memory writer's own client: its many calls at once never take the replies' connections,
+        # and a 429 reaches the writer at once (it waits as asked) instead of being retried here.
+        memory_llm = GeminiChat(
+            api_key=settings.google_api_key.get_secret_value(),
+            model=settings.memory_model,
+            base_url=settings.google_gemini_base_url,
+            timeout_seconds=settings.llm_timeout_seconds,
+            attempts=settings.llm_max_attempts,
+            max_connections=settings.memory_write_concurrency + 4,
+            retry_rate_limits=False,
+        )
+        extractor = Extractor(memory_llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
+        writer = MemoryWriter(
+            store,
+            memory,
+            extractor,
+            max_memories=settings.memory_max_per_user,
+            concurrency=settings.memory_write_concurrency,
+            on_changed=on_memory_changed,
+        )
         advisor = Advisor(
             store=store,
             memory=memory,
@@ -94,6 +119,8 @@ class Services:
             recent_turns=settings.recent_turns,
             min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
+            describe_model=settings.memory_model,
+            describe_attempts=settings.llm_max_attempts,
         )
         try:
             await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
@@ -104,12 +131,19 @@ class Services:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, llm, writer, advisor)
+        return cls(store, memory, llm, memory_llm, writer, advisor)
 
     async def close(self) -> None:
         """Close each service even when closing one before it failed; release the lock last."""
         try:
-            await run_all(self.writer.stop, self.llm.close, self.memory.close, self.store.close)
+            await run_all(
+                self.advisor.photo_notes.close,  # descriptions in flight write through the writer
+                self.writer.stop,
+                self.llm.close,
+                self.memory_llm.close,
+                self.memory.close,
+                self.store.close,
+            )
         finally:
             if self.lock is not None:
                 self.lock.release()
@@ -178,9 +212,10 @@ class BotRuntime:
 
         `clock` drives reminders (tests pass one they move by hand); the system clock by default."""
         clock = clock or SystemClock()
-        services = await Services.open(settings)
+        bot = build_bot(settings)
+        # ✍ on a private message once it changed memory (bot/telegram/receipts.py).
+        services = await Services.open(settings, on_memory_changed=functools.partial(mark_remembered, bot))
         try:
-            bot = build_bot(settings)
             inbox = Inbox(services.store)
 
             async def delivered(update_id: int) -> None:
@@ -214,12 +249,23 @@ class BotRuntime:
                 checkins_per_week=settings.checkins_per_week,
             )
             await followup.load()
+            media = MediaDeps(
+                # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
+                downloader=MediaDownloader(
+                    bot,
+                    timeout_seconds=settings.media_download_timeout_seconds,
+                    max_connections=max(4, min(64, settings.max_concurrent_media * 2)),
+                ),
+                albums=Albums(),
+                slots=asyncio.Semaphore(settings.max_concurrent_media),
+            )
             deps = HandlerDeps(
                 settings=settings,
                 advisor=services.advisor,
                 sender=sender,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
                 remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
+                media=media,
                 followup=followup,
             )
             application = build_application(settings, bot, deps, inbox)
@@ -267,7 +313,12 @@ class BotRuntime:
 
         # Reminders first: deliveries under way finish (briefly) while the bot can still send.
         await run_all(
-            self.scheduler.stop, stop_source, finish_in_flight, self.application.shutdown, self.services.close
+            self.scheduler.stop,
+            stop_source,
+            finish_in_flight,
+            self.application.shutdown,
+            self.application.deps.media.downloader.close,
+            self.services.close,
         )
 
 

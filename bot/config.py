@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     recent_turns: int = Field(6, ge=0, le=50, validation_alias="RECENT_TURNS")
     memory_min_score: float = Field(0.25, ge=0.0, le=1.0, validation_alias="MEMORY_MIN_SCORE")
     memory_max_per_user: int = Field(200, ge=10, le=10_000, validation_alias="MEMORY_MAX_PER_USER")
+    # Memory writes (an extraction call each) of different people applied at once.
+    memory_write_concurrency: int = Field(32, ge=1, le=512, validation_alias="MEMORY_WRITE_CONCURRENCY")
     session_idle_minutes: float = Field(30.0, gt=0, le=7 * 24 * 60, validation_alias="SESSION_IDLE_MINUTES")
     llm_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="LLM_TIMEOUT_SECONDS")
     llm_max_attempts: int = Field(3, ge=1, le=10, validation_alias="LLM_MAX_ATTEMPTS")
@@ -69,6 +71,15 @@ class Settings(BaseSettings):
     daily_token_budget: int = Field(0, ge=0, validation_alias="DAILY_TOKEN_BUDGET")
     remember_per_hour: int = Field(30, ge=0, le=10_000, validation_alias="REMEMBER_PER_HOUR")
     max_input_chars: int = Field(4000, ge=100, le=100_000, validation_alias="MAX_INPUT_CHARS")
+    # Voice notes, audio files and round videos: longer ones are refused before any download.
+    max_voice_seconds: int = Field(300, ge=1, le=3600, validation_alias="MAX_VOICE_SECONDS")
+    # Voice notes and pictures handled at once (each costs CPU to download and send to Gemini);
+    # the others wait their turn, so texts stay quick when many pictures arrive together.
+    max_concurrent_media: int = Field(8, ge=1, le=256, validation_alias="MAX_CONCURRENT_MEDIA")
+    # Seconds one media download may take (each attempt; failed attempts are retried).
+    media_download_timeout_seconds: float = Field(
+        30.0, gt=0, le=600, validation_alias="MEDIA_DOWNLOAD_TIMEOUT_SECONDS"
+    )
 
     # Hosting: webhook mode when WEBHOOK_URL is set, else long polling.
     webhook_url: str | None = Field(None, validation_alias="WEBHOOK_URL")

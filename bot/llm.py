@@ -14,9 +14,9 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
-from bot.errors import Unavailable
+from bot.errors import RateLimited, Unavailable, google_retry_delay
 from bot.i18n import N_
-from bot.records import Turn
+from bot.records import Media, Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,27 @@ BLOCKED_REPLY = N_(
     "I can't answer that one: the AI model declined to respond (it was flagged by its safety filter). "
     "Could you rephrase it?"
 )
+HEAR_INSTRUCTION = (
+    "The person's newest message is the attached recording (a voice note or a round video). "
+    "Reply with JSON: `transcript` is exactly what they said in it, word for word, in the "
+    "language they spoke (empty if nothing can be made out); `answer` is your reply to them, "
+    "following every instruction above."
+)
+HEAR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"transcript": {"type": "string"}, "answer": {"type": "string"}},
+    "required": ["transcript", "answer"],
+    "propertyOrdering": ["transcript", "answer"],
+}
 EMPTY_REPLY = N_("I couldn't come up with an answer just now. Please try again, perhaps in other words.")
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """The answer to a voice note and what the model heard in it ("" when nothing was heard)."""
+
+    transcript: str
+    reply: Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +69,10 @@ class LLMBadOutput(LLMUnavailable):
     """Gemini kept answering with output that is not the JSON asked for (after every attempt)."""
 
 
+class LLMRateLimited(LLMUnavailable, RateLimited):
+    """Gemini answered 429: over quota. `retry_after` is the delay it asked for (seconds), if any."""
+
+
 T = TypeVar("T")
 
 
@@ -64,8 +88,13 @@ class GeminiChat:
         timeout_seconds: float = 60.0,
         attempts: int = 3,
         max_connections: int = 64,
+        retry_rate_limits: bool = True,
     ) -> None:
-        """Make it inside the running event loop (its HTTP session belongs to that loop)."""
+        """Make it inside the running event loop (its HTTP session belongs to that loop).
+
+        With `retry_rate_limits` false a 429 is not retried here but raised at once as
+        LLMRateLimited (with Gemini's retryDelay), for a caller that can wait (the memory writer).
+        """
         self.model = model
         self._timeout_seconds = timeout_seconds
         # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
@@ -78,18 +107,19 @@ class GeminiChat:
                 attempts=attempts,
                 initial_delay=0.5,
                 max_delay=8.0,
-                http_status_codes=[408, 429, 500, 502, 503, 504],
+                http_status_codes=[408, *([429] if retry_rate_limits else []), 500, 502, 503, 504],
             ),
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
 
-    async def generate(self, system: str, turns: Sequence[Turn]) -> Reply:
-        """One answer to the conversation in `turns`, steered by `system`."""
+    async def generate(self, system: str, turns: Sequence[Turn], media: Sequence[Media] = ()) -> Reply:
+        """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
+        of the last turn)."""
         config = types.GenerateContentConfig(system_instruction=system)
         with _outage_is_unavailable():
             response = await asyncio.wait_for(
                 self._client.aio.models.generate_content(
-                    model=self.model, contents=_contents(turns), config=config
+                    model=self.model, contents=_contents(turns, media), config=config
                 ),
                 # The SDK's own timeout applies per attempt; this bounds the retries too.
                 timeout=self._timeout_seconds * 2,
@@ -105,10 +135,61 @@ class GeminiChat:
         parse: Callable[[Any], T],
         model: str | None = None,
         attempts: int = 3,
+        media: Sequence[Media] = (),
     ) -> T:
         """Structured output: JSON constrained by `schema`, checked by `parse` (which raises
         ValueError on a wrong shape). A malformed, blocked or empty answer is asked again, up to
-        `attempts` times, then raises LLMBadOutput; it is never silently taken as "nothing"."""
+        `attempts` times, then raises LLMBadOutput; it is never silently taken as "nothing".
+        `media` (pictures, audio) go with the prompt as inline parts."""
+        parsed, _, _ = await self.generate_json_usage(
+            system, prompt, schema=schema, parse=parse, model=model, attempts=attempts, media=media
+        )
+        return parsed
+
+    async def generate_json_usage(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None = None,
+        attempts: int = 3,
+        media: Sequence[Media] = (),
+    ) -> tuple[T, int, int]:
+        """`generate_json`, with the tokens Gemini reported: (parsed, prompt tokens, output tokens)."""
+        contents = _contents([Turn("user", prompt)], media) if media else prompt
+        parsed, response = await self._json(system, contents, schema, parse, model, attempts)
+        usage = _reply_from(response)
+        return parsed, usage.prompt_tokens, usage.output_tokens
+
+    async def hear(self, system: str, turns: Sequence[Turn], media: Sequence[Media]) -> Heard:
+        """Answer a voice note (or round video) and say what was heard, in one call: the audio goes
+        as an inline part of the last turn, the answer and the transcript come back as JSON."""
+        instruction = system + "\n\n" + HEAR_INSTRUCTION
+        try:
+            parsed, response = await self._json(
+                instruction, _contents(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
+            )
+        except LLMBadOutput:
+            logger.warning("Gemini gave no usable answer to a voice note")
+            return Heard("", Reply(EMPTY_REPLY, empty=True))
+        transcript, text = parsed
+        usage = _reply_from(response)
+        if usage.blocked:
+            return Heard(transcript, usage)
+        reply = Reply(text or EMPTY_REPLY, usage.prompt_tokens, usage.output_tokens, empty=not text)
+        return Heard(transcript, reply)
+
+    async def _json(
+        self,
+        system: str,
+        contents: str | list[types.Content],
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None,
+        attempts: int,
+    ) -> tuple[T, types.GenerateContentResponse]:
         config = types.GenerateContentConfig(
             system_instruction=system,
             response_mime_type="application/json",
@@ -120,24 +201,27 @@ class GeminiChat:
             with _outage_is_unavailable():
                 response = await asyncio.wait_for(
                     self._client.aio.models.generate_content(
-                        model=model or self.model, contents=prompt, config=config
+                        model=model or self.model, contents=contents, config=config
                     ),
                     timeout=self._timeout_seconds * 2,
                 )
             text = _text_of(response).strip()
             try:
                 if not text:
-                    raise ValueError(f"no text (finish_reason={_finish_reason(response)})")
-                return parse(json.loads(text))
+                    problem = f"no text (finish_reason={_finish_reason(response)})"
+                else:
+                    return parse(json.loads(text)), response
             except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError included
-                problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-                logger.warning(
-                    "Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem
-                )
+                problem = _describe_bad_json(exc)
+            logger.warning("Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem)
         raise LLMBadOutput(f"Gemini gave no usable JSON after {attempts} attempts ({problem})")
 
     async def stream_reply(
-        self, system: str, turns: Sequence[Turn], on_text: Callable[[str], Awaitable[None]]
+        self,
+        system: str,
+        turns: Sequence[Turn],
+        on_text: Callable[[str], Awaitable[None]],
+        media: Sequence[Media] = (),
     ) -> Reply:
         """Like `generate`, but `on_text` gets the answer so far after each streamed chunk.
 
@@ -150,7 +234,7 @@ class GeminiChat:
         with _outage_is_unavailable():
             chunks = await asyncio.wait_for(
                 self._client.aio.models.generate_content_stream(
-                    model=self.model, contents=_contents(turns), config=config
+                    model=self.model, contents=_contents(turns, media), config=config
                 ),
                 timeout=self._timeout_seconds,
             )
@@ -175,8 +259,22 @@ class GeminiChat:
             await self._session.close()
 
 
-def _contents(turns: Sequence[Turn]) -> list[types.Content]:
-    return [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
+def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.Content]:
+    """The turns as Gemini contents; `media` become inline parts of the last (the new) turn."""
+    contents = [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
+    if media and contents:
+        extra = [types.Part.from_bytes(data=item.data, mime_type=item.mime_type) for item in media]
+        contents[-1].parts = [*extra, *(contents[-1].parts or [])]
+    return contents
+
+
+def _parse_heard(data: Any) -> tuple[str, str]:
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    transcript, answer = data.get("transcript"), data.get("answer")
+    if not isinstance(transcript, str) or not isinstance(answer, str):
+        raise ValueError("transcript and answer must be strings")
+    return " ".join(transcript.split()), answer.strip()
 
 
 def _text_of(response: types.GenerateContentResponse) -> str:
@@ -226,7 +324,7 @@ def _outage_is_unavailable() -> Iterator[None]:
         yield
     except Exception as exc:
         if _is_unavailable(exc):
-            raise LLMUnavailable(_describe(exc)) from exc
+            raise _unavailable(exc) from exc
         raise
 
 
@@ -235,6 +333,26 @@ def _is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, genai_errors.APIError | TimeoutError | OSError):
         return True
     return type(exc).__module__.split(".")[0] in {"aiohttp", "httpx", "httpcore"}
+
+
+def _unavailable(exc: BaseException) -> LLMUnavailable:
+    if isinstance(exc, genai_errors.APIError) and exc.code == 429:
+        return LLMRateLimited(_describe(exc), google_retry_delay(exc.details))
+    return LLMUnavailable(_describe(exc))
+
+
+def _describe_bad_json(exc: ValueError) -> str:
+    """What was wrong with a JSON answer, without any of its text (it may repeat the user's words)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not JSON ({exc.msg} at char {exc.pos})"
+    errors = getattr(exc, "errors", None)
+    if callable(errors):  # pydantic's ValidationError: where and what kind, never the input
+        found = [
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('type')}"
+            for error in errors(include_input=False, include_url=False)[:5]
+        ]
+        return "wrong shape (" + "; ".join(found) + ")"
+    return f"unusable ({type(exc).__name__})"
 
 
 def _describe(exc: BaseException) -> str:

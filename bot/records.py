@@ -14,7 +14,8 @@ Units = Literal["metric", "imperial"]
 Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru", "uk"]
 CoachingStyle = Literal["balanced", "gentle", "tough"]
 MemoryMode = Literal["on", "off"]
-CheckinMode = Literal["on", "off"]
+Switch = Literal["on", "off"]
+MediaKind = Literal["audio", "image", "video"]
 # The time-zone buttons of /prefs; any IANA name is accepted with /prefs timezone Area/City.
 COMMON_TIMEZONES = (
     "UTC",
@@ -43,10 +44,14 @@ class Prefs:
     # "off" is incognito: nothing new is stored and nothing is recalled; the recent turns are kept
     # in memory only (bot/advisor/incognito.py).
     memory: MemoryMode = "on"
+    # "on": a ✍ reaction on a message (private chats) once what it said is in memory.
+    reactions: Switch = "on"
+    # "🎙 I heard: …" above the answer to a voice note, so people see what was understood.
+    heard: Switch = "on"
     # Reminders (bot/followup): "" until chosen (asked the first time a reminder needs it).
     timezone: str = ""
     # Check-in offers from what the person plans ("Shall I check in on Friday?"); "off" = none.
-    checkins: CheckinMode = "on"
+    checkins: Switch = "on"
 
     @staticmethod
     def accepts(key: str, value: str) -> bool:
@@ -65,13 +70,61 @@ class Prefs:
             "language": Language,
             "coaching_style": CoachingStyle,
             "memory": MemoryMode,
-            "checkins": CheckinMode,
+            "reactions": Switch,
+            "heard": Switch,
+            "checkins": Switch,
         }
         return get_args(hints[key]) if key in hints else ()
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+# Telegram lets bots download files up to 20 MB (getFile); Gemini takes about 20 MB of inline
+# data per request, so the pictures of one album must fit together under INLINE_LIMIT.
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+INLINE_LIMIT = 19 * 1024 * 1024
+
+# Formats Gemini understands inline, keyed by the MIME types Telegram (or a file name) reports.
+AUDIO_TYPES = {
+    "audio/ogg": "audio/ogg",
+    "audio/opus": "audio/ogg",
+    "audio/mpeg": "audio/mp3",
+    "audio/mp3": "audio/mp3",
+    "audio/wav": "audio/wav",
+    "audio/x-wav": "audio/wav",
+    "audio/aac": "audio/aac",
+    "audio/flac": "audio/flac",
+    "audio/x-flac": "audio/flac",
+    "audio/aiff": "audio/aiff",
+    "audio/x-aiff": "audio/aiff",
+}
+IMAGE_TYPES = {
+    "image/jpeg": "image/jpeg",
+    "image/png": "image/png",
+    "image/webp": "image/webp",
+    "image/heic": "image/heic",
+    "image/heif": "image/heif",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """One voice note, audio file, round video or picture, held in memory for one model call only
+    (never written to disk, never logged: `repr` shows its size, not its bytes)."""
+
+    data: bytes = field(repr=False)
+    mime_type: str
+    kind: MediaKind
+
+    @property
+    def spoken(self) -> bool:
+        """Audio or a round video: what the person said is in it (a transcript comes back)."""
+        return self.kind in ("audio", "video")
+
+    def __repr__(self) -> str:
+        return f"Media({self.kind}, {self.mime_type}, {len(self.data)} bytes)"
 
 
 @dataclass(frozen=True, slots=True)

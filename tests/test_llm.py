@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from bot.llm import GeminiChat, LLMUnavailable
+from bot.llm import GeminiChat, LLMRateLimited, LLMUnavailable
 from bot.records import Turn
-from tests.fakes.gemini_api import FakeGemini, Hang
+from tests.fakes.gemini_api import FakeGemini, Fault, Hang
 
 TURNS = [Turn("user", "How should I warm up?")]
 
@@ -51,3 +51,35 @@ async def test_an_unreachable_server_is_unavailable(fake_gemini: FakeGemini) -> 
 
 async def _noop() -> None:
     return None
+
+
+async def test_a_429_for_the_memory_writer_is_raised_at_once_with_the_delay_gemini_asks(
+    fake_gemini: FakeGemini,
+) -> None:
+    """With retry_rate_limits off, one 429 is one request and LLMRateLimited carries retryDelay;
+    the replies' client (the default) still retries it."""
+    writer_llm = GeminiChat(
+        api_key=fake_gemini.api_key,
+        model="m",
+        base_url=fake_gemini.base_url,
+        timeout_seconds=5,
+        attempts=3,
+        retry_rate_limits=False,
+    )
+    replies_llm = GeminiChat(
+        api_key=fake_gemini.api_key, model="m", base_url=fake_gemini.base_url, timeout_seconds=5, attempts=3
+    )
+    try:
+        fake_gemini.enqueue("json", Fault(429, retry_after=7))
+        with pytest.raises(LLMRateLimited) as raised:
+            await writer_llm.generate_json("s", "p", schema={"type": "OBJECT"}, parse=dict)
+        assert raised.value.retry_after == 7.0
+        assert len(fake_gemini.requests("json")) == 1
+
+        fake_gemini.enqueue("chat", Fault(429, retry_after=0))
+        reply = await replies_llm.generate("system", TURNS)
+        assert reply.text.startswith("Coach says:")
+        assert len(fake_gemini.requests("chat")) == 2
+    finally:
+        await writer_llm.close()
+        await replies_llm.close()

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.advisor import media as media_notes
 from bot.advisor import prompts
 from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
@@ -17,9 +18,9 @@ from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
 from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_
-from bot.llm import GeminiChat, LLMUnavailable
+from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
+from bot.records import Media, Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
 from bot.store import Store
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Answer:
     # False when `text` is one of our stand-ins (no model, blocked, empty): the Telegram side
     # translates those into the person's language; the model's own words are shown as they are.
     generated: bool = True
+    heard: str | None = None  # a voice note's transcript
 
 
 class Advisor:
@@ -56,6 +58,8 @@ class Advisor:
         recent_turns: int = 6,
         min_score: float = 0.25,
         session_idle_minutes: float = 30.0,
+        describe_model: str | None = None,
+        describe_attempts: int = 3,
     ) -> None:
         self.store = store
         self.memory = memory
@@ -69,37 +73,50 @@ class Advisor:
         # Recent turns are deleted a day after their session could have ended.
         self.turns_kept_seconds = self.session_idle_seconds + TURNS_KEPT_AFTER_SESSION
         self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
+        self.photo_notes = media_notes.PhotoNotes(
+            llm, writer, model=describe_model, attempts=describe_attempts
+        )
 
     async def answer(
         self,
         chat_id: int,
         message: str,
         *,
+        media: Sequence[Media] = (),
+        previews: media_notes.Previews | None = None,
         on_text: Callable[[str], Awaitable[None]] | None = None,
         remember: bool = True,
         usage_user: int | None = None,
+        acknowledge: int | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
-        With `on_text` the answer is streamed: it gets the text so far as it grows. With
-        `remember` false (a message nobody can own) nothing goes to long-term memory. In
-        incognito (the "memory" preference off) nothing is recalled and nothing is stored; the
-        recent turns are kept in memory only (bot/advisor/incognito.py). With
-        `usage_user` (a Telegram user id) the message and its tokens count towards that user's
-        usage, answered or not: the tokens are spent either way.
+        `media` (a voice note, round video or pictures, with `message` as their caption, maybe
+        empty) go to the model as inline parts of the message; `previews` gives smaller copies of
+        pictures for their description for memory (bot/advisor/media.py). A voice note is
+        answered with its transcript (`Answer.heard`), which stands for it in the recent turns
+        and in memory. With `on_text` the answer is streamed: it gets the text so far as it grows
+        (not for voice notes: their answer comes with the transcript). With `remember` false (a
+        message nobody can own) nothing goes to long-term memory. In incognito (the "memory"
+        preference off) nothing is recalled and nothing is stored; the recent turns are kept in
+        memory only (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message
+        and its tokens count towards that user's usage, answered or not: the tokens are spent
+        either way. With `acknowledge` (the id of the user's message), the
+        writer's `on_changed` hears of it once what it said changed memory.
         """
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
+        spoken = any(item.spoken for item in media)
         # Greetings, thanks and "ok" hold no fact and need none: no lookup and no extraction call.
-        worth_memory = needs_memory(message)
+        worth_memory = bool(message.strip()) and needs_memory(message)
         if incognito:
             memories: list[MemoryItem] = []
             earlier = self.incognito_turns.recent(chat_id)
         else:
             self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories = await self._recall(chat.user_id, message, worth_memory)
+            memories = await self._recall(chat.user_id, message, worth_memory, media=bool(media))
             earlier = context.recent
         recent = current_session(
             earlier,
@@ -111,28 +128,44 @@ class Advisor:
         # if it is a secret, an instruction or a link.
         memories = [item for item in memories if not unsafe_reason(item.text)]
         system = prompts.system_prompt(self.persona, prefs, memories)
-        if remember and not incognito and worth_memory:
+        storing = remember and not incognito
+        # The assistant's last message, so a short answer ("Mornings.") can be understood.
+        asked = recent[-1].text if recent and recent[-1].role == "model" else ""
+        notify = (chat_id, acknowledge) if acknowledge is not None else None
+        said_at = datetime.fromtimestamp(arrived, UTC)
+        if storing and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            # The assistant's last message, so a short answer ("Mornings.") can be understood.
-            asked = recent[-1].text if recent and recent[-1].role == "model" else ""
-            await self.writer.enqueue(
-                chat.user_id, message, saved_at=datetime.fromtimestamp(arrived, UTC), context=asked
-            )
-        turns = prompts.conversation(recent, message)
-        keep: list[Turn] = [Turn("user", message)]
+            await self.writer.enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
+        turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
+        heard: str | None = None
+        reply: Reply | None
         try:
-            if on_text is None:
-                reply = await self.llm.generate(system, turns)
+            if spoken:
+                result = await self.llm.hear(system, turns, media)
+                reply, heard = result.reply, result.transcript
+            elif on_text is None:
+                reply = await self.llm.generate(system, turns, media)
             else:
-                reply = await self.llm.stream_reply(system, turns, on_text)
+                reply = await self.llm.stream_reply(system, turns, on_text, media)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
+            reply = None
+        said = media_notes.turn_text(message, media, heard) if media else message
+        keep: list[Turn] = [Turn("user", said)]
+        if reply is None:
             answer = Answer(UNAVAILABLE_REPLY, generated=False)
         else:
             generated = not (reply.blocked or reply.empty)
             if generated:
                 keep.append(Turn("model", reply.text))
-            answer = Answer(reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated)
+            answer = Answer(
+                reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard
+            )
+        if storing and heard and needs_memory(heard):
+            # What the person said in the voice note goes the way of typed text.
+            await self.writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)
+        if storing and media and not spoken and reply is not None and not reply.blocked:
+            self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
@@ -161,15 +194,30 @@ class Advisor:
             return fallback
         return fallback if reply.blocked or reply.empty or not reply.text.strip() else reply.text.strip()
 
+    def _usage_hook(self, usage_user: int | None) -> media_notes.UsageHook | None:
+        if usage_user is None:
+            return None
+
+        async def count(prompt_tokens: int, output_tokens: int) -> None:
+            await self.store.add_tokens(usage_user, prompt_tokens, output_tokens)
+
+        return count
+
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
         self.writer.wake()
 
-    async def _recall(self, user_id: str, message: str, worth: bool) -> list[MemoryItem]:
-        if not worth:
+    async def _recall(
+        self, user_id: str, message: str, worth: bool, *, media: bool = False
+    ) -> list[MemoryItem]:
+        if not worth and not media:
             self.recaller.stats.skipped += 1
             return []
         try:
+            if not worth:
+                # A voice note or picture without words: what it is about is unknown until the
+                # model sees it, so the newest memories stand in for a search.
+                return await self.memory.list(user_id, limit=self.top_k)
             return await self.recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
@@ -204,15 +252,26 @@ class Advisor:
         filters = {"categories": category} if category else None
         return await self.memory.list(user_id, filters=filters)
 
+    async def one_memory(self, chat_id: int, memory_id: str) -> MemoryItem | None:
+        """One of the chat's memories by id; None when it is not (or no longer) the chat's."""
+        return await self.memory.get(await self.store.user_id_for(chat_id), memory_id)
+
     async def pending_memories(self, chat_id: int) -> int:
+        """How many of the chat's messages are still to be turned into memories."""
         return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
+
+    async def parked_memories(self, chat_id: int) -> int:
+        """How many of the chat's messages were given up on for now: the model's answers about
+        them stayed unusable (kept, retried once at the next start)."""
+        return await self.store.parked_memory_writes(await self.store.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
         """Erase every memory, turn, preference and pending write of the chat (also the memories
         of a group that became this supergroup, if they were not merged yet)."""
         user_id = await self.store.user_id_for(chat_id)
         self.incognito_turns.drop(chat_id)
-        async with self.writer.paused():
+        await self.photo_notes.cancel(user_id)
+        async with self.writer.paused(user_id):  # only this chat's write in flight is waited for
             await self.store.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
             # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
@@ -230,7 +289,7 @@ class Advisor:
         if item is None:
             return False
         said_at = unix_time(item.metadata.get("saved_at"))
-        async with self.writer.paused():
+        async with self.writer.paused(user_id):
             await self.memory.erase(user_id, [memory_id])
             await self.store.forget_memory_ids([memory_id])
             # A fact the user typed in (/remember) has no exchange of its own: its text finds
@@ -238,6 +297,34 @@ class Advisor:
             erased = await self.store.forget_exchanges(chat_id, user_id, at=said_at, needles=[item.text])
             await self.memory.forget_messages(user_id, [*erased, item.text])
         return True
+
+    async def edit_memory(self, chat_id: int, memory_id: str, text: str) -> MemoryItem | None:
+        """Replace one memory's text with the person's own wording, through Mem0's update (its
+        history keeps the old text). None when it is not (or no longer) the chat's memory.
+
+        Raises MemoryRefused (a secret, an instruction, a link; or memory is off) and
+        MemoryUnavailable (nothing changed).
+        """
+        # The guards of /remember: no secret, instruction, link or non-fact, invisible characters out.
+        text = " ".join(clean(text).split())
+        reason = unsafe_reason(text) or shape_reason(text)
+        if reason:
+            raise MemoryRefused(reason)
+        if (await self.store.get_prefs(chat_id)).memory == "off":
+            # TRANSLATORS: why a memory was not corrected (shown in brackets after "I won't store that")
+            raise MemoryRefused(N_("memory is off (incognito)"))
+        user_id = await self.store.user_id_for(chat_id)
+        item = await self.memory.get(user_id, memory_id)
+        if item is None:
+            return None
+        metadata = {"source": "edit", "saved_at": datetime.now(UTC).isoformat()}
+        # The expiry stays what it was: the person changed the words, not how long they matter.
+        expiry = item.metadata.get("expiration_date") or item.metadata.get("expires_at")
+        if not await self.memory.update(
+            user_id, memory_id, text, metadata=metadata, expiration_date=str(expiry)[:10] if expiry else None
+        ):
+            return None
+        return await self.memory.get(user_id, memory_id)
 
     # --- a group that became a supergroup ------------------------------------------------------
 
@@ -282,7 +369,7 @@ class Advisor:
         if reason:
             raise MemoryRefused(reason)
         user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it
-        async with self.writer.paused():  # the cap pass sees a settled list (no write in flight)
+        async with self.writer.paused(user_id):  # the cap pass sees a settled list (no write in flight)
             saved = await self.memory.add(
                 user_id,
                 [{"role": "user", "content": fact}],

@@ -1,43 +1,53 @@
-"""Durable, retried writes to long-term memory, off the reply's critical path.
+"""Durable, retried writes to long-term memory, off the reply's critical path, many users at once.
 
-Each message worth remembering is first stored in the SQLite outbox. A background task then:
-1. finds the user's memories related to the message;
-2. asks our extractor (Gemini structured output) for the facts in the USER's words, each with a
-   category, an optional expiry and an action against those memories (add / update / merge / none);
-3. saves that plan in the outbox row, then applies it step by step through Mem0 with `infer=False`
-   (so Mem0 does no extraction of its own) and Mem0's update/delete (so its history shows each
-   supersede and merge), recording progress after each step;
-4. keeps each user under the memory cap, and deletes the row only when all of that succeeded.
-
-A failure (Gemini down or answering malformed JSON, Mem0 error) leaves the row for a later attempt
-with exponential backoff, so a crash or an outage loses nothing; a saved plan is resumed where it
-stopped and adds are skipped when the same text is already stored, so nothing is applied twice.
-The same loop deletes expired memories for real, about every `expiry_interval` seconds.
+Each message worth remembering is first stored in the SQLite outbox; bot/advisor/plans.py turns
+one write into memories (extraction, then Mem0's changes). This module decides when:
+- writes of different users run at once, at most `concurrency` (MEMORY_WRITE_CONCURRENCY): the
+  extraction call (a second or two) is the slow part, so one at a time the bot could remember about
+  one message a second for everybody. Mem0's store changes still run one at a time, on the memory
+  service's own thread (bot/memory/service.py);
+- one user's writes are applied in order, one at a time (each user's oldest write first): a later
+  fact may replace an earlier one. `/forget` waits only for that user's write in flight;
+- a failure (Gemini or Mem0 down) leaves the row for a later attempt with exponential backoff, so a
+  crash or an outage loses nothing; a 429 from Gemini pauses new extractions for the delay it asks
+  for and halves how many run at once (each success adds one back) instead of retrying at once;
+- a write whose model answers stay unusable `bad_output_attempts` times is parked: kept, counted
+  in /memories, retried once at the next start, never in a loop;
+- when a write changed memory and its message asked for it (`notify`: private chats), the
+  `on_changed` callback hears of it (the Telegram side marks the message with ✍), unless the
+  chat turned that off in /prefs.
+The same loop keeps each user under the memory cap and deletes expired memories for real, about
+every `expiry_interval` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-import re
 import time
-from collections.abc import AsyncIterator, Collection, Sequence
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.advisor.extraction import Extractor, Fact, unsafe_reason
-from bot.llm import LLMUnavailable
-from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
+from bot.advisor.extraction import Extractor
+from bot.advisor.plans import PlanRunner, normalise, parse_time
+from bot.advisor.upkeep import KEEP_LONGEST, cap_victims, expires_on, is_expired
+from bot.errors import RateLimited
+from bot.llm import LLMBadOutput, LLMUnavailable
+from bot.memory import MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.runtime.tasks import cancel_and_wait
 from bot.store import Store
 
+__all__ = ["KEEP_LONGEST", "MemoryWriter", "cap_victims", "expires_on", "is_expired", "normalise"]
+
 logger = logging.getLogger(__name__)
 
-# What goes first when a user is over the cap: expired, then soonest to expire, then the least
-# recently confirmed. Health facts (injuries, allergies) are kept longest: forgetting them is unsafe.
-KEEP_LONGEST = frozenset({"health"})
+# (chat id, message id) of the message whose write changed memory.
+OnChanged = Callable[[int, int], Awaitable[None]]
 
 
 class MemoryWriter:
@@ -53,27 +63,56 @@ class MemoryWriter:
         max_memories: int = 200,
         expiry_interval: float = 3600.0,
         related_k: int = 10,
+        concurrency: int = 32,
+        bad_output_attempts: int = 3,
+        on_changed: OnChanged | None = None,
     ) -> None:
         self._store = store
         self._memory = memory
-        self._extractor = extractor
+        self._plans = PlanRunner(store, memory, extractor, related_k=related_k)
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._idle_poll = idle_poll
         self.max_memories = max_memories
         self._expiry_interval = expiry_interval
-        self._related_k = related_k
         self._next_expiry = 0.0
+        self._concurrency = max(1, concurrency)
+        self._limit = float(self._concurrency)  # lowered by a 429, raised again by each success
+        self._resume_at = 0.0  # monotonic time before which no write starts (a 429 asked to wait)
+        self._bad_output_attempts = bad_output_attempts
+        self._on_changed = on_changed
         self._wake = asyncio.Event()
-        # Held while a write is applied; /forget takes it so no write can land after an erasure.
-        self._lock = asyncio.Lock()
+        # One worker task per user with writes being applied, and one lock per user: held while
+        # one of the user's writes is applied; /forget takes it so nothing lands after an erasure.
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # paused() without a user: how many such pauses hold, and the writes in flight they wait for.
+        self._halts = 0
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._in_flight = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
         self._task: asyncio.Task[None] | None = None
+        self._purge: asyncio.Task[int] | None = None
+        self.peak_workers = 0  # most users written at once so far (bench/load.py reports it)
 
-    async def enqueue(self, user_id: str, text: str, *, saved_at: datetime, context: str = "") -> int:
-        """Queue `text` for extraction; `context` is the assistant's message it answers."""
+    async def enqueue(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        saved_at: datetime,
+        context: str = "",
+        notify: tuple[int, int] | None = None,
+    ) -> int:
+        """Queue `text` for extraction; `context` is the assistant's message it answers. With
+        `notify` = (chat id, message id), `on_changed` hears of it when it changed memory."""
         messages = [{"role": "assistant", "content": context}] if context else []
         messages.append({"role": "user", "content": text})
-        payload = {"messages": messages, "saved_at": saved_at.isoformat()}
+        payload: dict[str, Any] = {"messages": messages, "saved_at": saved_at.isoformat()}
+        if notify is not None:
+            payload["notify"] = {"chat_id": notify[0], "message_id": notify[1]}
         return await self._store.enqueue_memory_write(user_id, payload)
 
     def wake(self) -> None:
@@ -93,37 +132,126 @@ class MemoryWriter:
         if died is not None:
             logger.error("the memory writer had died", exc_info=died)
         self._task = None
+        await cancel_and_wait(self._purge)
+        for worker in list(self._workers.values()):
+            await cancel_and_wait(worker)
 
     @contextlib.asynccontextmanager
-    async def paused(self) -> AsyncIterator[None]:
-        """No write is applied while the block runs (the one in flight finishes first)."""
-        async with self._lock:
+    async def paused(self, user_id: str | None = None) -> AsyncIterator[None]:
+        """No write of `user_id` is applied while the block runs (theirs in flight finishes
+        first); other users' writes go on. Without a user: no write of anybody's (for the rare
+        changes that span users, such as a group's move to a supergroup)."""
+        if user_id is not None:
+            async with self._lock_for(user_id):
+                yield
+            return
+        self._halts += 1
+        self._resumed.clear()
+        try:
+            while self._in_flight:
+                await self._settled.wait()
             yield
+        finally:
+            self._halts -= 1
+            if not self._halts:
+                self._resumed.set()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, user_id: str) -> AsyncIterator[None]:
+        """Held while one of the user's writes (or expiry deletions) is applied."""
+        async with self._lock_for(user_id):
+            while self._halts:
+                await self._resumed.wait()
+            self._in_flight += 1
+            self._settled.clear()
+            try:
+                yield
+            finally:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._settled.set()
+
+    def _lock_for(self, user_id: str) -> asyncio.Lock:
+        # Kept while someone holds or waits for it (their frame references it), then collected.
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user_id] = lock
+        return lock
 
     async def drain(self, seconds: float) -> int:
         """Apply every due write now; return how many are still pending (e.g. after failures)."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                while await self.process_due():
-                    pass
+                while True:
+                    started = await self.process_due()
+                    if self._workers:
+                        await asyncio.wait(list(self._workers.values()))
+                    elif not started:
+                        break
         return await self._store.pending_memory_writes()
 
     async def process_due(self) -> int:
-        """Apply the writes that are due; return how many were attempted."""
-        attempted = 0
-        for write in await self._store.due_memory_writes():
-            async with self._lock:
-                # /forget may have cancelled it while we waited for the lock.
-                if not await self._store.memory_write_exists(write.id):
-                    continue
-                await self._attempt(write)
-            attempted += 1
-        return attempted
+        """Start a worker for each user with a due write, as many as allowed; return how many."""
+        if time.monotonic() < self._resume_at:
+            return 0
+        free = int(self._limit) - len(self._workers)
+        if free <= 0:
+            return 0
+        started = 0
+        for write in await self._store.due_memory_writes(free, skip=set(self._workers)):
+            if write.user_id in self._workers or len(self._workers) >= int(self._limit):
+                continue  # taken meanwhile by another caller
+            task = asyncio.create_task(self._work(write.user_id), name="memory-write")
+            self._workers[write.user_id] = task
+            task.add_done_callback(functools.partial(self._worker_done, write.user_id))
+            started += 1
+        self.peak_workers = max(self.peak_workers, len(self._workers))
+        return started
 
-    async def _attempt(self, write: PendingWrite) -> None:
+    def _worker_done(self, user_id: str, task: asyncio.Task[None]) -> None:
+        if self._workers.get(user_id) is task:
+            del self._workers[user_id]
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("memory writes of %s failed", user_id, exc_info=task.exception())
+        self._wake.set()  # a slot is free
+
+    async def _work(self, user_id: str) -> None:
+        """Apply the user's due writes, oldest first, one at a time."""
+        while time.monotonic() >= self._resume_at and len(self._workers) <= int(self._limit):
+            async with self._writing(user_id):
+                # Read under the lock: /forget may have removed the user's writes meanwhile.
+                write = await self._store.memory_write_head(user_id)
+                if write is None or not await self._attempt(write):
+                    return
+
+    async def _attempt(self, write: PendingWrite) -> bool:
+        """Apply one write; True when the user's next write may follow now."""
         try:
-            await self._apply(write)
+            changed = await self._plans.run(write)
+            if changed:
+                await self.enforce_cap(write.user_id, today=parse_time(write.payload.get("saved_at")).date())
+        except RateLimited as exc:  # Gemini's 429, for the extraction or for an embedding
+            delay = exc.retry_after if exc.retry_after is not None else self._base_delay
+            self._slow_down(delay)
+            logger.warning(
+                "memory writes slowed down by a Gemini rate limit: next in %.0fs, at most %d at once",
+                delay,
+                int(self._limit),
+            )
+            await self._store.retry_memory_write(write.id, delay, str(exc))
+            return False
         except (MemoryUnavailable, LLMUnavailable) as exc:
+            bad = int(write.payload.get("bad_answers", 0)) + 1
+            if isinstance(exc, LLMBadOutput) and bad >= self._bad_output_attempts:
+                logger.warning(
+                    "memory write %d for %s parked: the model's answers were unusable %d times",
+                    write.id,
+                    write.user_id,
+                    bad,
+                )
+                await self._store.park_memory_write(write.id, str(exc))
+                return True  # the user's later writes go on
             delay = min(self._max_delay, self._base_delay * 2**write.attempts)
             logger.warning(
                 "memory write %d for %s failed (attempt %d), retrying in %.0fs: %s",
@@ -134,72 +262,41 @@ class MemoryWriter:
                 exc,
             )
             await self._store.retry_memory_write(write.id, delay, str(exc))
-            return
+            return False
+        except Exception as exc:  # a bug must not make a hot loop of one write: back off as well
+            delay = min(self._max_delay, self._base_delay * 2**write.attempts)
+            logger.exception(
+                "memory write %d for %s failed unexpectedly; retrying in %.0fs",
+                write.id,
+                write.user_id,
+                delay,
+            )
+            await self._store.retry_memory_write(write.id, delay, type(exc).__name__)
+            return False
         await self._store.complete_memory_write(write.id)
+        self._limit = min(float(self._concurrency), self._limit + 1)
+        if changed:
+            await self._notify(write)
+        return True
 
-    async def _apply(self, write: PendingWrite) -> None:
-        payload = dict(write.payload)
-        user_id = write.user_id
-        saved_at = _parse_time(payload.get("saved_at"))
-        plan = payload.get("plan")
-        if plan is None:
-            text = "\n".join(
-                str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "user"
-            )
-            related = await self._memory.search(user_id, text, limit=self._related_k, threshold=0.0)
-            context = "\n".join(
-                str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "assistant"
-            )
-            facts = await self._extractor.extract(text, related, today=saved_at.date(), context=context)
-            plan = [_fact_to_json(fact) for fact in facts]
-            payload.update(plan=plan, done=0)
-            # Saved before any step, so a retry applies this plan, not a new (different) answer.
-            await self._store.update_memory_write(write.id, payload)
-        done = int(payload.get("done", 0))
-        for index in range(done, len(plan)):
-            await self._apply_fact(user_id, _fact_from_json(plan[index]), write.id, saved_at)
-            payload["done"] = index + 1
-            await self._store.update_memory_write(write.id, payload)
-        if plan:
-            await self.enforce_cap(user_id, today=saved_at.date())
+    def _slow_down(self, delay: float) -> None:
+        now = time.monotonic()
+        if now >= self._resume_at:  # once per pause: the other writes in flight hit it too
+            self._limit = max(1.0, self._limit / 2)
+        self._resume_at = max(self._resume_at, now + delay)
 
-    async def _apply_fact(self, user_id: str, fact: Fact, write_id: int, saved_at: datetime) -> None:
-        if unsafe_reason(fact.text):  # a plan saved by an older version is checked again
+    async def _notify(self, write: PendingWrite) -> None:
+        notify = write.payload.get("notify")
+        if self._on_changed is None or not isinstance(notify, dict):
             return
-        metadata: dict[str, Any] = {
-            "categories": [fact.category],
-            "source": "chat",
-            "saved_at": saved_at.isoformat(),
-            "expires_at": fact.expires_on.isoformat() if fact.expires_on else None,
-            "write_id": write_id,
-        }
-        expiry = fact.expires_on.isoformat() if fact.expires_on else None
-        if fact.action == "none":
+        chat_id, message_id = int(notify["chat_id"]), int(notify["message_id"])
+        prefs = await self._store.get_prefs(chat_id)
+        if prefs.memory != "on" or prefs.reactions != "on":
             return
-        if fact.action in ("update", "merge"):
-            target, *rest = fact.targets
-            if await self._memory.update(
-                user_id, target, fact.text, metadata=metadata, expiration_date=expiry
-            ):
-                for duplicate in rest:
-                    await self._memory.delete(user_id, duplicate)
-                return
-            # The target is gone (deleted meanwhile): keep the fact as a new memory.
-        if await self._already_stored(user_id, fact.text):
-            return
-        added = await self._memory.add(
-            user_id,
-            [{"role": "user", "content": fact.text}],
-            metadata=metadata,
-            infer=False,
-            expiration_date=expiry,
-        )
-        await self._store.record_memory_ids(user_id, [item.id for item in added])
-
-    async def _already_stored(self, user_id: str, text: str) -> bool:
-        key = normalise(text)
-        found = await self._memory.search(user_id, text, limit=5, threshold=0.0)
-        return any(normalise(item.text) == key for item in found)
+        try:
+            await self._on_changed(chat_id, message_id)
+        except Exception:
+            logger.warning("could not show chat %s that a message was remembered", chat_id, exc_info=True)
 
     # --- cap and expiry ------------------------------------------------------------------------
 
@@ -227,7 +324,7 @@ class MemoryWriter:
         today = today or datetime.now(UTC).date()
         total = 0
         for user_id in await self._store.memory_user_ids():
-            async with self._lock:
+            async with self._writing(user_id):
                 items = await self._memory.list(user_id, include_expired=True)
                 expired = [item.id for item in items if is_expired(item, today)]
                 if expired:
@@ -241,9 +338,11 @@ class MemoryWriter:
         while True:
             try:
                 await self.process_due()
-                if time.monotonic() >= self._next_expiry:
+                if time.monotonic() >= self._next_expiry and (self._purge is None or self._purge.done()):
                     self._next_expiry = time.monotonic() + self._expiry_interval
-                    await self.purge_expired()
+                    # Its own task: it takes each user's lock in turn and must not hold up new writes.
+                    self._purge = asyncio.create_task(self.purge_expired(), name="memory-expiry")
+                    self._purge.add_done_callback(_log_failure)
                 next_at = await self._store.next_memory_write_at()
             except asyncio.CancelledError:
                 raise
@@ -251,78 +350,16 @@ class MemoryWriter:
                 logger.exception("memory writer loop failed; retrying")
                 next_at = None
             wait = min(self._idle_poll, max(0.05, self._next_expiry - time.monotonic()))
-            if next_at is not None:
+            if next_at is not None and len(self._workers) < int(self._limit):
                 wait = max(0.05, min(wait, next_at - time.time()))
+            # All slots busy: a finishing worker wakes the loop. Paused by a 429: not before the end.
+            wait = max(wait, self._resume_at - time.monotonic())
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self._wake.wait()
             self._wake.clear()
 
 
-def normalise(text: str) -> str:
-    """Text compared for exact duplicates: lower case, single spaces, no end punctuation."""
-    return re.sub(r"\s+", " ", text.strip().rstrip(".!").strip().lower())
-
-
-def expires_on(item: MemoryItem) -> date | None:
-    value = item.metadata.get("expires_at") or item.metadata.get("expiration_date")
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def is_expired(item: MemoryItem, today: date) -> bool:
-    """Past its last day (the same rule as Mem0's `expiration_date`)."""
-    last_day = expires_on(item)
-    return last_day is not None and last_day < today
-
-
-def cap_victims(items: Sequence[MemoryItem], count: int, today: date) -> list[MemoryItem]:
-    """The `count` memories to delete first: expired, then soonest to expire, then the oldest
-    (by last update), health memories after every other category."""
-
-    def order(item: MemoryItem) -> tuple[int, str, str]:
-        last_day = expires_on(item)
-        if last_day is not None and last_day < today:
-            rank = 0
-        elif last_day is not None:
-            rank = 1
-        elif not KEEP_LONGEST.intersection(item.categories):
-            rank = 2
-        else:
-            rank = 3
-        return rank, last_day.isoformat() if last_day else "", item.updated_at or item.created_at or ""
-
-    return sorted(items, key=order)[:count]
-
-
-def _fact_to_json(fact: Fact) -> dict[str, Any]:
-    return {
-        "text": fact.text,
-        "category": fact.category,
-        "action": fact.action,
-        "targets": list(fact.targets),
-        "expires_on": fact.expires_on.isoformat() if fact.expires_on else None,
-    }
-
-
-def _fact_from_json(data: dict[str, Any]) -> Fact:
-    expires = data.get("expires_on")
-    return Fact(
-        text=str(data["text"]),
-        category=str(data["category"]),
-        action=data.get("action", "add"),
-        targets=tuple(str(t) for t in data.get("targets") or ()),
-        expires_on=date.fromisoformat(expires) if expires else None,
-    )
-
-
-def _parse_time(value: Any) -> datetime:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            parsed = datetime.fromisoformat(value)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(UTC)
+def _log_failure(task: asyncio.Task[int]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("deleting expired memories failed", exc_info=task.exception())

@@ -8,7 +8,7 @@ items.py is what the rest of the bot sees of a memory; erasure.py removes what M
 delete.
 """
 
-from bot.memory.items import MemoryUnavailable, dated_text, undated_text
+from bot.memory.items import MemoryRateLimited, MemoryUnavailable, dated_text, undated_text
 from bot.memory.service import PLATFORM_BACKEND, MemoryService
 from bot.memory.setup import (
     SQLITE_PROVIDER,
@@ -25,6 +25,7 @@ __all__ = [
     "PLATFORM_BACKEND",
     "SQLITE_PROVIDER",
     "MemoryItem",
+    "MemoryRateLimited",
     "MemoryService",
     "MemoryUnavailable",
     "build_memory",

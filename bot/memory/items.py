@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.errors import Unavailable
+from bot.errors import RateLimited, Unavailable, google_retry_delay
 from bot.records import MemoryItem
 
 # A chat message as Mem0 takes it: {"role": …, "content": …}.
@@ -17,6 +17,20 @@ Message = Mapping[str, str]
 
 class MemoryUnavailable(Unavailable):
     """The memory backend failed; the caller degrades (answers without memories, retries later)."""
+
+
+class MemoryRateLimited(MemoryUnavailable, RateLimited):
+    """The embedding model behind the memory answered 429 (`retry_after`: the wait it asked for)."""
+
+
+def backend_error(exc: Exception, backend: str) -> MemoryUnavailable:
+    """What a failure inside Mem0 is to the rest of the bot (its type name only: messages can
+    carry the user's text). A Google 429 from Mem0's embedder keeps the wait Gemini asked for."""
+    if getattr(exc, "code", None) == 429:
+        return MemoryRateLimited(
+            f"rate limited in memory backend {backend}", google_retry_delay(getattr(exc, "details", None))
+        )
+    return MemoryUnavailable(f"{type(exc).__name__} in memory backend {backend}")
 
 
 def result_rows(result: Any) -> list[dict[str, Any]]:

@@ -1,28 +1,33 @@
-"""`MemoryService`: one async interface over a synchronous Mem0 client (embedded or Platform).
+"""`MemoryService`: one async interface over a synchronous Mem0 client; embedded.py and
+platform.py are its two backends (Mem0 OSS in this process, the hosted Mem0 Platform).
 
 Mem0's embedded stores are not safe to change from several threads at once (300 concurrent
 `AsyncMemory.add` calls gave 7 errors and memory/disk divergence in a probe), so every change
 runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
-on reader threads of their own beside it.
+on reader threads of their own beside it. The embedding a change or a search needs is computed
+first on a pool of its own (bot/memory/prefetch.py), so the change thread only stores: many users'
+writes then run at once, their store changes one at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history, scrub_messages
 from bot.memory.items import (
     MemoryUnavailable,
     Message,
+    backend_error,
     dated_text,
     result_rows,
     to_item,
     undated_history,
 )
+from bot.memory.prefetch import PrefetchingEmbedder
 from bot.records import MemoryItem
 
 logger = logging.getLogger(__name__)
@@ -30,9 +35,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PLATFORM_BACKEND = "mem0-platform"
-# A listing reads at most this many memories of one user: far past any MEMORY_MAX_PER_USER.
-LIST_EVERYTHING = 1_000_000
-PLATFORM_PAGE = 100
 
 
 class MemoryService:
@@ -45,6 +47,8 @@ class MemoryService:
         *,
         backend: str,
         readers: int = 0,
+        embedders: int = 0,
+        change_threads: int = 1,
     ) -> None:
         """Build the client with `factory` on the worker thread that will make every change.
 
@@ -52,10 +56,14 @@ class MemoryService:
         gets no readers (`readers=0`: every call on the one thread). Our SQLite store locks its
         connection around each statement, so a read's embedding call and query may run while a
         write is in flight (a recall then never queues behind earlier messages' memory writes).
-        `factory` returns the client and the functions that release it.
+        `factory` returns the client and the functions that release it. With `embedders` and a
+        client whose `embedding_model` is a `PrefetchingEmbedder`, embeddings are computed on that
+        many threads before the call that needs them. `change_threads` > 1 only for a backend
+        that needs no order of its own (the hosted Platform: each call is an HTTP request); the
+        writer still applies one user's changes one after another.
         """
         self.backend = backend
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mem0")
+        self._executor = ThreadPoolExecutor(max_workers=max(1, change_threads), thread_name_prefix="mem0")
         try:
             self._client, closers = self._executor.submit(factory).result()
         except BaseException:
@@ -63,6 +71,11 @@ class MemoryService:
             raise
         self._closers = list(closers)
         self._readers: ThreadPoolExecutor | None = None
+        self._embedders: ThreadPoolExecutor | None = None
+        embedder = getattr(self._client, "embedding_model", None)
+        self._prefetcher = embedder if isinstance(embedder, PrefetchingEmbedder) else None
+        if self._prefetcher is not None and embedders > 0:
+            self._embedders = ThreadPoolExecutor(max_workers=embedders, thread_name_prefix="mem0-embed")
         self._reads: frozenset[Callable[..., Any]] = frozenset()
         # Our SQLite store answers "does this user have any memory?" with one indexed lookup.
         self._has_any: Callable[[Mapping[str, Any]], bool] | None = getattr(
@@ -90,7 +103,20 @@ class MemoryService:
         except MemoryUnavailable:
             raise
         except Exception as exc:
-            raise MemoryUnavailable(f"{type(exc).__name__} in memory backend {self.backend}") from exc
+            raise backend_error(exc, self.backend) from exc
+
+    async def _prefetch(self, texts: Sequence[str], action: str) -> None:
+        """Embed `texts` on the embedding pool for the Mem0 call that follows (see prefetch.py)."""
+        prefetcher, pool = self._prefetcher, self._embedders
+        if prefetcher is None or pool is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.gather(
+                *(loop.run_in_executor(pool, prefetcher.prefetch, text, action) for text in texts)
+            )
+        except Exception as exc:
+            raise backend_error(exc, self.backend) from exc
 
     async def add(
         self,
@@ -115,6 +141,9 @@ class MemoryService:
         kwargs: dict[str, Any] = {"user_id": user_id, "metadata": dict(metadata or {}), "infer": infer}
         if expiration_date is not None:
             kwargs["expiration_date"] = expiration_date
+        if not infer:
+            contents = [m["content"] for m in payload if m.get("role") != "system" and m.get("content")]
+            await self._prefetch(contents, "add")
         result = await self._run(self._client.add, payload, **kwargs)
         return [to_item(row, user_id) for row in result_rows(result) if row.get("event", "ADD") != "NONE"]
 
@@ -135,26 +164,27 @@ class MemoryService:
         if await self.get(user_id, memory_id) is None:
             return False
         text = dated_text(text, (metadata or {}).get("saved_at"))
+        await self._prefetch([text], "update")
         kwargs: dict[str, Any] = {"text": text, "metadata": dict(metadata or {})}
-        if self.backend != PLATFORM_BACKEND:
-            # None clears an old expiry: a superseding fact is as durable as the model says.
-            kwargs["expiration_date"] = expiration_date
+        kwargs.update(self._expiry(expiration_date))
         await self._run(self._client.update, memory_id, **kwargs)
         return True
 
     async def history(self, user_id: str, memory_id: str) -> list[dict[str, Any]]:
         """Mem0's change log of one of the user's memories (ADD / UPDATE / DELETE), oldest first."""
-        if self.backend == PLATFORM_BACKEND:
-            if await self.get(user_id, memory_id) is None:
-                return []
-        elif not await self._run(self._owned_or_gone, user_id, memory_id):
+        if not await self._history_is_theirs(user_id, memory_id):
             return []
         rows = await self._run(self._client.history, memory_id)
         return [undated_history(row) for row in rows or [] if isinstance(row, Mapping)]
 
-    def _owned_or_gone(self, user_id: str, memory_id: str) -> bool:
-        row = self._client.get(memory_id)
-        return row is None or to_item(row, None).user_id == user_id
+    def _get_row(self, memory_id: str) -> Any:
+        try:
+            return self._client.get(memory_id)
+        except Exception as exc:
+            # The Platform answers 404 for an unknown id (MemoryNotFoundError): that is "gone".
+            if type(exc).__name__ == "MemoryNotFoundError":
+                return None
+            raise
 
     async def erase(self, user_id: str, memory_ids: Sequence[str]) -> int:
         """Delete these memories of the user for real: the vector, every history row, free pages.
@@ -168,52 +198,6 @@ class MemoryService:
         """Erase everything held about `user_id`: memories, their history (also of `known_ids`,
         memories deleted earlier), Mem0's saved messages, entities; then scrub free pages and WAL."""
         return await self._run(self._erase, user_id, list(known_ids), True)
-
-    async def forget_messages(self, user_id: str, needles: Sequence[str]) -> int:
-        """Remove the raw messages Mem0 saved for the user that hold one of `needles` (embedded
-        Mem0 keeps the last 10 per user; the Platform keeps nothing here)."""
-        if self.backend == PLATFORM_BACKEND:
-            return 0
-        return await self._run(scrub_messages, self._client, user_id, list(needles))
-
-    def _erase(self, user_id: str, memory_ids: list[str], whole_user: bool) -> int:
-        if self.backend == PLATFORM_BACKEND:
-            # The hosted Platform erases on its side; it keeps no files here.
-            if whole_user:
-                self._client.delete_all(user_id=user_id)
-                return 0
-            deleted = 0
-            for memory_id in memory_ids:
-                row = self._client.get(memory_id)
-                if row and to_item(row, None).user_id == user_id:
-                    self._client.delete(memory_id)
-                    deleted += 1
-            return deleted
-        client = self._client
-        ids = list(dict.fromkeys(memory_ids))
-        if whole_user:
-            current = result_rows(
-                client.get_all(filters={"user_id": user_id}, top_k=100_000, show_expired=True)
-            )
-            ids += [str(row["id"]) for row in current if row.get("id") and str(row["id"]) not in ids]
-        deleted = 0
-        scrub: list[str] = []
-        for memory_id in ids:
-            record = client.vector_store.get(vector_id=memory_id)
-            if record is None:
-                scrub.append(memory_id)  # gone already: only its history is left
-                continue
-            owner = (record.payload or {}).get("user_id")
-            if owner != user_id:
-                continue  # not this user's: never touch it
-            client.delete(memory_id)
-            scrub.append(memory_id)
-            deleted += 1
-        scrub_history(client, user_id, scrub, whole_user=whole_user)
-        if whole_user:
-            erase_entities(client, user_id)
-        compact_vector_store(client)
-        return deleted
 
     async def search(
         self,
@@ -237,38 +221,25 @@ class MemoryService:
         kwargs: dict[str, Any] = {"filters": all_filters, "top_k": limit}
         if threshold is not None:
             kwargs["threshold"] = threshold
-        if explain and self.backend != PLATFORM_BACKEND:
+        if explain and self.explains:
             kwargs["explain"] = True
         has_any, search = self._has_any, self._client.search
-
-        def run() -> Any:
+        if self._prefetcher is not None and self._embedders is not None:
             # A user without memories (most new users' first messages) costs no embedding call.
-            if has_any is not None and not has_any(all_filters):
-                return {"results": []}
-            return search(query, **kwargs)
+            if has_any is not None and not await self._call(True, lambda: has_any(all_filters)):
+                return []
+            await self._prefetch([query], "search")
+            result = await self._run(search, query, **kwargs)
+        else:
 
-        result = await self._call(search in self._reads, run)
+            def run() -> Any:
+                if has_any is not None and not has_any(all_filters):
+                    return {"results": []}
+                return search(query, **kwargs)
+
+            result = await self._call(search in self._reads, run)
         items = [to_item(row, user_id) for row in result_rows(result)]
         return [item for item in items if item.user_id in (None, user_id)][:limit]
-
-    async def keyword_scores(self, user_id: str, query: str, *, limit: int) -> dict[str, float]:
-        """Raw BM25 scores (higher is better) of the user's memories matching `query`'s words.
-
-        Empty when the store has no keyword search (Qdrant without fastembed, the Platform).
-        """
-        if self.backend == PLATFORM_BACKEND or not query.strip():
-            return {}
-        store = getattr(self._client, "vector_store", None)
-        search = getattr(store, "keyword_search", None)
-        if not callable(search):
-            return {}
-        rows = await self._run(search, query=query, top_k=limit, filters={"user_id": user_id})
-        scores: dict[str, float] = {}
-        for row in rows or []:
-            score = getattr(row, "score", None)
-            if isinstance(score, int | float) and score > 0:
-                scores[str(row.id)] = float(score)
-        return scores
 
     async def list(
         self,
@@ -284,16 +255,7 @@ class MemoryService:
         are read to the end, so a listing never silently drops the newest memories.
         """
         all_filters = {**dict(filters or {}), "user_id": user_id}
-        if self.backend == PLATFORM_BACKEND:
-            rows = await self._run(_platform_pages, self._client, all_filters)
-        else:
-            kwargs: dict[str, Any] = {"top_k": LIST_EVERYTHING}
-            if include_expired:
-                kwargs["show_expired"] = True
-            result = await self._run(self._client.get_all, filters=all_filters, **kwargs)
-            rows = result_rows(result)
-            if len(rows) >= LIST_EVERYTHING:
-                logger.warning("listing of %s stopped at %d memories", user_id, LIST_EVERYTHING)
+        rows = await self._list_rows(all_filters, include_expired)
         items = [to_item(row, user_id) for row in rows]
         items = [item for item in items if item.user_id in (None, user_id)]
         items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
@@ -302,9 +264,10 @@ class MemoryService:
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
         """The memory with this id if it belongs to `user_id`, else None (ids are not user-scoped).
 
-        An outage of the backend raises MemoryUnavailable: "not found" must never stand for "down".
+        An outage of the backend raises MemoryUnavailable: "not found" must never stand for "down"
+        (the Platform's 404 for an unknown id is "not found").
         """
-        row = await self._run(self._client.get, memory_id)
+        row = await self._call(self._client.get in self._reads, lambda: self._get_row(memory_id))
         if not row:
             return None
         item = to_item(row, None)
@@ -331,19 +294,41 @@ class MemoryService:
                 except Exception:
                     logger.warning("closing the memory backend failed", exc_info=True)
 
+        if self._embedders is not None:
+            await asyncio.to_thread(self._embedders.shutdown, True)
         if self._readers is not None:
             await asyncio.to_thread(self._readers.shutdown, True)  # reads in flight finish first
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)
 
+    # --- what each backend does its own way (embedded.py, platform.py) --------------------------
 
-def _platform_pages(client: Any, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every page of a Platform listing (run on the worker thread)."""
-    rows: list[dict[str, Any]] = []
-    for page in range(1, LIST_EVERYTHING // PLATFORM_PAGE + 1):
-        result = client.get_all(filters=dict(filters), page=page, page_size=PLATFORM_PAGE)
-        found = result_rows(result)
-        rows += found
-        if not found or not isinstance(result, Mapping) or not result.get("next"):
-            break
-    return rows
+    #: Whether searches can report the vector leg's own similarity (`explain`).
+    explains = False
+
+    def _expiry(self, expiration_date: str | None) -> dict[str, Any]:
+        """The `update` arguments that set a memory's expiry (none where the backend has none)."""
+        return {}
+
+    async def _history_is_theirs(self, user_id: str, memory_id: str) -> bool:
+        """May `user_id` read this memory id's history (theirs, or gone)?"""
+        raise NotImplementedError
+
+    async def forget_messages(self, user_id: str, needles: Sequence[str]) -> int:
+        """Remove the raw messages the backend saved for the user that hold one of `needles`."""
+        raise NotImplementedError
+
+    def _erase(self, user_id: str, memory_ids: builtins.list[str], whole_user: bool) -> int:
+        """Delete the memories (all of the user's with `whole_user`), run on the change thread."""
+        raise NotImplementedError
+
+    async def keyword_scores(self, user_id: str, query: str, *, limit: int) -> dict[str, float]:
+        """Raw BM25 scores (higher is better) of the user's memories matching `query`'s words;
+        empty where the backend has no keyword search."""
+        raise NotImplementedError
+
+    async def _list_rows(
+        self, filters: Mapping[str, Any], include_expired: bool
+    ) -> builtins.list[dict[str, Any]]:
+        """Every row of a listing with these filters, in the backend's order."""
+        raise NotImplementedError

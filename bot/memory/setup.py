@@ -15,10 +15,18 @@ from typing import Any
 
 from bot.config import Settings
 from bot.memory import pgvector
+from bot.memory.embedded import EmbeddedMemory
+from bot.memory.platform import PlatformMemory
+from bot.memory.prefetch import PrefetchingEmbedder
 from bot.memory.service import PLATFORM_BACKEND, MemoryService
 
 # Threads for searches and listings beside the one that applies changes (embedded SQLite store).
 READER_THREADS = 4
+# Threads computing embeddings ahead of Mem0's calls (network waits, not CPU): as many as memory
+# writes and recalls run at once, so none queues behind another's embedding.
+EMBEDDING_THREADS = 48
+# Calls to the hosted Mem0 Platform in flight at once (HTTP requests; the Platform orders changes).
+PLATFORM_THREADS = 16
 
 
 def prepare_environment(settings: Settings) -> None:
@@ -119,6 +127,8 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
         client = Memory.from_config(config)
         if config["vector_store"]["provider"] == pgvector.PROVIDER:
             pgvector.prepare(client.vector_store)
+        # Embeddings are computed ahead, off the change thread (bot/memory/prefetch.py).
+        client.embedding_model = PrefetchingEmbedder(client.embedding_model)
         # Deleted history rows are overwritten, not just unlinked (erasure must be real).
         client.db.connection.execute("PRAGMA secure_delete = ON")
         return client, _closers(client)
@@ -126,7 +136,7 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
     # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
     readers = READER_THREADS if config["vector_store"]["provider"] == SQLITE_PROVIDER else 0
-    return MemoryService(factory, backend=f"mem0-oss/{store}", readers=readers)
+    return EmbeddedMemory(factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS)
 
 
 def _build_platform(settings: Settings) -> MemoryService:
@@ -141,7 +151,10 @@ def _build_platform(settings: Settings) -> MemoryService:
         client = MemoryClient(api_key=api_key, host=settings.mem0_host, client=http)
         return client, [http.close]
 
-    return MemoryService(factory, backend=PLATFORM_BACKEND)
+    # The Platform keeps its own order: many users' calls may be in flight at once.
+    return PlatformMemory(
+        factory, backend=PLATFORM_BACKEND, readers=READER_THREADS, change_threads=PLATFORM_THREADS
+    )
 
 
 def _closers(client: Any) -> list[Callable[[], None]]:

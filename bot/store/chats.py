@@ -141,6 +141,12 @@ class ChatTables(Database):
 
         await self._writer.transaction(finish)
 
+    async def add_tokens(self, user_id: int, prompt_tokens: int, output_tokens: int) -> None:
+        """Count tokens spent for the user outside of an answer (a picture described for memory)."""
+        await self._writer.transaction(
+            lambda conn: _add_usage(conn, user_id, 0, prompt_tokens, output_tokens)
+        )
+
     async def set_chat_inactive(self, chat_id: int, reason: str, moved_to: int | None = None) -> None:
         await self._write(
             "INSERT INTO inactive_chats (chat_id, reason, since, moved_to) VALUES (?, ?, ?, ?) "

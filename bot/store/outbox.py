@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from bot.records import (
@@ -28,31 +29,66 @@ class MemoryOutbox(Database):
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    async def due_memory_writes(self, limit: int = 20) -> list[PendingWrite]:
+    async def due_memory_writes(self, limit: int = 20, *, skip: Collection[str] = ()) -> list[PendingWrite]:
+        """Each user's oldest write that is not parked (one user's writes apply in order; the
+        subquery "h" finds them through the index outbox_head), where it is due, earliest due
+        first: at most `limit`, users in `skip` (being written already) left out."""
         rows = await self._rows(
-            "SELECT id, user_id, payload, attempts FROM memory_outbox WHERE next_attempt <= ? "
-            "ORDER BY next_attempt, id LIMIT ?",
-            (time.time(), limit),
+            "SELECT o.id, o.user_id, o.payload, o.attempts FROM memory_outbox o JOIN "
+            "(SELECT MIN(id) AS id FROM memory_outbox WHERE parked = 0 GROUP BY user_id) h "
+            "ON h.id = o.id WHERE o.next_attempt <= ? ORDER BY o.next_attempt, o.id LIMIT ?",
+            (time.time(), limit + len(skip)),
         )
-        return [PendingWrite(r["id"], r["user_id"], json.loads(r["payload"]), r["attempts"]) for r in rows]
+        writes = [_pending(row) for row in rows if row["user_id"] not in skip]
+        return writes[:limit]
+
+    async def memory_write_head(self, user_id: str) -> PendingWrite | None:
+        """The user's oldest pending (not parked) write, if it is due."""
+        row = await self._row(
+            "SELECT id, user_id, payload, attempts, next_attempt FROM memory_outbox "
+            "WHERE parked = 0 AND user_id = ? ORDER BY id LIMIT 1",
+            (user_id,),
+        )
+        if row is None or row["next_attempt"] > time.time():
+            return None
+        return _pending(row)
 
     async def pending_memory_writes(self, user_id: str | None = None) -> int:
-        sql, params = "SELECT COUNT(*) FROM memory_outbox", []
+        """Writes still to apply (parked ones not counted), of one user or of everybody."""
+        sql, params = "SELECT COUNT(*) FROM memory_outbox WHERE parked = 0", []
         if user_id is not None:
-            sql, params = sql + " WHERE user_id = ?", [user_id]
+            sql, params = sql + " AND user_id = ?", [user_id]
         row = await self._row(sql, params)
         return int(row[0]) if row else 0
 
+    async def parked_memory_writes(self, user_id: str) -> int:
+        """The user's writes given up on for now (the model's answers stayed unusable)."""
+        row = await self._row(
+            "SELECT COUNT(*) FROM memory_outbox WHERE parked = 1 AND user_id = ?", (user_id,)
+        )
+        return int(row[0]) if row else 0
+
+    async def park_memory_write(self, write_id: int, error: str) -> None:
+        await self._write(
+            "UPDATE memory_outbox SET attempts = attempts + 1, parked = 1, last_error = ? WHERE id = ?",
+            (error[:500], write_id),
+        )
+
     async def make_memory_writes_due(self) -> int:
-        """Retry every pending write now (at start: whatever failed before may work again)."""
-        cursor = await self._write("UPDATE memory_outbox SET next_attempt = ?", (time.time(),))
+        """Retry every pending write now, parked ones once more (at start: whatever failed before
+        may work now, e.g. after an upgrade)."""
+        cursor = await self._write("UPDATE memory_outbox SET next_attempt = ?, parked = 0", (time.time(),))
         return cursor.rowcount
 
     async def memory_write_exists(self, write_id: int) -> bool:
         return await self._row("SELECT 1 FROM memory_outbox WHERE id = ?", (write_id,)) is not None
 
     async def next_memory_write_at(self) -> float | None:
-        row = await self._row("SELECT MIN(next_attempt) FROM memory_outbox")
+        """When the next write is due (only each user's oldest counts: the others wait for it)."""
+        row = await self._row(
+            "SELECT MIN(o.next_attempt) FROM memory_outbox o JOIN "
+            "(SELECT MIN(id) AS id FROM memory_outbox WHERE parked = 0 GROUP BY user_id) h ON h.id = o.id"
+        )
         return float(row[0]) if row and row[0] is not None else None
 
     async def complete_memory_write(self, write_id: int) -> None:
@@ -96,3 +132,7 @@ class MemoryOutbox(Database):
             "SELECT user_id FROM chats UNION SELECT user_id FROM memory_ledger ORDER BY 1"
         )
         return [str(row[0]) for row in rows]
+
+
+def _pending(row: sqlite3.Row) -> PendingWrite:
+    return PendingWrite(row["id"], row["user_id"], json.loads(row["payload"]), row["attempts"])

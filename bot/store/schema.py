@@ -90,6 +90,13 @@ MIGRATIONS: tuple[str, ...] = (
         started_at REAL    NOT NULL
     );
     """,
+    # A memory write whose model answers stayed unusable after its attempts is parked: kept, shown
+    # in /memories, retried once at each start, never retried in a loop. Writes are taken per user
+    # in order (the oldest unparked one first).
+    """
+    ALTER TABLE memory_outbox ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX outbox_head ON memory_outbox (parked, user_id, id);
+    """,
     # Reminders and check-ins (bot/followup): one row per scheduled message, its next firing in UTC
     # (`due_at`) and, when it repeats, an RRULE in the person's wall-clock time from `start_local`.
     # 'proposed' rows wait for a Yes; a sent one-shot row is deleted in the same transaction that

@@ -32,8 +32,8 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
     PTB's `concurrent_updates(True)` gives no per-chat order (121-161 of 200 chats answered out of order in a
     probe). An update
     waiting for its chat's previous one holds no running slot, so one busy chat never starves the
-    others. Updates without a chat (e.g. inline queries) run unordered. With a `journal`, each update
-    is reported when its handlers are done.
+    others. Updates without a chat (e.g. inline queries) and the pictures of an album run
+    unordered. With a `journal`, each update is reported when its handlers are done.
     """
 
     def __init__(
@@ -49,7 +49,10 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        # The pictures of an album are answered together by its first message's handler, which
+        # waits for the others (bot/telegram/albums.py): they cannot queue behind it.
+        album = isinstance(update, Update) and update.message is not None and update.message.media_group_id
+        if chat is None or album:
             async with self._running:
                 await self._run(update, coroutine)
             return

@@ -108,3 +108,33 @@ async def test_a_search_for_a_user_without_memories_makes_no_embedding_call(
         assert len(fake_gemini.requests("embed")) == before + 1
     finally:
         await memory.close()
+
+
+async def test_an_add_waiting_for_its_embedding_does_not_hold_other_users_adds(
+    fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """Embeddings are computed before Mem0's change thread is taken: while one add waits for its
+    embedding, another user's add is stored, with one embedding call each (none twice)."""
+    memory = await open_memory(make_settings(tmp_path / "data", gemini=fake_gemini, VECTOR_STORE="sqlite"))
+    released = threading.Event()
+
+    def held_embedding(request: GeminiRequest) -> None:
+        released.wait(30)
+
+    try:
+        fake_gemini.enqueue("embed", held_embedding)
+        slow = asyncio.create_task(
+            memory.add("tg-slow", [{"role": "user", "content": "I bike to work"}], infer=False)
+        )
+        await fake_gemini.wait_for_requests("embed", 1)
+        fast = await asyncio.wait_for(
+            memory.add("tg-fast", [{"role": "user", "content": "I swim at noon"}], infer=False), 20
+        )
+        assert [item.text for item in fast] == ["I swim at noon"]
+        assert not slow.done()
+        released.set()
+        assert [item.text for item in await slow] == ["I bike to work"]
+        assert len(fake_gemini.requests("embed")) == 2
+    finally:
+        released.set()
+        await memory.close()

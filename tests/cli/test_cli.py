@@ -116,3 +116,28 @@ def test_terminal_chat_remembers_across_runs(
     second = run_cli(env, tmp_path, "chat", input="What am I training for?\nexit\n", timeout=90)
     assert second.returncode == 0, second.stderr
     assert "triathlon" in fake_gemini.last_chat_prompt().split("<memories>")[1]
+
+
+def test_terminal_chat_takes_photo_and_voice_lines(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+) -> None:
+    """`/photo PATH caption` and `/voice PATH` go through the same pipeline: the picture and the
+    recording reach Gemini as inline parts; a bad path or type gets a clear line, nothing crashes."""
+    env = bot_env(fake_telegram, fake_gemini, tmp_path / "data")
+    del env["TELEGRAM_BOT_TOKEN"]
+    (tmp_path / "lunch.jpg").write_bytes(b"\xff\xd8\xff\xe0 grilled chicken salad")
+    (tmp_path / "note.ogg").write_bytes(b"OggS I did forty push-ups today.")
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF")
+    lines = ["/photo lunch.jpg Lunch after my run", "/voice note.ogg", "/photo plan.pdf"]
+    lines.append("/voice missing.ogg")
+    result = run_cli(env, tmp_path, "chat", input="\n".join([*lines, "exit", ""]), timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert "Advisor: Coach says: I see grilled chicken salad. You said: Lunch after my run" in result.stdout
+    assert "🎙 I heard: OggS I did forty push-ups today." in result.stdout
+    assert "plan.pdf: not a file I understand here" in result.stdout
+    assert "Cannot read missing.ogg" in result.stdout
+    sent = [r.media() for r in fake_gemini.requests() if r.media() and "description" not in r.schema_fields()]
+    assert sent == [
+        [("image/jpeg", b"\xff\xd8\xff\xe0 grilled chicken salad")],
+        [("audio/ogg", b"OggS I did forty push-ups today.")],
+    ]

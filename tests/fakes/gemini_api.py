@@ -19,6 +19,7 @@ embeddings are hashed bags of words, so texts sharing words are close.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import json
@@ -27,7 +28,7 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -178,6 +179,7 @@ class GeminiRequest:
     headers: dict[str, str]
     stream: bool = False
     at: float = field(default_factory=time.monotonic)
+    _media: list[tuple[str, bytes]] | None = field(default=None, repr=False, compare=False)
 
     def texts(self) -> list[str]:
         """All text parts: systemInstruction first, then contents (or embedding inputs)."""
@@ -195,6 +197,30 @@ class GeminiRequest:
 
     def prompt(self) -> str:
         return "\n".join(self.texts())
+
+    def media(self) -> list[tuple[str, bytes]]:
+        """The inline parts (pictures, audio) of the contents: (MIME type, decoded bytes). The API
+        takes proto JSON field names in either spelling (google-genai sends ``inline_data``)."""
+        if self._media is None:
+            object.__setattr__(self, "_media", self._decode_media())
+        return list(self._media or [])
+
+    def _decode_media(self) -> list[tuple[str, bytes]]:
+        found: list[tuple[str, bytes]] = []
+        for content in self.body.get("contents") or []:
+            for part in content.get("parts") or [] if isinstance(content, dict) else []:
+                if not isinstance(part, dict):
+                    continue
+                inline = part.get("inlineData") or part.get("inline_data")
+                if isinstance(inline, dict):
+                    mime = inline.get("mimeType") or inline.get("mime_type")
+                    data = str(inline.get("data") or "").translate(str.maketrans("+/", "-_"))
+                    found.append((str(mime), base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))))
+        return found
+
+    def schema_fields(self) -> set[str]:
+        schema = (self.body.get("generationConfig") or {}).get("responseSchema") or {}
+        return set(schema.get("properties") or {})
 
     def last_user_text(self) -> str:
         for content in reversed(self.body.get("contents") or []):
@@ -456,6 +482,9 @@ def advisor_extraction_responder(request: GeminiRequest) -> str:
         sentence = sentence.strip()
         answered = _answer_to(context, sentence) if context else None
         sentence = answered or sentence
+        photo = re.fullmatch(r"\[photo: (.+)\]", sentence)
+        if photo:  # the prompt asks for what a described picture shows, without the brackets
+            sentence = f"Shared a photo of {photo.group(1)}"
         key = _normalise(sentence)
         if not key or key in seen or sentence.endswith("?"):
             continue
@@ -498,6 +527,25 @@ def followup_responder(request: GeminiRequest) -> str:
     return json.dumps(answer)
 
 
+def perceive(data: bytes) -> str:
+    """What the fake "sees" in a picture or "hears" in a recording: the printable text inside the
+    bytes (tests put words in them, e.g. ``b"\\xff\\xd8 grilled chicken salad"``)."""
+    text = data[:2048].decode("utf-8", "ignore")  # a look at the start is enough (and cheap)
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:500]
+
+
+def media_json_responder(request: GeminiRequest) -> str:
+    """A voice note answered with its transcript (``transcript`` + ``answer``), or a picture
+    described for memory (``durable`` + ``description``): what multimodal Gemini would return."""
+    heard = " ".join(perceive(data) for _, data in request.media())
+    fields = request.schema_fields()
+    if "transcript" in fields:
+        return json.dumps({"transcript": heard, "answer": f"Coach says: {heard}"})
+    if "description" in fields:
+        return json.dumps({"durable": bool(heard), "description": heard})
+    return "{}"
+
+
 def echoing_responder(request: GeminiRequest) -> str:
     """A model on a bad day: every line of its input (system instruction and user turn alike) comes
     back as a new fact, as Mem0 users saw in production (mem0ai/mem0#4573)."""
@@ -512,7 +560,9 @@ def echoing_responder(request: GeminiRequest) -> str:
 
 def default_json_responder(request: GeminiRequest) -> str:
     """The bot's own extraction prompt gets ``advisor_extraction_responder``, its follow-up prompt
-    ``followup_responder``; anything else Mem0's."""
+    ``followup_responder``; media requests ``media_json_responder``; anything else Mem0's."""
+    if request.media():
+        return media_json_responder(request)
     if ADVISOR_EXTRACTION_MARKER in request.prompt():
         return advisor_extraction_responder(request)
     if FOLLOWUP_MARKER in request.prompt():
@@ -550,6 +600,10 @@ class FakeGemini(LoopbackFake):
         self.api_key = api_key
         #: Seconds to wait before each chat / json answer.
         self.latency = 0.0
+        #: Seconds before each json answer instead of ``latency`` (e.g. a slower extraction model).
+        self.json_latency: float | None = None
+        #: Seconds to wait before each embedding answer.
+        self.embed_latency = 0.0
         #: Seconds between SSE chunks of a streamed answer.
         self.stream_delay = 0.0
         #: While set, every chat / json / embed request fails with it (an outage).
@@ -561,6 +615,9 @@ class FakeGemini(LoopbackFake):
         self._requests: list[GeminiRequest] = []
         self._queues: dict[str, deque[Response]] = {kind: deque() for kind in KINDS}
         self._stopped = threading.Event()
+        self._in_flight: Counter[str] = Counter()
+        #: The most requests of each kind that were being answered at once.
+        self.peak_in_flight: Counter[str] = Counter()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -663,6 +720,18 @@ class FakeGemini(LoopbackFake):
         request = GeminiRequest(kind, model, version, body, headers, stream=operation == "stream")
         with self._lock:
             self._requests.append(request)
+            self._in_flight[kind] += 1
+            self.peak_in_flight[kind] = max(self.peak_in_flight[kind], self._in_flight[kind])
+        try:
+            self._answer(handler, request, operation, action, body, key)
+        finally:
+            with self._lock:
+                self._in_flight[kind] -= 1
+
+    def _answer(
+        self, handler: Handler, request: GeminiRequest, operation: str, action: str, body: JSON, key: str
+    ) -> None:
+        kind = request.kind
         if not key:
             _reply_json(
                 handler,
@@ -695,6 +764,8 @@ class FakeGemini(LoopbackFake):
             _reply_json(handler, response.status, response.body())
             return
         if operation == "embed":
+            if self.embed_latency > 0:
+                self._stopped.wait(self.embed_latency)
             _reply_json(handler, 200, self._embed(action, body))
             return
         if operation == "count":
@@ -705,8 +776,9 @@ class FakeGemini(LoopbackFake):
                 {"totalTokens": tokens, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": tokens}]},
             )
             return
-        if self.latency > 0:
-            self._stopped.wait(self.latency)
+        latency = self.json_latency if kind == "json" and self.json_latency is not None else self.latency
+        if latency > 0:
+            self._stopped.wait(latency)
         if response is None:
             response = self.json_responder(request) if kind == "json" else self._default_reply(request)
         if operation == "stream":
@@ -735,6 +807,10 @@ class FakeGemini(LoopbackFake):
 
     @staticmethod
     def _default_reply(request: GeminiRequest) -> str:
+        seen = [perceive(data) for mime, data in request.media() if mime.startswith("image/")]
+        if seen:
+            caption = request.last_user_text()[:200]
+            return "Coach says: I see " + "; ".join(seen) + (f". You said: {caption}" if caption else "")
         return "Coach says: " + request.last_user_text()[:200]
 
     def _embed(self, action: str, body: JSON) -> JSON:
@@ -768,7 +844,7 @@ class FakeGemini(LoopbackFake):
         return usage
 
     def _generate_payload(self, request: GeminiRequest, response: Any) -> JSON:
-        prompt_tokens = _estimate_tokens(request.prompt())
+        prompt_tokens = _prompt_tokens(request)
         common: JSON = {"modelVersion": request.model, "responseId": uuid.uuid4().hex[:22]}
         if isinstance(response, PromptBlocked):
             return {
@@ -802,7 +878,7 @@ class FakeGemini(LoopbackFake):
             chunks = [self._generate_payload(request, response)]
         else:
             chunks = []
-            prompt_tokens = _estimate_tokens(request.prompt())
+            prompt_tokens = _prompt_tokens(request)
             response_id = uuid.uuid4().hex[:22]
             pieces = _split_for_stream(response)
             for index, piece in enumerate(pieces):
@@ -827,6 +903,15 @@ class FakeGemini(LoopbackFake):
             handler.write_chunk(b"")
         except OSError:
             handler.close_connection = True
+
+
+def _prompt_tokens(request: GeminiRequest) -> int:
+    """Text tokens, plus 258 per picture and about 32 per second of audio, as Gemini counts them
+    (the fake takes 1 KB of audio for a second)."""
+    tokens = _estimate_tokens(request.prompt())
+    for mime, data in request.media():
+        tokens += 258 if mime.startswith("image/") else 32 * max(1, len(data) // 1024)
+    return tokens
 
 
 def _split_for_stream(text: str, parts: int = 3) -> list[str]:

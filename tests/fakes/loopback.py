@@ -4,6 +4,7 @@ fake, the request helpers, and serving on a background thread."""
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +23,12 @@ class Server(ThreadingHTTPServer):
     def __init__(self, handle: Callable[[Handler], None]) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.handle = handle
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that drops a kept-alive connection (a bot process exiting) is no error of ours."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

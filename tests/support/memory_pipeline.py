@@ -36,6 +36,7 @@ class Pipeline:
         return items[0]
 
     async def close(self) -> None:
+        await self.writer.stop()
         await self.llm.close()
         await self.memory.close()
         await self.store.close()

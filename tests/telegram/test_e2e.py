@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.advisor.pipeline import UNAVAILABLE_REPLY
+from bot.i18n import translator
 from bot.llm import BLOCKED_REPLY
 from bot.telegram.handlers import NON_TEXT_REPLY
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
@@ -138,10 +139,11 @@ async def test_long_replies_are_split(
 
 
 async def test_non_text_gets_a_polite_answer(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """A location is not understood: the answer says what is."""
     await start_bot()
-    fake_telegram.send_photo(CHAT)
+    fake_telegram.send_location(CHAT)
     messages = await fake_telegram.wait_for_messages(CHAT, 1)
-    assert messages[0]["text"] == NON_TEXT_REPLY
+    assert messages[0]["text"] == NON_TEXT_REPLY.text(translator("en"))
 
 
 async def test_blocked_answer_becomes_an_honest_reply(

@@ -28,6 +28,8 @@ async def test_prefs_keyboard_opens_a_setting_and_saves_a_choice(
         "prefm:language",
         "prefm:coaching_style",
         "prefm:memory",
+        "prefm:reactions",
+        "prefm:heard",
         "prefm:timezone",
         "prefm:checkins",
     ]
@@ -121,8 +123,8 @@ async def test_incognito_keeps_the_conversation_in_memory_only(
 
 
 async def test_checkins_off_reads_off_not_incognito(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
-    """Turning check-ins off is not incognito: the label says just "off", memory stays on."""
+    """Turning check-ins off is not incognito: the label says "no", memory stays on."""
     await start_bot()
     saved = await say(fake_telegram, "/prefs checkins off")
-    assert "Check-ins: off\n" in saved["text"]
+    assert "Check-ins: no\n" in saved["text"]
     assert "Memory: on" in saved["text"]

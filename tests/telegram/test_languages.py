@@ -45,7 +45,10 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
     assert listing.startswith("Lo que recuerdo sobre ti (2 recuerdos):")
     assert "\nSalud:\n" in listing
     assert "\nObjetivos:\n" in listing
-    assert "Toca 🗑 y un número para borrar ese recuerdo; /forget lo borra todo." in listing
+    assert (
+        "Toca 🗑 y un número para borrar ese recuerdo, o ✏️ para corregir su redacción; "
+        "/forget lo borra todo." in listing
+    )
     found = (await say(fake_telegram, "/memories rodilla", **SPANISH))["text"]
     today = translator("es").date(datetime.now(UTC))
     assert f"Tiene la rodilla izquierda débil (dicho el {today})" in found
@@ -62,8 +65,10 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
         "Idioma: igual que el mío",
         "Estilo de coaching: equilibrado",
         "Memoria: activada",
+        "✍ al recordar: activada",
+        "Mostrar lo que entendí: sí",
         "Zona horaria: sin definir",
-        "Consulta de seguimiento: activada",
+        "Consulta de seguimiento: sí",
     ]
 
 
@@ -84,8 +89,8 @@ async def test_a_spanish_user_gets_the_rate_limit_note_in_spanish(
 async def test_our_stand_ins_for_an_answer_are_translated_the_models_words_are_not(
     start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
 ) -> None:
-    """A blocked answer, a Gemini outage and a photo get Spanish notes (the photo's because /prefs
-    says Spanish); a real answer passes as it is."""
+    """A blocked answer, a Gemini outage and a location get Spanish notes (the location's because
+    /prefs says Spanish); a real answer passes as it is."""
     await start_bot(STREAM_REPLIES=False)
     answer = await say(fake_telegram, "¿Cuánto debo correr?", **SPANISH)
     assert answer["text"].startswith("Coach says:")  # the fake model's words, untouched
@@ -97,9 +102,9 @@ async def test_our_stand_ins_for_an_answer_are_translated_the_models_words_are_n
     assert down["text"].startswith("Lo siento, ahora mismo no puedo contactar con mi modelo de IA.")
     fake_gemini.fail_all_with = None
     await say(fake_telegram, "/prefs language es")  # the photo comes from a Telegram set to English
-    fake_telegram.send_photo(CHAT)
-    photo = await fake_telegram.wait_for_messages(CHAT, 5)
-    assert photo[4]["text"] == "Por ahora solo leo mensajes de texto. Escribe tu pregunta o tus novedades."
+    fake_telegram.send_location(CHAT)
+    location = await fake_telegram.wait_for_messages(CHAT, 5)
+    assert location[4]["text"].startswith("No puedo leer ese tipo de mensaje. Entiendo texto, notas de voz")
 
 
 async def test_a_language_without_a_catalog_gets_english(

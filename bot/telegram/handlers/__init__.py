@@ -23,13 +23,15 @@ from bot.telegram.handlers import (
     gate,
     groups,
     intro,
+    media,
     memories,
+    memory_edit,
     prefs,
     reminders,
     session,
 )
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.conversation import NON_TEXT_REPLY
+from bot.telegram.handlers.media import NON_TEXT_REPLY
 
 __all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "publish_commands", "register"]
 
@@ -89,6 +91,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     buttons = {
         r"^forget:": forget.on_forget_answer,
         r"^fo:": forget.on_forget_one,
+        r"^mem:e:": memory_edit.on_edit_button,  # before "^mem:", which takes the other mem: buttons
         r"^mem:": memories.on_memories_button,
         r"^pref:": prefs.on_pref_button,
         r"^prefm:": prefs.on_pref_menu,
@@ -102,8 +105,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(new_message & filters.COMMAND & private, errors.on_unknown_command)
     )
+    # A reply giving a memory's new wording (after ✏️), before plain messages take it.
+    edit_reply = new_message & filters.TEXT & ~filters.COMMAND & memory_edit.RepliesToEditPrompt()
+    application.add_handler(MessageHandler(edit_reply, memory_edit.on_edit_reply))
     application.add_handler(
         MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )
-    application.add_handler(MessageHandler(new_message & ~filters.TEXT, conversation.on_other))
+    # Voice notes, audio, round videos and pictures are answered; other kinds get a short note.
+    application.add_handler(MessageHandler(new_message & ~filters.TEXT, media.on_media))
     application.add_error_handler(errors.on_error)

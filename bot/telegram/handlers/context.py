@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.followup.service import Followup
     from bot.records import Prefs
     from bot.telegram.handlers.gate import RateLimiter
+    from bot.telegram.media import MediaDeps
     from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class HandlerDeps:
     sender: Sender  # every reply goes through it: pacing, 429 / 403 / 400 / migration handling
     limiter: RateLimiter
     remember_limiter: RateLimiter  # /remember's own limit (REMEMBER_PER_HOUR)
+    media: MediaDeps  # voice notes and pictures: downloads, albums, how many at once
     followup: Followup  # reminders and check-ins (bot/followup)
 
 

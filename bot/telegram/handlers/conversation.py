@@ -1,17 +1,13 @@
-"""Plain messages: text is answered by the advisor (streamed in private chats); anything else
-gets a polite note."""
+"""Plain text messages, answered by the advisor (streamed in private chats); media are in media.py."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.i18n import N_
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.reminders import offer
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
-
-NON_TEXT_REPLY = N_("I can only read text messages for now. Please type your question or update.")
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -42,6 +38,8 @@ async def on_text(update: Update, context: BotContext) -> None:
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
                 usage_user=counted_as(message),
+                # ✍ on the message once what it said is remembered: private chats only
+                acknowledge=message.message_id if message.chat.type == message.chat.PRIVATE else None,
             )
         finally:
             if draft is not None:
@@ -53,10 +51,3 @@ async def on_text(update: Update, context: BotContext) -> None:
     checkin = await context.followup.propose(message.chat_id, text, want="checkin") if private else None
     if checkin is not None:
         await offer(message, checkin)
-
-
-async def on_other(update: Update, context: BotContext) -> None:
-    """Tell the sender politely that only text is understood (in private chats)."""
-    message = update.message
-    if message is not None and message.chat.type == message.chat.PRIVATE:
-        await message.reply_text((await context.words(update)).gettext(NON_TEXT_REPLY))

@@ -41,6 +41,7 @@ class RateLimiter:
         self.window = window
         self._events: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
+        self._albums: dict[str, float] = {}  # albums already counted, and when
 
     def allow(self, key: int, now: float | None = None) -> float:
         """0 when allowed (and counted); else the seconds until the next one would be."""
@@ -57,6 +58,20 @@ class RateLimiter:
             for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
                 del self._events[idle]
         return 0.0
+
+    def allow_message(self, key: int, album: str | None, now: float | None = None) -> float:
+        """`allow`, counting an album once: its pictures come as messages with one media_group_id."""
+        now = time.monotonic() if now is None else now
+        if album is not None:
+            if album in self._albums:
+                return 0.0
+            if len(self._albums) > 1000:
+                for old in [a for a, at in self._albums.items() if at <= now - WINDOW_SECONDS]:
+                    del self._albums[old]
+        wait = self.allow(key, now)
+        if album is not None and not wait:
+            self._albums[album] = now
+        return wait
 
     def should_warn(self, key: int, now: float | None = None) -> bool:
         """Warn a sender once per window, not once per dropped message."""
@@ -78,8 +93,11 @@ async def gate(update: Update, context: BotContext) -> None:
         # The chat wrote to us, so it can be written to again (e.g. the user unblocked the bot).
         await context.sender.note_incoming(chat.id)
     if message is not None:
+        # A caption is what a picture or voice note says (and where a group mentions the bot).
         context.addressed_text = (
-            addressed_text(message, context.bot.bot) if is_group(message.chat) else message.text
+            addressed_text(message, context.bot.bot)
+            if is_group(message.chat)
+            else message.text or message.caption
         )
     if chat is not None and is_group(chat):
         if not settings.groups_enabled:
@@ -99,7 +117,8 @@ async def gate(update: Update, context: BotContext) -> None:
         return
     limiter = context.deps.limiter
     sender = counted_as(message)  # a person, or the chat behind a shared pseudo-sender id
-    wait = limiter.allow(sender)
+    # An album is one message: its pictures come as messages with one media_group_id.
+    wait = limiter.allow_message(sender, message.media_group_id)
     if wait:
         if limiter.should_warn(sender):
             t = await context.words(update)
@@ -119,7 +138,8 @@ async def gate(update: Update, context: BotContext) -> None:
             note.format(length=t.number(len(text)), limit=t.number(settings.max_input_chars))
         )
         raise ApplicationHandlerStop
-    if settings.daily_token_budget and text and not is_command(message):
+    asks_model = (text and not is_command(message)) or message.effective_attachment is not None
+    if settings.daily_token_budget and asks_model:
         today = await context.advisor.usage_today(sender)
         if today.tokens >= settings.daily_token_budget:
             t = await context.words(update)
@@ -130,7 +150,8 @@ async def gate(update: Update, context: BotContext) -> None:
 
 def _for_the_bot(message: Message, context: BotContext) -> bool:
     """A group message is for the bot when it is a command (to no bot in particular, or to this
-    one), or mentions or replies to the bot."""
+    one), or mentions or replies to the bot (a picture or voice note: in its caption, or as a
+    reply)."""
     if is_command(message, context.bot.bot):
         return True
-    return message.text is not None and context.addressed_text is not None
+    return context.addressed_text is not None

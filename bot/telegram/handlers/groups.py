@@ -52,12 +52,14 @@ def is_command(message: Message, bot: User | None = None) -> bool:
 
 
 def addressed_text(message: Message, bot: User) -> str | None:
-    """In a group: the text with the bot's @mention removed, if the message mentions the bot or
-    replies to one of its messages; None when the message is not for the bot."""
-    text = message.text or ""
+    """In a group: the text (or a picture's or voice note's caption) with the bot's @mention
+    removed, if the message mentions the bot or replies to one of its messages; None when the
+    message is not for the bot."""
+    text = message.text or message.caption or ""
     mention = f"@{bot.username}".lower() if bot.username else None
     mentioned = False
-    found = list(message.parse_entities(["mention"]).values())
+    entities = message.parse_entities if message.text is not None else message.parse_caption_entities
+    found = list(entities(["mention"]).values())
     if not found and mention:  # clients always send the entity; plain text is a fallback
         found = re.findall(rf"(?i)(?<![\w@]){re.escape(mention)}\b", text)
     for value in found:

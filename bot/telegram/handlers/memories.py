@@ -1,5 +1,6 @@
-"""/memories: what is remembered about the chat, paged and grouped by category, with a button to
-delete each memory; `/memories <words>` searches."""
+"""/memories: what is remembered about the chat, newest first, paged and grouped by category, each
+memory with the day it was said and buttons to delete (🗑) or correct (✏️, memory_edit.py) it;
+`/memories <words>` searches."""
 
 from __future__ import annotations
 
@@ -56,6 +57,17 @@ async def memories(update: Update, context: BotContext) -> None:
             pending,
         )
         text += "\n\n" + note.format(count=t.number(pending))
+    parked = await context.advisor.parked_memories(message.chat_id)
+    if parked:
+        note = t.ngettext(
+            "({count} message could not be turned into memories: the AI model's answers about it were "
+            "unusable. It is kept and tried again when I restart; /remember stores a fact directly.)",
+            "({count} messages could not be turned into memories: the AI model's answers about them "
+            "were unusable. They are kept and tried again when I restart; /remember stores a fact "
+            "directly.)",
+            parked,
+        )
+        text += "\n\n" + note.format(count=t.number(parked))
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -104,9 +116,13 @@ def more_note(shown: int, t: Translator) -> str:
 
 
 def ordered(items: list[MemoryItem]) -> list[MemoryItem]:
-    """Grouped by category (alphabetically, "other" last), newest first within a category."""
+    """Newest first, grouped by category: the category of the newest memory first, then the
+    category of the newest one left, and so on; newest first within a category."""
     newest_first = sorted(items, key=lambda i: i.updated_at or i.created_at or "", reverse=True)
-    return sorted(newest_first, key=lambda i: (category_of(i) == OTHER_CATEGORY, category_of(i)))
+    rank: dict[str, int] = {}
+    for item in newest_first:
+        rank.setdefault(category_of(item), len(rank))
+    return sorted(newest_first, key=lambda i: rank[category_of(i)])
 
 
 def render_page(items: list[MemoryItem], page: int, t: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -130,9 +146,12 @@ def render_page(items: list[MemoryItem], page: int, t: Translator) -> tuple[str,
             len(items),
         )
     title = title.format(count=t.number(len(items)), page=t.number(page + 1), pages=t.number(pages))
-    lines = [title, *_grouped_lines(shown, t, start=page * PAGE_SIZE + 1)]
-    lines += ["", _("Tap 🗑 and a number to delete that memory; /forget erases everything.")]
-    keyboard = _delete_rows(shown, start=page * PAGE_SIZE + 1, page=page)
+    lines = [title, *_grouped_lines(shown, t, start=page * PAGE_SIZE + 1, dated=True)]
+    lines += [
+        "",
+        _("Tap 🗑 and a number to delete that memory, ✏️ to correct its wording; /forget erases everything."),
+    ]
+    keyboard = _item_rows(shown, start=page * PAGE_SIZE + 1, page=page)
     previous = button(_("‹ Previous"), "mem", "p", page - 1) if page > 0 else None
     following = button(_("Next ›"), "mem", "p", page + 1) if page < pages - 1 else None
     keyboard += rows([previous, following], per_row=2)
@@ -151,8 +170,8 @@ def render_search(
         _('What I remember about "{query}":').format(query=query),
         *_grouped_lines(items, t, start=1, dated=True),
     ]
-    lines += ["", _("Tap 🗑 and a number to delete that memory.")]
-    return "\n".join(lines), InlineKeyboardMarkup(_delete_rows(items, start=1, page=0))
+    lines += ["", _("Tap 🗑 and a number to delete that memory, ✏️ to correct its wording.")]
+    return "\n".join(lines), InlineKeyboardMarkup(_item_rows(items, start=1, page=0))
 
 
 def heading(category: str, t: Translator) -> str:
@@ -189,8 +208,14 @@ def _said_on(item: MemoryItem) -> datetime | None:
     return None
 
 
-def _delete_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
-    buttons = [button(f"🗑 {n}", "mem", "d", item.id, page) for n, item in enumerate(items, start=start)]
+def _item_rows(items: list[MemoryItem], *, start: int, page: int) -> list[list[InlineKeyboardButton]]:
+    """🗑 and ✏️ for each memory, two memories a row."""
+    buttons = []
+    for number, item in enumerate(items, start=start):
+        delete = button(f"🗑 {number}", "mem", "d", item.id, page)
+        edit = button(f"✏️ {number}", "mem", "e", item.id, page)
+        if delete is not None and edit is not None:  # both or neither: their data is as long
+            buttons += [delete, edit]
     return rows(buttons, per_row=4)
 
 

@@ -22,6 +22,12 @@ ALIASES = {
     "coaching": "coaching_style",
     "coaching_style": "coaching_style",
     "memory": "memory",
+    "reactions": "reactions",
+    "reaction": "reactions",
+    "receipts": "reactions",
+    "heard": "heard",
+    "voice": "heard",
+    "transcript": "heard",
     "timezone": "timezone",
     "tz": "timezone",
     "zone": "timezone",
@@ -34,6 +40,10 @@ LABELS = {
     "language": N_("Language"),
     "coaching_style": N_("Coaching style"),
     "memory": N_("Memory"),
+    # TRANSLATORS: the setting that puts a ✍ reaction on a message once it is in memory
+    "reactions": N_("✍ when remembered"),
+    # TRANSLATORS: the setting that shows "🎙 I heard: …" (the transcript) above answers to voice notes
+    "heard": N_("Show what I heard"),
     "timezone": N_("Time zone"),
     "checkins": N_("Check-ins"),
 }
@@ -43,6 +53,8 @@ _SHORT_NAMES = {
     "language": "language",
     "coaching_style": "style",
     "memory": "memory",
+    "reactions": "reactions",
+    "heard": "heard",
     "timezone": "timezone",
     "checkins": "checkins",
 }
@@ -165,13 +177,9 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
             raise
 
 
-# Check-ins off is not incognito.
-_CHECKINS_OFF = N_("off")
-
-
 def value_label(value: str, t: Translator, key: str = "") -> str:
-    if key == "checkins" and value == "off":
-        return t.gettext(_CHECKINS_OFF)
+    if key in ("heard", "checkins"):  # not memory's "on" / "off (incognito)"
+        return t.gettext(N_("yes")) if value == "on" else t.gettext(N_("no"))
     label = _VALUE_LABELS.get(value, value)
     endonym = value in Prefs.choices("language") and value != "auto"
     return label if endonym else t.gettext(label)

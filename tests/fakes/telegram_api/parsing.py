@@ -41,6 +41,7 @@ _METHODS = (
     "answerCallbackQuery",
     "sendDocument",
     "sendMessageDraft",
+    "setMessageReaction",
     "getChat",
     "getChatMember",
     "getFile",
@@ -48,6 +49,14 @@ _METHODS = (
     "logOut",
 )
 _CANONICAL = {name.lower(): name for name in _METHODS}
+
+# The reactions any bot may set (Bot API ReactionTypeEmoji); others answer REACTION_INVALID.
+_REACTIONS_TEXT = (
+    "👍 👎 ❤ 🔥 🥰 👏 😁 🤔 🤯 😱 🤬 😢 🎉 🤩 🤮 💩 🙏 👌 🕊 🤡 🥱 🥴 😍 🐳 ❤\u200d🔥 🌚 🌭 💯 🤣 ⚡ 🍌 🏆 "
+    "💔 🤨 😐 🍓 🍾 💋 🖕 😈 😴 😭 🤓 👻 👨\u200d💻 👀 🎃 🙈 😇 😨 🤝 ✍ 🤗 🫡 🎅 🎄 ☃ 💅 🤪 🗿 🆒 💘 🙉 "
+    "🦄 😘 💊 🙊 😎 👾 🤷\u200d♂ 🤷 🤷\u200d♀ 😡"
+)
+STANDARD_REACTIONS = frozenset(_REACTIONS_TEXT.split())
 
 # Form fields Telegram treats as strings: never JSON-decode these ("42" stays "42").
 _STRING_FIELDS = frozenset(

@@ -46,6 +46,7 @@ from tests.fakes.telegram_api.parsing import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
+    STANDARD_REACTIONS,
     Call,
     UploadedFile,
     _ApiError,
@@ -144,7 +145,16 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
     def _serve_file(self, handler: Handler, token: str, file_path: str) -> None:
         with self._cond:
             data = next((d for p, d in self._files.values() if p == file_path), None)
-        if token != self.token or self.reject_token:
+            self.file_downloads.append(file_path)
+            failing = self.file_failures > 0
+            if failing:
+                self.file_failures -= 1
+        started = time.monotonic()
+        while self.file_latency > 0 and time.monotonic() - started < self.file_latency:
+            time.sleep(0.02)
+        if failing:
+            self._reply_error(handler, _ApiError(500, "Internal Server Error"))
+        elif token != self.token or self.reject_token:
             self._reply_error(handler, _ApiError(401, "Unauthorized"))
         elif data is None:
             self._reply_error(handler, _ApiError(404, "Not Found"))
@@ -369,6 +379,7 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
 
     def _record_sent(self, method: str, chat_id: int, params: dict[str, Any], message: JSON) -> None:
         with self._cond:
+            self._sent_times.setdefault(chat_id, []).append(time.perf_counter())
             self._messages[(chat_id, message["message_id"])] = message
             self._sent.append(
                 {**params, "chat_id": chat_id, "message_id": message["message_id"], "method": method}
@@ -528,6 +539,29 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
             if len(text) > MAX_TEXT_LENGTH:
                 raise _bad_request("message is too long")
         self._check_can_send(chat_id)
+        return True
+
+    def _api_setMessageReaction(self, params: dict[str, Any]) -> bool:
+        chat_id = self._target_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        with self._cond:
+            if (chat_id, message_id) not in self._messages:
+                raise _bad_request("MESSAGE_ID_INVALID")
+        reaction = params.get("reaction") or []
+        if not isinstance(reaction, list):
+            raise _bad_request("can't parse reaction types JSON object")
+        emoji = []
+        for item in reaction:
+            if not isinstance(item, dict) or item.get("type") != "emoji":
+                raise _bad_request("REACTION_INVALID")
+            if item.get("emoji") not in STANDARD_REACTIONS:
+                raise _bad_request("REACTION_INVALID")
+            emoji.append(str(item["emoji"]))
+        if len(emoji) > 1:  # bots set at most one reaction per message
+            raise _bad_request("REACTIONS_TOO_MANY")
+        self._check_can_send(chat_id)
+        with self._cond:
+            self._reactions[(chat_id, message_id)] = emoji
         return True
 
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import threading
 import time
 from collections import Counter
@@ -30,6 +31,17 @@ from tests.fakes.telegram_api.parsing import (
 )
 
 
+def _mark_caption_mentions(message: JSON, caption: str) -> None:
+    """Clients mark @mentions in captions as ``caption_entities`` (offsets in UTF-16 units)."""
+    entities = []
+    for match in re.finditer(r"@\w+", caption):
+        offset = len(caption[: match.start()].encode("utf-16-le")) // 2
+        length = len(match.group().encode("utf-16-le")) // 2
+        entities.append({"type": "mention", "offset": offset, "length": length})
+    if entities:
+        message["caption_entities"] = entities
+
+
 class TelegramWorld:
     """The state behind the fake Bot API, and the actions and views tests use on it."""
 
@@ -50,6 +62,12 @@ class TelegramWorld:
         }
         self.reject_token = False
         self.latency = 0.0
+        #: Seconds each file download waits before its bytes are sent (set to 0 to release waiters).
+        self.file_latency = 0.0
+        #: The next this many file downloads answer 500.
+        self.file_failures = 0
+        #: File downloads served (path, bytes) and attempted.
+        self.file_downloads: list[str] = []
         #: Chat ids that blocked the bot: every send to them answers 403.
         self.blocked: set[int] = set()
         #: User ids getChatMember reports as "administrator" (in every chat).
@@ -68,6 +86,7 @@ class TelegramWorld:
         self._calls: list[Call] = []
         self._sent: list[JSON] = []
         self._sent_per_chat: Counter[int] = Counter()
+        self._sent_times: dict[int, list[float]] = {}
         self._updates: list[JSON] = []
         self._faults: list[_Fault] = []
         self._messages: dict[tuple[int, int], JSON] = {}
@@ -78,6 +97,7 @@ class TelegramWorld:
         self._answered_callbacks: set[str] = set()
         self._commands: dict[str, list[JSON]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
+        self._reactions: dict[tuple[int, int], list[str]] = {}
         self._allowed_updates: frozenset[str] = frozenset(_UPDATE_KINDS) - _NOT_DELIVERED_BY_DEFAULT
         self._next_update_id = 1
         self._poll_generation = 0
@@ -158,16 +178,25 @@ class TelegramWorld:
         chat_type: str = "private",
         first_name: str = "Ana",
         username: str | None = None,
+        media_group_id: str | None = None,
+        file_size: int | None = None,
+        reply_to: JSON | None = None,
     ) -> int:
+        """A user sends a picture: three sizes, the largest holding ``data`` (the smaller ones are
+        thumbnails: a header of their own, then the first 60 bytes after ``data``'s 4-byte JPEG
+        marker). ``file_size`` reports another size than ``len(data)`` for the largest."""
         message = self._user_message(chat_id, user_id, chat_type, first_name, username, None, "en")
         sizes = []
         for width, height in ((90, 68), (320, 240), (1280, 960)):
-            file_id = self._register_file(f"photos/file_{next(self._ids)}.jpg", data)
+            largest = width == 1280
+            # A thumbnail shows the same picture, smaller: its bytes start with the same words.
+            content = data if largest else b"\xff\xd8\xff\xe0thumbnail %dx%d:" % (width, height) + data[4:64]
+            file_id = self._register_file(f"photos/file_{next(self._ids)}.jpg", content)
             sizes.append(
                 {
                     "file_id": file_id,
                     "file_unique_id": f"AQAD{file_id[-8:]}",
-                    "file_size": len(data),
+                    "file_size": file_size if largest and file_size is not None else len(content),
                     "width": width,
                     "height": height,
                 }
@@ -175,6 +204,53 @@ class TelegramWorld:
         message["photo"] = sizes
         if caption is not None:
             message["caption"] = caption
+            _mark_caption_mentions(message, caption)
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
+        if reply_to is not None:
+            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
+        return self.push_update({"message": message})
+
+    def send_file(
+        self,
+        chat_id: int,
+        kind: str,
+        data: bytes,
+        *,
+        mime_type: str | None = None,
+        file_name: str | None = None,
+        duration: int | None = None,
+        caption: str | None = None,
+        file_size: int | None = None,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        first_name: str = "Ana",
+        reply_to: JSON | None = None,
+    ) -> int:
+        """A user sends a ``document``, ``audio``, ``video_note``, ``video`` or ``voice``."""
+        message = self._user_message(chat_id, user_id, chat_type, first_name, None, None, "en")
+        file_id = self._register_file(f"{kind}s/file_{next(self._ids)}_{file_name or 'file'}", data)
+        attachment: JSON = {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{file_id[-8:]}",
+            "file_size": len(data) if file_size is None else file_size,
+        }
+        if mime_type is not None:
+            attachment["mime_type"] = mime_type
+        if file_name is not None:
+            attachment["file_name"] = file_name
+        if duration is not None or kind in ("audio", "video_note", "video", "voice"):
+            attachment["duration"] = duration or 1
+        if kind == "video_note":
+            attachment["length"] = 240
+        if kind == "video":
+            attachment.update(width=640, height=480)
+        message[kind] = attachment
+        if caption is not None:
+            message["caption"] = caption
+            _mark_caption_mentions(message, caption)
+        if reply_to is not None:
+            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
         return self.push_update({"message": message})
 
     def send_sticker(
@@ -213,6 +289,9 @@ class TelegramWorld:
         chat_type: str = "private",
         first_name: str = "Ana",
         username: str | None = None,
+        file_size: int | None = None,
+        caption: str | None = None,
+        reply_to: JSON | None = None,
     ) -> int:
         message = self._user_message(chat_id, user_id, chat_type, first_name, username, None, "en")
         file_id = self._register_file(f"voice/file_{next(self._ids)}.oga", data)
@@ -221,8 +300,13 @@ class TelegramWorld:
             "file_unique_id": f"AgAD{file_id[-8:]}",
             "duration": duration,
             "mime_type": "audio/ogg",
-            "file_size": len(data),
+            "file_size": len(data) if file_size is None else file_size,
         }
+        if caption is not None:
+            message["caption"] = caption
+            _mark_caption_mentions(message, caption)
+        if reply_to is not None:
+            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
         return self.push_update({"message": message})
 
     def send_location(
@@ -404,6 +488,11 @@ class TelegramWorld:
                 lambda: all(self._sent_per_chat[chat] >= n for chat, n in counts.items()), timeout
             )
 
+    def sent_times(self, chat_id: int) -> list[float]:
+        """When (``time.perf_counter()``) each message to the chat arrived, in order."""
+        with self._cond:
+            return list(self._sent_times.get(chat_id, []))
+
     def texts(self, chat_id: int | None = None) -> list[str]:
         """Texts (or captions) of the messages the bot sent."""
         return [str(m.get("text", m.get("caption", ""))) for m in self.sent(chat_id)]
@@ -413,6 +502,11 @@ class TelegramWorld:
         with self._cond:
             found = self._messages.get((chat_id, message_id))
             return _copy(found) if found is not None else None
+
+    def reactions(self, chat_id: int, message_id: int) -> list[str]:
+        """The emoji the bot set on a message (setMessageReaction), as it stands now."""
+        with self._cond:
+            return list(self._reactions.get((chat_id, message_id), []))
 
     def my_commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         with self._cond:
@@ -429,6 +523,7 @@ class TelegramWorld:
             self._calls.clear()
             self._sent.clear()
             self._sent_per_chat.clear()
+            self._sent_times.clear()
             self._faults.clear()
 
     async def wait_for_messages(self, chat_id: int, count: int = 1, timeout: float = 10.0) -> list[JSON]:

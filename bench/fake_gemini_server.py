@@ -1,0 +1,31 @@
+"""The fake Gemini in a process of its own, for benchmarks: its CPU (parsing megabytes of inline
+pictures) then does not compete with the fake Telegram, which times the bot's replies.
+
+    python bench/fake_gemini_server.py --latency 0.5
+
+prints "<base_url> <api_key>" and serves until its stdin is closed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fakes.gemini_api import FakeGemini
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each chat / JSON answer")
+    args = parser.parse_args()
+    with FakeGemini() as gemini:
+        gemini.latency = args.latency
+        print(gemini.base_url, gemini.api_key, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin (or exits)
+
+
+if __name__ == "__main__":
+    main()
