@@ -7,7 +7,11 @@ restart re-arms them by reading the next due time. The loop sleeps until the soo
 
 A delivery sends through `deliver` (the Telegram sender, with its pacing) and, when Telegram has
 taken the message, records it in one transaction (`Reminders.mark_sent`): a crash before that
-sends it again at start (the last-milliseconds case), a crash after it never does. A reminder more
+sends it again at start (the last-milliseconds case), a crash after it never does. A send whose
+answer was lost after the request left (a timeout, a dropped connection, a 5xx) may have arrived,
+so it is recorded the same way (at most once: such a reminder may be lost, never doubled); only a
+send that certainly did not reach Telegram (flood control gave up, no connection could be made) is
+tried again RETRY_SECONDS later. A reminder more
 than `grace_seconds` late (the bot was down) is skipped and a note says so, once. A chat that
 blocked the bot loses its reminders, so nothing repeats into a wall.
 """
@@ -38,7 +42,8 @@ STOP_WAIT_SECONDS = 10.0
 class Outcome(enum.Enum):
     SENT = "sent"
     BLOCKED = "blocked"  # the chat refuses messages (403, chat not found): stop for good
-    FAILED = "failed"  # try again later
+    FAILED = "failed"  # certainly not delivered (flood control, no connection): try again later
+    MAYBE_SENT = "maybe sent"  # the request left and its answer was lost: counted as delivered
 
 
 Deliver = Callable[[int, str], Awaitable[Outcome]]
@@ -167,7 +172,13 @@ class Scheduler:
         if not await self._table.still_due(reminder):
             return  # deleted (🗑, /forget) or answered while this delivery waited
         outcome = await self._deliver(reminder.chat_id, text)
-        if outcome is Outcome.SENT:
+        if outcome is Outcome.MAYBE_SENT:
+            logger.warning(
+                "reminder %d: Telegram's answer was lost (timeout or dropped connection); counted as "
+                "delivered and not resent, it may not have arrived",
+                reminder.id,
+            )
+        if outcome in (Outcome.SENT, Outcome.MAYBE_SENT):
             # The step that records Telegram's answer: from here on it is never sent again.
             await self._table.mark_sent(reminder, self._next_due(reminder, now), self._clock.now())
             self.stats.sent += 1

@@ -277,3 +277,23 @@ async def test_check_in_offers_respect_the_weekly_budget_and_the_prefs_switch(
     await say(fake_telegram, plan)
     await quiet()
     assert len([t for t in fake_telegram.texts(CHAT) if t.startswith("Shall I check in")]) == 1
+
+
+async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry_delay(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram took the reminder but the connection dropped before its answer: it may have
+    arrived (here it did), so it counts as delivered and the retry 60 s later does not repeat it."""
+    clock = FakeClock(START)
+    bot = await start_bot(clock=clock)
+    await say(fake_telegram, "/remind in 20 minutes stretch")
+    fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
+    clock.advance(20 * 60)
+    assert await arrives(fake_telegram, "⏰ Reminder: stretch") == ["⏰ Reminder: stretch"]
+    await quiet()
+    for _ in range(3):  # past the scheduler's retry delay, more than once
+        clock.advance(61)
+        await quiet()
+    assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
+    assert bot.runtime.scheduler.stats.sent == 1
+    assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
