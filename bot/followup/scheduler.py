@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.followup.checkins import QuietHours
-from bot.followup.when import next_firing
+from bot.followup.when import clock, next_firing
+from bot.i18n import Translator, translator
 from bot.records import Reminder
 from bot.runtime.clock import Clock
 from bot.store.reminders import Reminders
@@ -48,6 +49,7 @@ class Outcome(enum.Enum):
 
 Deliver = Callable[[int, str], Awaitable[Outcome]]
 ComposeCheckin = Callable[[int, str], Awaitable[str]]
+ChatWords = Callable[[int], Awaitable[Translator]]
 
 
 @dataclass
@@ -73,7 +75,9 @@ class Scheduler:
         compose_checkin: ComposeCheckin | None = None,
         max_unanswered: int = 2,
         concurrency: int = 32,
+        words: ChatWords | None = None,
     ) -> None:
+        """`words`: the chat's language for the frame of what is sent (English when None)."""
         self._table = table
         self._deliver = deliver
         self._clock = clock
@@ -82,6 +86,7 @@ class Scheduler:
         self._compose_checkin = compose_checkin
         self._max_unanswered = max_unanswered
         self._concurrency = concurrency
+        self._words = words
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -156,7 +161,11 @@ class Scheduler:
                 reminder.id,
                 (now - reminder.due_at) / 60,
             )
-            note = _missed_note(reminder) if reminder.kind == "reminder" else None
+            note = (
+                _missed_note(reminder, await self._chat_words(reminder.chat_id))
+                if reminder.kind == "reminder"
+                else None
+            )
             await self._table.skip(reminder, self._next_due(reminder, now), note, now)
             return
         if reminder.kind == "checkin":
@@ -191,14 +200,24 @@ class Scheduler:
             self.stats.failed += 1
             await self._table.postpone(reminder.id, now + RETRY_SECONDS)
 
+    async def _chat_words(self, chat_id: int) -> Translator:
+        if self._words is None:
+            return translator(None)
+        try:
+            return await self._words(chat_id)
+        except Exception:  # the language is never worth losing a reminder: English will do
+            logger.warning("chat %s: settings unreadable; the reminder goes out in English", chat_id)
+            return translator(None)
+
     async def _text(self, reminder: Reminder) -> str:
         if reminder.kind == "note":
             return reminder.text
+        if reminder.kind == "checkin" and self._compose_checkin is not None:
+            return await self._compose_checkin(reminder.chat_id, reminder.text)
+        t = await self._chat_words(reminder.chat_id)
         if reminder.kind == "checkin":
-            if self._compose_checkin is not None:
-                return await self._compose_checkin(reminder.chat_id, reminder.text)
-            return f"Checking in about {reminder.text}: how is it going?"
-        return f"⏰ Reminder: {reminder.text}"
+            return t.gettext("Checking in about {topic}: how is it going?").format(topic=reminder.text)
+        return t.gettext("⏰ Reminder: {text}").format(text=reminder.text)
 
     def _next_due(self, reminder: Reminder, now: float) -> float | None:
         if reminder.rule is None or reminder.start_local is None:
@@ -208,11 +227,12 @@ class Scheduler:
         return found.timestamp() if found else None
 
 
-def _missed_note(reminder: Reminder) -> str:
+def _missed_note(reminder: Reminder, t: Translator) -> str:
     due = datetime.fromtimestamp(reminder.due_at, UTC)
     local = due.astimezone(ZoneInfo(reminder.tz))
-    later = " I'll remind you again next time." if reminder.repeats else ""
-    return (
-        f"I was offline at {local:%H:%M} on {local:%d %b} ({reminder.tz}) and missed your reminder: "
-        f"{reminder.text}.{later}"
+    note = t.gettext("I was offline at {time} on {date} ({zone}) and missed your reminder: {text}.").format(
+        time=clock(local, t), date=t.date(local), zone=reminder.tz, text=reminder.text
     )
+    if reminder.repeats:
+        note += " " + t.gettext("I'll remind you again next time.")
+    return note

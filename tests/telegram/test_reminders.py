@@ -297,3 +297,32 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
     assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
     assert bot.runtime.scheduler.stats.sent == 1
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
+
+
+async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram's language_code "es": the confirmation, the parse error and the listing speak
+    Spanish (Babel's times); what the scheduler sends itself follows the chat's /prefs language."""
+    clock = FakeClock(START)
+    bot = await start_bot(clock=clock)
+    await with_berlin(bot)
+    spanish = {"language_code": "es"}
+    weekly = await say(fake_telegram, "/remind every Monday 07:00 pesarme", **spanish)
+    assert weekly["text"] == (
+        "Hecho. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n/reminders los muestra todos."
+    )
+    soon = await say(fake_telegram, "/remind in 20 minutes estirar", **spanish)
+    assert soon["text"].startswith("Hecho. En 20 minutos (a las 14:20 Europe/Berlin): estirar")
+    bad = await say(fake_telegram, "/remind someday maybe stretch", **spanish)
+    assert bad["text"].startswith('No entendí cuándo en "someday maybe stretch". Pon primero la hora')
+    listing = await say(fake_telegram, "/reminders", **spanish)
+    assert listing["text"] == (
+        "Tus recordatorios (2):\n\n"
+        "1. Hoy a las 14:20 (Europe/Berlin): estirar\n"
+        "2. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n\n"
+        "Toca 🗑 y un número para borrar ese recordatorio."
+    )
+    await bot.services.store.set_pref(CHAT, "language", "es")
+    clock.advance(20 * 60)
+    assert await arrives(fake_telegram, "⏰ Recordatorio: estirar") == ["⏰ Recordatorio: estirar"]
