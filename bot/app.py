@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
 from bot.followup.scheduler import Scheduler
-from bot.followup.service import Followup
+from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
@@ -240,6 +240,7 @@ class BotRuntime:
                 grace_seconds=settings.reminder_grace_minutes * 60,
                 quiet=QuietHours.parse(settings.quiet_hours),
                 compose_checkin=services.advisor.checkin_text,
+                words=functools.partial(chat_words, services.store),
             )
             followup = Followup(
                 services.store,

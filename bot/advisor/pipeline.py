@@ -17,7 +17,7 @@ from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
 from bot.advisor.writer import MemoryWriter
-from bot.i18n import N_
+from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
 from bot.records import Media, Prefs, Turn, Usage, memory_user_id, unix_time, utc_day
@@ -179,9 +179,11 @@ class Advisor:
         """A check-in message about `topic`, written now with the person's current memories, so it
         is never stale ("How did Tuesday's run go? Last week the knee was sore."). Degrades to a
         plain question when memory or the model is unavailable."""
-        fallback = f"Checking in about {topic}: how is it going?"
         user_id = await self.store.user_id_for(chat_id)
         prefs = await self.store.get_prefs(chat_id)
+        # The chat's /prefs language, else English (Telegram's language_code is not kept).
+        t = translator(choose(prefs.language if prefs.language != "auto" else None))
+        fallback = t.gettext("Checking in about {topic}: how is it going?").format(topic=topic)
         memories: list[MemoryItem] = []
         if prefs.memory != "off":
             memories = await self._recall(user_id, topic, worth=True)

@@ -7,7 +7,11 @@ restart re-arms them by reading the next due time. The loop sleeps until the soo
 
 A delivery sends through `deliver` (the Telegram sender, with its pacing) and, when Telegram has
 taken the message, records it in one transaction (`Reminders.mark_sent`): a crash before that
-sends it again at start (the last-milliseconds case), a crash after it never does. A reminder more
+sends it again at start (the last-milliseconds case), a crash after it never does. A send whose
+answer was lost after the request left (a timeout, a dropped connection, a 5xx) may have arrived,
+so it is recorded the same way (at most once: such a reminder may be lost, never doubled); only a
+send that certainly did not reach Telegram (flood control gave up, no connection could be made) is
+tried again RETRY_SECONDS later. A reminder more
 than `grace_seconds` late (the bot was down) is skipped and a note says so, once. A chat that
 blocked the bot loses its reminders, so nothing repeats into a wall.
 """
@@ -24,7 +28,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.followup.checkins import QuietHours
-from bot.followup.when import next_firing
+from bot.followup.when import clock, next_firing
+from bot.i18n import Translator, translator
 from bot.records import Reminder
 from bot.runtime.clock import Clock
 from bot.store.reminders import Reminders
@@ -38,11 +43,13 @@ STOP_WAIT_SECONDS = 10.0
 class Outcome(enum.Enum):
     SENT = "sent"
     BLOCKED = "blocked"  # the chat refuses messages (403, chat not found): stop for good
-    FAILED = "failed"  # try again later
+    FAILED = "failed"  # certainly not delivered (flood control, no connection): try again later
+    MAYBE_SENT = "maybe sent"  # the request left and its answer was lost: counted as delivered
 
 
 Deliver = Callable[[int, str], Awaitable[Outcome]]
 ComposeCheckin = Callable[[int, str], Awaitable[str]]
+ChatWords = Callable[[int], Awaitable[Translator]]
 
 
 @dataclass
@@ -68,7 +75,9 @@ class Scheduler:
         compose_checkin: ComposeCheckin | None = None,
         max_unanswered: int = 2,
         concurrency: int = 32,
+        words: ChatWords | None = None,
     ) -> None:
+        """`words`: the chat's language for the frame of what is sent (English when None)."""
         self._table = table
         self._deliver = deliver
         self._clock = clock
@@ -77,6 +86,7 @@ class Scheduler:
         self._compose_checkin = compose_checkin
         self._max_unanswered = max_unanswered
         self._concurrency = concurrency
+        self._words = words
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -151,7 +161,11 @@ class Scheduler:
                 reminder.id,
                 (now - reminder.due_at) / 60,
             )
-            note = _missed_note(reminder) if reminder.kind == "reminder" else None
+            note = (
+                _missed_note(reminder, await self._chat_words(reminder.chat_id))
+                if reminder.kind == "reminder"
+                else None
+            )
             await self._table.skip(reminder, self._next_due(reminder, now), note, now)
             return
         if reminder.kind == "checkin":
@@ -167,7 +181,13 @@ class Scheduler:
         if not await self._table.still_due(reminder):
             return  # deleted (🗑, /forget) or answered while this delivery waited
         outcome = await self._deliver(reminder.chat_id, text)
-        if outcome is Outcome.SENT:
+        if outcome is Outcome.MAYBE_SENT:
+            logger.warning(
+                "reminder %d: Telegram's answer was lost (timeout or dropped connection); counted as "
+                "delivered and not resent, it may not have arrived",
+                reminder.id,
+            )
+        if outcome in (Outcome.SENT, Outcome.MAYBE_SENT):
             # The step that records Telegram's answer: from here on it is never sent again.
             await self._table.mark_sent(reminder, self._next_due(reminder, now), self._clock.now())
             self.stats.sent += 1
@@ -180,14 +200,24 @@ class Scheduler:
             self.stats.failed += 1
             await self._table.postpone(reminder.id, now + RETRY_SECONDS)
 
+    async def _chat_words(self, chat_id: int) -> Translator:
+        if self._words is None:
+            return translator(None)
+        try:
+            return await self._words(chat_id)
+        except Exception:  # the language is never worth losing a reminder: English will do
+            logger.warning("chat %s: settings unreadable; the reminder goes out in English", chat_id)
+            return translator(None)
+
     async def _text(self, reminder: Reminder) -> str:
         if reminder.kind == "note":
             return reminder.text
+        if reminder.kind == "checkin" and self._compose_checkin is not None:
+            return await self._compose_checkin(reminder.chat_id, reminder.text)
+        t = await self._chat_words(reminder.chat_id)
         if reminder.kind == "checkin":
-            if self._compose_checkin is not None:
-                return await self._compose_checkin(reminder.chat_id, reminder.text)
-            return f"Checking in about {reminder.text}: how is it going?"
-        return f"⏰ Reminder: {reminder.text}"
+            return t.gettext("Checking in about {topic}: how is it going?").format(topic=reminder.text)
+        return t.gettext("⏰ Reminder: {text}").format(text=reminder.text)
 
     def _next_due(self, reminder: Reminder, now: float) -> float | None:
         if reminder.rule is None or reminder.start_local is None:
@@ -197,11 +227,12 @@ class Scheduler:
         return found.timestamp() if found else None
 
 
-def _missed_note(reminder: Reminder) -> str:
+def _missed_note(reminder: Reminder, t: Translator) -> str:
     due = datetime.fromtimestamp(reminder.due_at, UTC)
     local = due.astimezone(ZoneInfo(reminder.tz))
-    later = " I'll remind you again next time." if reminder.repeats else ""
-    return (
-        f"I was offline at {local:%H:%M} on {local:%d %b} ({reminder.tz}) and missed your reminder: "
-        f"{reminder.text}.{later}"
+    note = t.gettext("I was offline at {time} on {date} ({zone}) and missed your reminder: {text}.").format(
+        time=clock(local, t), date=t.date(local), zone=reminder.tz, text=reminder.text
     )
+    if reminder.repeats:
+        note += " " + t.gettext("I'll remind you again next time.")
+    return note

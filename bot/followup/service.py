@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
-from bot.followup.when import ReminderParseError, Schedule, describe_when, parse_reminder
+from bot.followup.when import ReminderParseError, Schedule, describe_day, describe_when, parse_reminder
+from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
 from bot.store import Store
@@ -76,15 +77,18 @@ class Followup:
 
     # --- /remind ----------------------------------------------------------------------------
 
-    async def remind(self, chat_id: int, words: str) -> Scheduled | NeedsTimezone:
+    async def remind(
+        self, chat_id: int, words: str, t: Translator | None = None
+    ) -> Scheduled | NeedsTimezone:
         """Schedule "/remind <words>"; ReminderParseError says what was not understood."""
+        t = t or translator(None)
         prefs = await self._store.get_prefs(chat_id)
         now = self.now()
         tz = prefs.timezone or "UTC"
         schedule, text = parse_reminder(words, now=now, tz=tz)
         if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
             raise ReminderParseError(
-                f"You have {MAX_REMINDERS_PER_CHAT} reminders already: /reminders deletes some first."
+                N_("You have {n} reminders already: /reminders deletes some first."), n=MAX_REMINDERS_PER_CHAT
             )
         guessed = False
         if not prefs.timezone and not schedule.relative:
@@ -93,9 +97,11 @@ class Followup:
                 return NeedsTimezone()
             guessed = True
         reminder = await self._add(chat_id, schedule, text)
-        return Scheduled(reminder, schedule.describe(text, now), guessed)
+        return Scheduled(reminder, schedule.describe(text, now, t), guessed)
 
-    async def set_timezone(self, chat_id: int, zone: str) -> tuple[Prefs, Scheduled | None]:
+    async def set_timezone(
+        self, chat_id: int, zone: str, t: Translator | None = None
+    ) -> tuple[Prefs, Scheduled | None]:
         """Keep the time zone; schedule the /remind that waited for it, if any."""
         prefs = await self._store.set_pref(chat_id, "timezone", zone)
         words = await self._table.take_pending_remind(chat_id)
@@ -103,7 +109,7 @@ class Followup:
             await self._table.ask_timezone(chat_id, None)  # asked and answered: never asked again
             return prefs, None
         try:
-            scheduled = await self.remind(chat_id, words)
+            scheduled = await self.remind(chat_id, words, t)
         except ReminderParseError:
             return prefs, None
         return prefs, scheduled if isinstance(scheduled, Scheduled) else None
@@ -124,10 +130,10 @@ class Followup:
 
     # --- /reminders -------------------------------------------------------------------------
 
-    async def scheduled(self, chat_id: int) -> list[tuple[Reminder, str]]:
+    async def scheduled(self, chat_id: int, t: Translator | None = None) -> list[tuple[Reminder, str]]:
         """The chat's reminders and accepted check-ins, soonest first, each with its description."""
         now = self.now()
-        return [(r, describe(r, now)) for r in await self._table.for_chat(chat_id)]
+        return [(r, describe(r, now, t)) for r in await self._table.for_chat(chat_id)]
 
     async def cancel(self, chat_id: int, reminder_id: int) -> bool:
         deleted = await self._table.delete(chat_id, reminder_id)
@@ -156,7 +162,9 @@ class Followup:
         """The person wrote: check-ins sent so far count as answered."""
         await self._table.answered(chat_id)
 
-    async def propose(self, chat_id: int, message: str, *, want: str) -> Proposal | None:
+    async def propose(
+        self, chat_id: int, message: str, *, want: str, t: Translator | None = None
+    ) -> Proposal | None:
         """A reminder (`want="reminder"`) or check-in offer (`want="checkin"`) read from a plain
         message, stored as proposed until Yes; None when the message holds none, when memory is
         off (incognito sets nothing from plain messages) or check-ins are off or used up."""
@@ -173,6 +181,7 @@ class Followup:
             return None
         tz = prefs.timezone or "UTC"
         now = self.now()
+        t = t or translator(None)
         try:
             intent = await self._reader.read(
                 message, local_now=now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
@@ -197,7 +206,10 @@ class Followup:
                 tz=tz,
                 state="proposed",
             )
-            return Proposal(reminder, f"Shall I remind you?\n{schedule.describe(text, now)}")
+            question = t.gettext("Shall I remind you?\n{reminder}").format(
+                reminder=schedule.describe(text, now, t)
+            )
+            return Proposal(reminder, question)
         if want == "checkin" and intent.checkin is not None:
             topic, when = intent.checkin
             try:
@@ -216,17 +228,18 @@ class Followup:
                 state="proposed",
             )
             await self._table.offered(chat_id, now.timestamp())
-            day = describe_when(schedule, now).split(" at ")[0]
-            return Proposal(reminder, f"Shall I check in {_on(day)} about {topic}?")
+            return Proposal(reminder, _checkin_question(schedule, now, topic, t))
         return None
 
-    async def accept(self, chat_id: int, reminder_id: int) -> tuple[Reminder, str] | None:
+    async def accept(
+        self, chat_id: int, reminder_id: int, t: Translator | None = None
+    ) -> tuple[Reminder, str] | None:
         """Yes to a proposal: it is scheduled. None when it is gone (answered, expired, erased)."""
         reminder = await self._table.activate(chat_id, reminder_id)
         if reminder is None:
             return None
         self._wake()
-        return reminder, describe(reminder, self.now())
+        return reminder, describe(reminder, self.now(), t)
 
     async def decline(self, chat_id: int, reminder_id: int) -> bool:
         return await self._table.delete(chat_id, reminder_id)
@@ -243,13 +256,32 @@ class Followup:
         return await self._table.checkins_since(chat_id, since) < self._checkins_per_week
 
 
-def describe(reminder: Reminder, now: datetime) -> str:
+async def chat_words(store: Store, chat_id: int) -> Translator:
+    """The chat's language for messages sent without an update (the scheduler's): its /prefs
+    language, else English (Telegram's language_code is known only while handling an update and
+    is not stored)."""
+    prefs = await store.get_prefs(chat_id)
+    return translator(choose(prefs.language if prefs.language != "auto" else None))
+
+
+def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> str:
+    t = t or translator(None)
     schedule = Schedule(
         datetime.fromtimestamp(reminder.due_at, UTC), reminder.tz, reminder.rule, reminder.start_local
     )
-    what = f"check in about {reminder.text}" if reminder.kind == "checkin" else reminder.text
-    return f"{describe_when(schedule, now)}: {what}"
+    what = reminder.text
+    if reminder.kind == "checkin":
+        what = t.gettext("check in about {topic}").format(topic=reminder.text)
+    return t.gettext("{when}: {what}").format(when=describe_when(schedule, now, t), what=what)
 
 
-def _on(day: str) -> str:
-    return day.lower() if day in {"Today", "Tomorrow"} else f"on {day}"
+def _checkin_question(schedule: Schedule, now: datetime, topic: str, t: Translator) -> str:
+    today = now.astimezone(ZoneInfo(schedule.tz)).date()
+    day = schedule.first.astimezone(ZoneInfo(schedule.tz)).date()
+    if day == today:
+        return t.gettext("Shall I check in today about {topic}?").format(topic=topic)
+    if (day - today).days == 1:
+        return t.gettext("Shall I check in tomorrow about {topic}?").format(topic=topic)
+    return t.gettext("Shall I check in on {day} about {topic}?").format(
+        day=describe_day(schedule, now, t), topic=topic
+    )

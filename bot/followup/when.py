@@ -6,6 +6,10 @@ preferred, so the same words at the same moment always mean the same time. Repet
 Monday 07:00", "jeden Tag um 21:00", "cada lunes 7:00") is a small keyword table of our own (the
 weekday names of the same languages) turned into a `dateutil.rrule` in the person's wall-clock
 time, so "every day at 07:00" stays 07:00 across a daylight-saving change.
+
+What is said back (the confirmation, the parse errors) is in the person's language: descriptions
+take a `Translator` (English when none is given), and a ReminderParseError carries its message
+untranslated with its fields, for `text(t)` to translate where it is shown.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from bot.followup.words import (
     BARE_HOUR,
     DAILY_ALONE,
     DAILY_WORD,
-    DAY_NAMES,
     EVERY,
     HAS_TIME,
     INTERVAL,
@@ -35,6 +38,7 @@ from bot.followup.words import (
     WEEKDAYS,
     WEEKDAYS_WORD,
 )
+from bot.i18n import N_, Translator, translator
 
 LANGUAGES = ["en", "de", "es", "fr", "it", "pt", "ru"]
 EXAMPLES = (
@@ -44,13 +48,26 @@ EXAMPLES = (
     "/remind every Monday 07:00 weigh in\n"
     "/remind every day at 21:00 stretch 10 minutes"
 )
+USAGE = N_("Tell me when and what, for example:\n{examples}")
 MAX_TIME_WORDS = 6
 MIN_INTERVAL_MINUTES = 10
 DEFAULT_HOUR = 9  # a day without a time ("tomorrow weigh in") means 09:00
 
 
 class ReminderParseError(Refused):
-    """What could not be understood, with examples; the message is shown to the person."""
+    """What could not be understood, with examples; the message is shown to the person.
+
+    `template` is an English message marked with N_ and `fields` its placeholders; `str(exc)` is
+    the English text, `text(t)` the person's (datetimes in `fields` written the language's way)."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template = template
+        self.fields = fields
+        super().__init__(self.text(translator(None)))
+
+    def text(self, t: Translator) -> str:
+        shown = {k: t.moment(v) if isinstance(v, datetime) else v for k, v in self.fields.items()}
+        return t.gettext(self.template).format(**shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +81,10 @@ class Schedule:
     start_local: str | None = None
     relative: bool = False
 
-    def describe(self, text: str, now: datetime) -> str:
+    def describe(self, text: str, now: datetime, t: Translator | None = None) -> str:
         """What was understood, e.g. "Every Monday at 07:00 (Europe/Berlin): weigh in"."""
-        return f"{describe_when(self, now)}: {text}"
+        t = t or translator(None)
+        return t.gettext("{when}: {what}").format(when=describe_when(self, now, t), what=text)
 
 
 def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str]:
@@ -76,7 +94,7 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
     """
     words = " ".join(words.split())
     if not words:
-        raise ReminderParseError("Tell me when and what, for example:\n" + EXAMPLES)
+        raise ReminderParseError(USAGE, examples=EXAMPLES)
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone).replace(tzinfo=None)
     every = EVERY.match(words) or DAILY_ALONE.match(words)
@@ -86,14 +104,20 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
     when, text, relative = _leading_time(words, local_now)
     if when is None:
         raise ReminderParseError(
-            f'I couldn\'t tell when from "{_clip(words)}". Put the time first, for example:\n' + EXAMPLES
+            N_('I couldn\'t tell when from "{words}". Put the time first, for example:\n{examples}'),
+            words=_clip(words),
+            examples=EXAMPLES,
         )
     if not text:
-        raise ReminderParseError("What should I remind you of? For example: /remind in 20 minutes stretch")
+        raise ReminderParseError(
+            N_("What should I remind you of? For example: {example}"), example="/remind in 20 minutes stretch"
+        )
     first = _aware(when, zone)
     if first <= now:
         raise ReminderParseError(
-            f"{_clock(when)} has already passed. Try for example: /remind tomorrow 7am {text}"
+            N_("{when} has already passed. Try for example: {example}"),
+            when=when,
+            example=f"/remind tomorrow 7am {text}",
         )
     return Schedule(first, tz, relative=relative), text
 
@@ -115,46 +139,72 @@ def next_firing(schedule_rule: str, start_local: str, tz: str, after: datetime) 
     return None
 
 
-def describe_when(schedule: Schedule, now: datetime) -> str:
+def describe_when(schedule: Schedule, now: datetime, t: Translator | None = None) -> str:
+    t = t or translator(None)
     zone = ZoneInfo(schedule.tz)
     local = schedule.first.astimezone(zone)
     if schedule.rule is not None:
-        return f"{_describe_rule(schedule.rule, local)} ({schedule.tz})"
+        return f"{_describe_rule(schedule.rule, local, t)} ({schedule.tz})"
     if schedule.relative:
         seconds = round((schedule.first - now).total_seconds())
         minutes = round(seconds / 60)
-        span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        span = t.ngettext("{n} minute", "{n} minutes", minutes).format(n=t.number(minutes))
         if seconds < 60:
-            span = f"{seconds} second{'s' if seconds != 1 else ''}"
+            span = t.ngettext("{n} second", "{n} seconds", seconds).format(n=t.number(seconds))
         elif minutes >= 120:
-            span = f"{minutes / 60:.1f} hours"
-        return f"In {span} (at {local:%H:%M} {schedule.tz})"
+            span = t.gettext("{n} hours").format(n=t.number(round(minutes / 60, 1)))
+        return t.gettext("In {span} (at {time} {zone})").format(
+            span=span, time=clock(local, t), zone=schedule.tz
+        )
+    return t.gettext("{day} at {time} ({zone})").format(
+        day=describe_day(schedule, now, t), time=clock(local, t), zone=schedule.tz
+    )
+
+
+def describe_day(schedule: Schedule, now: datetime, t: Translator) -> str:
+    """ "Today", "Tomorrow" or the weekday and date of a one-shot's day, in the person's language."""
+    zone = ZoneInfo(schedule.tz)
+    local = schedule.first.astimezone(zone)
     today = now.astimezone(zone).date()
     if local.date() == today:
-        day = "Today"
-    elif local.date() == today + timedelta(days=1):
-        day = "Tomorrow"
-    else:
-        day = f"{DAY_NAMES[local.weekday()]} {local.day} {local:%B}"
-    return f"{day} at {local:%H:%M} ({schedule.tz})"
+        return t.gettext("Today")
+    if local.date() == today + timedelta(days=1):
+        return t.gettext("Tomorrow")
+    return t.day(local)
 
 
-def _describe_rule(rule: str, first_local: datetime) -> str:
+def clock(local: datetime, t: Translator) -> str:
+    """A reminder's time of day: 24-hour "07:00" in English (the way /remind is written), the
+    language's own short time (Babel) otherwise."""
+    return f"{local:%H:%M}" if t.language == "en" else t.time(local)
+
+
+def _describe_rule(rule: str, first_local: datetime, t: Translator) -> str:
     parts = dict(part.split("=", 1) for part in rule.split(";"))
-    at = f"{first_local:%H:%M}"
+    at = clock(first_local, t)
     interval = int(parts.get("INTERVAL", "1"))
     if parts["FREQ"] == "MINUTELY":
-        return f"Every {interval} minutes from {at}"
+        return t.ngettext("Every {n} minute from {time}", "Every {n} minutes from {time}", interval).format(
+            n=t.number(interval), time=at
+        )
     if parts["FREQ"] == "HOURLY":
-        return f"Every {interval} hour{'s' if interval != 1 else ''} from {at}"
+        return t.ngettext("Every {n} hour from {time}", "Every {n} hours from {time}", interval).format(
+            n=t.number(interval), time=at
+        )
     if parts["FREQ"] == "DAILY":
-        return f"Every day at {at}" if interval == 1 else f"Every {interval} days at {at}"
+        if interval == 1:
+            return t.gettext("Every day at {time}").format(time=at)
+        return t.ngettext("Every {n} day at {time}", "Every {n} days at {time}", interval).format(
+            n=t.number(interval), time=at
+        )
     days = parts.get("BYDAY", "").split(",")
     if days == ["MO", "TU", "WE", "TH", "FR"]:
-        return f"Every weekday at {at}"
-    names = [DAY_NAMES[[str(w) for w in WEEKDAYS].index(d)] for d in days]
-    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"Every {joined} at {at}"
+        return t.gettext("Every weekday at {time}").format(time=at)
+    names = [t.weekday([str(w) for w in WEEKDAYS].index(d)) for d in days]
+    joined = names[0]
+    if len(names) > 1:
+        joined = t.gettext("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
+    return t.gettext("Every {days} at {time}").format(days=joined, time=at)
 
 
 def _parse_repeating(
@@ -169,13 +219,14 @@ def _parse_repeating(
             minutes = unit.startswith(("min", "мин"))
             if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
                 raise ReminderParseError(
-                    f"The shortest repetition I keep is every {MIN_INTERVAL_MINUTES} minutes."
+                    N_("The shortest repetition I keep is every {n} minutes."), n=MIN_INTERVAL_MINUTES
                 )
             freq, interval = (MINUTELY if minutes else HOURLY), amount
             text = _strip_joiner(rest)
             if not text:
                 raise ReminderParseError(
-                    "What should I remind you of? For example: /remind every 2 hours drink water"
+                    N_("What should I remind you of? For example: {example}"),
+                    example="/remind every 2 hours drink water",
                 )
             start = local_now.replace(second=0, microsecond=0) + timedelta(
                 minutes=amount if minutes else 60 * amount
@@ -194,23 +245,29 @@ def _parse_repeating(
             days, rest = _weekday_list(rest)
             if not days:
                 raise ReminderParseError(
-                    'After "every" I understand: day, weekday, a day of the week (Monday, Montag, lunes…), '
-                    'or "2 hours". For example:\n/remind every Monday 07:00 weigh in\n'
-                    "/remind every day at 21:00 stretch 10 minutes"
+                    N_(
+                        'After "every" I understand: day, weekday, a day of the week (Monday, Montag, '
+                        'lunes…), or "2 hours". For example:\n{examples}'
+                    ),
+                    examples=(
+                        "/remind every Monday 07:00 weigh in\n/remind every day at 21:00 stretch 10 minutes"
+                    ),
                 )
             freq = WEEKLY
     hour_minute, text = _leading_clock(rest, local_now)
     if hour_minute is None:
         raise ReminderParseError(
-            "At what time? For example: /remind every Monday 07:00 weigh in, "
-            "or /remind every day at 21:00 stretch"
+            N_("At what time? For example: {example}, or {other}"),
+            example="/remind every Monday 07:00 weigh in",
+            other="/remind every day at 21:00 stretch",
         )
     hour, minute = hour_minute
     if evening and hour < 12:
         hour += 12
     if not text:
         raise ReminderParseError(
-            "What should I remind you of? For example: /remind every day at 21:00 stretch"
+            N_("What should I remind you of? For example: {example}"),
+            example="/remind every day at 21:00 stretch",
         )
     start = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     byweekday = [WEEKDAYS[d] for d in sorted(set(days))] or None
@@ -223,7 +280,7 @@ def _repeating(rule: rrule, start: datetime, zone: ZoneInfo, tz: str, local_now:
     start_local = start.isoformat()
     first = next_firing(text_rule, start_local, tz, _aware(local_now, zone))
     if first is None:  # an rrule without COUNT or UNTIL never ends
-        raise ReminderParseError("That repetition never fires.")
+        raise ReminderParseError(N_("That repetition never fires."))
     return Schedule(first, tz, rule=text_rule, start_local=start_local)
 
 
@@ -289,10 +346,6 @@ def _strip_joiner(text: str) -> str:
 
 def _aware(local: datetime, zone: ZoneInfo) -> datetime:
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
-
-
-def _clock(local: datetime) -> str:
-    return f"{local:%d %b %H:%M}"
 
 
 def _clip(text: str, limit: int = 60) -> str:

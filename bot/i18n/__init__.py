@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -83,6 +83,16 @@ class Translator:
     def time(self, value: datetime) -> str:
         """A time of day as the language writes it: "6:30 PM", "18:30" (`value`'s own time zone)."""
         return format_time(value, format="short", locale=self._locale)
+
+    def day(self, value: datetime) -> str:
+        """A weekday and day of the month: "Wednesday 9 December", "miércoles, 9 de diciembre"."""
+        if self.language == ENGLISH:  # the form the reminder confirmations always had
+            return format_date(value, format="EEEE d MMMM", locale=self._locale)
+        return f"{self.weekday(value.weekday())}, {format_skeleton('MMMMd', value, locale=self._locale)}"
+
+    def weekday(self, index: int) -> str:
+        """The name of a day of the week, Monday = 0: "Monday", "lunes", "понедельник"."""
+        return str(get_day_names("wide", context="format", locale=self._locale)[index])
 
     def moment(self, value: datetime) -> str:
         """A day and a time, e.g. for reminders: "May 8, 2026, 6:30 PM", "8. Mai 2026, 18:30"."""

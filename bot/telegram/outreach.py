@@ -8,26 +8,31 @@ import logging
 from telegram.error import BadRequest, TelegramError
 
 from bot.followup.scheduler import Outcome
-from bot.telegram.sender import Sender
+from bot.telegram.sender import Delivery, Sender
 
 logger = logging.getLogger(__name__)
 
+_OUTCOMES = {
+    Delivery.SENT: Outcome.SENT,
+    Delivery.MAYBE_SENT: Outcome.MAYBE_SENT,
+    Delivery.BLOCKED: Outcome.BLOCKED,
+    Delivery.NOT_SENT: Outcome.FAILED,
+}
+
 
 class Outreach:
-    """The scheduler's `deliver`: send one text, say whether Telegram took it."""
+    """The scheduler's `deliver`: send one text, say whether Telegram took it (or may have)."""
 
     def __init__(self, sender: Sender) -> None:
         self._sender = sender
 
     async def __call__(self, chat_id: int, text: str) -> Outcome:
         try:
-            sent = await self._sender.send_text(chat_id, text)
+            sent = await self._sender.send(chat_id, text)
         except BadRequest as exc:  # "chat not found" and the like: this chat cannot be written to
             logger.info("chat %s: Telegram refused a reminder (%s)", chat_id, exc.message)
             return Outcome.BLOCKED
         except TelegramError:
             logger.warning("chat %s: sending a reminder failed", chat_id, exc_info=True)
             return Outcome.FAILED
-        if sent is not None:
-            return Outcome.SENT
-        return Outcome.FAILED if self._sender.is_active(chat_id) else Outcome.BLOCKED
+        return _OUTCOMES[sent.delivery]

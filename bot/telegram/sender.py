@@ -12,16 +12,24 @@
 * any other network failure (a dropped connection, a timeout, a 5xx): NOT resent, because
   Telegram may have received the request and a double answer is worse than a missing one. It
   is logged and the send reports None. Every message is therefore sent at most once.
+
+`send_text` answers the sent Message or None; `send` answers a `Sent` that also says which kind of
+None it was (`Delivery`): NOT_SENT (certainly not delivered: flood control gave up, no connection
+could be made), BLOCKED (the chat refuses messages) or MAYBE_SENT (the request left and its answer
+was lost; it may have arrived). Messages the bot starts itself (reminders) read the difference:
+a MAYBE_SENT one counts as delivered, so it is not sent a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import enum
 import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from telegram import (
     Bot,
@@ -45,6 +53,21 @@ logger = logging.getLogger(__name__)
 MigrationHook = Callable[[int, int], Awaitable[None]]
 AnsweredHook = Callable[[int], Awaitable[None]]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
+
+
+class Delivery(enum.Enum):
+    SENT = "sent"
+    NOT_SENT = "not sent"  # certainly not delivered: sending again cannot duplicate it
+    BLOCKED = "blocked"  # the chat refuses messages (403); it is marked inactive
+    MAYBE_SENT = "maybe sent"  # the request left, its answer was lost: it may have arrived
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What became of one send: the Message when Telegram answered, else why not."""
+
+    delivery: Delivery
+    message: Message | None = None
 
 
 class _Pace:
@@ -129,14 +152,37 @@ class Sender:
         reply_markup: ReplyMarkup | None = None,
         message_thread_id: int | None = None,
     ) -> Message | None:
-        """Send `text` to the chat; None when Telegram would not take it (blocked, gave up)."""
+        """Send `text` to the chat; None when Telegram would not take it (blocked, gave up) or its
+        answer was lost (`send` tells these apart)."""
+        sent = await self.send(
+            chat_id,
+            text,
+            reply_to=reply_to,
+            entities=entities,
+            reply_markup=reply_markup,
+            message_thread_id=message_thread_id,
+        )
+        return sent.message
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        entities: Sequence[MessageEntity] | None = None,
+        reply_markup: ReplyMarkup | None = None,
+        message_thread_id: int | None = None,
+    ) -> Sent:
+        """Send `text` to the chat and say what became of it (see `Delivery`). Telegram's other
+        refusals (a 400 other than unparsable formatting) are raised as before."""
         target = self._target(chat_id)
         waited = 0.0
         network_failures = 0
         while True:
             if target in self._inactive:
                 logger.debug("not sending to inactive chat %s (%s)", target, self._inactive[target])
-                return None
+                return Sent(Delivery.BLOCKED)
             delay = self._reserve(target)
             if delay:
                 waited += delay
@@ -153,17 +199,17 @@ class Sender:
                     ),
                 )
                 await self._answered()
-                return sent
+                return Sent(Delivery.SENT, sent)
             except RetryAfter as exc:
                 seconds = retry_after_seconds(exc)
                 if waited + seconds > self._max_wait:
                     logger.warning("chat %s: flood control for %.0fs; message dropped", target, seconds)
-                    return None
+                    return Sent(Delivery.NOT_SENT)
                 logger.info("chat %s: flood control, resending in %.1fs", target, seconds)
                 self._held_until[target] = time.monotonic() + seconds
             except Forbidden as exc:
                 await self._deactivate(target, "blocked", str(exc))
-                return None
+                return Sent(Delivery.BLOCKED)
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
                 await self.follow_migration(target, new_id)
@@ -185,11 +231,11 @@ class Sender:
                         type(exc).__name__,
                         exc_info=True,
                     )
-                    return None
+                    return Sent(Delivery.MAYBE_SENT)
                 network_failures += 1
                 if network_failures >= self._network_attempts:
                     logger.error("chat %s: not sent after %d attempts: %s", target, network_failures, exc)
-                    return None
+                    return Sent(Delivery.NOT_SENT)
                 pause = 0.5 * 2 ** (network_failures - 1)
                 logger.warning("chat %s: could not connect to Telegram, resending in %.1fs", target, pause)
                 waited += pause

@@ -277,3 +277,52 @@ async def test_check_in_offers_respect_the_weekly_budget_and_the_prefs_switch(
     await say(fake_telegram, plan)
     await quiet()
     assert len([t for t in fake_telegram.texts(CHAT) if t.startswith("Shall I check in")]) == 1
+
+
+async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry_delay(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram took the reminder but the connection dropped before its answer: it may have
+    arrived (here it did), so it counts as delivered and the retry 60 s later does not repeat it."""
+    clock = FakeClock(START)
+    bot = await start_bot(clock=clock)
+    await say(fake_telegram, "/remind in 20 minutes stretch")
+    fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
+    clock.advance(20 * 60)
+    assert await arrives(fake_telegram, "⏰ Reminder: stretch") == ["⏰ Reminder: stretch"]
+    await quiet()
+    for _ in range(3):  # past the scheduler's retry delay, more than once
+        clock.advance(61)
+        await quiet()
+    assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
+    assert bot.runtime.scheduler.stats.sent == 1
+    assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
+
+
+async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram's language_code "es": the confirmation, the parse error and the listing speak
+    Spanish (Babel's times); what the scheduler sends itself follows the chat's /prefs language."""
+    clock = FakeClock(START)
+    bot = await start_bot(clock=clock)
+    await with_berlin(bot)
+    spanish = {"language_code": "es"}
+    weekly = await say(fake_telegram, "/remind every Monday 07:00 pesarme", **spanish)
+    assert weekly["text"] == (
+        "Hecho. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n/reminders los muestra todos."
+    )
+    soon = await say(fake_telegram, "/remind in 20 minutes estirar", **spanish)
+    assert soon["text"].startswith("Hecho. En 20 minutos (a las 14:20 Europe/Berlin): estirar")
+    bad = await say(fake_telegram, "/remind someday maybe stretch", **spanish)
+    assert bad["text"].startswith('No entendí cuándo en "someday maybe stretch". Pon primero la hora')
+    listing = await say(fake_telegram, "/reminders", **spanish)
+    assert listing["text"] == (
+        "Tus recordatorios (2):\n\n"
+        "1. Hoy a las 14:20 (Europe/Berlin): estirar\n"
+        "2. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n\n"
+        "Toca 🗑 y un número para borrar ese recordatorio."
+    )
+    await bot.services.store.set_pref(CHAT, "language", "es")
+    clock.advance(20 * 60)
+    assert await arrives(fake_telegram, "⏰ Recordatorio: estirar") == ["⏰ Recordatorio: estirar"]

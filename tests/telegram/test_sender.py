@@ -13,7 +13,7 @@ from telegram.error import BadRequest
 
 from bot.records import memory_user_id
 from bot.store import Store
-from bot.telegram.sender import Sender
+from bot.telegram.sender import Delivery, Sender
 from bot.telegram.transport import AiohttpRequest
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
@@ -161,7 +161,12 @@ async def test_a_message_telegram_received_is_not_sent_again(fake_telegram: Fake
         assert fake_telegram.texts(CHAT) == ["only once"]
         assert len(fake_telegram.calls("sendMessage")) == 1
         assert await sender.send_text(CHAT, "next one") is not None  # a new connection works
-    assert fake_telegram.texts(CHAT) == ["only once", "next one"]
+        fake_telegram.drop_connection_next("sendMessage")
+        assert (await sender.send(CHAT, "maybe")).delivery is Delivery.MAYBE_SENT
+        sent = await sender.send(CHAT, "surely")
+        assert sent.delivery is Delivery.SENT
+        assert sent.message is not None
+    assert fake_telegram.texts(CHAT) == ["only once", "next one", "maybe", "surely"]
 
 
 async def test_a_request_that_could_not_connect_is_resent(caplog: pytest.LogCaptureFixture) -> None:
@@ -176,7 +181,8 @@ async def test_a_request_that_could_not_connect_is_resent(caplog: pytest.LogCapt
         bot = Bot("123:abc", base_url=f"http://127.0.0.1:{port}/bot", request=request)
         sender = Sender(bot, network_attempts=3)
         assert await sender.send_text(CHAT, "never arrives") is None
+        assert (await sender.send(CHAT, "never either")).delivery is Delivery.NOT_SENT
     finally:
         await request.shutdown()
-    assert caplog.text.count("could not connect to Telegram, resending") == 2
+    assert caplog.text.count("could not connect to Telegram, resending") == 4
     assert "not sent after 3 attempts" in caplog.text

@@ -23,9 +23,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     private = message.chat.type == message.chat.PRIVATE
     await context.followup.note_message(message.chat_id)
     # "remind me to stretch every evening at 9": confirmed with Yes / No instead of an answer.
-    proposal = await context.followup.propose(message.chat_id, text, want="reminder") if private else None
+    proposal = None
+    if private:
+        proposal = await context.followup.propose(
+            message.chat_id, text, want="reminder", t=await context.words(update)
+        )
     if proposal is not None:
-        await offer(message, proposal)
+        await offer(message, proposal, await context.words(update))
         return
     stream = context.settings.stream_replies and message.chat.type == message.chat.PRIVATE
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
@@ -48,6 +52,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     reply = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
     await send_long(context, message, reply)
     # A goal with a date or a plan ("10k race on 14 March"): perhaps one check-in offer.
-    checkin = await context.followup.propose(message.chat_id, text, want="checkin") if private else None
-    if checkin is not None:
-        await offer(message, checkin)
+    if private:
+        t = await context.words(update)
+        checkin = await context.followup.propose(message.chat_id, text, want="checkin", t=t)
+        if checkin is not None:
+            await offer(message, checkin, t)

@@ -7,7 +7,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.followup.service import NeedsTimezone, Proposal
-from bot.followup.when import EXAMPLES, ReminderParseError
+from bot.followup.when import EXAMPLES, USAGE, ReminderParseError
+from bot.i18n import N_, Translator
 from bot.records import COMMON_TIMEZONES
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
@@ -15,14 +16,15 @@ from bot.telegram.handlers.keyboards import callback_fields
 
 logger = logging.getLogger(__name__)
 
-USAGE = "Tell me when and what, for example:\n" + EXAMPLES
-TIMEZONE_QUESTION = (
+TIMEZONE_QUESTION = N_(
     "Which time zone are you in? I need it to remind you at the right hour.\n"
     "Tap one, or send /prefs timezone Area/City (for example /prefs timezone Europe/Berlin)."
 )
-GUESSED_ZONE_NOTE = "\n(That is UTC: /prefs timezone Europe/Berlin sets yours.)"
+GUESSED_ZONE_NOTE = N_("(That is UTC: /prefs timezone Europe/Berlin sets yours.)")
+LISTS_THEM = N_("/reminders lists them.")
+OUT_OF_DATE = N_("That button is out of date.")
 MAX_LISTED = 30  # one message stays well under Telegram's 4096 characters
-EMPTY_LIST = "No reminders scheduled. For example: /remind every day at 21:00 stretch"
+EMPTY_LIST = N_("No reminders scheduled. For example: {example}")
 
 
 async def remind(update: Update, context: BotContext) -> None:
@@ -30,21 +32,26 @@ async def remind(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
+    t = await context.words(update)
+    _ = t.gettext
     parts = message.text.split(maxsplit=1)
     words = parts[1].strip() if len(parts) > 1 else ""
     if not words:
-        await message.reply_text(USAGE)
+        await message.reply_text(_(USAGE).format(examples=EXAMPLES))
         return
     try:
-        result = await context.followup.remind(message.chat_id, words)
+        result = await context.followup.remind(message.chat_id, words, t)
     except ReminderParseError as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(exc.text(t))
         return
     if isinstance(result, NeedsTimezone):
-        await message.reply_text(TIMEZONE_QUESTION, reply_markup=timezone_keyboard())
+        await message.reply_text(_(TIMEZONE_QUESTION), reply_markup=timezone_keyboard())
         return
-    note = GUESSED_ZONE_NOTE if result.zone_guessed else ""
-    await message.reply_text(f"Done. {result.description}{note}\n/reminders lists them.")
+    lines = [_("Done. {reminder}").format(reminder=result.description)]
+    if result.zone_guessed:
+        lines.append(_(GUESSED_ZONE_NOTE))
+    lines.append(_(LISTS_THEM))
+    await message.reply_text("\n".join(lines))
 
 
 async def reminders(update: Update, context: BotContext) -> None:
@@ -52,7 +59,7 @@ async def reminders(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    text, keyboard = await _listing(context, message.chat_id)
+    text, keyboard = await _listing(context, message.chat_id, await context.words(update))
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -61,30 +68,33 @@ async def on_reminder_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
         return
+    t = await context.words(update)
+    _ = t.gettext
     action, raw_id = callback_fields(query.data)
     chat_id = query.message.chat.id
     if not raw_id.isdigit():
-        await query.answer("That button is out of date.")
+        await query.answer(_(OUT_OF_DATE))
         return
     reminder_id = int(raw_id)
     if action == "del":
         deleted = await context.followup.cancel(chat_id, reminder_id)
-        await query.answer("Deleted" if deleted else "That reminder is already gone.")
-        text, keyboard = await _listing(context, chat_id)
+        await query.answer(_("Deleted") if deleted else _("That reminder is already gone."))
+        text, keyboard = await _listing(context, chat_id, t)
         await query.edit_message_text(text, reply_markup=keyboard)
     elif action == "yes":
-        accepted = await context.followup.accept(chat_id, reminder_id)
-        await query.answer("Scheduled" if accepted else "That offer has expired.")
+        accepted = await context.followup.accept(chat_id, reminder_id, t)
+        await query.answer(_("Scheduled") if accepted else _("That offer has expired."))
         if accepted is not None:
-            await query.edit_message_text(f"Scheduled. {accepted[1]}\n/reminders lists them.")
+            scheduled = _("Scheduled. {reminder}").format(reminder=accepted[1])
+            await query.edit_message_text(f"{scheduled}\n{_(LISTS_THEM)}")
         else:
-            await query.edit_message_text("That offer has expired; nothing was scheduled.")
+            await query.edit_message_text(_("That offer has expired; nothing was scheduled."))
     elif action == "no":
         await context.followup.decline(chat_id, reminder_id)
-        await query.answer("OK")
-        await query.edit_message_text("OK, nothing scheduled.")
+        await query.answer(_("OK"))
+        await query.edit_message_text(_("OK, nothing scheduled."))
     else:
-        await query.answer("That button is out of date.")
+        await query.answer(_(OUT_OF_DATE))
 
 
 async def on_timezone_button(update: Update, context: BotContext) -> None:
@@ -92,28 +102,30 @@ async def on_timezone_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
         return
+    t = await context.words(update)
+    _ = t.gettext
     zone = query.data.split(":", 1)[1]
     if zone not in COMMON_TIMEZONES:
-        await query.answer("That button is out of date.")
+        await query.answer(_(OUT_OF_DATE))
         return
     if not await may_manage(context, query.message.chat, query.from_user):
-        await query.answer("Only a group administrator can change the group's settings.", show_alert=True)
+        await query.answer(_("Only a group administrator can change the group's settings."), show_alert=True)
         return
-    _, scheduled = await context.followup.set_timezone(query.message.chat.id, zone)
-    await query.answer("Saved")
-    text = f"Time zone: {zone} (/prefs timezone changes it)."
+    _prefs, scheduled = await context.followup.set_timezone(query.message.chat.id, zone, t)
+    await query.answer(_("Saved"))
+    text = _("Time zone: {zone} (/prefs timezone changes it).").format(zone=zone)
     if scheduled is not None:
-        text += f"\nDone. {scheduled.description}"
+        text += "\n" + _("Done. {reminder}").format(reminder=scheduled.description)
     await query.edit_message_text(text)
 
 
-async def offer(message: Message, proposal: Proposal) -> None:
+async def offer(message: Message, proposal: Proposal, t: Translator) -> None:
     """Ask Yes / No about a reminder or check-in read from a plain message."""
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes", callback_data=f"rem:yes:{proposal.reminder.id}"),
-                InlineKeyboardButton("No", callback_data=f"rem:no:{proposal.reminder.id}"),
+                InlineKeyboardButton(t.gettext("Yes"), callback_data=f"rem:yes:{proposal.reminder.id}"),
+                InlineKeyboardButton(t.gettext("No"), callback_data=f"rem:no:{proposal.reminder.id}"),
             ]
         ]
     )
@@ -125,18 +137,24 @@ def timezone_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-async def _listing(context: BotContext, chat_id: int) -> tuple[str, InlineKeyboardMarkup | None]:
-    scheduled = await context.followup.scheduled(chat_id)
+async def _listing(
+    context: BotContext, chat_id: int, t: Translator
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    scheduled = await context.followup.scheduled(chat_id, t)
     if not scheduled:
-        return EMPTY_LIST, None
-    lines = [f"Your reminders ({len(scheduled)}):", ""]
+        return t.gettext(EMPTY_LIST).format(example="/remind every day at 21:00 stretch"), None
+    count = len(scheduled)
+    title = t.ngettext("Your reminders ({count}):", "Your reminders ({count}):", count)
+    lines = [title.format(count=t.number(count)), ""]
     buttons = []
     for number, (reminder, description) in enumerate(scheduled[:MAX_LISTED], start=1):
         shown = description if len(description) <= 110 else description[:109] + "…"
         lines.append(f"{number}. {shown}")
         buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"rem:del:{reminder.id}"))
-    if len(scheduled) > MAX_LISTED:
-        lines.append(f"… and {len(scheduled) - MAX_LISTED} later ones.")
-    lines += ["", "Tap 🗑 and a number to delete that reminder."]
+    if count > MAX_LISTED:
+        later = count - MAX_LISTED
+        more = t.ngettext("… and {n} later one.", "… and {n} later ones.", later)
+        lines.append(more.format(n=t.number(later)))
+    lines += ["", t.gettext("Tap 🗑 and a number to delete that reminder.")]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     return "\n".join(lines), InlineKeyboardMarkup(rows)
