@@ -128,9 +128,7 @@ class MemoryWriter:
         return self._task
 
     async def stop(self) -> None:
-        died = await cancel_and_wait(self._task)
-        if died is not None:
-            logger.error("the memory writer had died", exc_info=died)
+        await cancel_and_wait(self._task, "memory writer")
         self._task = None
         await cancel_and_wait(self._purge)
         for worker in list(self._workers.values()):

@@ -18,9 +18,10 @@ class TaskDied(Unavailable):
     """A background task the bot cannot work without ended while the bot was running."""
 
 
-async def cancel_and_wait(task: asyncio.Task[Any] | None) -> BaseException | None:
+async def cancel_and_wait(task: asyncio.Task[Any] | None, what: str = "") -> BaseException | None:
     """Cancel `task` (if any) and wait for it to finish. Its cancellation is not an error here, and
-    an exception it had already died of is returned, not raised: stopping must go on."""
+    an exception it had already died of is returned, not raised: stopping must go on. With `what`
+    (e.g. "poller"), such a death is also logged as an error with its traceback."""
     if task is None:
         return None
     task.cancel()
@@ -28,6 +29,8 @@ async def cancel_and_wait(task: asyncio.Task[Any] | None) -> BaseException | Non
         try:
             await task
         except Exception as exc:
+            if what:
+                logger.error("the %s had died", what, exc_info=exc)
             return exc
     return None
 

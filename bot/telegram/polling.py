@@ -189,9 +189,7 @@ class Poller:
 
     async def stop(self) -> None:
         """Stop fetching; what is queued still gets handled by `Application.stop`."""
-        died = await cancel_and_wait(self._task)
-        if died is not None:
-            logger.error("the poller had died", exc_info=died)
+        await cancel_and_wait(self._task, "poller")
         self._task = None
         if self._offset is not None and self.fatal is None:
             # Confirm what is stored, so the next start is not handed it again (dedupe would skip it).
