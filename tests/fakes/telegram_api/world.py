@@ -202,14 +202,9 @@ class TelegramWorld:
                 }
             )
         message["photo"] = sizes
-        if caption is not None:
-            message["caption"] = caption
-            _mark_caption_mentions(message, caption)
         if media_group_id is not None:
             message["media_group_id"] = media_group_id
-        if reply_to is not None:
-            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
-        return self.push_update({"message": message})
+        return self._push_media(message, chat_id, caption, reply_to)
 
     def send_file(
         self,
@@ -246,12 +241,7 @@ class TelegramWorld:
         if kind == "video":
             attachment.update(width=640, height=480)
         message[kind] = attachment
-        if caption is not None:
-            message["caption"] = caption
-            _mark_caption_mentions(message, caption)
-        if reply_to is not None:
-            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
-        return self.push_update({"message": message})
+        return self._push_media(message, chat_id, caption, reply_to)
 
     def send_sticker(
         self,
@@ -302,12 +292,7 @@ class TelegramWorld:
             "mime_type": "audio/ogg",
             "file_size": len(data) if file_size is None else file_size,
         }
-        if caption is not None:
-            message["caption"] = caption
-            _mark_caption_mentions(message, caption)
-        if reply_to is not None:
-            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
-        return self.push_update({"message": message})
+        return self._push_media(message, chat_id, caption, reply_to)
 
     def send_location(
         self,
@@ -646,6 +631,15 @@ class TelegramWorld:
             if chat.get("is_forum"):
                 message["is_topic_message"] = True
         return message
+
+    def _push_media(self, message: JSON, chat_id: int, caption: str | None, reply_to: JSON | None) -> int:
+        """Queue a media message with its caption (mentions marked) and the message it replies to."""
+        if caption is not None:
+            message["caption"] = caption
+            _mark_caption_mentions(message, caption)
+        if reply_to is not None:
+            message["reply_to_message"] = self._resolve_reply(chat_id, reply_to)
+        return self.push_update({"message": message})
 
     def _resolve_reply(self, chat_id: int, reply_to: JSON) -> JSON:
         with self._cond:
