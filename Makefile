@@ -55,7 +55,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 # merge it into each catalog; new strings arrive empty, changed ones fuzzy, until someone translates them.
 # Catalogs are compiled in memory when the bot starts (bot/i18n/): there is no .mo file to build.
 messages: $(VENV)/.dev  ## refresh every catalog in bot/i18n/locale from the code's strings
-	$(VENV)/bin/pybabel extract --no-location --sort-output --add-comments=TRANSLATORS: \
+	$(VENV)/bin/pybabel extract --no-location --sort-output --add-comments=TRANSLATORS: -k NN_:1,2 \
 		--project=memory-advisor-bot -o bot/i18n/locale/bot.pot bot
 	$(VENV)/bin/pybabel update --ignore-obsolete -D bot -i bot/i18n/locale/bot.pot -d bot/i18n/locale
 

@@ -25,7 +25,7 @@ def extracted() -> Catalog:
     """The code's strings now, extracted like `make messages` does (not the last saved template)."""
     template = Catalog()
     for filename, lineno, message, _comments, context in extract_from_dir(
-        str(BOT_DIR), keywords=DEFAULT_KEYWORDS
+        str(BOT_DIR), keywords={**DEFAULT_KEYWORDS, **i18n.KEYWORDS}
     ):
         template.add(message, locations=[(filename, lineno)], context=context)
     return template

@@ -51,7 +51,9 @@ You read one message a person sent to their personal coach and find two things, 
    "on YYYY-MM-DD at HH:MM", "every day at HH:MM", "every weekday at HH:MM",
    "every Monday at HH:MM" (any weekdays, joined with "and"). 24-hour clock; "evening at 9" is 21:00.
 2. checkin: the person states a goal with a date or a plan ("10k race on 14 March", "I'll run
-   Tuesday and Thursday"). topic: a short phrase for what to ask about later ("your 10k training").
+   Tuesday and Thursday"). topic: a short noun phrase for what to ask about later, in the language
+   the message is written in, that reads well on its own after a colon ("your 10k training",
+   "Ihr 10-km-Training", "ваша подготовка к забегу на 10 км").
    when: one good moment to check in, soon after the next planned step, in the form
    "on YYYY-MM-DD at HH:MM" (between 09:00 and 20:00).
 

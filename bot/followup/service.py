@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
-from bot.followup.when import ReminderParseError, Schedule, describe_day, describe_when, parse_reminder
-from bot.i18n import N_, Translator, choose, translator
+from bot.followup.when import ReminderParseError, Schedule, describe_when, parse_reminder
+from bot.i18n import NN_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
 from bot.store import Store
@@ -88,7 +88,11 @@ class Followup:
         schedule, text = parse_reminder(words, now=now, tz=tz)
         if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
             raise ReminderParseError(
-                N_("You have {n} reminders already: /reminders deletes some first."), n=MAX_REMINDERS_PER_CHAT
+                *NN_(
+                    "You have {n} reminder already: /reminders deletes it first.",
+                    "You have {n} reminders already: /reminders deletes some first.",
+                ),
+                n=MAX_REMINDERS_PER_CHAT,
             )
         guessed = False
         if not prefs.timezone and not schedule.relative:
@@ -271,17 +275,23 @@ def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> 
     )
     what = reminder.text
     if reminder.kind == "checkin":
-        what = t.gettext("check in about {topic}").format(topic=reminder.text)
+        # TRANSLATORS: in /reminders: the bot will ask how it goes; {topic} is the model's short
+        # phrase in the person's language, after a colon so no case or article governs it
+        what = t.gettext("check-in: {topic}").format(topic=reminder.text)
     return t.gettext("{when}: {what}").format(when=describe_when(schedule, now, t), what=what)
 
 
 def _checkin_question(schedule: Schedule, now: datetime, topic: str, t: Translator) -> str:
+    """ "Shall I check in …?", {topic} (the model's words, in the person's language) after a colon."""
     today = now.astimezone(ZoneInfo(schedule.tz)).date()
-    day = schedule.first.astimezone(ZoneInfo(schedule.tz)).date()
-    if day == today:
-        return t.gettext("Shall I check in today about {topic}?").format(topic=topic)
-    if (day - today).days == 1:
-        return t.gettext("Shall I check in tomorrow about {topic}?").format(topic=topic)
-    return t.gettext("Shall I check in on {day} about {topic}?").format(
-        day=describe_day(schedule, now, t), topic=topic
+    local = schedule.first.astimezone(ZoneInfo(schedule.tz))
+    if local.date() == today:
+        question = t.gettext("Shall I check in with you today on how this is going: {topic}?")
+        return question.format(topic=topic)
+    if (local.date() - today).days == 1:
+        question = t.gettext("Shall I check in with you tomorrow on how this is going: {topic}?")
+        return question.format(topic=topic)
+    # TRANSLATORS: {day} is a whole phrase like "on Wednesday, 9 December" ("on Monday, {date}"…)
+    return t.gettext("Shall I check in with you {day} on how this is going: {topic}?").format(
+        day=t.on_day(local), topic=topic
     )

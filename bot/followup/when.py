@@ -38,17 +38,34 @@ from bot.followup.words import (
     WEEKDAYS,
     WEEKDAYS_WORD,
 )
-from bot.i18n import N_, Translator, translator
+from bot.i18n import N_, NN_, Translator, translator
 
 LANGUAGES = ["en", "de", "es", "fr", "it", "pt", "ru"]
-EXAMPLES = (
+# The examples are shown in the person's language: each catalog writes them the way /remind
+# understands that language (tests/followup/test_examples.py parses every one of them).
+# TRANSLATORS: /remind examples in your language, as /remind understands them (the time first); keep "/remind"
+EXAMPLES = N_(
     "/remind in 20 minutes stretch\n"
     "/remind at 18:30 protein shake\n"
     "/remind tomorrow 7am weigh in\n"
     "/remind every Monday 07:00 weigh in\n"
     "/remind every day at 21:00 stretch 10 minutes"
 )
+# TRANSLATORS: a /remind example in your language, as /remind understands it; keep "/remind"
+IN_20_MINUTES = N_("/remind in 20 minutes stretch")
+# TRANSLATORS: a /remind example in your language, as /remind understands it; keep "/remind"
+EVERY_2_HOURS = N_("/remind every 2 hours drink water")
+# TRANSLATORS: a /remind example in your language, as /remind understands it; keep "/remind"
+EVERY_DAY = N_("/remind every day at 21:00 stretch")
+# TRANSLATORS: a /remind example in your language, as /remind understands it; keep "/remind"
+EVERY_MONDAY = N_("/remind every Monday 07:00 weigh in")
+# TRANSLATORS: /remind examples in your language, as /remind understands them; keep "/remind"
+EVERY_EXAMPLES = N_("/remind every Monday 07:00 weigh in\n/remind every day at 21:00 stretch 10 minutes")
 USAGE = N_("Tell me when and what, for example:\n{examples}")
+SHORTEST_REPETITION = NN_(
+    "The shortest repetition I keep is every {n} minute.",
+    "The shortest repetition I keep is every {n} minutes.",
+)
 MAX_TIME_WORDS = 6
 MIN_INTERVAL_MINUTES = 10
 DEFAULT_HOUR = 9  # a day without a time ("tomorrow weigh in") means 09:00
@@ -57,17 +74,38 @@ DEFAULT_HOUR = 9  # a day without a time ("tomorrow weigh in") means 09:00
 class ReminderParseError(Refused):
     """What could not be understood, with examples; the message is shown to the person.
 
-    `template` is an English message marked with N_ and `fields` its placeholders; `str(exc)` is
-    the English text, `text(t)` the person's (datetimes in `fields` written the language's way)."""
+    `template` is an English message marked with N_ (with `plural`, the two forms of a count, `n`
+    in `fields`) and `fields` its placeholders; `str(exc)` is the English text, `text(t)` the
+    person's (datetimes, counts and examples in `fields` written the language's way)."""
 
-    def __init__(self, template: str, **fields: object) -> None:
+    def __init__(self, template: str, plural: str | None = None, **fields: object) -> None:
         self.template = template
+        self.plural = plural
         self.fields = fields
         super().__init__(self.text(translator(None)))
 
     def text(self, t: Translator) -> str:
-        shown = {k: t.moment(v) if isinstance(v, datetime) else v for k, v in self.fields.items()}
-        return t.gettext(self.template).format(**shown)
+        words = t.gettext(self.template)
+        if self.plural is not None:
+            words = t.ngettext(self.template, self.plural, int(str(self.fields["n"])))
+        return words.format(**{k: _shown(v, t) for k, v in self.fields.items()})
+
+
+class Example(str):
+    """A /remind example (a msgid of this module): shown in the person's language."""
+
+    __slots__ = ()
+
+
+def _shown(value: object, t: Translator) -> object:
+    """A field of a parse error as the person reads it: a moment, an example, a count."""
+    if isinstance(value, datetime):
+        return t.moment(value)
+    if isinstance(value, Example):
+        return t.gettext(value)
+    if isinstance(value, int):
+        return t.number(value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +132,7 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
     """
     words = " ".join(words.split())
     if not words:
-        raise ReminderParseError(USAGE, examples=EXAMPLES)
+        raise ReminderParseError(USAGE, examples=Example(EXAMPLES))
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone).replace(tzinfo=None)
     every = EVERY.match(words) or DAILY_ALONE.match(words)
@@ -106,18 +144,19 @@ def parse_reminder(words: str, *, now: datetime, tz: str) -> tuple[Schedule, str
         raise ReminderParseError(
             N_('I couldn\'t tell when from "{words}". Put the time first, for example:\n{examples}'),
             words=_clip(words),
-            examples=EXAMPLES,
+            examples=Example(EXAMPLES),
         )
     if not text:
         raise ReminderParseError(
-            N_("What should I remind you of? For example: {example}"), example="/remind in 20 minutes stretch"
+            N_("What should I remind you of? For example: {example}"), example=Example(IN_20_MINUTES)
         )
     first = _aware(when, zone)
     if first <= now:
         raise ReminderParseError(
-            N_("{when} has already passed. Try for example: {example}"),
+            # TRANSLATORS: the example is /remind in your language, as /remind understands it
+            N_("{when} has already passed. Try for example: /remind tomorrow 7am {text}"),
             when=when,
-            example=f"/remind tomorrow 7am {text}",
+            text=text,
         )
     return Schedule(first, tz, relative=relative), text
 
@@ -146,16 +185,11 @@ def describe_when(schedule: Schedule, now: datetime, t: Translator | None = None
     if schedule.rule is not None:
         return f"{_describe_rule(schedule.rule, local, t)} ({schedule.tz})"
     if schedule.relative:
-        seconds = round((schedule.first - now).total_seconds())
-        minutes = round(seconds / 60)
-        span = t.ngettext("{n} minute", "{n} minutes", minutes).format(n=t.number(minutes))
-        if seconds < 60:
-            span = t.ngettext("{n} second", "{n} seconds", seconds).format(n=t.number(seconds))
-        elif minutes >= 120:
-            span = t.gettext("{n} hours").format(n=t.number(round(minutes / 60, 1)))
-        return t.gettext("In {span} (at {time} {zone})").format(
-            span=span, time=clock(local, t), zone=schedule.tz
-        )
+        # "In 20 minutes", "Через 21 минуту": CLDR's inflected forms of the span, never ours glued
+        span = t.relative(timedelta(seconds=round((schedule.first - now).total_seconds())))
+        # TRANSLATORS: {span} is a whole phrase like "In 20 minutes" (already in your language)
+        shown = t.gettext("{span} (at {time}, {zone})")
+        return shown.format(span=span, time=clock(local, t), zone=schedule.tz)
     return t.gettext("{day} at {time} ({zone})").format(
         day=describe_day(schedule, now, t), time=clock(local, t), zone=schedule.tz
     )
@@ -188,6 +222,8 @@ def _describe_rule(rule: str, first_local: datetime, t: Translator) -> str:
             n=t.number(interval), time=at
         )
     if parts["FREQ"] == "HOURLY":
+        if interval == 1:
+            return t.gettext("Every hour from {time}").format(time=at)
         return t.ngettext("Every {n} hour from {time}", "Every {n} hours from {time}", interval).format(
             n=t.number(interval), time=at
         )
@@ -201,10 +237,9 @@ def _describe_rule(rule: str, first_local: datetime, t: Translator) -> str:
     if days == ["MO", "TU", "WE", "TH", "FR"]:
         return t.gettext("Every weekday at {time}").format(time=at)
     names = [t.weekday([str(w) for w in WEEKDAYS].index(d)) for d in days]
-    joined = names[0]
-    if len(names) > 1:
-        joined = t.gettext("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
-    return t.gettext("Every {days} at {time}").format(days=joined, time=at)
+    # TRANSLATORS: {days} is a list of weekday names as a dictionary writes them ("Monday and
+    # Thursday", nominative): put it where that form is right, e.g. after a colon
+    return t.gettext("Every {days} at {time}").format(days=t.listing(names), time=at)
 
 
 def _parse_repeating(
@@ -218,15 +253,13 @@ def _parse_repeating(
             rest = rest[match.end() :].strip()
             minutes = unit.startswith(("min", "мин"))
             if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
-                raise ReminderParseError(
-                    N_("The shortest repetition I keep is every {n} minutes."), n=MIN_INTERVAL_MINUTES
-                )
+                raise ReminderParseError(*SHORTEST_REPETITION, n=MIN_INTERVAL_MINUTES)
             freq, interval = (MINUTELY if minutes else HOURLY), amount
             text = _strip_joiner(rest)
             if not text:
                 raise ReminderParseError(
                     N_("What should I remind you of? For example: {example}"),
-                    example="/remind every 2 hours drink water",
+                    example=Example(EVERY_2_HOURS),
                 )
             start = local_now.replace(second=0, microsecond=0) + timedelta(
                 minutes=amount if minutes else 60 * amount
@@ -249,17 +282,15 @@ def _parse_repeating(
                         'After "every" I understand: day, weekday, a day of the week (Monday, Montag, '
                         'lunes…), or "2 hours". For example:\n{examples}'
                     ),
-                    examples=(
-                        "/remind every Monday 07:00 weigh in\n/remind every day at 21:00 stretch 10 minutes"
-                    ),
+                    examples=Example(EVERY_EXAMPLES),
                 )
             freq = WEEKLY
     hour_minute, text = _leading_clock(rest, local_now)
     if hour_minute is None:
         raise ReminderParseError(
             N_("At what time? For example: {example}, or {other}"),
-            example="/remind every Monday 07:00 weigh in",
-            other="/remind every day at 21:00 stretch",
+            example=Example(EVERY_MONDAY),
+            other=Example(EVERY_DAY),
         )
     hour, minute = hour_minute
     if evening and hour < 12:
@@ -267,7 +298,7 @@ def _parse_repeating(
     if not text:
         raise ReminderParseError(
             N_("What should I remind you of? For example: {example}"),
-            example="/remind every day at 21:00 stretch",
+            example=Example(EVERY_DAY),
         )
     start = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     byweekday = [WEEKDAYS[d] for d in sorted(set(days))] or None

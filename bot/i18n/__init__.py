@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton, format_time, get_day_names
+from babel.dates import format_date, format_skeleton, format_time, format_timedelta, get_day_names
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 DOMAIN = "bot"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -31,6 +33,15 @@ def N_(message: str) -> str:
     return message
 
 
+def NN_(singular: str, plural: str) -> tuple[str, str]:
+    """N_ for a count: both English forms, for `Translator.ngettext(*forms, n)` where it is shown
+    (extracted as one plural entry: `make messages` and tests/test_i18n.py know the keyword)."""
+    return singular, plural
+
+
+KEYWORDS = {"NN_": (1, 2)}  # extraction keywords beside Babel's defaults (N_, ngettext, pgettext, …)
+
+
 @cache
 def languages() -> tuple[str, ...]:
     """The languages the interface speaks: English, then every catalog in bot/i18n/locale."""
@@ -39,12 +50,14 @@ def languages() -> tuple[str, ...]:
 
 
 def language_of(code: str | None) -> str | None:
-    """The catalog for a Telegram language_code ("pt-br" → "pt", "uk" → "uk"), or None."""
+    """The catalog for a Telegram language_code, or None: "pt-br" and "pt" → "pt" (Brazilian),
+    "pt-pt" → "pt_PT" (European Portuguese, when that catalog exists), "es-mx" → "es"."""
     if not code:
         return None
-    code = code.replace("_", "-").lower()
-    for candidate in (code, code.split("-")[0]):
-        if candidate in languages():
+    parts = code.replace("_", "-").lower().split("-")
+    region = f"{parts[0]}_{parts[1].upper()}" if len(parts) > 1 else ""
+    for candidate in (region, parts[0]):
+        if candidate and candidate in languages():
             return candidate
     return None
 
@@ -68,6 +81,11 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self._catalog.gettext(message)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` where the same English words mean another thing elsewhere ("on" for memory,
+        "on" for the ✍ reaction): `context` tells them apart in the catalogs."""
+        return self._catalog.pgettext(context, message)
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """The form for `n` (Russian and Ukrainian have three); format `{n}` with `number`."""
         return self._catalog.ngettext(singular, plural, n)
@@ -75,6 +93,31 @@ class Translator:
     def number(self, value: float) -> str:
         """A count as the language writes it: 12,345 / 12.345 / 12 345."""
         return format_decimal(value, locale=self._locale)
+
+    def megabytes(self, size: float) -> str:
+        """A file size in bytes as megabytes, one decimal at most: "30.5 MB", "30,5 Mo", "30,5 МБ"."""
+        amount = round(size / 2**20, 1)
+        return format_unit(amount, "digital-megabyte", length="short", locale=self._locale)
+
+    def duration(self, seconds: int) -> str:
+        """A length of time in the language's short units: "5 min 30 sec", "5 мин 30 с", "45 s"."""
+        minutes, rest = divmod(max(0, seconds), 60)
+        parts = [(minutes, "duration-minute"), (rest, "duration-second")]
+        shown = [format_unit(n, unit, length="short", locale=self._locale) for n, unit in parts if n]
+        shown = shown or [format_unit(0, "duration-second", length="short", locale=self._locale)]
+        return format_list(shown, style="unit-narrow", locale=self._locale)
+
+    def relative(self, delta: timedelta) -> str:
+        """How far ahead, as a sentence starts it: "In 20 minutes", "Через 21 минуту", "Dans 2 heures"
+        (CLDR's own inflected forms; minutes up to 2 hours, hours up to 2 days)."""
+        text = format_timedelta(
+            delta, granularity="second", threshold=2, add_direction=True, locale=self._locale
+        )
+        return text[:1].upper() + text[1:]
+
+    def listing(self, items: list[str]) -> str:
+        """Items joined the language's way: "Monday and Thursday", "lunes y jueves"."""
+        return format_list(items, style="standard", locale=self._locale)
 
     def date(self, value: date | datetime) -> str:
         """A calendar day in words: "May 8, 2026", "8 de mayo de 2026", "8 мая 2026 г."."""
@@ -89,6 +132,21 @@ class Translator:
         if self.language == ENGLISH:  # the form the reminder confirmations always had
             return format_date(value, format="EEEE d MMMM", locale=self._locale)
         return f"{self.weekday(value.weekday())}, {format_skeleton('MMMMd', value, locale=self._locale)}"
+
+    def on_day(self, value: datetime) -> str:
+        """ "On a day" as a sentence's adverbial: "on Wednesday, 9 December", "в среду, 9 декабря",
+        "na quarta-feira, 9 de dezembro" (each weekday its own msgid: prepositions and cases differ)."""
+        when = format_skeleton("MMMMd", value, locale=self._locale)
+        phrase = (
+            self.pgettext("on a day", "on Monday, {date}"),
+            self.pgettext("on a day", "on Tuesday, {date}"),
+            self.pgettext("on a day", "on Wednesday, {date}"),
+            self.pgettext("on a day", "on Thursday, {date}"),
+            self.pgettext("on a day", "on Friday, {date}"),
+            self.pgettext("on a day", "on Saturday, {date}"),
+            self.pgettext("on a day", "on Sunday, {date}"),
+        )[value.weekday()]
+        return phrase.format(date=when)
 
     def weekday(self, index: int) -> str:
         """The name of a day of the week, Monday = 0: "Monday", "lunes", "понедельник"."""

@@ -17,6 +17,7 @@ import mimetypes
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import aiohttp
 from telegram import Bot, Message
@@ -49,11 +50,11 @@ UNSUPPORTED_KINDS = {
     "video": N_("I can't open videos (round video messages work)."),
 }
 TOO_BIG_REPLY = N_(
-    "That file is too big for me ({size} MB): Telegram lets me download at most 20 MB. "
+    "That file is too big for me ({size}): Telegram lets me download at most {limit}. "
     "Could you send a smaller one?"
 )
 ALBUM_TOO_BIG_REPLY = N_(
-    "Those pictures are too big to look at together ({size} MB; at most {limit} MB at once). "
+    "Those pictures are too big to look at together ({size}; at most {limit} at once). "
     "Could you send fewer or smaller ones?"
 )
 TOO_LONG_REPLY = N_(
@@ -77,16 +78,28 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Quantity:
+    """A size (bytes) or a length (seconds) in a refusal, written in the reader's language when
+    shown: "30.5 MB" / "30,5 Mo", "5 min 30 sec" / "5 мин 30 с"."""
+
+    amount: int
+    unit: Literal["bytes", "seconds"] = "bytes"
+
+    def shown(self, t: Translator) -> str:
+        return t.megabytes(self.amount) if self.unit == "bytes" else t.duration(self.amount)
+
+
+@dataclass(frozen=True, slots=True)
 class Refusal:
     """Why a message's file is not taken: a short answer for the person (a template of the catalogs
     and its values), followed by what the bot does understand when `understood`."""
 
     template: str
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Quantity] = field(default_factory=dict)
     understood: bool = False
 
     def text(self, t: Translator) -> str:
-        words = t.gettext(self.template).format(**self.values)
+        words = t.gettext(self.template).format(**{k: v.shown(t) for k, v in self.values.items()})
         return f"{words} {t.gettext(UNDERSTOOD)}" if self.understood else words
 
 
@@ -111,11 +124,12 @@ def attachment_of(message: Message, *, max_voice_seconds: int) -> Attachment | R
     if found is None or isinstance(found, Refusal):
         return found
     if found.size is not None and found.size > TELEGRAM_DOWNLOAD_LIMIT:
-        return Refusal(TOO_BIG_REPLY, {"size": f"{found.size / 2**20:.1f}"})
-    if found.duration is not None and found.duration > max_voice_seconds:
         return Refusal(
-            TOO_LONG_REPLY, {"length": _duration(found.duration), "limit": _duration(max_voice_seconds)}
+            TOO_BIG_REPLY, {"size": Quantity(found.size), "limit": Quantity(TELEGRAM_DOWNLOAD_LIMIT)}
         )
+    if found.duration is not None and found.duration > max_voice_seconds:
+        length, limit = Quantity(found.duration, "seconds"), Quantity(max_voice_seconds, "seconds")
+        return Refusal(TOO_LONG_REPLY, {"length": length, "limit": limit})
     return found
 
 
@@ -174,13 +188,6 @@ def _seconds(value: int | dt.timedelta | None) -> int | None:
     if isinstance(value, dt.timedelta):
         return int(value.total_seconds())
     return value
-
-
-def _duration(seconds: int) -> str:
-    minutes, rest = divmod(seconds, 60)
-    if not minutes:
-        return f"{rest} s"
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 class MediaDownloader:

@@ -40,9 +40,11 @@ async def remember(update: Update, context: BotContext) -> None:
         return
     if len(fact) > REMEMBER_MAX_CHARS:
         await message.reply_text(
-            _("That's too long to remember as one fact (at most {limit} characters).").format(
-                limit=REMEMBER_MAX_CHARS
-            )
+            t.ngettext(
+                "That's too long to remember as one fact (at most {limit} character).",
+                "That's too long to remember as one fact (at most {limit} characters).",
+                REMEMBER_MAX_CHARS,
+            ).format(limit=t.number(REMEMBER_MAX_CHARS))
         )
         return
     limiter = context.deps.remember_limiter
@@ -96,8 +98,8 @@ async def export(update: Update, context: BotContext) -> None:
         document=data,
         filename=f"advisor-export-{document['exported_at'][:10]}.json",
         caption=t.ngettext(
-            "Your data: {count} memory and your settings.",
-            "Your data: {count} memories and your settings.",
+            "Your data: {count} memory, plus your reminders and settings.",
+            "Your data: {count} memories, plus your reminders and settings.",
             len(document["memories"]),
         ).format(count=t.number(len(document["memories"]))),
     )

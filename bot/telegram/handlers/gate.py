@@ -15,20 +15,24 @@ from collections import deque
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.i18n import N_
+from bot.i18n import N_, NN_
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import addressed_text, counted_as, is_command, is_group
 
 logger = logging.getLogger(__name__)
 
 NOT_ALLOWED_REPLY = N_("Sorry, this is a private bot and you're not on its list of users.")
-BUDGET_REPLY = N_(
+BUDGET_REPLY = NN_(
+    "You've used today's AI budget ({budget} token). I'll be back to full strength tomorrow "
+    "(the budget resets at midnight UTC). /usage shows the details; your commands still work.",
     "You've used today's AI budget ({budget} tokens). I'll be back to full strength tomorrow "
-    "(the budget resets at midnight UTC). /usage shows the details; your commands still work."
+    "(the budget resets at midnight UTC). /usage shows the details; your commands still work.",
 )
-TOO_LONG_REPLY = N_(
+TOO_LONG_REPLY = NN_(
+    "That message is too long for me ({length} character; the limit is {limit}). "
+    "Please shorten it or send it in parts.",
     "That message is too long for me ({length} characters; the limit is {limit}). "
-    "Please shorten it or send it in parts."
+    "Please shorten it or send it in parts.",
 )
 WINDOW_SECONDS = 60.0
 
@@ -133,7 +137,7 @@ async def gate(update: Update, context: BotContext) -> None:
     text = message.text or ""
     if len(text) > settings.max_input_chars:
         t = await context.words(update)
-        note = t.gettext(TOO_LONG_REPLY)
+        note = t.ngettext(*TOO_LONG_REPLY, len(text))
         await message.reply_text(
             note.format(length=t.number(len(text)), limit=t.number(settings.max_input_chars))
         )
@@ -143,7 +147,8 @@ async def gate(update: Update, context: BotContext) -> None:
         today = await context.advisor.usage_today(sender)
         if today.tokens >= settings.daily_token_budget:
             t = await context.words(update)
-            note = t.gettext(BUDGET_REPLY).format(budget=t.number(settings.daily_token_budget))
+            note = t.ngettext(*BUDGET_REPLY, settings.daily_token_budget)
+            note = note.format(budget=t.number(settings.daily_token_budget))
             await message.reply_text(note)
             raise ApplicationHandlerStop
 

@@ -32,12 +32,12 @@ Just write to me in plain text: questions, updates, how it went.
 /remind <when> <what>: a reminder, e.g. /remind every Monday 07:00 weigh in, /remind in 20 minutes stretch
 /reminders: what is scheduled, with a delete button each
 /new: start a fresh conversation (memories stay)
-/export: a JSON file of your memories and settings
+/export: a JSON file of your memories, reminders and settings
 /usage: messages and tokens used today and this month
 /start: what I am
 
 In groups I answer when mentioned or replied to, and the group has its own memory.
-I only read text messages for now.""")
+Besides text, I understand voice messages, audio files, round video messages and photos.""")
 
 
 async def start(update: Update, context: BotContext) -> None:

@@ -11,6 +11,7 @@ import re
 
 from telegram import Message, Update
 
+from bot.i18n import N_
 from bot.records import INLINE_LIMIT, Media
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import addressed_text, counted_as, is_group, is_pseudo_sender
@@ -21,6 +22,7 @@ from bot.telegram.media import (
     NOT_UNDERSTOOD,
     Attachment,
     DownloadFailed,
+    Quantity,
     Refusal,
     attachment_of,
 )
@@ -28,7 +30,8 @@ from bot.telegram.media import (
 logger = logging.getLogger(__name__)
 
 NON_TEXT_REPLY = Refusal(NOT_UNDERSTOOD, understood=True)
-HEARD_PREFIX = "🎙 I heard: "
+# TRANSLATORS: above the answer to a voice message: the transcript of what the person said
+HEARD = N_("🎙 I heard: {words}")
 _MARKDOWN = re.compile(r"([\\`*_\[\]()~>#+\-=|{}.!<])")
 
 
@@ -69,7 +72,7 @@ async def _answer(
     remember = not (is_group(message.chat) and is_pseudo_sender(message))
     total = sum(a.size or 0 for a in attachments)
     if len(attachments) > 1 and total > INLINE_LIMIT:
-        values = {"size": f"{total / 2**20:.1f}", "limit": str(INLINE_LIMIT // 2**20)}
+        values = {"size": Quantity(total), "limit": Quantity(INLINE_LIMIT)}
         await send_long(
             context, message, Refusal(ALBUM_TOO_BIG_REPLY, values).text(await context.words(update))
         )
@@ -104,9 +107,10 @@ async def _answer(
                 await draft.close()
     prefs = await context.advisor.prefs(message.chat_id)
     # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
-    text = answer.text if answer.generated else (await context.words(update, prefs)).gettext(answer.text)
+    t = await context.words(update, prefs)
+    text = answer.text if answer.generated else t.gettext(answer.text)
     if answer.heard and prefs.heard == "on":
         # The person's words, shown as they are: no Markdown of theirs becomes formatting.
         heard = _MARKDOWN.sub(r"\\\1", answer.heard)
-        text = f"{HEARD_PREFIX}{heard}\n\n{text}"
+        text = f"{t.gettext(HEARD).format(words=heard)}\n\n{text}"
     await send_long(context, message, text)

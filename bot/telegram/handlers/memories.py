@@ -89,7 +89,8 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
             return
         deleted = await context.advisor.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
-        await query.answer(_("Deleted") if deleted else _("That memory is already gone."))
+        gone = _("That memory is already gone.")
+        await query.answer(t.pgettext("a memory", "Deleted") if deleted else gone)
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
         await query.answer()
     else:

@@ -16,6 +16,7 @@ from telegram import ForceReply, Message, MessageEntity, Update
 from telegram.ext import filters
 
 from bot.errors import Refused, Unavailable
+from bot.i18n import N_
 from bot.telegram.handlers.account import REMEMBER_MAX_CHARS
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY
@@ -23,9 +24,11 @@ from bot.telegram.handlers.groups import is_group, may_manage
 
 logger = logging.getLogger(__name__)
 
-# The prompt starts with "✏️ “" in every language (after "Name, " in a group): how a reply to it
-# is told from a reply to any other message of the bot.
-EDIT_MARK = "✏️ “"
+# The prompt starts with "✏️ " in every language (after "Name, " in a group): how a reply to it
+# is told from a reply to any other message of the bot (tests/test_i18n.py checks every catalog).
+EDIT_MARK = "✏️ "
+# TRANSLATORS: keep "✏️ " at the very start; the quotes are your language's («…», „…“)
+EDIT_PROMPT = N_("✏️ “{memory}”\nReply to this message with the new wording.")
 _PROMPT = re.compile(r"^(?:[^\n]{0,80}, )?" + re.escape(EDIT_MARK))
 EDITS_KEY = "memory_edits"  # chat_data: prompt message id → PendingEdit
 EDIT_TTL_SECONDS = 15 * 60
@@ -70,7 +73,7 @@ async def on_edit_button(update: Update, context: BotContext) -> None:
         await query.answer(_("That memory is already gone."))
         return
     await query.answer()
-    text = f"{EDIT_MARK}{item.text}”\n" + _("Reply to this message with the new wording.")
+    text = _(EDIT_PROMPT).format(memory=item.text)
     entities = []
     if is_group(chat):  # the mention makes the forced reply show for this person only (selective)
         name = user.first_name

@@ -68,8 +68,9 @@ _VALUE_LABELS = {
     "balanced": N_("balanced"),
     "gentle": N_("gentle"),
     "tough": N_("tough"),
-    # TRANSLATORS: the "language" setting's default: answers in the language the person writes in
-    "auto": N_("same as mine"),
+    # TRANSLATORS: the "language" setting's default: the bot answers in the language the person
+    # writes in ("Language: as you write"); at most 30 characters with the label
+    "auto": N_("as you write"),
     "en": "English",
     "es": "Español",
     "fr": "Français",
@@ -78,8 +79,6 @@ _VALUE_LABELS = {
     "pt": "Português",
     "ru": "Русский",
     "uk": "Українська",
-    "on": N_("on"),
-    "off": N_("off (incognito)"),
     # TRANSLATORS: the time zone before the person chose one
     "": N_("not set"),
 }
@@ -91,12 +90,16 @@ def usage_text(t: Translator) -> str:
     """How to set a preference by command (the settings and values are typed as written here)."""
     return "\n".join(
         [t.gettext("Usage: /prefs <setting> <value>, or just /prefs for buttons. Settings:")]
-        + [f"/prefs {_SHORT_NAMES[key]} {_usage_values(key)}" for key in Prefs.names()]
+        + [f"/prefs {_SHORT_NAMES[key]} {_usage_values(key, t)}" for key in Prefs.names()]
     )
 
 
-def _usage_values(key: str) -> str:
-    return "Area/City (Europe/Berlin)" if key == "timezone" else "|".join(Prefs.choices(key))
+def _usage_values(key: str, t: Translator) -> str:
+    if key == "timezone":
+        # TRANSLATORS: how an IANA time zone is named: "Area/City (Europe/Berlin)"
+        area = t.gettext("Area/City")
+        return f"{area} (Europe/Berlin)"
+    return "|".join(Prefs.choices(key))
 
 
 async def prefs(update: Update, context: BotContext) -> None:
@@ -182,6 +185,10 @@ async def _show(edit: object, text: str, keyboard: InlineKeyboardMarkup) -> None
 def value_label(value: str, t: Translator, key: str = "") -> str:
     if key in ("heard", "checkins"):  # not memory's "on" / "off (incognito)"
         return t.gettext(N_("yes")) if value == "on" else t.gettext(N_("no"))
+    if key == "memory":  # the memory (feminine in many languages), and off means incognito
+        return t.pgettext("memory", "on") if value == "on" else t.pgettext("memory", "off (incognito)")
+    if key == "reactions":  # the ✍ reaction: off is just off
+        return t.pgettext("reaction", "on") if value == "on" else t.pgettext("reaction", "off")
     label = _VALUE_LABELS.get(value, value)
     endonym = value in Prefs.choices("language") and value != "auto"
     return label if endonym else t.gettext(label)
@@ -189,7 +196,10 @@ def value_label(value: str, t: Translator, key: str = "") -> str:
 
 def setting_line(current: Prefs, key: str, t: Translator) -> str:
     """ "Reply length: medium", in the person's language."""
-    return f"{t.gettext(LABELS[key])}: {value_label(getattr(current, key), t, key)}"
+    # TRANSLATORS: a /prefs line and button, "Reply length: medium" (French: "{setting}\u00a0: {value}")
+    return t.gettext("{setting}: {value}").format(
+        setting=t.gettext(LABELS[key]), value=value_label(getattr(current, key), t, key)
+    )
 
 
 def render_prefs(current: Prefs, t: Translator) -> str:

@@ -7,7 +7,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.followup.service import NeedsTimezone, Proposal
-from bot.followup.when import EXAMPLES, USAGE, ReminderParseError
+from bot.followup.when import EVERY_DAY, EXAMPLES, USAGE, ReminderParseError
 from bot.i18n import N_, Translator
 from bot.records import COMMON_TIMEZONES
 from bot.telegram.handlers.context import BotContext
@@ -37,7 +37,7 @@ async def remind(update: Update, context: BotContext) -> None:
     parts = message.text.split(maxsplit=1)
     words = parts[1].strip() if len(parts) > 1 else ""
     if not words:
-        await message.reply_text(_(USAGE).format(examples=EXAMPLES))
+        await message.reply_text(_(USAGE).format(examples=_(EXAMPLES)))
         return
     try:
         result = await context.followup.remind(message.chat_id, words, t)
@@ -78,7 +78,8 @@ async def on_reminder_button(update: Update, context: BotContext) -> None:
     reminder_id = int(raw_id)
     if action == "del":
         deleted = await context.followup.cancel(chat_id, reminder_id)
-        await query.answer(_("Deleted") if deleted else _("That reminder is already gone."))
+        gone = _("That reminder is already gone.")
+        await query.answer(t.pgettext("a reminder", "Deleted") if deleted else gone)
         text, keyboard = await _listing(context, chat_id, t)
         await query.edit_message_text(text, reply_markup=keyboard)
     elif action == "yes":
@@ -142,7 +143,7 @@ async def _listing(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     scheduled = await context.followup.scheduled(chat_id, t)
     if not scheduled:
-        return t.gettext(EMPTY_LIST).format(example="/remind every day at 21:00 stretch"), None
+        return t.gettext(EMPTY_LIST).format(example=t.gettext(EVERY_DAY)), None
     count = len(scheduled)
     title = t.ngettext("Your reminders ({count}):", "Your reminders ({count}):", count)
     lines = [title.format(count=t.number(count)), ""]
