@@ -99,7 +99,8 @@ async def on_edit_reply(update: Update, context: BotContext) -> None:
     message = update.message
     if message is None or message.text is None or message.reply_to_message is None:
         return
-    _ = (await context.words(update)).gettext
+    t = await context.words(update)
+    _ = t.gettext
     edits = _edits(context)
     pending = edits.get(message.reply_to_message.message_id)
     if pending is None or time.monotonic() - pending.asked_at > EDIT_TTL_SECONDS:
@@ -114,9 +115,11 @@ async def on_edit_reply(update: Update, context: BotContext) -> None:
     text = " ".join(message.text.split())
     if len(text) > REMEMBER_MAX_CHARS:
         await message.reply_text(
-            _("That's too long to remember as one fact (at most {limit} characters).").format(
-                limit=REMEMBER_MAX_CHARS
-            )
+            t.ngettext(
+                "That's too long to remember as one fact (at most {limit} character).",
+                "That's too long to remember as one fact (at most {limit} characters).",
+                REMEMBER_MAX_CHARS,
+            ).format(limit=t.number(REMEMBER_MAX_CHARS))
         )
         return
     if (await context.advisor.prefs(message.chat_id)).memory == "off":
