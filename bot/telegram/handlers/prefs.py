@@ -194,12 +194,14 @@ def value_label(value: str, t: Translator, key: str = "") -> str:
     return label if endonym else t.gettext(label)
 
 
-def setting_line(current: Prefs, key: str, t: Translator) -> str:
-    """ "Reply length: medium", in the person's language."""
+def setting_line(current: Prefs, key: str, t: Translator, *, button: bool = False) -> str:
+    """ "Reply length: medium", in the person's language; on a `button` a time zone is named by its
+    city ("Los Angeles", not "America/Los_Angeles") so the label fits a phone's width."""
+    value = value_label(getattr(current, key), t, key)
+    if button and key == "timezone" and current.timezone:
+        value = current.timezone.rsplit("/", 1)[-1].replace("_", " ")
     # TRANSLATORS: a /prefs line and button, "Reply length: medium" (French: "{setting}\u00a0: {value}")
-    return t.gettext("{setting}: {value}").format(
-        setting=t.gettext(LABELS[key]), value=value_label(getattr(current, key), t, key)
-    )
+    return t.gettext("{setting}: {value}").format(setting=t.gettext(LABELS[key]), value=value)
 
 
 def render_prefs(current: Prefs, t: Translator) -> str:
@@ -222,7 +224,7 @@ def prefs_keyboard(current: Prefs, t: Translator) -> InlineKeyboardMarkup:
     """One button per setting, showing its value; each opens that setting's choices."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(setting_line(current, key, t), callback_data=f"prefm:{key}")]
+            [InlineKeyboardButton(setting_line(current, key, t, button=True), callback_data=f"prefm:{key}")]
             for key in Prefs.names()
         ]
     )
