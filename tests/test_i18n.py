@@ -115,8 +115,12 @@ def test_a_language_is_chosen_in_order_and_falls_back_to_english() -> None:
     """The /prefs language first, then Telegram's (regional variants fold), else English."""
     assert choose("de", "es") == "de"
     assert choose(None, "pt-BR") == "pt"
-    assert choose("it", "uk") == "uk"  # no Italian catalog: the Telegram language is next
-    assert choose("it", "zh-hans") == "en"
+    assert choose("xx", "uk") == "uk"  # no such catalog: the Telegram language is next
+    assert choose("it", "uk") == "it"  # Italian has its catalog: eight languages
+    assert choose("zh-hans", "ko") == "en"
+    assert choose(None, "pt") == "pt"  # Telegram's Portuguese is Brazilian
+    assert choose(None, "pt-pt") == ("pt_PT" if "pt_PT" in languages() else "pt")
+    assert choose(None, "es-MX") == choose(None, "es-419") == "es"
     assert choose(None, None) == "en"
     assert translator("xx").language == "en"
 

@@ -184,7 +184,7 @@ class Advisor(MemoryControls):
         prefs = await self.store.get_prefs(chat_id)
         # The chat's /prefs language, else English (Telegram's language_code is not kept).
         t = translator(choose(prefs.language if prefs.language != "auto" else None))
-        fallback = t.gettext("Checking in on this: {topic}. How is it going?").format(topic=topic)
+        fallback = t.gettext("Checking in about {topic}: how is it going?").format(topic=topic)
         memories: list[MemoryItem] = []
         if prefs.memory != "off":
             memories = await self._recall(user_id, topic, worth=True)

@@ -216,7 +216,7 @@ class Scheduler:
             return await self._compose_checkin(reminder.chat_id, reminder.text)
         t = await self._chat_words(reminder.chat_id)
         if reminder.kind == "checkin":
-            return t.gettext("Checking in on this: {topic}. How is it going?").format(topic=reminder.text)
+            return t.gettext("Checking in about {topic}: how is it going?").format(topic=reminder.text)
         return t.gettext("⏰ Reminder: {text}").format(text=reminder.text)
 
     def _next_due(self, reminder: Reminder, now: float) -> float | None:

@@ -277,7 +277,7 @@ def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> 
     if reminder.kind == "checkin":
         # TRANSLATORS: in /reminders: the bot will ask how it goes; {topic} is the model's short
         # phrase in the person's language, after a colon so no case or article governs it
-        what = t.gettext("check-in: {topic}").format(topic=reminder.text)
+        what = t.gettext("check in about {topic}").format(topic=reminder.text)
     return t.gettext("{when}: {what}").format(when=describe_when(schedule, now, t), what=what)
 
 
@@ -286,12 +286,10 @@ def _checkin_question(schedule: Schedule, now: datetime, topic: str, t: Translat
     today = now.astimezone(ZoneInfo(schedule.tz)).date()
     local = schedule.first.astimezone(ZoneInfo(schedule.tz))
     if local.date() == today:
-        question = t.gettext("Shall I check in with you today on how this is going: {topic}?")
+        question = t.gettext("Shall I check in today about {topic}?")
         return question.format(topic=topic)
     if (local.date() - today).days == 1:
-        question = t.gettext("Shall I check in with you tomorrow on how this is going: {topic}?")
+        question = t.gettext("Shall I check in tomorrow about {topic}?")
         return question.format(topic=topic)
     # TRANSLATORS: {day} is a whole phrase like "on Wednesday, 9 December" ("on Monday, {date}"…)
-    return t.gettext("Shall I check in with you {day} on how this is going: {topic}?").format(
-        day=t.on_day(local), topic=topic
-    )
+    return t.gettext("Shall I check in {day} about {topic}?").format(day=t.on_day(local), topic=topic)

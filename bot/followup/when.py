@@ -188,7 +188,7 @@ def describe_when(schedule: Schedule, now: datetime, t: Translator | None = None
         # "In 20 minutes", "Через 21 минуту": CLDR's inflected forms of the span, never ours glued
         span = t.relative(timedelta(seconds=round((schedule.first - now).total_seconds())))
         # TRANSLATORS: {span} is a whole phrase like "In 20 minutes" (already in your language)
-        shown = t.gettext("{span} (at {time}, {zone})")
+        shown = t.gettext("{span} (at {time} {zone})")
         return shown.format(span=span, time=clock(local, t), zone=schedule.tz)
     return t.gettext("{day} at {time} ({zone})").format(
         day=describe_day(schedule, now, t), time=clock(local, t), zone=schedule.tz

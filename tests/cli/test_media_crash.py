@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.telegram.handlers.media import HEARD_PREFIX
+HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, bot_env, make_settings

@@ -65,7 +65,7 @@ async def test_daily_token_budget_stops_questions_but_not_commands(
     await start_bot(DAILY_TOKEN_BUDGET=10)
     assert (await say(fake_telegram, "First question"))["text"].startswith("Coach says:")
     refused = await say(fake_telegram, "Second question")
-    assert refused["text"] == BUDGET_REPLY.format(budget="10")
+    assert refused["text"] == BUDGET_REPLY[1].format(budget="10")
     assert len(fake_gemini.requests("chat")) == 1
     usage = await say(fake_telegram, "/usage")
     assert "Daily budget: 10 tokens (0 left today)" in usage["text"]
@@ -77,7 +77,7 @@ async def test_input_longer_than_the_cap_is_refused_before_the_model(
     """A message over MAX_INPUT_CHARS gets its length and the limit back, and no Gemini call."""
     bot = await start_bot(MAX_INPUT_CHARS=100)
     reply = await say(fake_telegram, "a" * 150)
-    assert reply["text"] == TOO_LONG_REPLY.format(length="150", limit="100")
+    assert reply["text"] == TOO_LONG_REPLY[1].format(length="150", limit="100")
     assert fake_gemini.requests("chat") == []
     assert await bot.advisor.pending_memories(CHAT) == 0
 
@@ -90,5 +90,5 @@ async def test_a_slash_without_a_command_entity_is_a_question_and_pays_the_budge
     await start_bot(DAILY_TOKEN_BUDGET=10)
     assert (await say(fake_telegram, "First question"))["text"].startswith("Coach says:")
     refused = await say(fake_telegram, "/ how do I deadlift")
-    assert refused["text"] == BUDGET_REPLY.format(budget=10)
+    assert refused["text"] == BUDGET_REPLY[1].format(budget=10)
     assert len(fake_gemini.requests("chat")) == 1

@@ -68,7 +68,7 @@ async def test_ten_thousand_characters_get_the_limit_explained(
     """A 10,000-character message is refused with its length and the limit; no LLM call."""
     await start_bot()
     reply = await say(fake_telegram, "x" * 10_000)
-    assert reply["text"] == TOO_LONG_REPLY.format(length="10,000", limit="4,000")
+    assert reply["text"] == TOO_LONG_REPLY[1].format(length="10,000", limit="4,000")
     assert fake_gemini.requests("chat") == []
 
 

@@ -198,7 +198,7 @@ async def test_anonymous_admins_spend_their_own_groups_budget(
     """DAILY_TOKEN_BUDGET and /usage count an anonymous admin's messages for that group, not for a
     sender id every group's anonymous admins share."""
     await start_bot(GROUPS_ENABLED=True, DAILY_TOKEN_BUDGET=10)
-    for text, expected in (("first", "Coach says: first"), ("second", BUDGET_REPLY.format(budget=10))):
+    for text, expected in (("first", "Coach says: first"), ("second", BUDGET_REPLY[1].format(budget=10))):
         before = len(fake_telegram.sent(GROUP))
         fake_telegram.push_update(
             pseudo_message(fake_telegram, f"@{BOT_USERNAME} {text}", ChatID.ANONYMOUS_ADMIN)

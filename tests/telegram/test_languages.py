@@ -36,17 +36,17 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
     """language_code "es": /start, /memories (headings, plural, date), /forget and /prefs speak Spanish."""
     bot = await start_bot()
     start = await say(fake_telegram, "/start", **SPANISH)
-    assert start["text"].startswith("¡Hola, Ana! Soy tu asesor con IA")
+    assert start["text"].startswith("¡Hola, Ana! Soy su asesor con IA")
     assert "/memories muestra lo que recuerdo" in start["text"]
 
     await add_memory(bot, "Tiene la rodilla izquierda débil", "health")
     await add_memory(bot, "Quiere correr una maratón", "goals")
     listing = (await say(fake_telegram, "/memories", **SPANISH))["text"]
-    assert listing.startswith("Lo que recuerdo sobre ti (2 recuerdos):")
+    assert listing.startswith("Lo que recuerdo sobre usted (2 recuerdos):")
     assert "\nSalud:\n" in listing
     assert "\nObjetivos:\n" in listing
     assert (
-        "Toca 🗑 y un número para borrar ese recuerdo, o ✏️ para corregir su redacción; "
+        "Toque 🗑 y un número para borrar ese recuerdo, o ✏️ para corregir su redacción; "
         "/forget lo borra todo." in listing
     )
     found = (await say(fake_telegram, "/memories rodilla", **SPANISH))["text"]
@@ -54,21 +54,21 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
     assert f"Tiene la rodilla izquierda débil (dicho el {today})" in found
 
     forget = await say(fake_telegram, "/forget", **SPANISH)
-    assert forget["text"].startswith("Esto borra todo lo que recuerdo sobre ti")
+    assert forget["text"].startswith("Esto borra todo lo que recuerdo sobre usted")
     assert labels(forget) == ["Sí, borrar todo", "Cancelar"]
 
     prefs = await say(fake_telegram, "/prefs", **SPANISH)
-    assert prefs["text"].startswith("Tus ajustes:")
+    assert prefs["text"].startswith("Sus ajustes:")
     assert labels(prefs) == [
         "Longitud de respuesta: media",
         "Unidades: métricas",
-        "Idioma: igual que el mío",
+        "Idioma: el de sus mensajes",
         "Estilo de coaching: equilibrado",
-        "Memoria: activada",
-        "✍ al recordar: activada",
+        "Memoria: sí",
+        "✍ al guardar: sí",
         "Mostrar lo que entendí: sí",
         "Zona horaria: sin definir",
-        "Consulta de seguimiento: sí",
+        "Seguimientos: sí",
     ]
 
 
@@ -81,7 +81,7 @@ async def test_a_spanish_user_gets_the_rate_limit_note_in_spanish(
         fake_telegram.send_text(CHAT, f"Pregunta {n}", **SPANISH)
     replies = await fake_telegram.wait_for_messages(CHAT, 3)
     assert re.fullmatch(
-        r"¡Escribes más rápido de lo que puedo responder! Espera \d+ segundos? y vuelve a intentarlo\.",
+        r"¡Escribe más rápido de lo que puedo responder! Espere \d+ segundos? y vuelva a intentarlo\.",
         replies[2]["text"],
     )
 
@@ -104,15 +104,15 @@ async def test_our_stand_ins_for_an_answer_are_translated_the_models_words_are_n
     await say(fake_telegram, "/prefs language es")  # the photo comes from a Telegram set to English
     fake_telegram.send_location(CHAT)
     location = await fake_telegram.wait_for_messages(CHAT, 5)
-    assert location[4]["text"].startswith("No puedo leer ese tipo de mensaje. Entiendo texto, notas de voz")
+    assert location[4]["text"].startswith("No puedo leer ese tipo de mensaje. Entiendo texto, mensajes de voz")
 
 
 async def test_a_language_without_a_catalog_gets_english(
     start_bot: StartBot, fake_telegram: FakeTelegram
 ) -> None:
-    """Chinese and Italian have no catalog: the interface is English (Gemini still answers in theirs)."""
+    """Chinese and Korean have no catalog: the interface is English (Gemini still answers in theirs)."""
     await start_bot()
-    for code in ("zh-hans", "it"):
+    for code in ("zh-hans", "ko"):
         reply = await say(fake_telegram, "/start", language_code=code)
         assert reply["text"].startswith("Hi Ana! I'm your AI advisor")
     assert (await say(fake_telegram, "/help", language_code="pt-br"))["text"].startswith("Basta me escrever")
@@ -132,7 +132,7 @@ async def test_choosing_a_language_in_prefs_switches_the_interface_at_once(
     )
     fake_telegram.press_button(CHAT, "pref:language:de", message_id=shown["message_id"])
     edited = await fake_telegram.wait_for_call(
-        "editMessageText", lambda c: c.params["text"].startswith("Deine Einstellungen:")
+        "editMessageText", lambda c: c.params["text"].startswith("Ihre Einstellungen:")
     )
     assert "Sprache: Deutsch" in edited.params["text"]
     saved = await fake_telegram.wait_for_call(
@@ -140,7 +140,7 @@ async def test_choosing_a_language_in_prefs_switches_the_interface_at_once(
     )
     assert saved is not None
     help_text = (await say(fake_telegram, "/help"))["text"]  # the Telegram language is still "en"
-    assert help_text.startswith("Schreib mir einfach als normalen Text")
+    assert help_text.startswith("Schreiben Sie mir einfach")
 
     russian = await say(fake_telegram, "/prefs language ru")
     assert russian["text"].startswith("Сохранено. Ваши настройки:")

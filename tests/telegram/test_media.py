@@ -18,7 +18,7 @@ from bot.llm import EMPTY_REPLY
 from bot.records import memory_user_id
 from bot.runtime.logs import redact_tokens
 from bot.telegram.handlers.gate import BUDGET_REPLY
-from bot.telegram.handlers.media import HEARD_PREFIX
+HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
 from bot.telegram.media import DOWNLOAD_FAILED_REPLY
 from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
@@ -151,9 +151,9 @@ async def test_limits_are_answered_before_any_download_or_model_call(
     replies = [str(m["text"]) for m in await fake_telegram.wait_for_messages(CHAT, 5)]
     await drained(bot, fake_telegram)
     assert "too big" in replies[0]
-    assert "25.0 MB" in replies[0]
+    assert "25 MB" in replies[0]
     assert "20 MB" in replies[0]
-    assert "5 min 1 s" in replies[1]
+    assert "5 min 1 sec" in replies[1]
     assert "at most 5 min" in replies[1]
     assert replies[2].startswith("I can't open that kind of file")
     assert replies[3].startswith("I can't open stickers")
@@ -301,7 +301,7 @@ async def test_media_count_towards_budget_and_rate_limit(
     assert today.tokens >= 50
     downloads = len(fake_telegram.file_downloads)
     fake_telegram.send_voice(CHAT, data=VOICE)
-    assert (await next_reply(fake_telegram))["text"] == BUDGET_REPLY.format(budget=50)
+    assert (await next_reply(fake_telegram))["text"] == BUDGET_REPLY[1].format(budget=50)
     assert len(fake_telegram.file_downloads) == downloads
 
 

@@ -310,18 +310,18 @@ async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
     spanish = {"language_code": "es"}
     weekly = await say(fake_telegram, "/remind every Monday 07:00 pesarme", **spanish)
     assert weekly["text"] == (
-        "Hecho. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n/reminders los muestra todos."
+        "Hecho. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n/reminders muestra todos sus recordatorios."
     )
     soon = await say(fake_telegram, "/remind in 20 minutes estirar", **spanish)
-    assert soon["text"].startswith("Hecho. En 20 minutos (a las 14:20 Europe/Berlin): estirar")
+    assert soon["text"].startswith("Hecho. Dentro de 20 minutos (a las 14:20 Europe/Berlin): estirar")
     bad = await say(fake_telegram, "/remind someday maybe stretch", **spanish)
-    assert bad["text"].startswith('No entendí cuándo en "someday maybe stretch". Pon primero la hora')
+    assert bad["text"].startswith('No he entendido cuándo en «someday maybe stretch». Ponga primero el momento')
     listing = await say(fake_telegram, "/reminders", **spanish)
     assert listing["text"] == (
-        "Tus recordatorios (2):\n\n"
+        "Sus recordatorios (2):\n\n"
         "1. Hoy a las 14:20 (Europe/Berlin): estirar\n"
         "2. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n\n"
-        "Toca 🗑 y un número para borrar ese recordatorio."
+        "Toque 🗑 y un número para eliminar ese recordatorio."
     )
     await bot.services.store.set_pref(CHAT, "language", "es")
     clock.advance(20 * 60)
