@@ -14,6 +14,7 @@ import io
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time, format_timedelta, get_day_names
@@ -110,9 +111,8 @@ class Translator:
     def relative(self, delta: timedelta) -> str:
         """How far ahead, as a sentence starts it: "In 20 minutes", "Через 21 минуту", "Dans 2 heures"
         (CLDR's own inflected forms; minutes up to 2 hours, hours up to 2 days)."""
-        text = format_timedelta(
-            delta, granularity="second", threshold=2, add_direction=True, locale=self._locale
-        )
+        unit: Literal["second", "minute"] = "second" if abs(delta.total_seconds()) < 60 else "minute"
+        text = format_timedelta(delta, granularity=unit, threshold=2, add_direction=True, locale=self._locale)
         return text[:1].upper() + text[1:]
 
     def listing(self, items: list[str]) -> str:

@@ -9,10 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, bot_env, make_settings
+
+HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
 
 CHAT = 7101
 VOICE = b"OggS\x00 I stretch every evening before bed."

@@ -63,7 +63,7 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
         "Longitud de respuesta: media",
         "Unidades: métricas",
         "Idioma: el de sus mensajes",
-        "Estilo de coaching: equilibrado",
+        "Estilo del coach: equilibrado",
         "Memoria: sí",
         "✍ al guardar: sí",
         "Mostrar lo que entendí: sí",
@@ -104,7 +104,8 @@ async def test_our_stand_ins_for_an_answer_are_translated_the_models_words_are_n
     await say(fake_telegram, "/prefs language es")  # the photo comes from a Telegram set to English
     fake_telegram.send_location(CHAT)
     location = await fake_telegram.wait_for_messages(CHAT, 5)
-    assert location[4]["text"].startswith("No puedo leer ese tipo de mensaje. Entiendo texto, mensajes de voz")
+    refusal = "No puedo leer ese tipo de mensaje. Entiendo texto, mensajes de voz"
+    assert location[4]["text"].startswith(refusal)
 
 
 async def test_a_language_without_a_catalog_gets_english(

@@ -18,12 +18,13 @@ from bot.llm import EMPTY_REPLY
 from bot.records import memory_user_id
 from bot.runtime.logs import redact_tokens
 from bot.telegram.handlers.gate import BUDGET_REPLY
-HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
 from bot.telegram.media import DOWNLOAD_FAILED_REPLY
 from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.support.chat import CHAT, drained, say
 from tests.support.harness import StartBot
+
+HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
 
 OTHER = 1002
 GROUP = -1001234567890
