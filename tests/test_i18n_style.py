@@ -34,14 +34,15 @@ NOW = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)  # a Wednesday
 # The informal "you" of each language (the catalogs speak formally: Sie / usted / vous / Lei /
 # você / вы / ви); a whole word, in any case.
 INFORMAL = {
-    "de": r"du|dich|dir|dein|deine|deinen|deinem|deiner|deines",
-    "es": r"tú|te|ti|tu|tus|contigo|puedes|quieres|tienes",
-    "fr": r"tu|te|toi|ton|ta|tes",
-    "it": r"tu|ti|te|tuo|tua|tuoi|tue",
+    "de": r"du|dich|dir|dein|deine|deinen|deinem|deiner|deines|kannst|schick|versuch",
+    "es": r"tú|te|ti|tu|tus|contigo|puedes|quieres|tienes|toca|envía|prueba",
+    "fr": r"tu|te|toi|ton|ta|tes|peux-tu|veux-tu|envoie|essaie",
+    "it": r"tu|ti|te|tuo|tua|tuoi|tue|puoi|vuoi|tocca|invia|riprova",
     "pt": r"tu|te|ti|teu|tua|teus|tuas|contigo",
     "pt_PT": r"tu|te|ti|teu|tua|teus|tuas|contigo|podes|queres",
-    "ru": r"ты|тебя|тебе|тобой|твой|твоя|твоё|твои|твоих|твоего|твоей|твоим",
-    "uk": r"ти|тебе|тобі|тобою|твій|твоя|твоє|твої|твоїх|твого|твоєї|твоїм",
+    "ru": r"ты|тебя|тебе|тобой|твой|твоя|твоё|твои|твоих|твоего|твоей|твоим"
+    r"|можешь|пришли|напиши|отправь|попробуй",
+    "uk": r"ти|тебе|тобі|тобою|твій|твоя|твоє|твої|твоїх|твого|твоєї|твоїм|можеш|надішли|напиши|спробуй",
 }
 
 
