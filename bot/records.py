@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 
 ReplyLength = Literal["short", "medium", "long"]
 Units = Literal["metric", "imperial"]
-Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "ru", "uk"]
+Language = Literal["auto", "en", "es", "fr", "de", "it", "pt", "pt-pt", "ru", "uk"]
 CoachingStyle = Literal["balanced", "gentle", "tough"]
 MemoryMode = Literal["on", "off"]
 Switch = Literal["on", "off"]

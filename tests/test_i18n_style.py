@@ -163,7 +163,7 @@ def test_sizes_durations_spans_and_days_are_written_by_the_language() -> None:
     assert translator("es").relative(timedelta(hours=3)) == "Dentro de 3 horas"
     wednesday = datetime(2026, 12, 9, 9, 0)
     assert translator("ru").on_day(wednesday) == "в среду, 9 декабря"
-    assert translator("pt").on_day(datetime(2026, 12, 12, 9, 0)) == "no sábado, 12 de dezembro"
-    assert translator("de").on_day(wednesday) == "am Mittwoch, 9. Dezember"
+    assert translator("pt").on_day(datetime(2026, 12, 12, 9, 0)) == "no sábado, 12 de dezembro,"
+    assert translator("de").on_day(wednesday) == "am Mittwoch, 9. Dezember,"
     assert translator("en").on_day(wednesday) == "on Wednesday, December 9"
     assert translator("pt").listing(["segunda-feira", "quinta-feira"]) == "segunda-feira e quinta-feira"

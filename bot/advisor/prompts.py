@@ -32,7 +32,8 @@ _LANGUAGE_NAMES = {
     "fr": "French",
     "de": "German",
     "it": "Italian",
-    "pt": "Portuguese",
+    "pt": "Brazilian Portuguese",
+    "pt-pt": "European Portuguese",
     "ru": "Russian",
     "uk": "Ukrainian",
 }

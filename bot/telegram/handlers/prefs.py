@@ -76,7 +76,8 @@ _VALUE_LABELS = {
     "fr": "Français",
     "de": "Deutsch",
     "it": "Italiano",
-    "pt": "Português",
+    "pt": "Português (Brasil)",
+    "pt-pt": "Português (Portugal)",
     "ru": "Русский",
     "uk": "Українська",
     # TRANSLATORS: the time zone before the person chose one
