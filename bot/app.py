@@ -13,9 +13,9 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 from bot.advisor.extraction import Extractor
+from bot.advisor.memory_writer import MemoryWriter, OnChanged
 from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
-from bot.advisor.writer import MemoryWriter, OnChanged
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
@@ -29,10 +29,10 @@ from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.albums import Albums
+from bot.telegram.attachments import MediaDeps, MediaDownloader
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.http_server import ConnectionLimits
-from bot.telegram.media import MediaDeps, MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.outreach import Outreach
 from bot.telegram.polling import Inbox, Poller, UpdateSource
@@ -251,7 +251,7 @@ class BotRuntime:
             )
             await followup.load()
             media = MediaDeps(
-                # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
+                # Voice notes and pictures are downloaded on a session of their own (telegram/attachments.py).
                 downloader=MediaDownloader(
                     bot,
                     timeout_seconds=settings.media_download_timeout_seconds,

@@ -9,13 +9,13 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.advisor import media as media_notes
+from bot.advisor import media_notes
 from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
-from bot.advisor.moves import move_memories
+from bot.advisor.memory_moves import move_memories
+from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.recall import Recaller
 from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
-from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_
 from bot.memory import MemoryItem, MemoryService
 from bot.records import Prefs, memory_user_id, unix_time

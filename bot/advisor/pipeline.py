@@ -8,13 +8,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.advisor import media as media_notes
-from bot.advisor import prompts
+from bot.advisor import media_notes, prompts
 from bot.advisor.controls import MemoryControls
 from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import unsafe_reason
-from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
@@ -94,7 +93,7 @@ class Advisor(MemoryControls):
 
         `media` (a voice note, round video or pictures, with `message` as their caption, maybe
         empty) go to the model as inline parts of the message; `previews` gives smaller copies of
-        pictures for their description for memory (bot/advisor/media.py). A voice note is
+        pictures for their description for memory (bot/advisor/media_notes.py). A voice note is
         answered with its transcript (`Answer.heard`), which stands for it in the recent turns
         and in memory. With `on_text` the answer is streamed: it gets the text so far as it grows
         (not for voice notes: their answer comes with the transcript). With `remember` false (a

@@ -1,7 +1,7 @@
 """The bot's own SQLite database (aiosqlite): database.py (connection, the one writer, migrations
 from schema.py), and one module per table family: chats.py (chats, preferences, turns, sessions,
 usage), outbox.py (pending memory writes and the memory-id ledger), inbox.py (incoming updates),
-reminders.py (reminders and check-ins, reached as `store.reminders`).
+reminder_tables.py (reminders and check-ins, reached as `store.reminders`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import aiosqlite
 from bot.store.chats import ChatTables
 from bot.store.inbox import UpdateInbox
 from bot.store.outbox import MemoryOutbox
-from bot.store.reminders import Reminders
-from bot.store.writer import SQLiteWriter
+from bot.store.reminder_tables import Reminders
+from bot.store.sqlite_writer import SQLiteWriter
 
 __all__ = ["ChatTables", "MemoryOutbox", "Reminders", "Store", "UpdateInbox"]
 

@@ -19,9 +19,9 @@ from bot.records import (
     memory_user_id,
     utc_day,
 )
-from bot.store import reminders
+from bot.store import reminder_tables
+from bot.store.chat_moves import move_chat_rows
 from bot.store.database import Database
-from bot.store.moves import move_chat_rows
 from bot.store.sources import erase_exchanges
 
 logger = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class ChatTables(Database):
             conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))
             conn.execute("DELETE FROM memory_outbox WHERE user_id = ?", (user_id,))
             conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
-            reminders.forget_chat(conn, chat_id)
+            reminder_tables.forget_chat(conn, chat_id)
 
         await self._writer.transaction(forget)
         await self.empty_wal()

@@ -13,14 +13,14 @@ from typing import Any, Self
 import aiosqlite
 
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
-from bot.store.writer import SQLiteWriter, WriteResult
+from bot.store.sqlite_writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
 
 
 class Database:
     """Reads through one aiosqlite connection; every write is one short transaction run by the
-    single writer (bot/store/writer.py: its own connection and thread), one hand-over each."""
+    single writer (bot/store/sqlite_writer.py: its own connection and thread), one hand-over each."""
 
     def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn

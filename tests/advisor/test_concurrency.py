@@ -12,7 +12,7 @@ import pytest
 from bot.memory import open_memory
 from bot.records import Turn
 from bot.store import Store
-from bot.store.writer import SQLiteWriter
+from bot.store.sqlite_writer import SQLiteWriter
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.support.settings import make_settings
 

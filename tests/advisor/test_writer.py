@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.advisor.extraction import Extractor
+from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.pipeline import Advisor
-from bot.advisor.writer import MemoryWriter
 from bot.llm import GeminiChat
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, advisor_extraction_responder
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline

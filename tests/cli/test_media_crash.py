@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.telegram.handlers.media import HEARD_PREFIX
+from bot.telegram.handlers.media_messages import HEARD_PREFIX
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, bot_env, make_settings

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.advisor.extraction import Extractor
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.memory_writer import MemoryWriter
 from bot.config import Settings
 from bot.llm import GeminiChat
 from bot.memory import MemoryItem, MemoryService, open_memory

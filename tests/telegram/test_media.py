@@ -17,9 +17,9 @@ from bot.app import telegram_file_url
 from bot.llm import EMPTY_REPLY
 from bot.records import memory_user_id
 from bot.runtime.logs import redact_tokens
+from bot.telegram.attachments import DOWNLOAD_FAILED_REPLY
 from bot.telegram.handlers.gate import BUDGET_REPLY
-from bot.telegram.handlers.media import HEARD_PREFIX
-from bot.telegram.media import DOWNLOAD_FAILED_REPLY
+from bot.telegram.handlers.media_messages import HEARD_PREFIX
 from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.support.chat import CHAT, drained, say

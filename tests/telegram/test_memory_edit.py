@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.records import memory_user_id
-from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY
+from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY, UNAVAILABLE_REPLY
+from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY, UNAVAILABLE_REPLY
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import CHAT, say

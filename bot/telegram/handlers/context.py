@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.followup.service import Followup
     from bot.records import Prefs
+    from bot.telegram.attachments import MediaDeps
     from bot.telegram.handlers.gate import RateLimiter
-    from bot.telegram.media import MediaDeps
     from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Plain text messages, answered by the advisor (streamed in private chats); media are in media.py."""
+"""Plain text messages, answered by the advisor (streamed in private chats); media: media_messages.py."""
 
 from __future__ import annotations
 

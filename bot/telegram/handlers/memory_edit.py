@@ -18,8 +18,8 @@ from telegram.ext import filters
 from bot.errors import Refused, Unavailable
 from bot.telegram.handlers.account import REMEMBER_MAX_CHARS
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY
 from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ join them (see `Advisor.move_chat`)."""
 
 from __future__ import annotations
 
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.memory_writer import MemoryWriter
 from bot.memory import MemoryService
 from bot.store import Store
 

@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 
 from bot.records import Reminder, ReminderKind, ReminderState
-from bot.store.writer import SQLiteWriter
+from bot.store.sqlite_writer import SQLiteWriter
 
 # Column names only; every value is a bound parameter (the f-strings below add no input).
 _COLUMNS = "id, chat_id, kind, text, due_at, rule, start_local, tz, state, sent_count, created_at"

@@ -5,7 +5,7 @@ one write into memories (extraction, then Mem0's changes). This module decides w
 - writes of different users run at once, at most `concurrency` (MEMORY_WRITE_CONCURRENCY): the
   extraction call (a second or two) is the slow part, so one at a time the bot could remember about
   one message a second for everybody. Mem0's store changes still run one at a time, on the memory
-  service's own thread (bot/memory/service.py);
+  service's own thread (bot/memory/memory_service.py);
 - one user's writes are applied in order, one at a time (each user's oldest write first): a later
   fact may replace an earlier one. `/forget` waits only for that user's write in flight;
 - a failure (Gemini or Mem0 down) leaves the row for a later attempt with exponential backoff, so a
