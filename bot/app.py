@@ -31,11 +31,12 @@ from bot.telegram import handlers
 from bot.telegram.albums import Albums
 from bot.telegram.attachments import MediaDeps, MediaDownloader
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
-from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.http_server import ConnectionLimits
+from bot.telegram.inbox import Inbox, UpdateSource
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.outreach import Outreach
-from bot.telegram.polling import Inbox, Poller, UpdateSource
+from bot.telegram.polling import Poller
+from bot.telegram.rate_limit import RateLimiter
 from bot.telegram.receipts import mark_remembered
 from bot.telegram.sender import Sender
 from bot.telegram.transport import AiohttpRequest

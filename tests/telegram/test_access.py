@@ -11,8 +11,8 @@ from bot.telegram.handlers.gate import (
     BUDGET_REPLY,
     NOT_ALLOWED_REPLY,
     TOO_LONG_REPLY,
-    RateLimiter,
 )
+from bot.telegram.rate_limit import RateLimiter
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import CHAT, StartBot, say

@@ -11,8 +11,8 @@ from telegram import Update
 from bot.errors import Refused
 from bot.i18n import N_, Translator
 from bot.records import Usage
+from bot.telegram.addressing import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bot.followup.service import Followup
     from bot.records import Prefs
     from bot.telegram.attachments import MediaDeps
-    from bot.telegram.handlers.gate import RateLimiter
+    from bot.telegram.rate_limit import RateLimiter
     from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)

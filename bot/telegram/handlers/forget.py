@@ -11,8 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.errors import Unavailable
 from bot.i18n import N_
+from bot.telegram.addressing import is_group
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.keyboards import button, callback_fields, rows, shortened
 from bot.telegram.handlers.memories import SEARCH_LIMIT, more_note
 

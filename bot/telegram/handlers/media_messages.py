@@ -12,6 +12,7 @@ import re
 from telegram import Message, Update
 
 from bot.records import INLINE_LIMIT, Media
+from bot.telegram.addressing import addressed_text, counted_as, is_group, is_pseudo_sender
 from bot.telegram.attachments import (
     ALBUM_TOO_BIG_REPLY,
     DOWNLOAD_FAILED_REPLY,
@@ -22,7 +23,6 @@ from bot.telegram.attachments import (
     attachment_of,
 )
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
 logger = logging.getLogger(__name__)

@@ -16,9 +16,10 @@ from telegram import ForceReply, Message, MessageEntity, Update
 from telegram.ext import filters
 
 from bot.errors import Refused, Unavailable
+from bot.telegram.addressing import is_group
 from bot.telegram.handlers.account import REMEMBER_MAX_CHARS
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 
 logger = logging.getLogger(__name__)
