@@ -103,7 +103,8 @@ class Services:
         )
         extractor = Extractor(memory_llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
         writer = MemoryWriter(
-            store,
+            store.outbox,
+            store.chats,
             memory,
             extractor,
             max_memories=settings.memory_max_per_user,
@@ -127,7 +128,7 @@ class Services:
             await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
         except Unavailable:
             logger.warning("memory unavailable: a moved group's memories merge at its next move")
-        pending = await store.make_memory_writes_due()
+        pending = await store.outbox.make_memory_writes_due()
         if pending:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
@@ -217,7 +218,7 @@ class BotRuntime:
         # ✍ on a private message once it changed memory (bot/telegram/receipts.py).
         services = await Services.open(settings, on_memory_changed=functools.partial(mark_remembered, bot))
         try:
-            inbox = Inbox(services.store)
+            inbox = Inbox(services.store.inbox)
 
             async def delivered(update_id: int) -> None:
                 # A reply reached Telegram: never replay its update, and let memory writes run now
@@ -227,7 +228,7 @@ class BotRuntime:
 
             sender = Sender(
                 bot,
-                store=services.store,
+                store=services.store.chats,
                 global_per_second=settings.send_rate_per_second,
                 on_answered=delivered,
                 # a group that became a supergroup: everything kept about it moves to the new id
@@ -241,10 +242,11 @@ class BotRuntime:
                 grace_seconds=settings.reminder_grace_minutes * 60,
                 quiet=QuietHours.parse(settings.quiet_hours),
                 compose_checkin=services.advisor.checkin_text,
-                words=functools.partial(chat_words, services.store),
+                words=functools.partial(chat_words, services.store.chats),
             )
             followup = Followup(
-                services.store,
+                services.store.chats,
+                services.store.reminders,
                 clock=clock,
                 wake=scheduler.wake,
                 reader=IntentReader(services.llm, model=settings.memory_model),

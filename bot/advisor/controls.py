@@ -41,7 +41,7 @@ class MemoryControls:
         (best first, as relevant as a recall needs; with `closest`, the nearest whatever their
         relevance, for picking one to forget), optionally of one category. Each item's
         `categories` names its group; `bot.advisor.recall.group_by_category` groups a listing for display."""
-        user_id = await self.store.user_id_for(chat_id)
+        user_id = await self.store.chats.user_id_for(chat_id)
         if query:
             threshold = 0.0 if closest else None  # None: the recall threshold (MEMORY_MIN_SCORE)
             return await self.recaller.search(
@@ -52,47 +52,49 @@ class MemoryControls:
 
     async def one_memory(self, chat_id: int, memory_id: str) -> MemoryItem | None:
         """One of the chat's memories by id; None when it is not (or no longer) the chat's."""
-        return await self.memory.get(await self.store.user_id_for(chat_id), memory_id)
+        return await self.memory.get(await self.store.chats.user_id_for(chat_id), memory_id)
 
     async def pending_memories(self, chat_id: int) -> int:
         """How many of the chat's messages are still to be turned into memories."""
-        return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
+        return await self.store.outbox.pending_memory_writes(await self.store.chats.user_id_for(chat_id))
 
     async def parked_memories(self, chat_id: int) -> int:
         """How many of the chat's messages were given up on for now: the model's answers about
         them stayed unusable (kept, retried once at the next start)."""
-        return await self.store.parked_memory_writes(await self.store.user_id_for(chat_id))
+        return await self.store.outbox.parked_memory_writes(await self.store.chats.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
         """Erase every memory, turn, preference and pending write of the chat (also the memories
         of a group that became this supergroup, if they were not merged yet)."""
-        user_id = await self.store.user_id_for(chat_id)
+        user_id = await self.store.chats.user_id_for(chat_id)
         self.incognito_turns.drop(chat_id)
         await self.photo_notes.cancel(user_id)
         async with self.writer.paused(user_id):  # only this chat's write in flight is waited for
-            await self.store.forget_chat(chat_id)
+            await self.store.chats.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
             # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
-            for user in [user_id, *await self.store.merging_user_ids(chat_id)]:
-                known = await self.store.known_memory_ids(user)
+            for user in [user_id, *await self.store.chats.merging_user_ids(chat_id)]:
+                known = await self.store.outbox.known_memory_ids(user)
                 await self.memory.erase_user(user, known)
-                await self.store.forget_memory_ids(known)
+                await self.store.outbox.forget_memory_ids(known)
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
         """Erase one memory of the chat (its history too) and what it came from: the exchange it
         was extracted from, in the recent turns, pending writes and Mem0's saved messages, so no
         later prompt carries it. False if it is not this chat's."""
-        user_id = await self.store.user_id_for(chat_id)
+        user_id = await self.store.chats.user_id_for(chat_id)
         item = await self.memory.get(user_id, memory_id)
         if item is None:
             return False
         said_at = unix_time(item.metadata.get("saved_at"))
         async with self.writer.paused(user_id):
             await self.memory.erase(user_id, [memory_id])
-            await self.store.forget_memory_ids([memory_id])
+            await self.store.outbox.forget_memory_ids([memory_id])
             # A fact the user typed in (/remember) has no exchange of its own: its text finds
             # the turns and writes that repeat it.
-            erased = await self.store.forget_exchanges(chat_id, user_id, at=said_at, needles=[item.text])
+            erased = await self.store.chats.forget_exchanges(
+                chat_id, user_id, at=said_at, needles=[item.text]
+            )
             await self.memory.forget_messages(user_id, [*erased, item.text])
         return True
 
@@ -108,10 +110,10 @@ class MemoryControls:
         reason = unsafe_reason(text) or shape_reason(text)
         if reason:
             raise MemoryRefused(reason)
-        if (await self.store.get_prefs(chat_id)).memory == "off":
+        if (await self.store.chats.get_prefs(chat_id)).memory == "off":
             # TRANSLATORS: why a memory was not corrected (shown in brackets after "I won't store that")
             raise MemoryRefused(N_("memory is off (incognito)"))
-        user_id = await self.store.user_id_for(chat_id)
+        user_id = await self.store.chats.user_id_for(chat_id)
         item = await self.memory.get(user_id, memory_id)
         if item is None:
             return None
@@ -131,13 +133,13 @@ class MemoryControls:
         recent turns follow it; if the new id already has memories, the old ones join them.
         Safe to call again (Telegram announces a migration twice, and a send may report it)."""
         async with self.writer.paused():
-            await self.store.migrate_chat(old_chat_id, new_chat_id)
+            await self.store.chats.migrate_chat(old_chat_id, new_chat_id)
             self.incognito_turns.drop(old_chat_id)
             await self._merge_moved()
             # Memories stored under the new id's default user id before it had a row of its own.
-            current, default = await self.store.user_id_for(new_chat_id), memory_user_id(new_chat_id)
+            current, default = await self.store.chats.user_id_for(new_chat_id), memory_user_id(new_chat_id)
             if current != default and await self.memory.list(default, include_expired=True, limit=1):
-                await move_memories(self.memory, self.store, self.writer, default, current)
+                await move_memories(self.memory, self.store.outbox, self.writer, default, current)
 
     async def finish_moves(self) -> int:
         """Complete merges a crash interrupted (at start); return how many chats were merged."""
@@ -145,20 +147,20 @@ class MemoryControls:
             return await self._merge_moved()
 
     async def _merge_moved(self) -> int:
-        merges = await self.store.pending_merges()
+        merges = await self.store.chats.pending_merges()
         for old_chat_id, old_user, new_user in merges:
             if old_user != new_user:
-                await move_memories(self.memory, self.store, self.writer, old_user, new_user)
-            await self.store.finish_merge(old_chat_id, old_user, new_user)
+                await move_memories(self.memory, self.store.outbox, self.writer, old_user, new_user)
+            await self.store.chats.finish_merge(old_chat_id, old_user, new_user)
             logger.info("chat %s: memories merged into its new chat's", old_chat_id)
         return len(merges)
 
     async def prefs(self, chat_id: int) -> Prefs:
-        return await self.store.get_prefs(chat_id)
+        return await self.store.chats.get_prefs(chat_id)
 
     async def remember(self, chat_id: int, fact: str) -> MemoryItem | None:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
-        if (await self.store.get_prefs(chat_id)).memory == "off":
+        if (await self.store.chats.get_prefs(chat_id)).memory == "off":
             return None
         # Secrets, instructions aimed at the bot, links and non-facts (a bare date, markup, JSON)
         # are never stored, whoever asks; invisible characters are dropped before anything else.
@@ -166,7 +168,7 @@ class MemoryControls:
         reason = unsafe_reason(fact) or shape_reason(fact)
         if reason:
             raise MemoryRefused(reason)
-        user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it
+        user_id = await self.store.chats.ensure_chat(chat_id)  # a row, so a group's migration finds it
         async with self.writer.paused(user_id):  # the cap pass sees a settled list (no write in flight)
             saved = await self.memory.add(
                 user_id,
@@ -174,7 +176,7 @@ class MemoryControls:
                 metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
                 infer=False,
             )
-            await self.store.record_memory_ids(user_id, [item.id for item in saved])
+            await self.store.outbox.record_memory_ids(user_id, [item.id for item in saved])
             # MEMORY_MAX_PER_USER holds here too, not only for what the writer extracts.
             await self.writer.enforce_cap(user_id, keep=[item.id for item in saved])
         return saved[0] if saved else None
@@ -182,11 +184,11 @@ class MemoryControls:
     async def export(self, chat_id: int) -> dict[str, Any]:
         """Everything kept about the chat that a person can take away: memories (all of them, the
         newest first) and settings."""
-        items = await self.memory.list(await self.store.user_id_for(chat_id))
+        items = await self.memory.list(await self.store.chats.user_id_for(chat_id))
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,
-            "preferences": asdict(await self.store.get_prefs(chat_id)),
+            "preferences": asdict(await self.store.chats.get_prefs(chat_id)),
             "memories": [
                 {
                     "id": item.id,

@@ -105,7 +105,7 @@ class Advisor(MemoryControls):
         writer's `on_changed` hears of it once what it said changed memory.
         """
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
-        context = await self.store.begin_message(chat_id, self.recent_turns)
+        context = await self.store.chats.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
         spoken = any(item.spoken for item in media)
@@ -170,7 +170,7 @@ class Advisor(MemoryControls):
         if incognito:
             self.incognito_turns.add(chat_id, keep, time.time())
             keep = []  # nothing of an incognito chat reaches the disk
-        await self.store.finish_message(
+        await self.store.chats.finish_message(
             chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self.turns_kept_seconds
         )
         return answer
@@ -179,8 +179,8 @@ class Advisor(MemoryControls):
         """A check-in message about `topic`, written now with the person's current memories, so it
         is never stale ("How did Tuesday's run go? Last week the knee was sore."). Degrades to a
         plain question when memory or the model is unavailable."""
-        user_id = await self.store.user_id_for(chat_id)
-        prefs = await self.store.get_prefs(chat_id)
+        user_id = await self.store.chats.user_id_for(chat_id)
+        prefs = await self.store.chats.get_prefs(chat_id)
         # The chat's /prefs language, else English (Telegram's language_code is not kept).
         t = translator(choose(prefs.language if prefs.language != "auto" else None))
         fallback = t.gettext("Checking in about {topic}: how is it going?").format(topic=topic)
@@ -201,7 +201,7 @@ class Advisor(MemoryControls):
             return None
 
         async def count(prompt_tokens: int, output_tokens: int) -> None:
-            await self.store.add_tokens(usage_user, prompt_tokens, output_tokens)
+            await self.store.chats.add_tokens(usage_user, prompt_tokens, output_tokens)
 
         return count
 
@@ -234,23 +234,23 @@ class Advisor(MemoryControls):
 
     async def new_session(self, chat_id: int) -> None:
         """Start a fresh conversation: earlier turns leave the prompt; long-term memory is untouched."""
-        await self.store.start_session(chat_id)
+        await self.store.chats.start_session(chat_id)
 
     # --- usage and cost -----------------------------------------------------------------------
 
     async def usage(self, user_id: int) -> tuple[Usage, Usage]:
         """The user's usage today and this month (UTC)."""
         today = utc_day()
-        return await self.store.usage_since(user_id, today), await self.store.usage_since(
+        return await self.store.chats.usage_since(user_id, today), await self.store.chats.usage_since(
             user_id, today[:8] + "01"
         )
 
     async def usage_today(self, user_id: int) -> Usage:
         """The user's usage today (UTC): what the daily budget is checked against."""
-        return await self.store.usage_since(user_id, utc_day())
+        return await self.store.chats.usage_since(user_id, utc_day())
 
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
-        return await self.store.set_pref(chat_id, key, value)
+        return await self.store.chats.set_pref(chat_id, key, value)
 
 
 def current_session(

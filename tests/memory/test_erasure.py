@@ -106,7 +106,7 @@ async def test_remember_refuses_secrets_and_instructions(
         saved = await bot.advisor.remember(4001, "I train at 6am on weekdays")
         assert saved is not None
         assert [i.text for i in await bot.advisor.memories(4001)] == ["I train at 6am on weekdays"]
-        assert await bot.services.store.known_memory_ids("tg-4001") == [saved.id]
+        assert await bot.services.store.outbox.known_memory_ids("tg-4001") == [saved.id]
     finally:
         await bot.stop()
 

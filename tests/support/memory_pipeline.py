@@ -60,7 +60,12 @@ async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) ->
     )
     extractor = Extractor(llm, model="memory-model", attempts=3)
     writer = MemoryWriter(
-        store, memory, extractor, base_delay=60.0, max_memories=settings.memory_max_per_user
+        store.outbox,
+        store.chats,
+        memory,
+        extractor,
+        base_delay=60.0,
+        max_memories=settings.memory_max_per_user,
     )
     return Pipeline(settings, store, memory, llm, writer)
 

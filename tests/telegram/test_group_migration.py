@@ -101,9 +101,9 @@ async def test_a_merge_cut_short_is_finished_and_stray_memories_join(
     bot = await start_bot(GROUPS_ENABLED=True)
     memory, store = bot.services.memory, bot.services.store
     await memory.add("tg--555001", [{"role": "user", "content": "Old group fact"}], infer=False)
-    await store.ensure_chat(-555001)
-    await store.ensure_chat(-1000000555001)
-    await store.migrate_chat(-555001, -1000000555001)  # the process died right after this
+    await store.chats.ensure_chat(-555001)
+    await store.chats.ensure_chat(-1000000555001)
+    await store.chats.migrate_chat(-555001, -1000000555001)  # the process died right after this
     assert await bot.advisor.finish_moves() == 1
     assert [m.text for m in await bot.advisor.memories(-1000000555001)] == ["Old group fact"]
     assert await memory.list("tg--555001") == []

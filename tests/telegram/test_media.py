@@ -266,8 +266,8 @@ async def test_incognito_voice_note_stores_nothing(
     await next_reply(fake_telegram)
     await bot.advisor.photo_notes.wait()
     store = bot.services.store
-    assert await store.pending_memory_writes() == 0
-    assert list((await store.begin_message(CHAT, 10)).recent) == []
+    assert await store.outbox.pending_memory_writes() == 0
+    assert list((await store.chats.begin_message(CHAT, 10)).recent) == []
     assert await bot.services.memory.list(memory_user_id(CHAT)) == []
     assert not [r for r in fake_gemini.requests("json") if "description" in r.schema_fields()]
 
@@ -286,7 +286,7 @@ async def test_forget_erases_transcripts_and_descriptions(
     assert len(await bot.services.memory.list(memory_user_id(CHAT))) >= 2
     await bot.advisor.forget_all(CHAT)
     assert await bot.services.memory.list(memory_user_id(CHAT)) == []
-    assert (await bot.services.store.begin_message(CHAT, 10)).recent == []
+    assert (await bot.services.store.chats.begin_message(CHAT, 10)).recent == []
 
 
 async def test_media_count_towards_budget_and_rate_limit(

@@ -86,7 +86,7 @@ async def test_a_parked_write_is_shown_in_memories(
     for _ in range(3):
         await bot.services.writer.drain(10)
         if await bot.advisor.pending_memories(CHAT):
-            await bot.services.store.make_memory_writes_due()  # skip the backoff
+            await bot.services.store.outbox.make_memory_writes_due()  # skip the backoff
     assert await bot.advisor.pending_memories(CHAT) == 0
     assert await bot.advisor.parked_memories(CHAT) == 1
     listing = await say(fake_telegram, "/memories")
