@@ -279,7 +279,7 @@ async def test_small_talk_skips_recall_and_new_session_keeps_memories(
         assert len(fake_gemini.requests("json")) == 1  # only the message with a fact was extracted
 
         assert len(fake_gemini.chat_requests()[-1].body["contents"]) > 1  # earlier turns are sent
-        await bot.advisor.new_session(chat)
+        await bot.services.store.chats.start_session(chat)
         fake_telegram.send_text(chat, "When do I swim?")
         await fake_telegram.wait_for_messages(chat, 5)
         prompt = fake_gemini.last_chat_prompt()

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.advisor.controls import MemoryControls
 from bot.advisor.extraction import Extractor
+from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.media_notes import PhotoNotes
 from bot.advisor.memory_writer import MemoryWriter
-from bot.advisor.pipeline import Advisor
+from bot.advisor.recall import Recaller
 from bot.llm import GeminiChat
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, advisor_extraction_responder
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
@@ -83,8 +86,14 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         return advisor_extraction_responder(request)
 
     fake_gemini.json_responder = model
-    advisor = Advisor(
-        store=pipeline.store, memory=pipeline.memory, llm=pipeline.llm, writer=pipeline.writer, persona="p"
+    controls = MemoryControls(
+        chats=pipeline.store.chats,
+        outbox=pipeline.store.outbox,
+        memory=pipeline.memory,
+        writer=pipeline.writer,
+        recaller=Recaller(pipeline.memory),
+        incognito_turns=IncognitoTurns(per_chat=6),
+        photo_notes=PhotoNotes(pipeline.llm, pipeline.writer, model=None, attempts=3),
     )
     erased_chat, others = 77, [81, 82, 83, 84, 85]
     erased = await pipeline.store.chats.user_id_for(erased_chat)
@@ -98,7 +107,7 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         await fake_gemini.wait_for_requests("json", 1 + len(others))
         assert erased_in_flight.is_set()
 
-        forgetting = asyncio.create_task(advisor.forget_all(erased_chat))
+        forgetting = asyncio.create_task(controls.forget_all(erased_chat))
         await asyncio.sleep(0.2)
         assert not forgetting.done()  # it waits for the erased user's write in flight...
         release_erased.set()
@@ -112,7 +121,7 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         release_others.set()
     for chat in others:
         assert await pipeline.texts(f"tg-{chat}") == {f"Person {chat} lifts on Mondays"}
-    assert await advisor.memories(erased_chat) == []
+    assert await controls.memories(erased_chat) == []
     quetzal = [r for r in fake_gemini.requests("json") if "Quetzalcrumb" in user_message(r)]
     assert len(quetzal) == 1  # the write still queued at /forget was never extracted
     assert files_containing(pipeline.settings.data_dir, ["Quetzalcrumb"]) == {}

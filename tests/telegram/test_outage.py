@@ -46,4 +46,4 @@ async def test_delete_buttons_during_an_outage_say_nothing_was_erased(
     assert (await say(fake_telegram, "/memories"))["text"] == UNAVAILABLE_REPLY
 
     platform.fail_with = None
-    assert [m.text for m in await bot.advisor.memories(CHAT)] == ["My cat is called Zorblax"]
+    assert [m.text for m in await bot.controls.memories(CHAT)] == ["My cat is called Zorblax"]

@@ -14,6 +14,7 @@ from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import N_
+from bot.records import utc_day
 from bot.telegram.addressing import addressed_text, counted_as, is_command, is_group
 from bot.telegram.handlers.context import BotContext
 
@@ -88,7 +89,7 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     asks_model = (text and not is_command(message)) or message.effective_attachment is not None
     if settings.daily_token_budget and asks_model:
-        today = await context.advisor.usage_today(sender)
+        today = await context.chats.usage_since(sender, utc_day())
         if today.tokens >= settings.daily_token_budget:
             t = await context.words(update)
             note = t.gettext(BUDGET_REPLY).format(budget=t.number(settings.daily_token_budget))

@@ -102,7 +102,7 @@ async def _answer(
             media.clear()  # the bytes are not needed any more (a description holds its own list)
             if draft is not None:
                 await draft.close()
-    prefs = await context.advisor.prefs(message.chat_id)
+    prefs = await context.chats.get_prefs(message.chat_id)
     # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
     text = answer.text if answer.generated else (await context.words(update, prefs)).gettext(answer.text)
     if answer.heard and prefs.heard == "on":
