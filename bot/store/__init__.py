@@ -1,7 +1,7 @@
 """The bot's own SQLite database (aiosqlite): database.py (connection, the one writer, migrations
 from schema.py), and one module per table family, each a part of `Store`: `store.chats` (chats.py:
 chats, preferences, turns, sessions, usage), `store.outbox` (outbox.py: pending memory writes and
-the memory-id ledger), `store.inbox` (inbox.py: incoming updates), `store.reminders`
+the memory-id ledger), `store.inbox` (inbox_tables.py: incoming updates), `store.reminders`
 (reminder_tables.py: reminders and check-ins). Each part of the bot takes the part it uses.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.store.chats import ChatTables
 from bot.store.database import Database
-from bot.store.inbox import UpdateInbox
+from bot.store.inbox_tables import UpdateInbox
 from bot.store.outbox import MemoryOutbox
 from bot.store.reminder_tables import Reminders
 
