@@ -128,10 +128,12 @@ class Translator:
         return format_time(value, format="short", locale=self._locale)
 
     def day(self, value: datetime) -> str:
-        """A weekday and day of the month: "Wednesday 9 December", "miércoles, 9 de diciembre"."""
+        """A weekday and day of the month, as a line starts: "Wednesday 9 December",
+        "Miércoles, 9 de diciembre"."""
         if self.language == ENGLISH:  # the form the reminder confirmations always had
             return format_date(value, format="EEEE d MMMM", locale=self._locale)
-        return f"{self.weekday(value.weekday())}, {format_skeleton('MMMMd', value, locale=self._locale)}"
+        shown = f"{self.weekday(value.weekday())}, {format_skeleton('MMMMd', value, locale=self._locale)}"
+        return shown[:1].upper() + shown[1:]  # it starts a line: "Mercoledì, 9 dicembre alle 07:00"
 
     def on_day(self, value: datetime) -> str:
         """ "On a day" as a sentence's adverbial: "on Wednesday, 9 December", "в среду, 9 декабря",
