@@ -188,7 +188,8 @@ def _grouped_lines(items: list[MemoryItem], t: Translator, *, start: int, dated:
     for number, item in enumerate(items, start=start):
         category = category_of(item)
         if category != current:
-            lines += ["", f"{heading(category, t)}:"]
+            # TRANSLATORS: a category heading of /memories, "Health:" (French: "{heading}\u00a0:")
+            lines += ["", t.gettext("{heading}:").format(heading=heading(category, t))]
             current = category
         text = shortened(item.text)
         said = _said_on(item) if dated else None
