@@ -51,11 +51,16 @@ def catalog(language: str) -> Catalog:
         return read_po(source, locale=language)
 
 
+# The person's own words to another assistant (the /import prompt they copy to ChatGPT): written as
+# people talk to a chatbot, not in the bot's voice.
+NOT_THE_BOTS_VOICE = ("List everything you know about me",)
+
+
 def translations(language: str) -> list[tuple[str, str]]:
-    """(English msgid, one translated form) for every form of every entry."""
+    """(English msgid, one translated form) for every form of every entry in the bot's voice."""
     found = []
     for message in catalog(language):
-        if not message.id:
+        if not message.id or str(message.id).startswith(NOT_THE_BOTS_VOICE):
             continue
         english = message.id if isinstance(message.id, str) else message.id[0]
         forms = [message.string] if isinstance(message.string, str) else list(message.string)
