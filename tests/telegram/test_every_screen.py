@@ -170,7 +170,7 @@ async def test_every_screen_speaks_the_language_with_no_english_left(
     clock = FakeClock(START)
     bot = await start_bot(clock=clock, RATE_LIMIT_PER_MINUTE=1000, MAX_VOICE_SECONDS=300)
     if code in Prefs.choices("language"):  # the scheduler speaks the /prefs language
-        await bot.services.store.set_pref(CHAT, "language", code)
+        await bot.services.store.chats.set_pref(CHAT, "language", code)
     await say(fake_telegram, "/start", language_code=code)
     await say(fake_telegram, "/help", language_code=code)
     await memories_and_forget(bot, fake_telegram, code)
