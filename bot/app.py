@@ -24,6 +24,7 @@ from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
@@ -285,7 +286,13 @@ class BotRuntime:
 
     async def start_polling(self, *, poll_seconds: int = 10) -> Poller:
         """Requeue what the last run left unfinished and start fetching updates."""
-        poller = Poller(self.application, self.inbox, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES)
+        poller = Poller(
+            self.application,
+            self.inbox,
+            timeout=poll_seconds,
+            allowed_updates=Update.ALL_TYPES,
+            heartbeat=Heartbeat(self.settings.data_dir).beat,  # read by `python -m bot health`
+        )
         await poller.start()
         await self.application.start()
         return poller
