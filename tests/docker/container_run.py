@@ -27,11 +27,14 @@ import argparse
 import asyncio
 import secrets
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
@@ -39,6 +42,8 @@ from tests.fakes.telegram_api import FakeTelegram
 CHAT = 4242
 FACT = "I have a bad left knee, so no jumping for me."
 STOP_LIMIT_SECONDS = 10.0  # Docker's default before SIGKILL
+# The README's restore, in the bot's image as root: empty the volume, unpack the backup.
+RESTORE = "find /data -mindepth 1 -delete && tar xzf /backup/bot-data.tgz -C /data"
 
 
 class Failed(Exception):
@@ -194,10 +199,12 @@ async def after_restart(s: Scenario) -> None:
         raise Failed(f"after the restart /memories lost the memory: {listing!r}")
     await say(s.telegram, "/new")  # the earlier turns leave the prompt: only long-term memory is left
     chats = len(s.gemini.chat_requests())
-    await say(s.telegram, "How should I protect my knee on tomorrow's run?")
+    await say(s.telegram, "What can I do about my left knee?")
     prompt = s.gemini.chat_requests()[chats].prompt()
     if "bad left knee" not in prompt:
-        raise Failed("after the restart the memory was not recalled into the prompt")
+        raise Failed(
+            f"after the restart the memory was not recalled into the prompt:\n{listing}\n---\n{prompt}"
+        )
     print(f"[{s.store}] after a restart: /memories still lists 'knee', and it is recalled into the prompt")
     await s.healthy()
     code, took = await s.stop_bot()
@@ -209,6 +216,39 @@ async def after_restart(s: Scenario) -> None:
         if secret in logs:
             raise Failed("a secret reached the container's log")
     print(f"[{s.store}] the logs ({len(logs.splitlines())} lines) hold neither the token nor the API key")
+
+
+async def backup_and_restore(s: Scenario) -> None:
+    """The README's back-up and restore of the bot's volume (as root in the bot's own image, the
+    bot stopped), restored into a new volume: a bot started on it still knows the memory."""
+    backup = tempfile.mkdtemp(prefix="advisor-backup-")
+    try:
+        mounts = ["--rm", "--user", "root", "--network", "none", "--health-cmd", "none"]
+        await s.podman.arun(
+            "run", *mounts, "--volume", f"advisor-test-data-{s.tag}:/data", "--volume", f"{backup}:/backup",
+            "--entrypoint", "tar", s.image, "czf", "/backup/bot-data.tgz", "-C", "/data", ".",
+        )  # fmt: skip
+        size = (Path(backup) / "bot-data.tgz").stat().st_size
+        s.tag = f"{s.tag}r"  # a new container on a new, empty volume
+        s.podman.started.append(f"vol:advisor-test-data-{s.tag}")
+        await s.podman.arun(
+            "run", *mounts, "--volume", f"advisor-test-data-{s.tag}:/data", "--volume", f"{backup}:/backup",
+            "--entrypoint", "sh", s.image, "-c", RESTORE,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(backup, ignore_errors=True)
+    polls = len(s.telegram.calls("getUpdates"))
+    await s.start_bot()
+    await wait_for_poll(s.telegram, polls)
+    listing = await say(s.telegram, "/memories")
+    if "knee" not in listing:
+        raise Failed(f"the restored volume lost the memory: {listing!r}")
+    code, _ = await s.stop_bot()
+    if code != 0:
+        raise Failed(f"the bot on the restored volume exited with {code}")
+    print(
+        f"[{s.store}] backed up the volume ({size / 1e3:.0f} kB) and restored it into a new one: memory kept"
+    )
 
 
 async def start_postgres(podman: Podman, image: str, tag: str, password: str, port: int) -> str:
@@ -242,7 +282,7 @@ async def pg_ready(podman: Podman, name: str, port: int, timeout: float = 90) ->
 async def rows_in_postgres(podman: Podman, name: str, port: int) -> int:
     query = "SELECT count(*) FROM memories"
     result = await podman.arun(
-        "exec", name, "psql", "--no-psqlrc", "-h", "127.0.0.1", "-p", str(port),
+        "exec", name, "psql", "--no-psqlrc", "-p", str(port),  # the local socket: no password
         "-U", "advisor", "-d", "advisor", "-tAc", query,
     )  # fmt: skip
     return int(result.stdout.strip())
@@ -279,6 +319,8 @@ async def scenario(podman: Podman, args: argparse.Namespace, store: str) -> None
             await pg_ready(podman, pg_name, pg_port)
             print("[postgres] PostgreSQL restarted on its volume")
         await after_restart(s)
+        if store == "sqlite":
+            await backup_and_restore(s)
 
 
 async def main(argv: list[str] | None = None) -> int:
