@@ -30,7 +30,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/data
-RUN useradd --system --uid 10001 --user-group --create-home --shell /usr/sbin/nologin advisor \
+RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin advisor \
  && mkdir /data && chown advisor:advisor /data
 COPY --from=build /opt/venv /opt/venv
 USER advisor

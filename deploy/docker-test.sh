@@ -40,7 +40,7 @@ if ! "${PODMAN[@]}" image exists "$PY_BASE"; then
     # usrmerge (and the full perl it pulls in) only converts a system to merged /usr: this one is
     # merged from the start (usr-is-merged), like the public image.
     mmdebstrap --quiet "${SLIM[@]}" --include=usr-is-merged,python3,python3-venv,ca-certificates \
-        --customize-hook='chroot "$1" dpkg --purge usrmerge libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl perl libperl5.36 perl-modules-5.36 libgdbm-compat4' \
+        --customize-hook='chroot "$1" dpkg --purge usrmerge libfile-find-rule-perl libnumber-compare-perl libtext-glob-perl perl libperl5.36 perl-modules-5.36 libgdbm-compat4 >/dev/null' \
         bookworm "$WORK/python.tar"
     "${PODMAN[@]}" import --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]' \
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
