@@ -77,7 +77,7 @@ began=$(seconds)
 echo "   built in $(since "$began") s"
 echo "   image size: $(megabytes "$IMAGE") (base $PY_BASE: $(megabytes "$PY_BASE"))"
 echo "   what takes the space (the virtual environment the first stage built, largest packages):"
-"${PODMAN[@]}" run --rm --network=none --health-cmd=none --entrypoint sh "$IMAGE" -c \
+"${PODMAN[@]}" run --rm --network=none --no-healthcheck --entrypoint sh "$IMAGE" -c \
     'cd /opt/venv/lib/python3*/site-packages && du -sm /opt/venv | sed "s/^/     /" &&
      du -sm -- * | sort -rn | head -12 | sed "s/^/     /"'
 

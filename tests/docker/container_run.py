@@ -127,7 +127,9 @@ class Scenario:
     async def start_bot(self) -> None:
         env_args = [arg for key, value in self.env.items() for arg in ("--env", f"{key}={value}")]
         await self.podman.arun(
-            "run", "--detach", "--name", self.name, "--network", "host",
+            # no timer for the image's HEALTHCHECK (podman schedules it with systemd, absent here):
+            # healthy() runs it on demand with `podman healthcheck run`
+            "run", "--detach", "--name", self.name, "--network", "host", "--health-interval", "disable",
             "--volume", f"advisor-test-data-{self.tag}:/data", *env_args, self.image,
         )  # fmt: skip
         if self.name not in self.podman.started:
@@ -223,7 +225,7 @@ async def backup_and_restore(s: Scenario) -> None:
     bot stopped), restored into a new volume: a bot started on it still knows the memory."""
     backup = tempfile.mkdtemp(prefix="advisor-backup-")
     try:
-        mounts = ["--rm", "--user", "root", "--network", "none", "--health-cmd", "none"]
+        mounts = ["--rm", "--user", "root", "--network", "none", "--no-healthcheck"]
         await s.podman.arun(
             "run", *mounts, "--volume", f"advisor-test-data-{s.tag}:/data", "--volume", f"{backup}:/backup",
             "--entrypoint", "tar", s.image, "czf", "/backup/bot-data.tgz", "-C", "/data", ".",
