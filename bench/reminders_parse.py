@@ -31,6 +31,7 @@ The last line: remind_parse n=… right=… wrong=… refused=… misleading=…
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import re
 import sys
@@ -137,7 +138,7 @@ _HONEST = ("I couldn't tell when", "too far ahead", "I can't tell", "more than")
 
 def judge(example: Example) -> Outcome:
     try:
-        schedule, text = parse_reminder(f"{example.phrase} {TEXT}", now=_ref_aware(), tz=ZONE)
+        schedule, text = parse_reminder(f"{example.phrase} {TEXT}", now=_ref_aware(), tz=ZONE, **_lang(example))
     except ReminderParseError as exc:
         message = str(exc).splitlines()[0]
         honest = any(marker in message for marker in _HONEST)
@@ -153,6 +154,11 @@ def judge(example: Example) -> Outcome:
     apart = abs(delta - 12 * 3600) < 60
     kind = "right" if time_right and text == TEXT else "wrong"
     return Outcome(kind, got, unsure=unsure, twelve_apart=apart)
+
+
+def _lang(example: Example) -> dict[str, str]:
+    """The person's language, as the bot passes it (the parser before issue 20 took none)."""
+    return {"lang": example.lang} if "lang" in inspect.signature(parse_reminder).parameters else {}
 
 
 def _zone():  # type: ignore[no-untyped-def]

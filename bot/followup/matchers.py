@@ -1,0 +1,276 @@
+"""The grammar's rules: each reads one part of a time at token i and fills its slot, or declines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot.followup.moment import UNIT_SECONDS, Clock, Day, Reader, numeric_date
+
+NEXT_WEEK_CONVENTION = frozenset({"en", "es", "it"})  # "next Friday" is next week's Friday
+
+
+def _amount(r: Reader, i: int) -> tuple[float, int] | None:
+    """ "2", "2,5", "1/2", "two", "a couple of", optionally "and a half"."""
+    if i >= len(r.tokens):
+        return None
+    token = r.tokens[i]
+    value: float
+    if token.numeric and re.fullmatch(r"\d+,\d+", token.numeric):
+        value, i = float(token.numeric.replace(",", ".")), i + 1
+    elif token.numeric and re.fullmatch(r"\d/\d", token.numeric):
+        top, bottom = token.numeric.split("/")
+        value, i = int(top) / int(bottom), i + 1
+    elif (found := r.number(i)) is not None:
+        value, i = found
+    else:
+        return None
+    half = r.phrase(i, "and_half")
+    if half:
+        return value + 0.5, half.end
+    return value, i
+
+
+def relative(r: Reader, i: int) -> int | None:
+    """ "in 20 minutes", "через час", "2 hours from now", "in half an hour", "dans 2'"."""
+    if r.slots.relative or r.slots.day is not None or r.slots.clock is not None:
+        return None
+    start = r.phrase(i, "in")
+    j = start.end if start else i
+    seconds, months, j2 = _span(r, j)
+    if j2 is None:
+        return None
+    later = r.phrase(j2, "later")
+    if not start and not later:
+        return None
+    r.slots.span_seconds, r.slots.span_months = seconds, months
+    return later.end if later else j2
+
+
+def _span(r: Reader, j: int) -> tuple[float, int, int | None]:
+    span = r.phrase(j, "span")
+    if span:
+        return float(span.value("span")) * 60, 0, span.end  # type: ignore[arg-type]
+    amount = _amount(r, j)
+    k = amount[1] if amount else j
+    unit = r.phrase(k, "unit")
+    if unit is None:
+        return 0, 0, None
+    value = amount[0] if amount else 1
+    if amount is None and r.tokens[j].number is None and r.lang not in ("ru", "uk"):
+        return 0, 0, None  # "in hours" is not a time; "через час" is
+    end = unit.end
+    half = r.phrase(end, "and_half")
+    if half:
+        value, end = value + 0.5, half.end
+    name = str(unit.value("unit"))
+    if name in ("mo", "y"):
+        return 0, int(value * (12 if name == "y" else 1)), end
+    return value * UNIT_SECONDS[name], 0, end
+
+
+def day_word(r: Reader, i: int) -> int | None:
+    """ "tomorrow", "übermorgen", "tonight" (today, evening), "demain soir"."""
+    found = r.phrase(i, "day")
+    if found is None or r.slots.day is not None:
+        return None
+    offset, part = found.value("day")  # type: ignore[misc]
+    if part and r.slots.part:
+        return None
+    r.slots.day = Day(offset=offset)
+    if part:
+        r.slots.part = part
+    return found.end
+
+
+def part_of_day(r: Reader, i: int) -> int | None:
+    found = r.phrase(i, "part")
+    if found is None or r.slots.part is not None:
+        return None
+    if r.phrase(i, "unit") and r.slots.clock is None:
+        return None  # "2 дня" are days
+    r.slots.part = str(found.value("part"))
+    return found.end
+
+
+def zone(r: Reader, i: int) -> int | None:
+    found = r.phrase(i, "zone")
+    if found is None or r.slots.zone is not None or r.slots.clock is None:
+        return None
+    offset, end = int(found.value("zone")), found.end  # type: ignore[call-overload]
+    if end + 1 < len(r.tokens) and r.tokens[end].folded in "+-" and r.tokens[end + 1].number is not None:
+        sign = 1 if r.tokens[end].folded == "+" else -1
+        offset, end = offset + sign * (r.tokens[end + 1].number or 0), end + 2
+    r.slots.zone = offset
+    return end
+
+
+def ampm(r: Reader, i: int) -> int | None:
+    clock = r.slots.clock
+    if clock is None or clock.ampm is not None or i >= len(r.tokens):
+        return None
+    found = r.phrase(i, "ampm")
+    if found is None or clock.hour > 12:
+        return None
+    clock.ampm = str(found.value("ampm"))
+    return found.end
+
+
+def weekday(r: Reader, i: int) -> int | None:
+    """ "Friday", "am Freitag", "next Tuesday", "mercredi prochain", "в следующую среду", "jeudi 15"."""
+    if r.slots.day is not None:
+        return None
+    mode, j = "plain", i
+    for kind in ("next", "this", "after_next"):
+        found = r.phrase(i, kind)
+        if found and r.phrase(found.end, "weekday"):
+            mode, j = kind, found.end
+            break
+    found = r.phrase(j, "weekday")
+    if found is None:
+        return None
+    day = Day(weekday=int(found.value("weekday")), mode=mode)  # type: ignore[call-overload]
+    end = r.skip(found.end, ("filler",)) if r.day_number(r.skip(found.end)) else found.end
+    numbered = r.day_number(end)
+    if numbered and not r.phrase(numbered[1], "oclock") and not r.phrase(numbered[1], "unit"):
+        month = r.phrase(numbered[1], "month")
+        if month is None:
+            day.day, end = numbered[0], numbered[1]
+    r.slots.day = day
+    return _weekday_tail(r, day, end)
+
+
+def _weekday_tail(r: Reader, day: Day, end: int) -> int:
+    """What may follow a weekday: "next week", "of this week", "after next", "en huit", "prochain"."""
+    j = r.skip(end)
+    for kind, mode in (("next", "next_week"), ("this", "this_week")):
+        found = r.phrase(j, kind)
+        if found and (unit := r.phrase(found.end, "unit")) and unit.value("unit") == "w":
+            day.mode = mode
+            return unit.end
+    if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (k := r.phrase(unit.end, "next")):
+        day.mode = "next_week"  # "la semana que viene", "de la semaine prochaine"
+        return k.end
+    if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (k := r.phrase(unit.end, "this")):
+        day.mode = "this_week"
+        return k.end
+    found = r.phrase(end, "after_next")
+    if found:
+        day.mode = "after_next"
+        return found.end
+    found = r.phrase(end, "next")
+    if found and day.mode == "plain":
+        day.mode = "next"
+        return found.end
+    if r.tokens[end - 1 if end else 0] and end < len(r.tokens) and r.tokens[end].folded in ("en", "in"):
+        weeks = _weeks_ahead(r, end + 1)
+        if weeks:
+            day.mode, day.plus_days = "plus", weeks[0]
+            return weeks[1]
+    return end
+
+
+def _weeks_ahead(r: Reader, i: int) -> tuple[int, int] | None:
+    """ "en huit" (+7), "en quinze" (+14), "in 2 Wochen"."""
+    found = r.number(i)
+    if found is None:
+        return None
+    value, j = found
+    unit = r.phrase(j, "unit")
+    if unit and unit.value("unit") == "w":
+        return 7 * value, unit.end
+    if value in (8, 15) and not unit:
+        return (7 if value == 8 else 14), j
+    return None
+
+
+def date(r: Reader, i: int) -> int | None:
+    """ "15.02", "2015-03-03", "le 2 mars", "March 3rd 2015", "18 липня 2014", "the 15th"."""
+    if r.slots.day is not None and r.slots.day.weekday is None:
+        return None
+    if r.slots.day is not None and r.slots.day.day is not None:
+        return None
+    token = r.tokens[i]
+    if token.numeric:
+        found = numeric_date(token.numeric, token.dot, r.lang, r.preceded_by_at(i))
+        if found is None:
+            return None
+        year, month, day_ = found
+        end = i + 1
+        if year is None and (y := _year(r, end)):
+            year, end = y
+        _set_date(r, year, month, day_)
+        return end
+    return _named_date(r, i)
+
+
+def _set_date(r: Reader, year: int | None, month: int, day: int) -> None:
+    previous = r.slots.day
+    r.slots.day = Day(year=year, month=month, day=day, weekday=previous.weekday if previous else None)
+
+
+def _year(r: Reader, i: int) -> tuple[int, int] | None:
+    j = r.skip(i, ("filler",)) if i < len(r.tokens) and r.tokens[i].folded in (",", "de", "del", "of") else i
+    if j < len(r.tokens) and (n := r.tokens[j].number) is not None and 1900 <= n <= 2999:
+        return n, j + 1
+    return None
+
+
+def _named_date(r: Reader, i: int) -> int | None:
+    numbered = r.day_number(i)
+    if numbered:
+        j = r.skip(numbered[1])
+        month = r.phrase(j, "month")
+        if month:
+            end = month.end
+            year = _year(r, end) or _short_year(r, end)
+            _set_date(r, year[0] if year else None, int(month.value("month")), numbered[0])  # type: ignore[call-overload]
+            return year[1] if year else end
+        if _month_day_allowed(r, i):
+            _set_date(r, None, 0, numbered[0])
+            return numbered[1]
+        return None
+    month = r.phrase(i, "month")
+    if month is None:
+        return None
+    j = r.skip(month.end)
+    numbered = r.day_number(j)
+    if numbered is None or r.phrase(numbered[1], "oclock") or r.phrase(numbered[1], "unit"):
+        return None
+    end = numbered[1]
+    year = _year(r, end)
+    _set_date(r, year[0] if year else None, int(month.value("month")), numbered[0])  # type: ignore[call-overload]
+    return year[1] if year else end
+
+
+def _short_year(r: Reader, i: int) -> tuple[int, int] | None:
+    """ "14th April 15", "18. Juli 14": two digits right after a month name, nothing after them."""
+    if i < len(r.tokens) and (n := r.tokens[i].number) is not None and r.tokens[i].text.isdigit():
+        if len(r.tokens[i].text) == 2 and (i + 1 == len(r.tokens) or r.phrase(i + 1, "number") is None):
+            if not r.phrase(i + 1, "oclock") and not r.phrase(i + 1, "unit") and not r.phrase(i + 1, "part"):
+                return None if r.tokens[i + 1 : i + 2] and r.tokens[i + 1].number is not None else (2000 + n, i + 1)
+    return None
+
+
+def _month_day_allowed(r: Reader, i: int) -> bool:
+    """A day of the month alone: "the 15th", "am 15ten", "le 16", "il 19", "el 17", "dia 17"."""
+    token = r.tokens[i]
+    if r.phrase(i + 1, "oclock") or r.phrase(i + 1, "unit") or r.phrase(i + 1, "ampm") or r.phrase(i + 1, "part"):
+        return False
+    before = r.tokens[i - 1].folded if i else ""
+    return token.ordinal or before in ("the", "le", "il", "el", "dia", "am", "den", "der", "no", "essa", "este",
+                                       "esse", "dia", "giorno", "día")
+
+
+from bot.followup.clocks import clock  # noqa: E402
+
+MATCHERS: tuple[Callable[[Reader, int], int | None], ...] = (
+    relative,
+    day_word,
+    weekday,
+    date,
+    clock,
+    part_of_day,
+    ampm,
+    zone,
+)
