@@ -31,12 +31,12 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
         hour, minute = int(m.group(1)), int(m.group(2) or m.group(4) or 0)
         second = int(m.group(3) or 0)
         explicit = hour == 0 or hour > 12 or token.text.startswith("0")
-        return Clock(hour, minute, second, explicit, has_minutes=True), i + 1, False
+        return Clock(hour, minute, second, explicit, has_minutes=True, digits=True), i + 1, False
     if token.number is not None and token.hour_suffix:
         return Clock(token.number, explicit=token.number > 12 or token.text.startswith("0")), i + 1, True
     if token.number is not None and r.preceded_by_at(i) and len(token.text) in (3, 4) and token.number % 100 < 60:
         hour = token.number // 100
-        return Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True), i + 1, False
+        return Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True, digits=True), i + 1, False
     found = r.number(i)
     if found is None or not 0 <= found[0] <= 24 or token.ordinal:
         return None

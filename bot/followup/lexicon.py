@@ -192,13 +192,14 @@ def ordinals(lang: str) -> dict[str, int]:
 _COMMON = """
 filler: , | - | ( | ) | ~ | @
 zone: cet=1 | cest=2 | gmt=0 | utc=0 | bst=1 | wet=0 | west=1 | eet=2 | eest=3 | msk=3 | est=-5 | edt=-4 | cst=-6 | cdt=-5 | mst=-7 | mdt=-6 | pst=-8 | pdt=-7 | z=0
-ampm: am=am | pm=pm | a.m=am | p.m=pm
+ampm: am=am | pm=pm | a.m=am | p.m=pm | a m=am | p m=pm
+approx: approximately | approx | ish | in etwa | environ | circa | more or less | or so
 """
 
 _PHRASES = {
     "en": """
 day: today=0 | tomorrow=1 | tomorrows=1 | tmrw=1 | tmr=1 | day after tomorrow=2 | the day after tomorrow=2 | tonight=0/evening | this morning=0/morning | this afternoon=0/afternoon | this evening=0/evening | tomorrow morning=1/morning | tomorrow evening=1/evening | tomorrow afternoon=1/afternoon | tomorrow night=1/night
-part: morning | in the morning=morning | early morning=morning | afternoon | in the afternoon=afternoon | evening | in the evening=evening | night=night | at night=night | tonight=evening
+part: morning | in the morning=morning | in morning=morning | in afternoon=afternoon | in evening=evening | early morning=morning | afternoon | in the afternoon=afternoon | evening | in the evening=evening | night=night | at night=night | tonight=evening
 noon: noon=12 | midday=12 | mid day=12 | mid-day=12 | the midday=12 | midnight=0
 in: in | within | in about | in around | in approximately
 later: from now | from right now | later | hence | after
@@ -240,7 +241,8 @@ part: de la mañana=morning | en la mañana=morning | por la mañana=morning | d
 noon: mediodía=12 | medio día=12 | medio dia=12 | medianoche=0
 in: en | dentro de | en unos | en unas
 later: después | más tarde | a partir de ahora
-next: próximo | próxima | que viene | siguiente
+next: próximo | próxima | siguiente
+next_week: que viene
 this: este | esta | ese | esa
 oclock: horas | hora | h | en punto
 quarter: cuarto
@@ -258,7 +260,8 @@ part: matin=morning | du matin=morning | du mat=morning | le matin=morning | apr
 noon: midi=12 | minuit=0
 in: dans | d'ici | dans environ
 later: plus tard | après | d'ici
-next: prochain | prochaine | suivant | suivante | d'après
+next: prochain | prochaine
+next_week: suivant | suivante | d'après
 this: ce | cet | cette
 oclock: heures | heure | h
 quarter: quart | le quart
@@ -294,7 +297,8 @@ part: da manhã=morning | de manhã=morning | pela manhã=morning | da madrugada
 noon: meio-dia=12 | meio dia=12 | meiodia=12 | o meio dia=12 | meia-noite=0 | meia noite=0 | meianoite=0
 in: em | daqui a | dentro de | daqui
 later: depois | mais tarde | a partir de agora
-next: próximo | próxima | que vem | seguinte
+next: próximo | próxima | seguinte
+next_week: que vem
 this: este | esta | esse | essa
 oclock: horas | hora | h | em ponto
 quarter: um quarto | quarto
@@ -360,7 +364,7 @@ _UNIT_WORDS = {
     "pt": "segundo=s segundos=s minuto=min minutos=min min=min hora=h horas=h h=h dia=d dias=d semana=w "
     "semanas=w mês=mo meses=mo ano=y anos=y",
     "ru": "секунда=s секунду=s секунды=s секунд=s сек=s минута=min минуту=min минуты=min минут=min мин=min "
-    "час=h часа=h часов=h ч=h день=d дня=d дней=d сутки=d неделя=w неделю=w недели=w недель=w "
+    "час=h часа=h часов=h ч=h день=d дня=d дней=d сутки=d неделя=w неделю=w недели=w недель=w неделе=w "
     "месяц=mo месяца=mo месяцев=mo год=y года=y лет=y",
     "uk": "секунда=s секунду=s секунди=s секунд=s сек=s хвилина=min хвилину=min хвилини=min хвилин=min хв=min "
     "година=h годину=h години=h годин=h год=h день=d дні=d днів=d доба=d тиждень=w тижні=w тижнів=w "

@@ -118,7 +118,8 @@ def ampm(r: Reader, i: int) -> int | None:
 
 def weekday(r: Reader, i: int) -> int | None:
     """ "Friday", "am Freitag", "next Tuesday", "mercredi prochain", "в следующую среду", "jeudi 15"."""
-    if r.slots.day is not None:
+    day = r.slots.day
+    if day is not None and (day.weekday is not None or day.month is None):
         return None
     mode, j = "plain", i
     for kind in ("next", "this", "after_next"):
@@ -129,15 +130,26 @@ def weekday(r: Reader, i: int) -> int | None:
     found = r.phrase(j, "weekday")
     if found is None:
         return None
-    day = Day(weekday=int(found.value("weekday")), mode=mode)  # type: ignore[call-overload]
-    end = r.skip(found.end, ("filler",)) if r.day_number(r.skip(found.end)) else found.end
-    numbered = r.day_number(end)
-    if numbered and not r.phrase(numbered[1], "oclock") and not r.phrase(numbered[1], "unit"):
-        month = r.phrase(numbered[1], "month")
-        if month is None:
-            day.day, end = numbered[0], numbered[1]
-    r.slots.day = day
+    value = int(found.value("weekday"))  # type: ignore[call-overload]
+    if day is not None:  # "Jul 18, Fri": the date's weekday, said again
+        day.weekday = value
+        return found.end
+    day = r.slots.day = Day(weekday=value, mode=mode)
+    end = found.end
+    k = end + 1 if end < len(r.tokens) and r.tokens[end].folded in (",", "the", "den", "der", "el", "le", "il") else end
+    numbered = r.day_number(k)
+    if numbered and _lone_day_number(r, numbered[1]):
+        day.day, end = numbered[0], numbered[1]
     return _weekday_tail(r, day, end)
+
+
+def _lone_day_number(r: Reader, after: int) -> bool:
+    """A number after a weekday is its day of the month ("jeudi 15") unless a month, a clock word
+    or a unit follows ("Monday 18 February" is a date, "Friday 5 pm" a clock)."""
+    j = r.skip(after)
+    if r.phrase(j, "month") or (after < len(r.tokens) and r.tokens[after].folded in (":", ".")):
+        return False
+    return not any(r.phrase(after, kind) for kind in ("oclock", "unit", "ampm", "part", "zone"))
 
 
 def _weekday_tail(r: Reader, day: Day, end: int) -> int:
@@ -154,6 +166,10 @@ def _weekday_tail(r: Reader, day: Day, end: int) -> int:
     if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (k := r.phrase(unit.end, "this")):
         day.mode = "this_week"
         return k.end
+    found = r.phrase(end, "next_week")
+    if found and day.mode == "plain":
+        day.mode = "next_week"  # "mercredi suivant", "quarta que vem"
+        return found.end
     found = r.phrase(end, "after_next")
     if found:
         day.mode = "after_next"
@@ -186,9 +202,8 @@ def _weeks_ahead(r: Reader, i: int) -> tuple[int, int] | None:
 
 def date(r: Reader, i: int) -> int | None:
     """ "15.02", "2015-03-03", "le 2 mars", "March 3rd 2015", "18 липня 2014", "the 15th"."""
-    if r.slots.day is not None and r.slots.day.weekday is None:
-        return None
-    if r.slots.day is not None and r.slots.day.day is not None:
+    day = r.slots.day
+    if day is not None and (day.weekday is None or day.day is not None or day.mode != "plain"):
         return None
     token = r.tokens[i]
     if token.numeric:
@@ -226,6 +241,9 @@ def _named_date(r: Reader, i: int) -> int | None:
             year = _year(r, end) or _short_year(r, end)
             _set_date(r, year[0] if year else None, int(month.value("month")), numbered[0])  # type: ignore[call-overload]
             return year[1] if year else end
+        spaced = _spaced_date(r, numbered[0], numbered[1])
+        if spaced is not None:
+            return spaced
         if _month_day_allowed(r, i):
             _set_date(r, None, 0, numbered[0])
             return numbered[1]
@@ -243,6 +261,17 @@ def _named_date(r: Reader, i: int) -> int | None:
     return year[1] if year else end
 
 
+def _spaced_date(r: Reader, day: int, i: int) -> int | None:
+    """French "le 17 02", "20 2 14", "24 12 2014": day, month and year apart."""
+    if r.lang != "fr" or i >= len(r.tokens) or (month := r.tokens[i].number) is None or not 1 <= month <= 12:
+        return None
+    end, year = i + 1, None
+    if end < len(r.tokens) and (n := r.tokens[end].number) is not None and len(r.tokens[end].text) in (2, 4):
+        year, end = (n if n > 99 else 2000 + n), end + 1
+    _set_date(r, year, month, day)
+    return end
+
+
 def _short_year(r: Reader, i: int) -> tuple[int, int] | None:
     """ "14th April 15", "18. Juli 14": two digits right after a month name, nothing after them."""
     if i < len(r.tokens) and (n := r.tokens[i].number) is not None and r.tokens[i].text.isdigit():
@@ -258,6 +287,8 @@ def _month_day_allowed(r: Reader, i: int) -> bool:
     if r.phrase(i + 1, "oclock") or r.phrase(i + 1, "unit") or r.phrase(i + 1, "ampm") or r.phrase(i + 1, "part"):
         return False
     before = r.tokens[i - 1].folded if i else ""
+    if i >= 2 and r.tokens[i - 2].folded in ("verso", "per", "vers", "alle", "around", "at"):
+        return False  # "verso le 15" is a clock
     return token.ordinal or before in ("the", "le", "il", "el", "dia", "am", "den", "der", "no", "essa", "este",
                                        "esse", "dia", "giorno", "día")
 

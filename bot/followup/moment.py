@@ -18,7 +18,7 @@ from bot.followup.tokens import Phrase, Token, lookups, tokenize
 
 UNIT_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 604800, "f": 1209600}
 AT_WORDS = frozenset(
-    "at um à a las às as alle alle ore в о об to per para gegen vers verso around about hacia sobre circa zirka "
+    "at @ for um à a las às as alle alle ore в о об to per para gegen vers verso around about hacia sobre circa zirka "
     "около близько le la".split()
 )
 
@@ -30,6 +30,7 @@ class Clock:
     second: int = 0
     explicit: bool = False  # 24-hour form ("15:00", "07:30", "noon"): no am/pm question
     has_minutes: bool = False
+    digits: bool = False  # written "7:30": a 24-hour language means 07:30
     ampm: str | None = None
 
 
@@ -78,9 +79,11 @@ class Reader:
     # --- helpers ---------------------------------------------------------------------------------
 
     def phrase(self, i: int, kind: str) -> Phrase | None:
-        if i >= len(self.tokens):
+        """The phrase of `kind` at i, when it is the longest there ("so gegen" is not Sunday)."""
+        if i >= len(self.tokens) or not self.phrases[i]:
             return None
-        return next((p for p in self.phrases[i] if p.has(kind)), None)
+        longest = self.phrases[i][0].end
+        return next((p for p in self.phrases[i] if p.end == longest and p.has(kind)), None)
 
     def number(self, i: int, *, words: bool = True) -> tuple[int, int] | None:
         """A cardinal at i (digits or words): (value, next index)."""
@@ -127,6 +130,10 @@ class Reader:
                     i = self.slots.used = after
                     break
             else:
+                approx = self.phrase(i, "approx")
+                if approx is not None and not self.slots.empty:
+                    i = self.slots.used = approx.end  # "3pm approximately", "15 uhr in etwa"
+                    continue
                 filler = self.phrase(i, "filler")
                 if filler is None:
                     break

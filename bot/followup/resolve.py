@@ -60,7 +60,7 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
         return _finish(datetime.combine(day, time(hour)), frame, now, unsure, dated=slots.part is None)
     clock, bare = _hour_of_day(slots.clock, slots.part)
     if day is None:
-        moment = _next_clock(clock, bare, local_now, lang)
+        moment = _next_clock(clock, bare and not (slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES), local_now)
     else:
         moment = _on_day(clock, bare, day, local_now)
     return _finish(moment, frame, now, unsure or bare)
@@ -107,11 +107,11 @@ def _hour_of_day(clock: Clock, part: str | None) -> tuple[time, bool]:
     return time(hour, clock.minute, clock.second), bare
 
 
-def _next_clock(clock: time, bare: bool, local_now: datetime, lang: str | None) -> datetime:
-    """The next time the clock shows `clock` (either half of the day when it is bare)."""
+def _next_clock(clock: time, either_half: bool, local_now: datetime) -> datetime:
+    """The next time the clock shows `clock` (in either half of the day when asked)."""
     today = local_now.date()
     candidates = [clock]
-    if bare and clock.hour < 12 and (lang in TWELVE_HOUR_LANGUAGES or lang is None or clock.minute == 0):
+    if either_half and clock.hour < 12:
         candidates.append(clock.replace(hour=clock.hour + 12))
     for day in (today, today + timedelta(days=1)):
         for option in sorted(candidates):
@@ -162,7 +162,19 @@ def _calendar_day(spec: Day, today: date) -> date:
         raise Unreadable("no_date") from None
     if spec.year is None and found < today:
         found = found.replace(year=year + 1)
+    if spec.year is None and spec.weekday is not None:  # "Fri, Jul 18": the next Jul 18 on a Friday
+        for ahead in range(0, 12):
+            candidate = _same_day_in(found, ahead)
+            if candidate is not None and candidate.weekday() == spec.weekday:
+                return candidate
     return found
+
+
+def _same_day_in(day: date, years: int) -> date | None:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return None
 
 
 def _weekday_and_day(weekday: int, day: int, today: date) -> date:

@@ -35,7 +35,7 @@ for _index, _names in enumerate(
         WEEKDAY_WORDS[_word] = _index
 
 EVERY = re.compile(
-    r"^(?:every|each|jeden|jede|jedes|alle|cada|todos\s+los|todas\s+las|chaque|tous\s+les|toutes\s+les|"
+    r"^(?:every|each|jeden|jede|jedes|alle(?=\s+\d+\s*(?:min|std|stunde))|cada|todos\s+los|todas\s+las|chaque|tous\s+les|toutes\s+les|"
     r"ogni|tutti\s+i|todo\s+dia|todos\s+os|todas\s+as|каждый|каждую|каждое|каждые)\s+",
     re.IGNORECASE,
 )
