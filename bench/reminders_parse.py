@@ -68,8 +68,7 @@ _HALF_OF_DAY = re.compile(
     r"madrugada|mañana|manana|tarde|noche|mediodía|mediodia|medianoche|manhã|manha|noite|meio-dia|"
     r"meia-noite|früh|frueh|morgens|vormittags?|nachmittags?|abends?|nachts?|mittags?|mitternacht|"
     r"mattin[ao]|pomeriggio|sera|stasera|notte|mezzogiorno|mezzanotte|"
-    r"утра|утром|дня|вечера|вечером|ночи|полдень|полночь|ранку|вечора|ночі|опівдні|опівночі|"
-    r"cet|utc|gmt|pst|est|edt|cest|bst|pdt)\b",
+    r"утра|утром|дня|вечера|вечером|ночи|полдень|полночь|ранку|вечора|ночі|опівдні|опівночі)\b",
     re.IGNORECASE,
 )
 # A clock hour in the phrase: "3:30", "3.30" with minutes, "3h", "at 3" style; captured hour.
@@ -82,7 +81,7 @@ _CLOCK = re.compile(
 # "in 3 hours" is not a clock.
 _RELATIVE = re.compile(
     r"\b(?:in|within|from now|hence|dans|en|em|daqui|dentro|tra|fra|через|за|binnen|plus tard|later|después|"
-    r"depois|dopo)\b",
+    r"depois|dopo|après)\b",
     re.IGNORECASE
 )
 

@@ -79,21 +79,16 @@ def _hour_then_minutes(r: Reader, i: int) -> tuple[Clock, int] | None:
 def _minutes_after(r: Reader, j: int, open_minutes: bool) -> tuple[int, int] | None:
     """ "y cuarto" (+15), "et demie" (+30), "moins le quart" (-15), "menos cinco" (-5), "e venti",
     "trente", "15" after "uhr" / a word hour, "passé de 15 minutes"."""
-    for kind, sign in (("and", 1), ("past", 1), ("to", -1)):
+    half = r.phrase(j, "and_half")
+    if half:
+        return 30, half.end  # "y media", "et demie", "e mezza"
+    quarters = r.phrase(j, "three_quarters")
+    if quarters and open_minutes:
+        return 45, quarters.end  # "onze heures trois quarts"
+    for kind, sign in (("and", 1), ("minus", -1)):
         joiner = r.phrase(j, kind)
-        if joiner is None:
-            continue
-        k = joiner.end
-        amount = _fraction(r, k)
-        if amount is not None:
+        if joiner is not None and (amount := _fraction(r, joiner.end)) is not None:
             return sign * amount[0], amount[1]
-        if kind == "to" and r.phrase(j, "minus") is None and r.lang not in ("fr", "es", "it"):
-            continue
-    minus = r.phrase(j, "to") if r.lang in ("fr", "es", "it") else None
-    if minus:
-        amount = _fraction(r, minus.end)
-        if amount is not None:
-            return -amount[0], amount[1]
     if open_minutes:
         number = r.number(j)
         if number is not None and 0 < number[0] < 60 and (r.tokens[j].number is None or len(r.tokens[j].text) == 2):

@@ -68,7 +68,7 @@ _TENS = {  # 20 30 40 50
     "uk": "двадцять тридцять сорок п'ятдесят",
 }
 _EXTRA_NUMBERS = {
-    "en": {"a": 1, "an": 1, "oh": 0, "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2,
+    "en": {"oh": 0, "a couple of": 2, "a couple": 2, "couple of": 2, "a pair of": 2,
            "a few": 3, "few": 3, "dozen": 12},
     "de": {"ein": 1, "eine": 1, "einer": 1, "einem": 1, "einen": 1, "ein paar": 2, "zwo": 2, "dreissig": 30},
     "es": {"un": 1, "una": 1, "primero": 1, "veintiuno": 21, "veintidós": 22, "veintitrés": 23,
@@ -193,7 +193,7 @@ _COMMON = """
 filler: , | - | ( | ) | ~ | @
 zone: cet=1 | cest=2 | gmt=0 | utc=0 | bst=1 | wet=0 | west=1 | eet=2 | eest=3 | msk=3 | est=-5 | edt=-4 | cst=-6 | cdt=-5 | mst=-7 | mdt=-6 | pst=-8 | pdt=-7 | z=0
 ampm: am=am | pm=pm | a.m=am | p.m=pm | a m=am | p m=pm
-approx: approximately | approx | ish | in etwa | environ | circa | more or less | or so
+approx: approximately | approx | ish | in etwa | environ | circa | more or less | or so | )
 """
 
 _PHRASES = {
@@ -213,6 +213,8 @@ past: past | after
 to: to | before | till | til
 and: and
 and_half: and a half | and an half | and half
+three_quarters: three quarters
+article: a | an
 span: half an hour=30 | a half hour=30 | half hour=30 | a quarter of an hour=15 | quarter of an hour=15 | a quarter hour=15 | quarter hour=15 | three-quarters of an hour=45 | three quarters of an hour=45 | an hour and a half=90 | a fortnight=20160
 filler: at | on | the | of | around | about | approximately | approx | ish | sharp | for | by | at around | at about | exactly
 """,
@@ -231,6 +233,7 @@ half: halb
 past: nach
 to: vor
 and: und
+three_quarters: dreiviertel
 and_half: ein halb | einhalb | und ein halb
 span: einer halben stunde=30 | eine halbe stunde=30 | halbe stunde=30 | einer viertelstunde=15 | eine viertelstunde=15 | viertelstunde=15 | anderthalb stunden=90 | eineinhalb stunden=90
 filler: um | am | an | den | der | die | dem | im | zum | gegen | circa | zirka | ca | ca. | etwa | ungefähr | so gegen | so um | so circa | so ungefähr | pünktlich | in etwa | punkt
@@ -247,8 +250,7 @@ this: este | esta | ese | esa
 oclock: horas | hora | h | en punto
 quarter: cuarto
 half: media | medio
-past: y
-to: menos | para
+minus: menos
 and: y
 and_half: y media | y medio
 span: media hora=30 | un cuarto de hora=15 | cuarto de hora=15 | tres cuartos de hora=45 | hora y media=90
@@ -266,9 +268,9 @@ this: ce | cet | cette
 oclock: heures | heure | h
 quarter: quart | le quart
 half: demi | demie
-past: passé de | passe de
-to: moins
-and: et
+minus: moins
+and: et | passé de | passe de
+three_quarters: trois quarts
 and_half: et demie | et demi
 span: une demi-heure=30 | demi-heure=30 | une demi heure=30 | un quart d'heure=15 | quart d'heure=15 | trois quarts d'heure=45 | une heure et demie=90
 filler: à | a | le | la | les | vers | environ | à environ | aux alentours de | autour de | plutôt | plutôt vers | de | du | des | pour | sur les
@@ -284,9 +286,10 @@ this: questo | questa | quest'
 oclock: ore | h
 quarter: un quarto | quarto
 half: mezza | mezzo
-past: e
-to: meno | a
+to: a
+minus: meno
 and: e
+three_quarters: tre quarti
 and_half: e mezza | e mezzo
 span: mezz'ora=30 | mezzora=30 | mezz' ora=30 | un quarto d'ora=15 | quarto d'ora=15 | tre quarti d'ora=45 | un'ora e mezza=90
 filler: alle | all' | alle ore | a | il | la | le | lo | l' | di | del | della | dell' | verso | verso le | per le | circa | circa alle | ore
@@ -303,8 +306,8 @@ this: este | esta | esse | essa
 oclock: horas | hora | h | em ponto
 quarter: um quarto | quarto
 half: meia
-past: e
 to: para | para as | para o
+minus: menos
 and: e
 and_half: e meia | e meio
 span: meia hora=30 | meia-hora=30 | um quarto de hora=15 | quarto de hora=15 | três quartos de hora=45 | uma hora e meia=90

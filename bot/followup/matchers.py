@@ -23,6 +23,8 @@ def _amount(r: Reader, i: int) -> tuple[float, int] | None:
         value, i = int(top) / int(bottom), i + 1
     elif (found := r.number(i)) is not None:
         value, i = found
+    elif (article := r.phrase(i, "article")) is not None:
+        value, i = 1, article.end
     else:
         return None
     half = r.phrase(i, "and_half")
@@ -160,7 +162,9 @@ def _weekday_tail(r: Reader, day: Day, end: int) -> int:
         if found and (unit := r.phrase(found.end, "unit")) and unit.value("unit") == "w":
             day.mode = mode
             return unit.end
-    if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (k := r.phrase(unit.end, "next")):
+    if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (
+        k := r.phrase(unit.end, "next") or r.phrase(unit.end, "next_week")
+    ):
         day.mode = "next_week"  # "la semana que viene", "de la semaine prochaine"
         return k.end
     if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (k := r.phrase(unit.end, "this")):
