@@ -32,7 +32,7 @@ class Sense:
 def fold(text: str) -> str:
     """Lower case without accents (Cyrillic й and ё kept apart from и and е: they fold the same way
     on both sides, so matching still works)."""
-    text = text.lower().replace("’", "'").replace("`", "'")
+    text = text.lower().replace("’", "'").replace("`", "'").replace("ʼ", "'")
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -154,6 +154,7 @@ def ordinals(lang: str) -> dict[str, int]:
             table[f"twenty {unit}"] = table[f"twenty-{unit}"] = 20 + n
         table["thirtieth"], table["thirty first"], table["thirty-first"] = 30, 31, 31
     elif lang in ("ru", "uk"):
+        table.update({"третій": 3, "третя": 3, "третю": 3} if lang == "uk" else {"третий": 3, "третья": 3})
         base = _ORDINALS_RU if lang == "ru" else _ORDINALS_UK
         tens = ("двадцать", "тридцать") if lang == "ru" else ("двадцять", "тридцять")
         for n, word in enumerate(base, start=1):
@@ -199,10 +200,10 @@ approx: approximately | approx | ish | in etwa | environ | circa | more or less 
 _PHRASES = {
     "en": """
 day: today=0 | tomorrow=1 | tomorrows=1 | tmrw=1 | tmr=1 | day after tomorrow=2 | the day after tomorrow=2 | tonight=0/evening | this morning=0/morning | this afternoon=0/afternoon | this evening=0/evening | tomorrow morning=1/morning | tomorrow evening=1/evening | tomorrow afternoon=1/afternoon | tomorrow night=1/night
-part: morning | in the morning=morning | in morning=morning | in afternoon=afternoon | in evening=evening | early morning=morning | afternoon | in the afternoon=afternoon | evening | in the evening=evening | night=night | at night=night | tonight=evening
+part: morning | in the morning=morning | in the am=morning | in the pm=afternoon | in morning=morning | in afternoon=afternoon | in evening=evening | early morning=morning | afternoon | in the afternoon=afternoon | evening | in the evening=evening | night=night | at night=night | tonight=evening
 noon: noon=12 | midday=12 | mid day=12 | mid-day=12 | the midday=12 | midnight=0
 in: in | within | in about | in around | in approximately
-later: from now | from right now | later | hence | after
+later: from now | from right now | from today | later | hence | after
 next: next | coming | upcoming | the next | this coming
 this: this | the
 after_next: after next
@@ -216,7 +217,8 @@ and_half: and a half | and an half | and half
 three_quarters: three quarters
 article: a | an
 span: half an hour=30 | a half hour=30 | half hour=30 | a quarter of an hour=15 | quarter of an hour=15 | a quarter hour=15 | quarter hour=15 | three-quarters of an hour=45 | three quarters of an hour=45 | an hour and a half=90 | a fortnight=20160
-filler: at | on | the | of | around | about | approximately | approx | ish | sharp | for | by | at around | at about | exactly
+filler: at | on | the | of | around | about | sharp | for | by | at around | at about | exactly | more
+last: last | the last
 """,
     "de": """
 day: heute=0 | morgen=1 | übermorgen=2 | heute abend=0/evening | heute nacht=0/night | heute morgen=0/morning | heute nachmittag=0/afternoon | morgen früh=1/morning | morgen abend=1/evening | morgen nachmittag=1/afternoon
@@ -236,6 +238,7 @@ and: und
 three_quarters: dreiviertel
 and_half: ein halb | einhalb | und ein halb
 span: einer halben stunde=30 | eine halbe stunde=30 | halbe stunde=30 | einer viertelstunde=15 | eine viertelstunde=15 | viertelstunde=15 | anderthalb stunden=90 | eineinhalb stunden=90
+last: letzter | letzte | letzten
 filler: um | am | an | den | der | die | dem | im | zum | gegen | circa | zirka | ca | ca. | etwa | ungefähr | so gegen | so um | so circa | so ungefähr | pünktlich | in etwa | punkt
 """,
     "es": """
@@ -254,6 +257,7 @@ minus: menos
 and: y
 and_half: y media | y medio
 span: media hora=30 | un cuarto de hora=15 | cuarto de hora=15 | tres cuartos de hora=45 | hora y media=90
+last: último | última | el último
 filler: a | a las | a la | al | al las | las | la | el | de | del | para las | para la | sobre las | hacia las | a eso de las | eso de las | como a las | día | dia
 """,
     "fr": """
@@ -273,6 +277,7 @@ and: et | passé de | passe de
 three_quarters: trois quarts
 and_half: et demie | et demi
 span: une demi-heure=30 | demi-heure=30 | une demi heure=30 | un quart d'heure=15 | quart d'heure=15 | trois quarts d'heure=45 | une heure et demie=90
+last: dernier | dernière | le dernier | la dernière
 filler: à | a | le | la | les | vers | environ | à environ | aux alentours de | autour de | plutôt | plutôt vers | de | du | des | pour | sur les
 """,
     "it": """
@@ -291,7 +296,8 @@ minus: meno
 and: e
 three_quarters: tre quarti
 and_half: e mezza | e mezzo
-span: mezz'ora=30 | mezzora=30 | mezz' ora=30 | un quarto d'ora=15 | quarto d'ora=15 | tre quarti d'ora=45 | un'ora e mezza=90
+span: un'ora=60 | mezz'ora=30 | mezzora=30 | mezz' ora=30 | un quarto d'ora=15 | quarto d'ora=15 | tre quarti d'ora=45 | un'ora e mezza=90
+last: ultimo | ultima | l'ultimo | l'ultima
 filler: alle | all' | alle ore | a | il | la | le | lo | l' | di | del | della | dell' | verso | verso le | per le | circa | circa alle | ore
 """,
     "pt": """
@@ -311,7 +317,8 @@ minus: menos
 and: e
 and_half: e meia | e meio
 span: meia hora=30 | meia-hora=30 | um quarto de hora=15 | quarto de hora=15 | três quartos de hora=45 | uma hora e meia=90
-filler: às | as | à | a | o | no | na | dia | no dia | de | da | do | pelas | por volta das | lá pelas | perto das
+last: último | última
+filler: essa | este | esse | esta | às | as | à | a | o | no | na | dia | no dia | de | da | do | pelas | por volta das | lá pelas | perto das
 """,
     "ru": """
 day: сегодня=0 | завтра=1 | послезавтра=2 | послепослезавтра=3 | сегодня вечером=0/evening | сегодня утром=0/morning | сегодня днем=0/afternoon | сегодня ночью=0/night | завтра утром=1/morning | завтра вечером=1/evening | завтра днем=1/afternoon
@@ -330,6 +337,7 @@ to: без
 and: и
 and_half: с половиной
 span: полчаса=30 | пол часа=30 | четверть часа=15 | полтора часа=90
+last: последний | последнюю | последняя | последнее | последнего
 filler: в | во | к | около | примерно | на | ровно
 """,
     "uk": """
@@ -349,6 +357,7 @@ to: за | без
 and: і | й
 and_half: з половиною
 span: півгодини=30 | пів години=30 | чверть години=15 | півтори години=90
+last: останній | остання | останню | останнього | останньої
 filler: о | об | в | у | на | близько | приблизно | рівно
 """,
 }
@@ -403,7 +412,9 @@ _NOT_WEEKDAYS = {"es": {"mi", "ma", "do", "sa", "lu", "ju", "vi"}, "pt": set(), 
 
 
 def _add(table: dict[tuple[str, ...], list[Sense]], phrase: str, sense: Sense) -> None:
-    key = tuple(fold(phrase).split())
+    from bot.followup.tokens import tokenize  # the keys are cut the way the input is
+
+    key = tuple(token.folded for token in tokenize(phrase))
     if key and sense not in table.setdefault(key, []):
         table[key].append(sense)
 

@@ -204,104 +204,13 @@ def _weeks_ahead(r: Reader, i: int) -> tuple[int, int] | None:
     return None
 
 
-def date(r: Reader, i: int) -> int | None:
-    """ "15.02", "2015-03-03", "le 2 mars", "March 3rd 2015", "18 липня 2014", "the 15th"."""
-    day = r.slots.day
-    if day is not None and (day.weekday is None or day.day is not None or day.mode != "plain"):
-        return None
-    token = r.tokens[i]
-    if token.numeric:
-        found = numeric_date(token.numeric, token.dot, r.lang, r.preceded_by_at(i))
-        if found is None:
-            return None
-        year, month, day_ = found
-        end = i + 1
-        if year is None and (y := _year(r, end)):
-            year, end = y
-        _set_date(r, year, month, day_)
-        return end
-    return _named_date(r, i)
-
-
-def _set_date(r: Reader, year: int | None, month: int, day: int) -> None:
-    previous = r.slots.day
-    r.slots.day = Day(year=year, month=month, day=day, weekday=previous.weekday if previous else None)
-
-
-def _year(r: Reader, i: int) -> tuple[int, int] | None:
-    j = r.skip(i, ("filler",)) if i < len(r.tokens) and r.tokens[i].folded in (",", "de", "del", "of") else i
-    if j < len(r.tokens) and (n := r.tokens[j].number) is not None and 1900 <= n <= 2999:
-        return n, j + 1
-    return None
-
-
-def _named_date(r: Reader, i: int) -> int | None:
-    numbered = r.day_number(i)
-    if numbered:
-        j = r.skip(numbered[1])
-        month = r.phrase(j, "month")
-        if month:
-            end = month.end
-            year = _year(r, end) or _short_year(r, end)
-            _set_date(r, year[0] if year else None, int(month.value("month")), numbered[0])  # type: ignore[call-overload]
-            return year[1] if year else end
-        spaced = _spaced_date(r, numbered[0], numbered[1])
-        if spaced is not None:
-            return spaced
-        if _month_day_allowed(r, i):
-            _set_date(r, None, 0, numbered[0])
-            return numbered[1]
-        return None
-    month = r.phrase(i, "month")
-    if month is None:
-        return None
-    j = r.skip(month.end)
-    numbered = r.day_number(j)
-    if numbered is None or r.phrase(numbered[1], "oclock") or r.phrase(numbered[1], "unit"):
-        return None
-    end = numbered[1]
-    year = _year(r, end)
-    _set_date(r, year[0] if year else None, int(month.value("month")), numbered[0])  # type: ignore[call-overload]
-    return year[1] if year else end
-
-
-def _spaced_date(r: Reader, day: int, i: int) -> int | None:
-    """French "le 17 02", "20 2 14", "24 12 2014": day, month and year apart."""
-    if r.lang != "fr" or i >= len(r.tokens) or (month := r.tokens[i].number) is None or not 1 <= month <= 12:
-        return None
-    end, year = i + 1, None
-    if end < len(r.tokens) and (n := r.tokens[end].number) is not None and len(r.tokens[end].text) in (2, 4):
-        year, end = (n if n > 99 else 2000 + n), end + 1
-    _set_date(r, year, month, day)
-    return end
-
-
-def _short_year(r: Reader, i: int) -> tuple[int, int] | None:
-    """ "14th April 15", "18. Juli 14": two digits right after a month name, nothing after them."""
-    if i < len(r.tokens) and (n := r.tokens[i].number) is not None and r.tokens[i].text.isdigit():
-        if len(r.tokens[i].text) == 2 and (i + 1 == len(r.tokens) or r.phrase(i + 1, "number") is None):
-            if not r.phrase(i + 1, "oclock") and not r.phrase(i + 1, "unit") and not r.phrase(i + 1, "part"):
-                return None if r.tokens[i + 1 : i + 2] and r.tokens[i + 1].number is not None else (2000 + n, i + 1)
-    return None
-
-
-def _month_day_allowed(r: Reader, i: int) -> bool:
-    """A day of the month alone: "the 15th", "am 15ten", "le 16", "il 19", "el 17", "dia 17"."""
-    token = r.tokens[i]
-    if r.phrase(i + 1, "oclock") or r.phrase(i + 1, "unit") or r.phrase(i + 1, "ampm") or r.phrase(i + 1, "part"):
-        return False
-    before = r.tokens[i - 1].folded if i else ""
-    if i >= 2 and r.tokens[i - 2].folded in ("verso", "per", "vers", "alle", "around", "at"):
-        return False  # "verso le 15" is a clock
-    return token.ordinal or before in ("the", "le", "il", "el", "dia", "am", "den", "der", "no", "essa", "este",
-                                       "esse", "dia", "giorno", "día")
-
-
 from bot.followup.clocks import clock  # noqa: E402
+from bot.followup.dates import date, nth_in_month  # noqa: E402
 
 MATCHERS: tuple[Callable[[Reader, int], int | None], ...] = (
     relative,
     day_word,
+    nth_in_month,
     weekday,
     date,
     clock,

@@ -45,6 +45,8 @@ class Day:
     year: int | None = None
     month: int | None = None
     day: int | None = None
+    nth: int | None = None  # the nth weekday (or day) of the month; -1 the last
+    month_offset: int | None = None  # 0 this month, 1 next month
 
 
 @dataclass(slots=True)

@@ -132,6 +132,13 @@ def _day(spec: Day, today: date, lang: str | None) -> tuple[date, bool]:
     """The date a day phrase names, and whether another reading was as likely."""
     if spec.offset is not None:
         return today + timedelta(days=spec.offset), False
+    if spec.nth is not None:
+        return _nth_in_month(spec, today), False
+    if spec.month_offset is not None and spec.day is not None:
+        try:
+            return (today.replace(day=1) + relativedelta(months=spec.month_offset)).replace(day=spec.day), False
+        except ValueError:
+            raise Unreadable("no_date") from None
     if spec.month is not None and spec.day is not None:
         return _calendar_day(spec, today), False
     if spec.weekday is None:
@@ -175,6 +182,26 @@ def _same_day_in(day: date, years: int) -> date | None:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return None
+
+
+def _nth_in_month(spec: Day, today: date) -> date:
+    """The nth (or last) weekday or day of a month; a month without a year is the next one to come."""
+    for years in range(0, 2):
+        if spec.month_offset is not None:
+            first = today.replace(day=1) + relativedelta(months=spec.month_offset)
+        else:
+            assert spec.month is not None
+            first = date((spec.year or today.year) + years, spec.month, 1)
+        days = [first + timedelta(days=n) for n in range(31) if (first + timedelta(days=n)).month == first.month]
+        if spec.weekday is not None:
+            days = [d for d in days if d.weekday() == spec.weekday]
+        assert spec.nth is not None
+        if not -len(days) <= (spec.nth if spec.nth < 0 else spec.nth - 1) < len(days):
+            raise Unreadable("no_date")
+        found = days[spec.nth if spec.nth < 0 else spec.nth - 1]
+        if found >= today or spec.year is not None or spec.month_offset is not None:
+            return found
+    raise Unreadable("no_date")
 
 
 def _weekday_and_day(weekday: int, day: int, today: date) -> date:

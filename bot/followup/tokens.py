@@ -10,8 +10,9 @@ from bot.followup.lexicon import Sense, fold, merged
 
 _TOKEN = re.compile(
     r"(?P<ampm>\b[ap]\.\s?m\b\.?)"
+    r"|(?P<elided>(?:l|d|dell|all|nell|dall|sull|un|qu|j|s|c|n)['’ʼ])(?=[^\W\d_])"
     r"|(?P<num>\d+(?:[-:./,hHчЧ]\d+)*)(?P<suffix>-?[^\W\d_]+|[ºª°])?(?P<dot>\.)?"
-    r"|(?P<word>[^\W\d_]+(?:['’][^\W\d_]*)*(?:-[^\W\d_]+)*)"
+    r"|(?P<word>[^\W\d_]+(?:['’ʼ][^\W\d_]*)*(?:-[^\W\d_]+)*)"
     r"|(?P<punct>[^\w\s])",
 )
 # A number's own suffix: an ordinal ("15th", "1er", "18-го", "15ten") or an hour ("15h", "17ч").
