@@ -81,7 +81,7 @@ _CLOCK = re.compile(
 # "in 3 hours" is not a clock.
 _RELATIVE = re.compile(
     r"\b(?:in|within|from now|hence|dans|en|em|daqui|dentro|tra|fra|через|за|binnen|plus tard|later|después|"
-    r"depois|dopo|après)\b",
+    r"depois|dopo|après|from today)\b",
     re.IGNORECASE
 )
 
@@ -89,7 +89,7 @@ _RELATIVE = re.compile(
 HOLIDAYS = re.compile(
     r"christmas|easter|thanksgiving|ides|navidad|nochevieja|a[nñ]o nuevo|natal|ano novo|reveillon|"
     r"v[eé]spera|no[eë]l|toussaint|jour de l'an|nouvel an|f[eê]te|morts|weihnachten|natale|vigilia|"
-    r"capodanno|silvestro|epifania|befana|valentino|festa|liberazione|repubblica|ferragosto|assunzione|"
+    r"capodanno|idi di|morti|silvestro|epifania|befana|valentino|festa|liberazione|repubblica|ferragosto|assunzione|"
     r"halloween|santi|defunti|immacolata|stefano|dell'anno|innamorati|giuseppe|lavoratori|primo maggio|"
     r"різдва|рождества",
     re.IGNORECASE,

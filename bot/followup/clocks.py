@@ -34,7 +34,8 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
         return Clock(hour, minute, second, explicit, has_minutes=True, digits=True), i + 1, False
     if token.number is not None and token.hour_suffix:
         return Clock(token.number, explicit=token.number > 12 or token.text.startswith("0")), i + 1, True
-    if token.number is not None and r.preceded_by_at(i) and len(token.text) in (3, 4) and token.number % 100 < 60:
+    hhmm_context = r.preceded_by_at(i) or r.phrase(i + 1, "ampm") or (i and r.phrase(i - 1, "approx"))
+    if token.number is not None and hhmm_context and len(token.text) in (3, 4) and token.number % 100 < 60:
         hour = token.number // 100
         return Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True, digits=True), i + 1, False
     found = r.number(i)
@@ -52,12 +53,21 @@ def _clock_context(r: Reader, i: int, after: int) -> bool:
     day ("9 tomorrow"), or minutes joined by "and" ("3 y cuarto")."""
     if r.preceded_by_at(i):
         return True
+    approx = r.phrase(after, "approx")
+    if approx:
+        after = approx.end  # "3ish pm"
+    minutes = r.number(after)
+    if minutes and 0 < minutes[0] < 60 and r.phrase(minutes[1], "ampm"):
+        return True  # "ten thirty am"
     for kind in ("oclock", "ampm", "part", "day"):
         if r.phrase(after, kind):
             return kind != "part" or not r.phrase(after, "unit")
-    if r.phrase(after, "and") and (r.phrase(r.phrase(after, "and").end, "quarter") or r.phrase(r.phrase(after, "and").end, "half")):  # type: ignore[union-attr]
-        return True
-    return False
+    joiner = r.phrase(after, "and")
+    if joiner is None:
+        return False
+    if r.phrase(joiner.end, "quarter") or r.phrase(joiner.end, "half"):
+        return True  # "3 y cuarto"
+    return r.lang in ("es", "pt", "it") and r.number(joiner.end) is not None  # "5 e quinze", "3 e 20"
 
 
 def _hour_then_minutes(r: Reader, i: int) -> tuple[Clock, int] | None:
@@ -89,6 +99,10 @@ def _minutes_after(r: Reader, j: int, open_minutes: bool) -> tuple[int, int] | N
         joiner = r.phrase(j, kind)
         if joiner is not None and (amount := _fraction(r, joiner.end)) is not None:
             return sign * amount[0], amount[1]
+    if open_minutes and j + 1 < len(r.tokens) and r.tokens[j].folded in ("0", "oh", "cero", "zero"):
+        number = r.number(j + 1)  # "six oh five", "seis cero dos", "6 0 2"
+        if number is not None and 0 < number[0] < 10:
+            return number[0], number[1]
     if open_minutes:
         number = r.number(j)
         if number is not None and 0 < number[0] < 60 and (r.tokens[j].number is None or len(r.tokens[j].text) == 2):
@@ -146,6 +160,8 @@ def _hour_word_or_number(r: Reader, i: int) -> tuple[Clock, int] | None:
         return Clock(int(noon.value("noon")), explicit=True), noon.end  # type: ignore[call-overload]
     token = r.tokens[i]
     found = r.number(i)
+    if found is None and token.hour_suffix and token.number is not None:
+        found = (token.number, i + 1)  # "past 15h"
     if found is None or not 0 <= found[0] <= 24:
         return None
     end = found[1]

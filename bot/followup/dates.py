@@ -135,6 +135,8 @@ def nth_in_month(r: Reader, i: int) -> int | None:
         nth, j = token.number, i + 1
     else:
         return None
+    if last is None and (counted := r.phrase(j, "last")):  # "the 5th last day of May"
+        nth, j = -nth, counted.end
     weekday = r.phrase(j, "weekday")
     unit = r.phrase(j, "unit")
     if weekday is None and not (unit and unit.value("unit") == "d"):

@@ -205,7 +205,7 @@ noon: noon=12 | midday=12 | mid day=12 | mid-day=12 | the midday=12 | midnight=0
 in: in | within | in about | in around | in approximately
 later: from now | from right now | from today | later | hence | after
 next: next | coming | upcoming | the next | this coming
-this: this | the
+this: this | the | current | the current
 after_next: after next
 oclock: o'clock | oclock | o clock | h | hours | hour
 quarter: quarter | a quarter

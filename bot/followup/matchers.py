@@ -16,7 +16,7 @@ def _amount(r: Reader, i: int) -> tuple[float, int] | None:
         return None
     token = r.tokens[i]
     value: float
-    if token.numeric and re.fullmatch(r"\d+,\d+", token.numeric):
+    if token.numeric and re.fullmatch(r"\d+[,.]\d+", token.numeric):
         value, i = float(token.numeric.replace(",", ".")), i + 1
     elif token.numeric and re.fullmatch(r"\d/\d", token.numeric):
         top, bottom = token.numeric.split("/")
@@ -35,8 +35,9 @@ def _amount(r: Reader, i: int) -> tuple[float, int] | None:
 
 def relative(r: Reader, i: int) -> int | None:
     """ "in 20 minutes", "через час", "2 hours from now", "in half an hour", "dans 2'"."""
-    if r.slots.relative or r.slots.day is not None or r.slots.clock is not None:
-        return None
+    day = r.slots.day
+    if r.slots.relative or r.slots.clock is not None or (day is not None and day.offset != 0):
+        return None  # "today in one hour" is still relative
     start = r.phrase(i, "in")
     j = start.end if start else i
     seconds, months, j2 = _span(r, j)
@@ -50,6 +51,8 @@ def relative(r: Reader, i: int) -> int | None:
 
 
 def _span(r: Reader, j: int) -> tuple[float, int, int | None]:
+    if j < len(r.tokens) and r.tokens[j].hour_suffix and r.tokens[j].number is not None:
+        return r.tokens[j].number * 3600.0, 0, j + 1  # "in 1h"
     span = r.phrase(j, "span")
     if span:
         return float(span.value("span")) * 60, 0, span.end  # type: ignore[arg-type]

@@ -59,6 +59,8 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
         hour = _part_hour(slots.part)
         return _finish(datetime.combine(day, time(hour)), frame, now, unsure, dated=slots.part is None)
     clock, bare = _hour_of_day(slots.clock, slots.part)
+    if day is not None and clock.hour == 0 and slots.part in ("evening", "night") and not slots.clock.explicit:
+        day += timedelta(days=1)
     if day is None:
         moment = _next_clock(clock, bare and not (slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES), local_now)
     else:
@@ -99,7 +101,9 @@ def _hour_of_day(clock: Clock, part: str | None) -> tuple[time, bool]:
     elif clock.ampm == "am" and hour == 12:
         hour = 0
     elif clock.ampm is None and not clock.explicit:
-        if part in ("afternoon", "evening") and hour < 12:
+        if part in ("evening", "night") and hour == 12:
+            hour = 0  # "tonight at 12" is midnight
+        elif part in ("afternoon", "evening") and hour < 12:
             hour += 12
         elif part == "night" and 6 <= hour < 12:
             hour += 12
