@@ -147,6 +147,8 @@ def _fraction_first(r: Reader, i: int) -> tuple[Clock, int] | None:
         joiner = r.phrase(j, kind)
         if joiner and (hour := _hour_word_or_number(r, joiner.end)) is not None:
             return _shift(hour[0], sign * amount[0]), hour[1]
+    if r.lang == "it" and j < len(r.tokens) and r.tokens[j].folded == "a" and (noon := r.phrase(j, "noon")):
+        return _shift(Clock(int(noon.value("noon")), explicit=True), -amount[0]), noon.end  # type: ignore[call-overload]
     if r.phrase(i, "half") and r.lang == "en" and (hour := _hour_word_or_number(r, j)) is not None:
         return _shift(hour[0], 30), hour[1]
     return None

@@ -75,8 +75,7 @@ def _of_relative_month(r: Reader, day: int, i: int) -> int | None:
     unit = r.phrase(j, "unit")
     if unit and unit.value("unit") == "d":
         j = unit.end
-    while j < len(r.tokens) and r.tokens[j].folded in _OF:
-        j += 1
+    j = _skip_of(r, j)
     found, end = _month_or_relative(r, j)
     if found is None or found[1] is None or j == i:
         return None
@@ -119,6 +118,13 @@ def _month_day_allowed(r: Reader, i: int) -> bool:
 _OF = frozenset("of in im di del della dell' du de d' у в mese mois month the la le el do da".split())
 
 
+def _skip_of(r: Reader, j: int) -> int:
+    """Past "of", "in", "del mese di" to a month ("… du mois prochain" stops at "mois")."""
+    while j < len(r.tokens) and r.tokens[j].folded in _OF and _month_or_relative(r, j)[0] is None:
+        j += 1
+    return j
+
+
 def nth_in_month(r: Reader, i: int) -> int | None:
     """ "first Tuesday of October", "letzter Montag im März", "l'ultimo giorno di ottobre 2015",
     "третій день у жовтні", "le premier mercredi du mois prochain"."""
@@ -141,9 +147,7 @@ def nth_in_month(r: Reader, i: int) -> int | None:
     unit = r.phrase(j, "unit")
     if weekday is None and not (unit and unit.value("unit") == "d"):
         return None
-    j = (weekday or unit).end  # type: ignore[union-attr]
-    while j < len(r.tokens) and r.tokens[j].folded in _OF:
-        j += 1
+    j = _skip_of(r, (weekday or unit).end)  # type: ignore[union-attr]
     month, end = _month_or_relative(r, j)
     if month is None:
         return None

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
-from bot.followup.when import ReminderParseError, Schedule, describe_day, describe_when, parse_reminder
+from bot.followup.describe import describe_day, describe_when
+from bot.followup.when import ReminderParseError, Schedule, parse_reminder
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
