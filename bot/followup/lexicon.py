@@ -413,6 +413,15 @@ _EXTRA_MONTHS = {
 _NOT_WEEKDAYS = {"es": {"mi", "ma", "do", "sa", "lu", "ju", "vi"}, "pt": set(), "it": set()}
 
 
+def reading_language(*codes: str | None) -> str:
+    """The first of `codes` (a /prefs language, a Telegram language_code such as "pt-br", the
+    interface language) whose time words /remind knows; English otherwise."""
+    for code in codes:
+        if code and code[:2].lower() in LANGUAGES:
+            return code[:2].lower()
+    return "en"
+
+
 def _add(table: dict[tuple[str, ...], list[Sense]], phrase: str, sense: Sense) -> None:
     from bot.followup.tokens import tokenize  # the keys are cut the way the input is
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
 from bot.followup.describe import describe_day, describe_when
+from bot.followup.lexicon import reading_language
 from bot.followup.when import ReminderParseError, Schedule, parse_reminder
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 PROPOSAL_TTL_SECONDS = 24 * 3600
 MAX_REMINDERS_PER_CHAT = 50
+TOO_MANY = N_("You have {n} reminders already: /reminders deletes some first.")
 OFFER_GAP_SECONDS = 2 * 24 * 3600  # at most one check-in offer per chat in this time, Yes or No
 WEEK_SECONDS = 7 * 24 * 3600
 
@@ -79,30 +81,53 @@ class Followup:
     # --- /remind ----------------------------------------------------------------------------
 
     async def remind(
-        self, chat_id: int, words: str, t: Translator | None = None
-    ) -> Scheduled | NeedsTimezone:
-        """Schedule "/remind <words>"; ReminderParseError says what was not understood."""
+        self, chat_id: int, words: str, t: Translator | None = None, *, speaks: str | None = None
+    ) -> Scheduled | NeedsTimezone | Proposal:
+        """Schedule "/remind <words>" (`speaks`: the sender's Telegram language); a reading that
+        could as well mean another time ("at 5") comes back as a Proposal to confirm first.
+        ReminderParseError says what was not understood."""
         t = t or translator(None)
         prefs = await self._store.get_prefs(chat_id)
+        if speaks:
+            await self._table.note_speaks(chat_id, speaks)
         now = self.now()
         tz = prefs.timezone or "UTC"
-        schedule, text = parse_reminder(words, now=now, tz=tz)
-        if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
-            raise ReminderParseError(
-                N_("You have {n} reminders already: /reminders deletes some first."), n=MAX_REMINDERS_PER_CHAT
-            )
+        lang = reading_language(prefs.language if prefs.language != "auto" else None, speaks, t.language)
+        schedule, text = parse_reminder(words, now=now, tz=tz, lang=lang)
+        await self._check_cap(chat_id)
         guessed = False
         if not prefs.timezone and not schedule.relative:
             if not await self._table.timezone_asked(chat_id):
                 await self._table.ask_timezone(chat_id, words)
                 return NeedsTimezone()
             guessed = True
+        if schedule.unsure:
+            return await self._confirm(chat_id, schedule, text, now, t)
         reminder = await self._add(chat_id, schedule, text)
         return Scheduled(reminder, schedule.describe(text, now, t), guessed)
 
+    async def _check_cap(self, chat_id: int) -> None:
+        if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
+            raise ReminderParseError(TOO_MANY, n=MAX_REMINDERS_PER_CHAT)
+
+    async def _confirm(self, chat_id: int, schedule: Schedule, text: str, now: datetime, t: Translator) -> Proposal:
+        """Keep a reading as proposed and ask: nothing fires before Yes."""
+        reminder = await self._table.add(
+            chat_id,
+            text,
+            schedule.first.timestamp(),
+            now=now.timestamp(),
+            rule=schedule.rule,
+            start_local=schedule.start_local,
+            tz=schedule.tz,
+            state="proposed",
+        )
+        question = t.gettext("Shall I remind you?\n{reminder}").format(reminder=schedule.describe(text, now, t))
+        return Proposal(reminder, question)
+
     async def set_timezone(
         self, chat_id: int, zone: str, t: Translator | None = None
-    ) -> tuple[Prefs, Scheduled | None]:
+    ) -> tuple[Prefs, Scheduled | Proposal | None]:
         """Keep the time zone; schedule the /remind that waited for it, if any."""
         prefs = await self._store.set_pref(chat_id, "timezone", zone)
         words = await self._table.take_pending_remind(chat_id)
@@ -113,7 +138,7 @@ class Followup:
             scheduled = await self.remind(chat_id, words, t)
         except ReminderParseError:
             return prefs, None
-        return prefs, scheduled if isinstance(scheduled, Scheduled) else None
+        return prefs, scheduled if isinstance(scheduled, Scheduled | Proposal) else None
 
     async def _add(self, chat_id: int, schedule: Schedule, text: str, **kwargs: Any) -> Reminder:
         reminder = await self._table.add(
@@ -235,7 +260,13 @@ class Followup:
     async def accept(
         self, chat_id: int, reminder_id: int, t: Translator | None = None
     ) -> tuple[Reminder, str] | None:
-        """Yes to a proposal: it is scheduled. None when it is gone (answered, expired, erased)."""
+        """Yes to a proposal: it is scheduled. None when it is gone (answered, expired, erased);
+        ReminderParseError when the chat already has the most reminders it may (the proposal goes)."""
+        try:
+            await self._check_cap(chat_id)
+        except ReminderParseError:
+            await self._table.delete(chat_id, reminder_id)
+            raise
         reminder = await self._table.activate(chat_id, reminder_id)
         if reminder is None:
             return None
@@ -259,10 +290,9 @@ class Followup:
 
 async def chat_words(store: Store, chat_id: int) -> Translator:
     """The chat's language for messages sent without an update (the scheduler's): its /prefs
-    language, else English (Telegram's language_code is known only while handling an update and
-    is not stored)."""
+    language, else the Telegram language kept when reminders were set, else English."""
     prefs = await store.get_prefs(chat_id)
-    return translator(choose(prefs.language if prefs.language != "auto" else None))
+    return translator(choose(prefs.language if prefs.language != "auto" else None, await store.reminders.speaks(chat_id)))
 
 
 def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> str:
