@@ -59,10 +59,11 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
         hour = _part_hour(slots.part)
         return _finish(datetime.combine(day, time(hour)), frame, now, unsure, dated=slots.part is None)
     clock, bare = _hour_of_day(slots.clock, slots.part)
+    bare = bare and not (slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES)  # "7:30" in German is 07:30
     if day is not None and clock.hour == 0 and slots.part in ("evening", "night") and not slots.clock.explicit:
         day += timedelta(days=1)
     if day is None:
-        moment = _next_clock(clock, bare and not (slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES), local_now)
+        moment = _next_clock(clock, bare, local_now)
     else:
         moment = _on_day(clock, bare, day, local_now)
     return _finish(moment, frame, now, unsure or bare)
