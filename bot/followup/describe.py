@@ -53,12 +53,14 @@ def describe_rule(rule: str, first_local: datetime, t: Translator) -> str:
     parts = dict(part.split("=", 1) for part in rule.split(";"))
     at = clock(first_local, t)
     interval = int(parts.get("INTERVAL", "1"))
-    if parts["FREQ"] == "MINUTELY":
-        return t.ngettext("Every minute from {time}", "Every {n} minutes from {time}", interval).format(
+    if parts["FREQ"] == "MINUTELY":  # at least every 10 minutes: never one
+        return t.ngettext("Every {n} minute from {time}", "Every {n} minutes from {time}", interval).format(
             n=t.number(interval), time=at
         )
     if parts["FREQ"] == "HOURLY":
-        return t.ngettext("Every hour from {time}", "Every {n} hours from {time}", interval).format(
+        if interval == 1:  # "Every hour", not "Every 1 hour"
+            return t.gettext("Every hour from {time}").format(time=at)
+        return t.ngettext("Every {n} hour from {time}", "Every {n} hours from {time}", interval).format(
             n=t.number(interval), time=at
         )
     if parts["FREQ"] == "DAILY":

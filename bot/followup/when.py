@@ -32,7 +32,7 @@ from dateutil.rrule import rrulestr
 from bot.errors import Refused
 from bot.followup.describe import describe_when
 from bot.followup.moment import Reader
-from bot.followup.resolve import MAX_YEARS_AHEAD, Unreadable, resolve
+from bot.followup.resolve import Unreadable, resolve
 from bot.followup.words import DAILY_ALONE, EVERY
 from bot.i18n import N_, Translator, translator
 
@@ -47,7 +47,7 @@ USAGE = N_("Tell me when and what, for example:\n{examples}")
 NOT_READ = N_('I couldn\'t tell when from "{words}". Put the time first, for example:\n{examples}')
 NO_TEXT = N_("What should I remind you of? For example: {example}")
 PASSED = N_("{when} has already passed. Try for example: {example}")
-TOO_FAR = N_("That is too far ahead: I keep reminders for up to {years} years.")
+TOO_FAR = N_("That is too far ahead: I keep reminders for up to ten years.")
 NO_SUCH_DATE = N_('There is no such date in "{words}".')
 
 
@@ -119,7 +119,7 @@ def _refusal(exc: Unreadable, words: str, text: str) -> ReminderParseError:
     if exc.reason == "passed" and exc.moment is not None:
         return ReminderParseError(PASSED, when=exc.moment, example=f"/remind tomorrow 7am {text or '…'}")
     if exc.reason == "too_far":
-        return ReminderParseError(TOO_FAR, years=MAX_YEARS_AHEAD)
+        return ReminderParseError(TOO_FAR)
     if exc.reason == "no_date":
         return ReminderParseError(NO_SUCH_DATE, words=clip(words))
     return ReminderParseError(NOT_READ, words=clip(words), examples=EXAMPLES)
