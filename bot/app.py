@@ -19,6 +19,7 @@ from bot.advisor.writer import MemoryWriter, OnChanged
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
+from bot.followup.model_reading import TimeReader
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat
@@ -247,6 +248,7 @@ class BotRuntime:
                 clock=clock,
                 wake=scheduler.wake,
                 reader=IntentReader(services.llm, model=settings.memory_model),
+                time_reader=TimeReader(services.llm, model=settings.memory_model),
                 checkins_per_week=settings.checkins_per_week,
             )
             await followup.load()

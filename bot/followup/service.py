@@ -13,7 +13,9 @@ from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
 from bot.followup.describe import describe_day, describe_when
 from bot.followup.lexicon import reading_language
-from bot.followup.when import ReminderParseError, Schedule, parse_reminder
+from bot.followup.model_reading import TimeReader
+from bot.followup.repeat import AFTER_EVERY, AT_WHAT_TIME
+from bot.followup.when import NOT_READ, ReminderParseError, Schedule, parse_reminder
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
@@ -58,6 +60,7 @@ class Followup:
         clock: Clock,
         wake: Callable[[], None],
         reader: IntentReader | None = None,
+        time_reader: TimeReader | None = None,
         checkins_per_week: int = 2,
         max_unanswered: int = 2,
     ) -> None:
@@ -66,6 +69,7 @@ class Followup:
         self._clock = clock
         self._wake = wake
         self._reader = reader
+        self._time_reader = time_reader
         self._checkins_per_week = checkins_per_week
         self._max_unanswered = max_unanswered
 
@@ -93,7 +97,10 @@ class Followup:
         now = self.now()
         tz = prefs.timezone or "UTC"
         lang = reading_language(prefs.language if prefs.language != "auto" else None, speaks, t.language)
-        schedule, text = parse_reminder(words, now=now, tz=tz, lang=lang)
+        try:
+            schedule, text = parse_reminder(words, now=now, tz=tz, lang=lang)
+        except ReminderParseError as exc:
+            return await self._model_reading(chat_id, words, exc, prefs, t)
         await self._check_cap(chat_id)
         guessed = False
         if not prefs.timezone and not schedule.relative:
@@ -105,6 +112,28 @@ class Followup:
             return await self._confirm(chat_id, schedule, text, now, t)
         reminder = await self._add(chat_id, schedule, text)
         return Scheduled(reminder, schedule.describe(text, now, t), guessed)
+
+    async def _model_reading(
+        self, chat_id: int, words: str, refusal: ReminderParseError, prefs: Prefs, t: Translator
+    ) -> NeedsTimezone | Proposal:
+        """Words the rules could not read go to the model; its reading is only proposed. Without
+        a model, or when it finds no time or is unavailable, the rules' refusal stands."""
+        if refusal.template not in (NOT_READ, AFTER_EVERY, AT_WHAT_TIME) or self._time_reader is None:
+            raise refusal
+        await self._check_cap(chat_id)
+        if not prefs.timezone and not await self._table.timezone_asked(chat_id):
+            await self._table.ask_timezone(chat_id, words)
+            return NeedsTimezone()
+        now = self.now()
+        try:
+            found = await self._time_reader.read(words, now=now, tz=prefs.timezone or "UTC")
+        except Unavailable:
+            logger.warning("chat %s: the model could not read a reminder's time", chat_id, exc_info=True)
+            raise refusal from None
+        if found is None:
+            raise refusal
+        schedule, text = found
+        return await self._confirm(chat_id, schedule, text, now, t)
 
     async def _check_cap(self, chat_id: int) -> None:
         if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:

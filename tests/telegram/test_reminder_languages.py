@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.fakes.gemini_api import TIME_READING_MARKER, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
 from tests.support.clock import FakeClock
@@ -58,3 +59,44 @@ async def test_a_bare_clock_is_asked_about_and_nothing_is_scheduled_before_yes(
     await fake_telegram.wait_for_call("editMessageText", lambda c: "Scheduled" in c.params["text"])
     [reminder] = await bot.services.store.reminders.for_chat(CHAT)
     assert reminder.due_at == datetime(2026, 12, 2, 16, 0, tzinfo=UTC).timestamp()
+
+
+async def test_words_the_rules_cannot_read_are_read_by_the_model_and_confirmed(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """Issue 20 item 3: one structured call, the reading shown with Yes / No, nothing before Yes."""
+    clock = FakeClock(START)
+    bot = await start_bot(clock=clock)
+    await with_berlin(bot)
+    offer = await say(fake_telegram, "/remind after lunch on Friday call the bank")
+    assert offer["text"] == "Shall I remind you?\nFriday 4 December at 13:30 (Europe/Berlin): call the bank"
+    [request] = [r for r in fake_gemini.requests("json") if TIME_READING_MARKER in r.prompt()]
+    assert "after lunch on Friday call the bank" in request.prompt()
+    assert await bot.services.store.reminders.for_chat(CHAT) == []
+    press(fake_telegram, offer, "rem:yes:")
+    await fake_telegram.wait_for_call("editMessageText", lambda c: "Scheduled" in c.params["text"])
+    [reminder] = await bot.services.store.reminders.for_chat(CHAT)
+    assert reminder.due_at == datetime(2026, 12, 4, 12, 30, tzinfo=UTC).timestamp()
+
+
+async def test_a_repetition_only_the_model_reads_is_confirmed_too(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    bot = await start_bot(clock=FakeClock(START))
+    await with_berlin(bot)
+    offer = await say(fake_telegram, "/remind every other day water the plants")
+    assert offer["text"] == "Shall I remind you?\nEvery 2 days at 09:00 (Europe/Berlin): water the plants"
+    assert await bot.services.store.reminders.for_chat(CHAT) == []
+
+
+async def test_when_the_model_finds_no_time_or_is_down_the_refusal_says_so(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    bot = await start_bot(clock=FakeClock(START))
+    await with_berlin(bot)
+    nothing = await say(fake_telegram, "/remind someday maybe stretch")
+    assert nothing["text"].startswith("I couldn't tell when from \"someday maybe stretch\"")
+    fake_gemini.enqueue("json", Fault(503, "overloaded"), Fault(503, "overloaded"), Fault(503, "overloaded"))
+    down = await say(fake_telegram, "/remind after lunch call the bank")
+    assert down["text"].startswith("I couldn't tell when")
+    assert await bot.services.store.reminders.for_chat(CHAT) == []
