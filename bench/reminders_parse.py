@@ -82,14 +82,15 @@ _CLOCK = re.compile(
 _RELATIVE = re.compile(
     r"\b(?:in|within|from now|hence|dans|en|em|daqui|dentro|tra|fra|через|за|binnen|plus tard|later|después|"
     r"depois|dopo|après|from today)\b",
-    re.IGNORECASE
+    re.IGNORECASE,
 )
 
 # Holidays are left out of the corpus as the issue says; Italian lists them as plain dates.
 HOLIDAYS = re.compile(
     r"christmas|easter|thanksgiving|ides|navidad|nochevieja|a[nñ]o nuevo|natal|ano novo|reveillon|"
     r"v[eé]spera|no[eë]l|toussaint|jour de l'an|nouvel an|f[eê]te|morts|weihnachten|natale|vigilia|"
-    r"capodanno|idi di|morti|silvestro|epifania|befana|valentino|festa|liberazione|repubblica|ferragosto|assunzione|"
+    r"capodanno|idi di|morti|silvestro|epifania|befana|valentino|festa|liberazione|repubblica|ferragosto|"
+    r"assunzione|"
     r"halloween|santi|defunti|immacolata|stefano|dell'anno|innamorati|giuseppe|lavoratori|primo maggio|"
     r"різдва|рождества",
     re.IGNORECASE,
@@ -149,7 +150,9 @@ _HONEST = ("I couldn't tell when", "too far ahead", "I can't tell", "more than")
 
 def judge(example: Example) -> Outcome:
     try:
-        schedule, text = parse_reminder(f"{example.phrase} {TEXT}", now=_ref_aware(), tz=ZONE, **_lang(example))
+        schedule, text = parse_reminder(
+            f"{example.phrase} {TEXT}", now=_ref_aware(), tz=ZONE, **_lang(example)
+        )
     except ReminderParseError as exc:
         message = str(exc).splitlines()[0]
         honest = any(marker in message for marker in _HONEST)
@@ -196,7 +199,10 @@ def _pct(part: int, whole: int) -> str:
 
 
 def report(results: list[tuple[Example, Outcome]]) -> str:
-    rows = ["| lang | n | right | wrong | refused | misleading | bare clocks: n / as Duckling / 12 h apart / unsure / refused |"]
+    rows = [
+        "| lang | n | right | wrong | refused | misleading "
+        "| bare clocks: n / as Duckling / 12 h apart / unsure / refused |"
+    ]
     rows.append("|---|---|---|---|---|---|---|")
     total: Counter[str] = Counter()
     for lang in [*LANGS, "all"]:
@@ -227,7 +233,8 @@ def report(results: list[tuple[Example, Outcome]]) -> str:
             total["bare_unsure"] = sum(o.unsure for o in bare)
     rows.append("")
     rows.append(
-        f"remind_parse n={total['n']} right={total['right']} wrong={total['wrong']} refused={total['refused']} "
+        f"remind_parse n={total['n']} right={total['right']} wrong={total['wrong']} "
+        f"refused={total['refused']} "
         f"misleading={total['misleading']} bare={total['bare']} bare_as_duckling={total['bare_duckling']} "
         f"bare_12h_apart={total['bare_apart']} bare_unsure={total['bare_unsure']}"
     )
@@ -237,8 +244,12 @@ def report(results: list[tuple[Example, Outcome]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("duckling", type=Path, help="a checkout of github.com/facebook/duckling")
-    parser.add_argument("--lang", default=",".join(LANGS), help="comma-separated subset of " + ",".join(LANGS))
-    parser.add_argument("--show", default="", help="print examples of these outcomes: wrong,refused,bare,right")
+    parser.add_argument(
+        "--lang", default=",".join(LANGS), help="comma-separated subset of " + ",".join(LANGS)
+    )
+    parser.add_argument(
+        "--show", default="", help="print examples of these outcomes: wrong,refused,bare,right"
+    )
     args = parser.parse_args()
     langs = tuple(lang for lang in args.lang.split(",") if lang)
     corpus = build_corpus(args.duckling, langs)
@@ -254,8 +265,10 @@ def main() -> None:
                 f"{label:7} {example.lang} {example.phrase!r:40} want {example.expected:%Y-%m-%d %H:%M:%S} "
                 f"got {outcome.got}{flags}"
             )
-    print(f"{len(corpus)} phrases, {cpu:.1f} s CPU ({1000 * cpu / max(1, len(corpus)):.1f} ms each), "
-          f"load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{len(corpus)} phrases, {cpu:.1f} s CPU ({1000 * cpu / max(1, len(corpus)):.1f} ms each), "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     print(report(results))
 
 

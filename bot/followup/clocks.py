@@ -37,7 +37,11 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
     hhmm_context = r.preceded_by_at(i) or r.phrase(i + 1, "ampm") or (i and r.phrase(i - 1, "approx"))
     if token.number is not None and hhmm_context and len(token.text) in (3, 4) and token.number % 100 < 60:
         hour = token.number // 100
-        return Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True, digits=True), i + 1, False
+        return (
+            Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True, digits=True),
+            i + 1,
+            False,
+        )
     found = r.number(i)
     if found is None or not 0 <= found[0] <= 24 or token.ordinal:
         return None
@@ -105,7 +109,11 @@ def _minutes_after(r: Reader, j: int, open_minutes: bool) -> tuple[int, int] | N
             return number[0], number[1]
     if open_minutes:
         number = r.number(j)
-        if number is not None and 0 < number[0] < 60 and (r.tokens[j].number is None or len(r.tokens[j].text) == 2):
+        if (
+            number is not None
+            and 0 < number[0] < 60
+            and (r.tokens[j].number is None or len(r.tokens[j].text) == 2)
+        ):
             unit = r.phrase(number[1], "unit")
             end = unit.end if unit and unit.value("unit") == "min" else number[1]
             return number[0], end

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.followup.moment import Day, Reader, numeric_date
 
+
 def date(r: Reader, i: int) -> int | None:
     """ "15.02", "2015-03-03", "le 2 mars", "March 3rd 2015", "18 липня 2014", "the 15th"."""
     day = r.slots.day
@@ -96,26 +97,73 @@ def _spaced_date(r: Reader, day: int, i: int) -> int | None:
 
 def _short_year(r: Reader, i: int) -> tuple[int, int] | None:
     """ "14th April 15", "18. Juli 14": two digits right after a month name, nothing after them."""
-    if i < len(r.tokens) and (n := r.tokens[i].number) is not None and r.tokens[i].text.isdigit():
-        if len(r.tokens[i].text) == 2 and (i + 1 == len(r.tokens) or r.phrase(i + 1, "number") is None):
-            if not r.phrase(i + 1, "oclock") and not r.phrase(i + 1, "unit") and not r.phrase(i + 1, "part"):
-                return None if r.tokens[i + 1 : i + 2] and r.tokens[i + 1].number is not None else (2000 + n, i + 1)
-    return None
+    if i >= len(r.tokens) or (n := r.tokens[i].number) is None or len(r.tokens[i].text) != 2:
+        return None
+    after = i + 1
+    if after < len(r.tokens) and (r.tokens[after].number is not None or r.phrase(after, "number")):
+        return None
+    if any(r.phrase(after, kind) for kind in ("oclock", "unit", "part")):
+        return None
+    return 2000 + n, after
 
 
 def _month_day_allowed(r: Reader, i: int) -> bool:
     """A day of the month alone: "the 15th", "am 15ten", "le 16", "il 19", "el 17", "dia 17"."""
     token = r.tokens[i]
-    if r.phrase(i + 1, "oclock") or r.phrase(i + 1, "unit") or r.phrase(i + 1, "ampm") or r.phrase(i + 1, "part"):
+    if (
+        r.phrase(i + 1, "oclock")
+        or r.phrase(i + 1, "unit")
+        or r.phrase(i + 1, "ampm")
+        or r.phrase(i + 1, "part")
+    ):
         return False
     before = r.tokens[i - 1].folded if i else ""
     if i >= 2 and r.tokens[i - 2].folded in ("verso", "per", "vers", "alle", "around", "at"):
         return False  # "verso le 15" is a clock
-    return token.ordinal or before in ("the", "le", "il", "el", "dia", "am", "den", "der", "no", "essa", "este",
-                                       "esse", "dia", "giorno", "día")
+    return token.ordinal or before in (
+        "the",
+        "le",
+        "il",
+        "el",
+        "dia",
+        "am",
+        "den",
+        "der",
+        "no",
+        "essa",
+        "este",
+        "esse",
+        "dia",
+        "giorno",
+        "día",
+    )
 
 
-_OF = frozenset("of in im di del della dell' du de d' у в mese mois month the la le el do da".split())
+_OF = frozenset(
+    [
+        "of",
+        "in",
+        "im",
+        "di",
+        "del",
+        "della",
+        "dell'",
+        "du",
+        "de",
+        "d'",
+        "у",
+        "в",
+        "mese",
+        "mois",
+        "month",
+        "the",
+        "la",
+        "le",
+        "el",
+        "do",
+        "da",
+    ]
+)
 
 
 def _skip_of(r: Reader, j: int) -> int:

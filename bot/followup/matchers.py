@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.followup.moment import UNIT_SECONDS, Clock, Day, Reader, numeric_date
+from bot.followup.moment import UNIT_SECONDS, Day, Reader
 
 NEXT_WEEK_CONVENTION = frozenset({"en", "es", "it"})  # "next Friday" is next week's Friday
 
@@ -51,8 +51,9 @@ def relative(r: Reader, i: int) -> int | None:
 
 
 def _span(r: Reader, j: int) -> tuple[float, int, int | None]:
-    if j < len(r.tokens) and r.tokens[j].hour_suffix and r.tokens[j].number is not None:
-        return r.tokens[j].number * 3600.0, 0, j + 1  # "in 1h"
+    hours = r.tokens[j].number if j < len(r.tokens) and r.tokens[j].hour_suffix else None
+    if hours is not None:
+        return hours * 3600.0, 0, j + 1  # "in 1h"
     span = r.phrase(j, "span")
     if span:
         return float(span.value("span")) * 60, 0, span.end  # type: ignore[arg-type]
@@ -79,7 +80,10 @@ def day_word(r: Reader, i: int) -> int | None:
     found = r.phrase(i, "day")
     if found is None or r.slots.day is not None:
         return None
-    offset, part = found.value("day")  # type: ignore[misc]
+    value = found.value("day")
+    assert isinstance(value, tuple)
+    offset: int = value[0]
+    part: str | None = value[1]
     if part and r.slots.part:
         return None
     r.slots.day = Day(offset=offset)
@@ -141,7 +145,11 @@ def weekday(r: Reader, i: int) -> int | None:
         return found.end
     day = r.slots.day = Day(weekday=value, mode=mode)
     end = found.end
-    k = end + 1 if end < len(r.tokens) and r.tokens[end].folded in (",", "the", "den", "der", "el", "le", "il") else end
+    k = (
+        end + 1
+        if end < len(r.tokens) and r.tokens[end].folded in (",", "the", "den", "der", "el", "le", "il")
+        else end
+    )
     numbered = r.day_number(k)
     if numbered and _lone_day_number(r, numbered[1]):
         day.day, end = numbered[0], numbered[1]
@@ -165,8 +173,10 @@ def _weekday_tail(r: Reader, day: Day, end: int) -> int:
         if found and (unit := r.phrase(found.end, "unit")) and unit.value("unit") == "w":
             day.mode = mode
             return unit.end
-    if (unit := r.phrase(j, "unit")) and unit.value("unit") == "w" and (
-        k := r.phrase(unit.end, "next") or r.phrase(unit.end, "next_week")
+    if (
+        (unit := r.phrase(j, "unit"))
+        and unit.value("unit") == "w"
+        and (k := r.phrase(unit.end, "next") or r.phrase(unit.end, "next_week"))
     ):
         day.mode = "next_week"  # "la semana que viene", "de la semaine prochaine"
         return k.end

@@ -57,7 +57,14 @@ class _Reading(BaseModel):
 
 class JsonModel(Protocol):
     async def generate_json(
-        self, system: str, prompt: str, *, schema: Any, parse: Any, model: str | None = None, attempts: int = 3
+        self,
+        system: str,
+        prompt: str,
+        *,
+        schema: Any,
+        parse: Any,
+        model: str | None = None,
+        attempts: int = 3,
     ) -> Any: ...
 
 
@@ -85,7 +92,9 @@ class TimeReader:
         return checked(reading.text, reading.at, reading.rrule, now=now, tz=tz)
 
 
-def checked(text: str, at: str | None, rule: str | None, *, now: datetime, tz: str) -> tuple[Schedule, str] | None:
+def checked(
+    text: str, at: str | None, rule: str | None, *, now: datetime, tz: str
+) -> tuple[Schedule, str] | None:
     """The model's answer as a Schedule, or None when it is unusable (past, absurd, malformed)."""
     text = " ".join(text.split())
     if not text or (at is None) == (rule is None):

@@ -18,8 +18,39 @@ from bot.followup.tokens import Phrase, Token, lookups, tokenize
 
 UNIT_SECONDS = {"s": 1, "min": 60, "h": 3600, "d": 86400, "w": 604800, "f": 1209600}
 AT_WORDS = frozenset(
-    "at @ for um à a las às as alle alle ore в о об to per para gegen vers verso around about hacia sobre circa zirka "
-    "около близько le la".split()
+    [
+        "at",
+        "@",
+        "for",
+        "um",
+        "à",
+        "a",
+        "las",
+        "às",
+        "as",
+        "alle",
+        "alle",
+        "ore",
+        "в",
+        "о",
+        "об",
+        "to",
+        "per",
+        "para",
+        "gegen",
+        "vers",
+        "verso",
+        "around",
+        "about",
+        "hacia",
+        "sobre",
+        "circa",
+        "zirka",
+        "около",
+        "близько",
+        "le",
+        "la",
+    ]
 )
 
 
@@ -152,7 +183,7 @@ def numeric_date(raw: str, dot: bool, lang: str | None, after_at: bool) -> tuple
     numbers = [int(p) for p in parts]
     if len(parts[0]) == 4 and len(parts) == 3:
         return numbers[0], numbers[1], numbers[2]
-    if len(parts) == 2 and "." in raw and (after_at or not dot and len(parts[1]) == 2 and numbers[1] > 12):
+    if len(parts) == 2 and "." in raw and (after_at or (not dot and len(parts[1]) == 2 and numbers[1] > 12)):
         return None
     day, month = numbers[0], numbers[1]
     if lang in MONTH_FIRST and "." not in raw:

@@ -12,7 +12,15 @@ from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule
 from bot.followup.moment import Reader
 from bot.followup.resolve import _hour_of_day
 from bot.followup.when import NO_TEXT, ReminderParseError, Schedule, aware, next_firing, rest_of, strip_joiner
-from bot.followup.words import DAILY_WORD, INTERVAL, LIST_JOIN, PART_OF_DAY, WEEKDAY_WORDS, WEEKDAYS, WEEKDAYS_WORD
+from bot.followup.words import (
+    DAILY_WORD,
+    INTERVAL,
+    LIST_JOIN,
+    PART_OF_DAY,
+    WEEKDAY_WORDS,
+    WEEKDAYS,
+    WEEKDAYS_WORD,
+)
 from bot.i18n import N_
 
 MIN_INTERVAL_MINUTES = 10
@@ -23,7 +31,9 @@ AFTER_EVERY = N_(
 AT_WHAT_TIME = N_("At what time? For example: {example}, or {other}")
 
 
-def parse_repeating(rest: str, *, now: datetime, tz: str, lang: str | None, daily: bool) -> tuple[Schedule, str]:
+def parse_repeating(
+    rest: str, *, now: datetime, tz: str, lang: str | None, daily: bool
+) -> tuple[Schedule, str]:
     """ "every <rest>": a day, weekdays, a weekday list or an interval, then a clock and the text."""
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone).replace(tzinfo=None)
@@ -53,14 +63,21 @@ def parse_repeating(rest: str, *, now: datetime, tz: str, lang: str | None, dail
 
 
 def _at_clock(
-    rest: str, freq: Literal[0, 1, 2, 3, 4, 5, 6], days: list[int], evening: bool, local_now: datetime, tz: str,
+    rest: str,
+    freq: Literal[0, 1, 2, 3, 4, 5, 6],
+    days: list[int],
+    evening: bool,
+    local_now: datetime,
+    tz: str,
     lang: str | None,
 ) -> tuple[Schedule, str]:
     reader = Reader(rest, lang)
     slots = reader.read()
     if slots.clock is None:
         raise ReminderParseError(
-            AT_WHAT_TIME, example="/remind every Monday 07:00 weigh in", other="/remind every day at 21:00 stretch"
+            AT_WHAT_TIME,
+            example="/remind every Monday 07:00 weigh in",
+            other="/remind every day at 21:00 stretch",
         )
     at, bare = _hour_of_day(slots.clock, slots.part or ("evening" if evening else None))
     text = rest_of(rest, reader)
@@ -75,7 +92,9 @@ def _at_clock(
 def _interval(amount: int, unit: str, rest: str, local_now: datetime, tz: str) -> tuple[Schedule, str]:
     minutes = unit.startswith(("min", "мин", "хв"))
     if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
-        raise ReminderParseError(N_("The shortest repetition I keep is every {n} minutes."), n=MIN_INTERVAL_MINUTES)
+        raise ReminderParseError(
+            N_("The shortest repetition I keep is every {n} minutes."), n=MIN_INTERVAL_MINUTES
+        )
     if amount > (60 * 24 * 7 if minutes else 24 * 7):
         raise ReminderParseError(N_("The longest interval I repeat in hours is a week; say the day instead."))
     text = strip_joiner(rest)
@@ -86,7 +105,9 @@ def _interval(amount: int, unit: str, rest: str, local_now: datetime, tz: str) -
     return _repeating(rule, start, tz, local_now), text
 
 
-def _repeating(rule: rrule, start: datetime, tz: str, local_now: datetime, *, unsure: bool = False) -> Schedule:
+def _repeating(
+    rule: rrule, start: datetime, tz: str, local_now: datetime, *, unsure: bool = False
+) -> Schedule:
     text_rule = str(rule).split("\n")[-1].removeprefix("RRULE:")
     start_local = start.isoformat()
     first = next_firing(text_rule, start_local, tz, aware(local_now, ZoneInfo(tz)))

@@ -59,13 +59,17 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
         hour = _part_hour(slots.part)
         return _finish(datetime.combine(day, time(hour)), frame, now, unsure, dated=slots.part is None)
     clock, bare = _hour_of_day(slots.clock, slots.part)
-    bare = bare and not (slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES)  # "7:30" in German is 07:30
-    if day is not None and clock.hour == 0 and slots.part in ("evening", "night") and not slots.clock.explicit:
+    bare = bare and not (
+        slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES
+    )  # "7:30" in German is 07:30
+    if (
+        day is not None
+        and clock.hour == 0
+        and slots.part in ("evening", "night")
+        and not slots.clock.explicit
+    ):
         day += timedelta(days=1)
-    if day is None:
-        moment = _next_clock(clock, bare, local_now)
-    else:
-        moment = _on_day(clock, bare, day, local_now)
+    moment = _next_clock(clock, bare, local_now) if day is None else _on_day(clock, bare, day, local_now)
     return _finish(moment, frame, now, unsure or bare)
 
 
@@ -104,9 +108,7 @@ def _hour_of_day(clock: Clock, part: str | None) -> tuple[time, bool]:
     elif clock.ampm is None and not clock.explicit:
         if part in ("evening", "night") and hour == 12:
             hour = 0  # "tonight at 12" is midnight
-        elif part in ("afternoon", "evening") and hour < 12:
-            hour += 12
-        elif part == "night" and 6 <= hour < 12:
+        elif (part in ("afternoon", "evening") and hour < 12) or (part == "night" and 6 <= hour < 12):
             hour += 12
     bare = clock.ampm is None and part is None and not clock.explicit and 1 <= clock.hour <= 12
     return time(hour, clock.minute, clock.second), bare
@@ -141,7 +143,9 @@ def _day(spec: Day, today: date, lang: str | None) -> tuple[date, bool]:
         return _nth_in_month(spec, today), False
     if spec.month_offset is not None and spec.day is not None:
         try:
-            return (today.replace(day=1) + relativedelta(months=spec.month_offset)).replace(day=spec.day), False
+            return (today.replace(day=1) + relativedelta(months=spec.month_offset)).replace(
+                day=spec.day
+            ), False
         except ValueError:
             raise Unreadable("no_date") from None
     if spec.month is not None and spec.day is not None:
@@ -154,15 +158,16 @@ def _day(spec: Day, today: date, lang: str | None) -> tuple[date, bool]:
 
 
 def _calendar_day(spec: Day, today: date) -> date:
-    assert spec.month is not None and spec.day is not None
-    if spec.month == 0:  # "the 15th": this month's, else next month's
-        for ahead in range(0, 3):
-            first = (today.replace(day=1) + relativedelta(months=ahead))
+    assert spec.month is not None
+    assert spec.day is not None
+    if spec.month == 0:  # "the 15th": this month's if still ahead, else next month's
+        for ahead in range(3):
+            first = today.replace(day=1) + relativedelta(months=ahead)
             try:
                 found = first.replace(day=spec.day)
             except ValueError:
                 continue
-            if found > today or (found == today and ahead == 0 and False):
+            if found > today:
                 return found
         raise Unreadable("no_date")
     year = spec.year if spec.year is not None else today.year
@@ -175,7 +180,7 @@ def _calendar_day(spec: Day, today: date) -> date:
     if spec.year is None and found < today:
         found = found.replace(year=year + 1)
     if spec.year is None and spec.weekday is not None:  # "Fri, Jul 18": the next Jul 18 on a Friday
-        for ahead in range(0, 12):
+        for ahead in range(12):
             candidate = _same_day_in(found, ahead)
             if candidate is not None and candidate.weekday() == spec.weekday:
                 return candidate
@@ -191,13 +196,15 @@ def _same_day_in(day: date, years: int) -> date | None:
 
 def _nth_in_month(spec: Day, today: date) -> date:
     """The nth (or last) weekday or day of a month; a month without a year is the next one to come."""
-    for years in range(0, 2):
+    for years in range(2):
         if spec.month_offset is not None:
             first = today.replace(day=1) + relativedelta(months=spec.month_offset)
         else:
             assert spec.month is not None
             first = date((spec.year or today.year) + years, spec.month, 1)
-        days = [first + timedelta(days=n) for n in range(31) if (first + timedelta(days=n)).month == first.month]
+        days = [
+            first + timedelta(days=n) for n in range(31) if (first + timedelta(days=n)).month == first.month
+        ]
         if spec.weekday is not None:
             days = [d for d in days if d.weekday() == spec.weekday]
         assert spec.nth is not None
@@ -212,7 +219,7 @@ def _nth_in_month(spec: Day, today: date) -> date:
 def _weekday_and_day(weekday: int, day: int, today: date) -> date:
     """ "jeudi 15", "Martedì 19": the next 15th that is a Thursday."""
     first = today.replace(day=1)
-    for ahead in range(0, 60):
+    for ahead in range(60):
         month = first + relativedelta(months=ahead)
         try:
             found = month.replace(day=day)

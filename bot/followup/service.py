@@ -139,7 +139,9 @@ class Followup:
         if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
             raise ReminderParseError(TOO_MANY, n=MAX_REMINDERS_PER_CHAT)
 
-    async def _confirm(self, chat_id: int, schedule: Schedule, text: str, now: datetime, t: Translator) -> Proposal:
+    async def _confirm(
+        self, chat_id: int, schedule: Schedule, text: str, now: datetime, t: Translator
+    ) -> Proposal:
         """Keep a reading as proposed and ask: nothing fires before Yes."""
         reminder = await self._table.add(
             chat_id,
@@ -151,7 +153,9 @@ class Followup:
             tz=schedule.tz,
             state="proposed",
         )
-        question = t.gettext("Shall I remind you?\n{reminder}").format(reminder=schedule.describe(text, now, t))
+        question = t.gettext("Shall I remind you?\n{reminder}").format(
+            reminder=schedule.describe(text, now, t)
+        )
         return Proposal(reminder, question)
 
     async def set_timezone(
@@ -321,7 +325,9 @@ async def chat_words(store: Store, chat_id: int) -> Translator:
     """The chat's language for messages sent without an update (the scheduler's): its /prefs
     language, else the Telegram language kept when reminders were set, else English."""
     prefs = await store.get_prefs(chat_id)
-    return translator(choose(prefs.language if prefs.language != "auto" else None, await store.reminders.speaks(chat_id)))
+    return translator(
+        choose(prefs.language if prefs.language != "auto" else None, await store.reminders.speaks(chat_id))
+    )
 
 
 def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> str:

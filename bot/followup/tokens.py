@@ -17,7 +17,41 @@ _TOKEN = re.compile(
 )
 # A number's own suffix: an ordinal ("15th", "1er", "18-го", "15ten") or an hour ("15h", "17ч").
 ORDINAL_SUFFIXES = frozenset(
-    "st nd rd th er re ere eme ieme e o a te ten ter tes go ogo ego ye oe ogo ого его е ое ей го ий ого º ª °".split()
+    [
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "er",
+        "re",
+        "ere",
+        "eme",
+        "ieme",
+        "e",
+        "o",
+        "a",
+        "te",
+        "ten",
+        "ter",
+        "tes",
+        "go",
+        "ogo",
+        "ego",
+        "ye",
+        "oe",
+        "ogo",
+        "ого",
+        "его",
+        "е",
+        "ое",
+        "ей",
+        "го",
+        "ий",
+        "ого",
+        "º",
+        "ª",
+        "°",
+    ]
 )
 HOUR_SUFFIXES = frozenset({"h", "ч", "uhr"})
 

@@ -22,12 +22,12 @@ for _index, _names in enumerate(
     (
         "monday mondays mon montag montags lunes lundi lundis lunedì lunedi segunda segundas понедельник "
         "понеділок понеділка",
-        "tuesday tuesdays tue dienstag dienstags martes mardi mardis martedì martedi terça terca terças вторник "
-        "вівторок вівторка",
+        "tuesday tuesdays tue dienstag dienstags martes mardi mardis martedì martedi terça terca terças "
+        "вторник вівторок вівторка",
         "wednesday wednesdays wed mittwoch mittwochs miércoles miercoles mercredi mercredis mercoledì "
         "mercoledi quarta quartas среду среда середу середа середи",
-        "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta quintas четверг "
-        "четвер четверга",
+        "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta quintas "
+        "четверг четвер четверга",
         "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta sextas "
         "пятницу пятница п'ятницю п'ятниця п'ятниці",
         "saturday saturdays sat samstag samstags sábado sabado sábados samedi samedis sabato субботу суббота "

@@ -134,7 +134,12 @@ def test_a_bare_twelve_hour_clock_is_unsure(lang: str, words: str) -> None:
 
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("en", "at 17:00 call mom"), ("en", "at 5pm call mom"), ("de", "um 17 Uhr anrufen"), ("en", "tomorrow call")],
+    [
+        ("en", "at 17:00 call mom"),
+        ("en", "at 5pm call mom"),
+        ("de", "um 17 Uhr anrufen"),
+        ("en", "tomorrow call"),
+    ],
 )
 def test_a_clear_time_is_sure(lang: str, words: str) -> None:
     schedule, _ = parse_reminder(words, now=NOW, tz=BERLIN, lang=lang)
@@ -176,7 +181,8 @@ def test_a_refusal_names_its_reason(words: str, says: str) -> None:
 )
 def test_repetition_in_every_language(lang: str, words: str, rule: str, first_local: str, text: str) -> None:
     schedule, got_text = parse_reminder(words, now=NOW, tz=BERLIN, lang=lang)
-    assert schedule.rule is not None and schedule.rule.startswith(rule)
+    assert schedule.rule is not None
+    assert schedule.rule.startswith(rule)
     assert schedule.first.astimezone(ZoneInfo(BERLIN)).strftime("%Y-%m-%d %H:%M") == first_local
     assert got_text == text
 

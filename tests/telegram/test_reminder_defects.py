@@ -27,10 +27,14 @@ async def fill(bot: RunningBot, count: int) -> None:
     """`count` active reminders in the chat, an hour apart from tomorrow on."""
     for n in range(count):
         due = START.timestamp() + 86400 + 3600 * n
-        await bot.services.store.reminders.add(CHAT, f"task {n + 1}", due, now=START.timestamp(), tz="Europe/Berlin")
+        await bot.services.store.reminders.add(
+            CHAT, f"task {n + 1}", due, now=START.timestamp(), tz="Europe/Berlin"
+        )
 
 
-async def test_a_date_without_a_time_fires_at_nine_local(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+async def test_a_date_without_a_time_fires_at_nine_local(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
     bot = await start_bot(clock=FakeClock(START))
     await with_berlin(bot)
     reply = await say(fake_telegram, "/remind 24.12.2026 buy gifts")
@@ -39,9 +43,7 @@ async def test_a_date_without_a_time_fires_at_nine_local(start_bot: StartBot, fa
     assert reminder.due_at == datetime(2026, 12, 24, 8, 0, tzinfo=UTC).timestamp()
 
 
-async def test_the_cap_holds_for_remind_me_and_yes(
-    start_bot: StartBot, fake_telegram: FakeTelegram
-) -> None:
+async def test_the_cap_holds_for_remind_me_and_yes(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
     """50 reminders: "remind me …" + Yes schedules nothing more and says why."""
     bot = await start_bot(clock=FakeClock(START))
     await with_berlin(bot)
@@ -65,11 +67,14 @@ async def test_reminders_pages_so_every_reminder_can_be_deleted(
     assert "▶" in [b["text"] for b in buttons(listing)]
     press(fake_telegram, listing, "rem:page:1")
     second = await fake_telegram.wait_for_call("editMessageText", lambda c: "task 50" in c.params["text"])
-    deletes = [b for row in second.params["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "🗑 50"]
+    deletes = [
+        b for row in second.params["reply_markup"]["inline_keyboard"] for b in row if b["text"] == "🗑 50"
+    ]
     fake_telegram.press_button(CHAT, deletes[0]["callback_data"], message_id=listing["message_id"])
     await fake_telegram.wait_for_call("editMessageText", lambda c: "(49)" in c.params["text"])
     texts = [r.text for r in await bot.services.store.reminders.for_chat(CHAT)]
-    assert "task 50" not in texts and len(texts) == 49
+    assert "task 50" not in texts
+    assert len(texts) == 49
 
 
 async def test_in_groups_only_administrators_set_or_delete_reminders(
@@ -86,7 +91,9 @@ async def test_in_groups_only_administrators_set_or_delete_reminders(
     assert done["text"].startswith("Done.")
     listing = await say(fake_telegram, "/reminders", user_id=MEMBER, **group)
     delete = next(b for b in buttons(listing) if b["callback_data"].startswith("rem:del:"))
-    fake_telegram.press_button(GROUP, delete["callback_data"], message_id=listing["message_id"], user_id=MEMBER)
+    fake_telegram.press_button(
+        GROUP, delete["callback_data"], message_id=listing["message_id"], user_id=MEMBER
+    )
     answer = await fake_telegram.wait_for_call("answerCallbackQuery")
     assert "Only a group administrator" in answer.params.get("text", "")
     assert len(await bot.services.store.reminders.for_chat(GROUP)) == 1
@@ -125,12 +132,17 @@ async def test_forged_ids_and_double_taps_are_answered_politely(
     for data in forged:
         fake_telegram.press_button(CHAT, data, message_id=listing["message_id"])
     async with asyncio.timeout(5):
-        while len([c for c in fake_telegram.calls("answerCallbackQuery") if "out of date" in c.params["text"]]) < 4:
+        while (
+            len([c for c in fake_telegram.calls("answerCallbackQuery") if "out of date" in c.params["text"]])
+            < 4
+        ):
             await asyncio.sleep(0.02)
     first = next(b["callback_data"] for b in buttons(listing) if b["callback_data"].startswith("rem:del:"))
     fake_telegram.press_button(CHAT, first, message_id=listing["message_id"])
     fake_telegram.press_button(CHAT, first, message_id=listing["message_id"])
-    gone = await fake_telegram.wait_for_call("answerCallbackQuery", lambda c: "already gone" in c.params.get("text", ""))
+    gone = await fake_telegram.wait_for_call(
+        "answerCallbackQuery", lambda c: "already gone" in c.params.get("text", "")
+    )
     assert gone is not None
     assert len(await bot.services.store.reminders.for_chat(CHAT)) == 1
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -26,7 +26,9 @@ async def test_a_russian_user_gets_every_reminder_text_in_russian(
     question = await say(fake_telegram, "/remind завтра в 7:00 пробежка", **RUSSIAN)
     assert "часов" in question["text"].lower()
     press(fake_telegram, question, "tz:Europe/Moscow")
-    edited = await fake_telegram.wait_for_call("editMessageText", lambda c: "Europe/Moscow" in c.params["text"])
+    edited = await fake_telegram.wait_for_call(
+        "editMessageText", lambda c: "Europe/Moscow" in c.params["text"]
+    )
     assert edited.params["text"].startswith("Часовой пояс: Europe/Moscow")
     assert "Готово. Завтра в 07:00 (Europe/Moscow): пробежка" in edited.params["text"]
     assert (await bot.services.store.get_prefs(CHAT)).language == "auto"
@@ -95,7 +97,7 @@ async def test_when_the_model_finds_no_time_or_is_down_the_refusal_says_so(
     bot = await start_bot(clock=FakeClock(START))
     await with_berlin(bot)
     nothing = await say(fake_telegram, "/remind someday maybe stretch")
-    assert nothing["text"].startswith("I couldn't tell when from \"someday maybe stretch\"")
+    assert nothing["text"].startswith('I couldn\'t tell when from "someday maybe stretch"')
     fake_gemini.enqueue("json", Fault(503, "overloaded"), Fault(503, "overloaded"), Fault(503, "overloaded"))
     down = await say(fake_telegram, "/remind after lunch call the bank")
     assert down["text"].startswith("I couldn't tell when")

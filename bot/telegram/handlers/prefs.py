@@ -140,7 +140,9 @@ async def on_pref_button(update: Update, context: BotContext) -> None:
     if not await may_manage(context, query.message.chat, query.from_user):
         await query.answer((await context.words(update)).gettext(ADMIN_ONLY_REPLY), show_alert=True)
         return
-    current, extra = await _set(update, context, query.message.chat.id, key, value, await context.words(update))
+    current, extra = await _set(
+        update, context, query.message.chat.id, key, value, await context.words(update)
+    )
     t = await context.words(update, current)  # a new language speaks at once
     await query.answer(t.gettext("Saved"))
     await _show(query.edit_message_text, render_prefs(current, t) + extra, prefs_keyboard(current, t))

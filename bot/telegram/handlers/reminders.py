@@ -203,7 +203,9 @@ async def _listing(
     lines += ["", t.gettext("Tap 🗑 and a number to delete that reminder.")]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     if pages > 1:
-        lines.append(t.gettext("Page {page} of {pages}.").format(page=t.number(page + 1), pages=t.number(pages)))
+        lines.append(
+            t.gettext("Page {page} of {pages}.").format(page=t.number(page + 1), pages=t.number(pages))
+        )
         turn = [InlineKeyboardButton("◀", callback_data=f"rem:page:{page - 1}")] if page else []
         if page + 1 < pages:
             turn.append(InlineKeyboardButton("▶", callback_data=f"rem:page:{page + 1}"))
