@@ -249,46 +249,44 @@ class Followup:
             logger.warning("chat %s: reading a reminder from a message failed", chat_id, exc_info=True)
             return None
         if want == "reminder" and intent.reminder is not None:
-            text, when = intent.reminder
-            try:
-                schedule, _ = parse_reminder(f"{when} {text}", now=now, tz=tz)
-            except ReminderParseError:
-                logger.info("chat %s: the model's time for a reminder did not parse", chat_id)
-                return None
-            reminder = await self._table.add(
-                chat_id,
-                text,
-                schedule.first.timestamp(),
-                now=now.timestamp(),
-                rule=schedule.rule,
-                start_local=schedule.start_local,
-                tz=tz,
-                state="proposed",
-            )
-            question = t.gettext("Shall I remind you?\n{reminder}").format(
-                reminder=schedule.describe(text, now, t)
-            )
-            return Proposal(reminder, question)
+            return await self._propose_reminder(chat_id, intent.reminder, now, tz, t)
         if want == "checkin" and intent.checkin is not None:
-            topic, when = intent.checkin
-            try:
-                schedule, _ = parse_reminder(f"{when} check-in", now=now, tz=tz)
-            except ReminderParseError:
-                return None
-            if schedule.rule is not None:
-                return None
-            reminder = await self._table.add(
-                chat_id,
-                topic,
-                schedule.first.timestamp(),
-                now=now.timestamp(),
-                kind="checkin",
-                tz=tz,
-                state="proposed",
-            )
-            await self._table.offered(chat_id, now.timestamp())
-            return Proposal(reminder, _checkin_question(schedule, now, topic, t))
+            return await self._propose_checkin(chat_id, intent.checkin, now, tz, t)
         return None
+
+    async def _propose_reminder(
+        self, chat_id: int, found: tuple[str, str], now: datetime, tz: str, t: Translator
+    ) -> Proposal | None:
+        """The model restated the time in /remind's English forms; the rules read it."""
+        text, when = found
+        try:
+            schedule, _ = parse_reminder(f"{when} {text}", now=now, tz=tz, lang="en")
+        except ReminderParseError:
+            logger.info("chat %s: the model's time for a reminder did not parse", chat_id)
+            return None
+        return await self._confirm(chat_id, schedule, text, now, t)
+
+    async def _propose_checkin(
+        self, chat_id: int, found: tuple[str, str], now: datetime, tz: str, t: Translator
+    ) -> Proposal | None:
+        topic, when = found
+        try:
+            schedule, _ = parse_reminder(f"{when} check-in", now=now, tz=tz, lang="en")
+        except ReminderParseError:
+            return None
+        if schedule.rule is not None:
+            return None
+        reminder = await self._table.add(
+            chat_id,
+            topic,
+            schedule.first.timestamp(),
+            now=now.timestamp(),
+            kind="checkin",
+            tz=tz,
+            state="proposed",
+        )
+        await self._table.offered(chat_id, now.timestamp())
+        return Proposal(reminder, _checkin_question(schedule, now, topic, t))
 
     async def accept(
         self, chat_id: int, reminder_id: int, t: Translator | None = None
