@@ -1,5 +1,5 @@
-"""The words /remind understands beside dateparser's: repetition keywords and weekday names in
-the same languages (English, German, Spanish, French, Italian, Portuguese, Russian)."""
+"""The repetition words of /remind ("every", "jeden", "toda", "щопонеділка") and weekday names in
+the eight languages of /remind (en de es fr it pt ru uk)."""
 
 from __future__ import annotations
 
