@@ -63,12 +63,13 @@ _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 # Words that fix the half of the day (or show a 24-hour clock), in the eight languages.
 _HALF_OF_DAY = re.compile(
-    r"\b(?:a\.?\s?m\.?|p\.?\s?m\.?|noon|midnight|morning|afternoon|evening|night|tonight|"
+    r"(?:(?<=\d)|\b)(?:a\.?\s?m\b\.?|p\.?\s?m\b\.?)|\b(?:noon|midnight|morning|afternoon|evening|night|tonight|"
     r"matin|soir|soirée|après-midi|apres-midi|aprem|nuit|midi|minuit|"
     r"madrugada|mañana|manana|tarde|noche|mediodía|mediodia|medianoche|manhã|manha|noite|meio-dia|"
     r"meia-noite|früh|frueh|morgens|vormittags?|nachmittags?|abends?|nachts?|mittags?|mitternacht|"
     r"mattin[ao]|pomeriggio|sera|stasera|notte|mezzogiorno|mezzanotte|"
-    r"утра|утром|дня|вечера|вечером|ночи|полдень|полночь|ранку|вечора|ночі|опівдні|опівночі)\b",
+    r"утра|утром|дня|вечера|вечером|ночи|полдень|полночь|пополудни|полудня|ранку|вечора|ночі|опівдні|"
+    r"опівночі|mat)\b",
     re.IGNORECASE,
 )
 # A clock hour in the phrase: "3:30", "3.30" with minutes, "3h", "at 3" style; captured hour.
