@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from bot.followup.lexicon import MONTH_FIRST
 from bot.followup.moment import Day, Reader, numeric_date
 
 
@@ -21,6 +22,8 @@ def date(r: Reader, i: int) -> int | None:
         if year is None and (y := _year(r, end)):
             year, end = y
         _set_date(r, year, month, day_)
+        assert r.slots.day is not None
+        r.slots.day.ambiguous = r.lang in MONTH_FIRST and "." not in token.numeric and month != day_ <= 12
         return end
     return _named_date(r, i)
 

@@ -77,6 +77,7 @@ class Day:
     month: int | None = None
     day: int | None = None
     nth: int | None = None  # the nth weekday (or day) of the month; -1 the last
+    ambiguous: bool = False  # "3/4" in English: 4 March or 3 April
     month_offset: int | None = None  # 0 this month, 1 next month
 
 
@@ -186,8 +187,8 @@ def numeric_date(raw: str, dot: bool, lang: str | None, after_at: bool) -> tuple
     if len(parts) == 2 and "." in raw and (after_at or (not dot and len(parts[1]) == 2 and numbers[1] > 12)):
         return None
     day, month = numbers[0], numbers[1]
-    if lang in MONTH_FIRST and "." not in raw:
-        day, month = month, day
+    if lang in MONTH_FIRST and "." not in raw and numbers[0] <= 12:
+        day, month = month, day  # "2/15"; "24/12" can only be day first
     year = None
     if len(parts) == 3:
         year = numbers[2] + (2000 if numbers[2] < 100 else 0)

@@ -149,7 +149,7 @@ def _day(spec: Day, today: date, lang: str | None) -> tuple[date, bool]:
         except ValueError:
             raise Unreadable("no_date") from None
     if spec.month is not None and spec.day is not None:
-        return _calendar_day(spec, today), False
+        return _calendar_day(spec, today), spec.ambiguous
     if spec.weekday is None:
         raise Unreadable("no_date")
     if spec.day is not None:

@@ -225,7 +225,7 @@ article: a | an
 span: half an hour=30 | a half hour=30 | half hour=30 | a quarter of an hour=15 | quarter of an hour=15
     | a quarter hour=15 | quarter hour=15 | three-quarters of an hour=45 | three quarters of an hour=45
     | an hour and a half=90 | a fortnight=20160
-filler: at | on | the | of | around | about | sharp | for | by | at around | at about | exactly | more
+filler: at | on | the | of | around | about | sharp | for | by | at around | at about | exactly | more | me
 last: last | the last
 """,
     "de": """

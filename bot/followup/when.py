@@ -103,9 +103,12 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
         return parse_repeating(words[every.end() :], now=now, tz=tz, lang=lang, daily=daily)
     reader = Reader(words, lang)
     slots = reader.read()
+    text = rest_of(words, reader)
+    if slots.empty:
+        reader, text = trailing_time(words, lang)  # "call mom tomorrow at 5pm"
+        slots = reader.slots
     if slots.empty:
         raise ReminderParseError(NOT_READ, words=clip(words), examples=EXAMPLES)
-    text = rest_of(words, reader)
     try:
         reading = resolve(slots, now, ZoneInfo(tz), lang)
     except Unreadable as exc:
@@ -123,6 +126,22 @@ def _refusal(exc: Unreadable, words: str, text: str) -> ReminderParseError:
     if exc.reason == "no_date":
         return ReminderParseError(NO_SUCH_DATE, words=clip(words))
     return ReminderParseError(NOT_READ, words=clip(words), examples=EXAMPLES)
+
+
+def trailing_time(words: str, lang: str | None) -> tuple[Reader, str]:
+    """The time at the end ("call mom tomorrow at 5pm"): the earliest word from which the rest of
+    the words all read as a time; the words before it are the text."""
+    tokens = Reader(words, lang).tokens
+    for start in range(1, len(tokens)):
+        if tokens[start - 1].folded == "'":
+            continue
+        tail = Reader(words[tokens[start].start :], lang)
+        slots = tail.read()
+        if not slots.empty and slots.used == len(tail.tokens):
+            return tail, strip_joiner(
+                re.sub(r"\s+(?:to|at|on|um|am|à|a|в|о)$", "", words[: tokens[start].start].strip())
+            )
+    return Reader("", lang), words
 
 
 def rest_of(words: str, reader: Reader) -> str:

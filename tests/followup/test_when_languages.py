@@ -190,3 +190,37 @@ def test_repetition_in_every_language(lang: str, words: str, rule: str, first_lo
 def test_every_hour_reads_every_hour_not_every_1_hour() -> None:
     schedule, text = parse_reminder("every hour drink water", now=NOW, tz=BERLIN, lang="en")
     assert schedule.describe(text, NOW) == "Every hour from 15:00 (Europe/Berlin): drink water"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words", "local", "text"),
+    [
+        ("en", "call mom tomorrow at 5pm", "2026-12-03 17:00", "call mom"),
+        ("en", "me in 20 minutes to stretch", "2026-12-02 14:20", "stretch"),
+        ("en", "pay rent on the 1st", "2027-01-01 09:00", "pay rent"),
+        ("en", "24/12 gifts", "2026-12-24 09:00", "gifts"),
+        ("de", "Mama anrufen morgen um 18 Uhr", "2026-12-03 18:00", "Mama anrufen"),
+        ("es", "llamar a mamá mañana a las 5 de la tarde", "2026-12-03 17:00", "llamar a mamá"),
+        ("fr", "appeler maman demain à 17h", "2026-12-03 17:00", "appeler maman"),
+        ("it", "chiamare mamma domani alle 17", "2026-12-03 17:00", "chiamare mamma"),
+        ("pt", "ligar para a mãe amanhã às 17h", "2026-12-03 17:00", "ligar para a mãe"),
+        ("ru", "позвонить маме завтра в 17:00", "2026-12-03 17:00", "позвонить маме"),
+        ("uk", "подзвонити мамі завтра о 17:00", "2026-12-03 17:00", "подзвонити мамі"),
+    ],
+)
+def test_the_time_may_come_last(lang: str, words: str, local: str, text: str) -> None:
+    """People also write "call mom tomorrow at 5pm": the words after which all is time are the time."""
+    schedule, got_text = parse_reminder(words, now=NOW, tz=BERLIN, lang=lang)
+    assert schedule.first.astimezone(ZoneInfo(BERLIN)).strftime("%Y-%m-%d %H:%M") == local
+    assert got_text == text
+
+
+def test_an_english_date_that_reads_both_ways_is_unsure() -> None:
+    """3/4 is 4 March in the US and 3 April in Britain: asked."""
+    schedule, _ = parse_reminder("3/4 dentist", now=NOW, tz=BERLIN, lang="en")
+    assert schedule.unsure
+
+
+def test_numbers_in_the_text_stay_text() -> None:
+    with pytest.raises(ReminderParseError):
+        parse_reminder("buy 3 apples", now=NOW, tz=BERLIN, lang="en")
