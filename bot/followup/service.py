@@ -222,7 +222,7 @@ class Followup:
         await self._table.answered(chat_id)
 
     async def propose(
-        self, chat_id: int, message: str, *, want: str, t: Translator | None = None
+        self, chat_id: int, message: str, *, want: str, t: Translator | None = None, speaks: str | None = None
     ) -> Proposal | None:
         """A reminder (`want="reminder"`) or check-in offer (`want="checkin"`) read from a plain
         message, stored as proposed until Yes; None when the message holds none, when memory is
@@ -248,11 +248,14 @@ class Followup:
         except Unavailable:
             logger.warning("chat %s: reading a reminder from a message failed", chat_id, exc_info=True)
             return None
+        proposal = None
         if want == "reminder" and intent.reminder is not None:
-            return await self._propose_reminder(chat_id, intent.reminder, now, tz, t)
-        if want == "checkin" and intent.checkin is not None:
-            return await self._propose_checkin(chat_id, intent.checkin, now, tz, t)
-        return None
+            proposal = await self._propose_reminder(chat_id, intent.reminder, now, tz, t)
+        elif want == "checkin" and intent.checkin is not None:
+            proposal = await self._propose_checkin(chat_id, intent.checkin, now, tz, t)
+        if proposal is not None and speaks:
+            await self._table.note_speaks(chat_id, speaks)  # what is sent later speaks it too
+        return proposal
 
     async def _propose_reminder(
         self, chat_id: int, found: tuple[str, str], now: datetime, tz: str, t: Translator
