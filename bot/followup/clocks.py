@@ -12,7 +12,7 @@ _CLOCK_TOKEN = re.compile(r"(\d{1,2})(?::(\d{2})(?::(\d{2}))?|[.hч](\d{2}))")
 def clock(r: Reader, i: int) -> int | None:
     if r.slots.clock is not None:
         return None
-    found = _fraction_first(r, i) or _hour_then_minutes(r, i)
+    found = _half_before(r, i) or _fraction_first(r, i) or _hour_then_minutes(r, i)
     if found is None:
         return None
     r.slots.clock, end = found
@@ -136,6 +136,20 @@ def _fraction(r: Reader, k: int) -> tuple[int, int] | None:
         if unit is None:
             return number[0], number[1]
     return None
+
+
+def _half_before(r: Reader, i: int) -> tuple[Clock, int] | None:
+    """Russian "половина восьмого", "пол восьмого" and Ukrainian "пів на восьму", "пів восьмої":
+    half an hour before the named (ordinal) hour."""
+    if r.lang not in ("ru", "uk") or r.tokens[i].folded not in ("половине", "половина", "пол", "пів", "пiв"):
+        return None
+    j = i + 1
+    if j < len(r.tokens) and r.tokens[j].folded == "на":
+        j += 1
+    hour = r.phrase(j, "ordinal")
+    if hour is None or not 1 <= int(hour.value("ordinal")) <= 12:  # type: ignore[call-overload]
+        return None
+    return _shift(Clock(int(hour.value("ordinal"))), -30), hour.end  # type: ignore[call-overload]
 
 
 def _fraction_first(r: Reader, i: int) -> tuple[Clock, int] | None:

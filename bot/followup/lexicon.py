@@ -92,7 +92,17 @@ def _slavic_ordinal_forms(word: str) -> list[str]:
     if word.endswith(("ье", "тє")):  # третье, третє
         return [word, word[:-1] + "его", word[:-1] + "ему", word[:-1] + "ього", word[:-1] + "ьому"]
     stem = word[:-2] if word.endswith(("ое", "ее")) else word[:-1]
-    return [word, stem + "ого", stem + "ому", stem + "ая", stem + "ый", stem + "ий", stem + "а", stem + "ий"]
+    return [
+        word,
+        stem + "ого",
+        stem + "ому",
+        stem + "ая",
+        stem + "ый",
+        stem + "ий",
+        stem + "а",
+        stem + "у",
+        stem + "ої",
+    ]
 
 
 @cache

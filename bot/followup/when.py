@@ -95,7 +95,7 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
     words = " ".join(words.split())
     if not words:
         raise ReminderParseError(USAGE, examples=EXAMPLES)
-    every = EVERY.match(words) or DAILY_ALONE.match(words)
+    every = DAILY_ALONE.match(words) or EVERY.match(words)
     if every:
         from bot.followup.repeat import parse_repeating
 

@@ -177,6 +177,7 @@ def test_a_refusal_names_its_reason(words: str, says: str) -> None:
         ("ru", "каждый день в 21:00 растяжка", "FREQ=DAILY", "2026-12-02 21:00", "растяжка"),
         ("uk", "щопонеділка о 8:00 нарада", "FREQ=WEEKLY", "2026-12-07 08:00", "нарада"),
         ("uk", "щодня о 21:00 розтяжка", "FREQ=DAILY", "2026-12-02 21:00", "розтяжка"),
+        ("uk", "щодня о 8 ранку вітаміни", "FREQ=DAILY", "2026-12-03 08:00", "вітаміни"),
     ],
 )
 def test_repetition_in_every_language(lang: str, words: str, rule: str, first_local: str, text: str) -> None:
