@@ -19,7 +19,7 @@ from bot.followup.when import NOT_READ, ReminderParseError, Schedule, parse_remi
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
-from bot.store import Store
+from bot.store import ChatTables, Reminders
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ class Followup:
 
     def __init__(
         self,
-        store: Store,
+        chats: ChatTables,
+        reminders: Reminders,
         *,
         clock: Clock,
         wake: Callable[[], None],
@@ -64,8 +65,8 @@ class Followup:
         checkins_per_week: int = 2,
         max_unanswered: int = 2,
     ) -> None:
-        self._store = store
-        self._table = store.reminders
+        self._chats = chats
+        self._table = reminders
         self._clock = clock
         self._wake = wake
         self._reader = reader
@@ -91,7 +92,7 @@ class Followup:
         could as well mean another time ("at 5") comes back as a Proposal to confirm first.
         ReminderParseError says what was not understood."""
         t = t or translator(None)
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         if speaks:
             await self._table.note_speaks(chat_id, speaks)
         now = self.now()
@@ -162,7 +163,7 @@ class Followup:
         self, chat_id: int, zone: str, t: Translator | None = None
     ) -> tuple[Prefs, Scheduled | Proposal | None]:
         """Keep the time zone; schedule the /remind that waited for it, if any."""
-        prefs = await self._store.set_pref(chat_id, "timezone", zone)
+        prefs = await self._chats.set_pref(chat_id, "timezone", zone)
         words = await self._table.take_pending_remind(chat_id)
         if words is None:
             await self._table.ask_timezone(chat_id, None)  # asked and answered: never asked again
@@ -233,7 +234,7 @@ class Followup:
             return None
         if want == "checkin" and not might_state_plan(message):
             return None
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory == "off":
             return None
         if want == "checkin" and (prefs.checkins == "off" or not await self._checkin_allowed(chat_id)):
@@ -322,13 +323,12 @@ class Followup:
         return await self._table.checkins_since(chat_id, since) < self._checkins_per_week
 
 
-async def chat_words(store: Store, chat_id: int) -> Translator:
+async def chat_words(chats: ChatTables, reminders: Reminders, chat_id: int) -> Translator:
     """The chat's language for messages sent without an update (the scheduler's): its /prefs
     language, else the Telegram language kept when reminders were set, else English."""
-    prefs = await store.get_prefs(chat_id)
-    return translator(
-        choose(prefs.language if prefs.language != "auto" else None, await store.reminders.speaks(chat_id))
-    )
+    prefs = await chats.get_prefs(chat_id)
+    chosen = prefs.language if prefs.language != "auto" else None
+    return translator(choose(chosen, await reminders.speaks(chat_id)))
 
 
 def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> str:

@@ -82,7 +82,7 @@ async def test_in_groups_only_administrators_set_or_delete_reminders(
 ) -> None:
     bot = await start_bot(clock=FakeClock(START), GROUPS_ENABLED=True)
     fake_telegram.admins.add(ADMIN)
-    await bot.services.store.set_pref(GROUP, "timezone", "Europe/Berlin")
+    await bot.services.store.chats.set_pref(GROUP, "timezone", "Europe/Berlin")
     group = {"chat_id": GROUP, "chat_type": "supergroup"}
     refused = await say(fake_telegram, "/remind every 10 minutes spam", user_id=MEMBER, **group)
     assert "Only a group administrator" in refused["text"]
@@ -113,7 +113,7 @@ async def test_absurd_times_get_a_clear_refusal(
     """In a zone behind UTC, where the old parser overflowed and said "something went wrong"."""
     caplog.set_level(logging.WARNING)
     bot = await start_bot(clock=FakeClock(START))
-    await bot.services.store.set_pref(CHAT, "timezone", "America/Los_Angeles")
+    await bot.services.store.chats.set_pref(CHAT, "timezone", "America/Los_Angeles")
     reply = await say(fake_telegram, words)
     assert says in reply["text"]
     assert await bot.services.store.reminders.for_chat(CHAT) == []

@@ -31,7 +31,7 @@ async def test_a_russian_user_gets_every_reminder_text_in_russian(
     )
     assert edited.params["text"].startswith("Часовой пояс: Europe/Moscow")
     assert "Готово. Завтра в 07:00 (Europe/Moscow): пробежка" in edited.params["text"]
-    assert (await bot.services.store.get_prefs(CHAT)).language == "auto"
+    assert (await bot.services.store.chats.get_prefs(CHAT)).language == "auto"
     clock.set(datetime(2026, 12, 3, 4, 0, 1, tzinfo=UTC))  # 07:00 in Moscow
     assert await arrives(fake_telegram, "пробежка") == ["⏰ Напоминание: пробежка"]
 

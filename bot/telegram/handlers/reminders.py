@@ -11,8 +11,9 @@ from bot.followup.service import NeedsTimezone, Proposal
 from bot.followup.when import EXAMPLES, USAGE, ReminderParseError
 from bot.i18n import N_, Translator
 from bot.records import COMMON_TIMEZONES
+from bot.telegram.addressing import is_group
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.groups import may_manage
 
 logger = logging.getLogger(__name__)
 
