@@ -23,6 +23,7 @@ from bot.advisor.recall import Recaller
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
+from bot.followup.model_reading import TimeReader
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat
@@ -262,7 +263,7 @@ class BotRuntime:
                 grace_seconds=settings.reminder_grace_minutes * 60,
                 quiet=QuietHours.parse(settings.quiet_hours),
                 compose_checkin=services.advisor.checkin_text,
-                words=functools.partial(chat_words, services.store.chats),
+                words=functools.partial(chat_words, services.store.chats, services.store.reminders),
             )
             followup = Followup(
                 services.store.chats,
@@ -270,6 +271,7 @@ class BotRuntime:
                 clock=clock,
                 wake=scheduler.wake,
                 reader=IntentReader(services.llm, model=settings.memory_model),
+                time_reader=TimeReader(services.llm, model=settings.memory_model),
                 checkins_per_week=settings.checkins_per_week,
             )
             await followup.load()
