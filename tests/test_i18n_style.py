@@ -13,6 +13,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot import i18n
+from bot.followup.lexicon import LANGUAGES
 from bot.followup.when import (
     EVERY_2_HOURS,
     EVERY_DAY,
@@ -20,7 +21,6 @@ from bot.followup.when import (
     EVERY_MONDAY,
     EXAMPLES,
     IN_20_MINUTES,
-    LANGUAGES,
     ReminderParseError,
     parse_reminder,
 )
@@ -133,6 +133,7 @@ def test_remind_examples_are_in_the_language_and_understood(language: str) -> No
     """Every /remind example a catalog shows parses; where the parser knows the language, the
     examples are written in it (not left in English)."""
     t = translator(language)
+    reader = language.split("_")[0]  # what /remind reads for this person: their words and English
     for msgid in (EXAMPLES, IN_20_MINUTES, EVERY_2_HOURS, EVERY_DAY, EVERY_MONDAY, EVERY_EXAMPLES):
         shown = t.gettext(msgid)
         if language.split("_")[0] in LANGUAGES:
@@ -140,12 +141,12 @@ def test_remind_examples_are_in_the_language_and_understood(language: str) -> No
         for line in shown.splitlines():
             assert line.startswith("/remind "), line
             try:
-                parse_reminder(line.removeprefix("/remind "), now=NOW, tz="Europe/Berlin")
+                parse_reminder(line.removeprefix("/remind "), now=NOW, tz="Europe/Berlin", lang=reader)
             except ReminderParseError as exc:
                 pytest.fail(f"{language}: {line!r} is not understood: {exc}")
     passed = t.gettext("{when} has already passed. Try for example: /remind tomorrow 7am {text}")
     example = passed.split("/remind ", 1)[1].format(text="Yoga")
-    assert parse_reminder(example, now=NOW, tz="Europe/Berlin")[1] == "Yoga"
+    assert parse_reminder(example, now=NOW, tz="Europe/Berlin", lang=reader)[1] == "Yoga"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -160,9 +161,9 @@ def test_sizes_durations_spans_and_days_are_written_by_the_language() -> None:
     assert translator("en").megabytes(int(30.5 * 2**20)) == "30.5 MB"
     assert translator("fr").megabytes(25 * 2**20) == "25\u202fMo"
     assert translator("ru").megabytes(int(30.5 * 2**20)) == "30,5 МБ"
-    assert translator("en").duration(330) == "5 min 30 sec"
-    assert translator("ru").duration(330) == "5 мин 30 с"
-    assert translator("de").duration(45) == "45 Sek."
+    assert translator("en").short_duration(330) == "5 min 30 sec"
+    assert translator("ru").short_duration(330) == "5 мин 30 с"
+    assert translator("de").short_duration(45) == "45 Sek."
     assert translator("ru").relative(timedelta(minutes=21)) == "Через 21 минуту"
     assert translator("uk").relative(timedelta(minutes=1)) == "Через 1 хвилину"
     assert translator("es").relative(timedelta(hours=3)) == "Dentro de 3 horas"

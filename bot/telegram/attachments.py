@@ -86,7 +86,7 @@ class Quantity:
     unit: Literal["bytes", "seconds"] = "bytes"
 
     def shown(self, t: Translator) -> str:
-        return t.megabytes(self.amount) if self.unit == "bytes" else t.duration(self.amount)
+        return t.megabytes(self.amount) if self.unit == "bytes" else t.short_duration(self.amount)
 
 
 @dataclass(frozen=True, slots=True)
