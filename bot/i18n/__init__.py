@@ -68,10 +68,6 @@ def choose(*codes: str | None) -> str:
     return next((found for found in map(language_of, codes) if found), ENGLISH)
 
 
-# (below this many seconds, unit, seconds in the unit)
-_SPANS = ((60, "second", 1), (7200, "minute", 60), (172800, "hour", 3600))
-
-
 class Translator:
     """One language's words: gettext, ngettext, and numbers and dates written its way."""
 
@@ -122,16 +118,6 @@ class Translator:
     def listing(self, items: list[str]) -> str:
         """Items joined the language's way: "Monday and Thursday", "lunes y jueves"."""
         return format_list(items, style="standard", locale=self._locale)
-
-    def duration(self, seconds: float) -> str:
-        """A span in the unit that suits it, written by CLDR: "45 seconds", "20 minutes", "3 hours",
-        "2 days" ("3 Stunden", "3 часа"); minutes up to 2 hours, hours up to 2 days."""
-        unit, size = next(
-            ((unit, size) for limit, unit, size in _SPANS if seconds < limit),
-            ("day", 86400),
-        )
-        value = round(seconds / size) if unit != "hour" else round(seconds / size, 1)
-        return format_unit(value, f"duration-{unit}", length="long", locale=self._locale)
 
     def date(self, value: date | datetime) -> str:
         """A calendar day in words: "May 8, 2026", "8 de mayo de 2026", "8 мая 2026 г."."""
