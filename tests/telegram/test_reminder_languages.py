@@ -44,7 +44,7 @@ async def test_every_hour_is_said_so_in_the_persons_language(
     english = await say(fake_telegram, "/remind every hour drink water")
     assert english["text"].startswith("Done. Every hour from 15:00 (Europe/Berlin): drink water")
     russian = await say(fake_telegram, "/remind каждый час пить воду", **RUSSIAN)
-    assert russian["text"].startswith("Готово. Каждый час с 15:00 (Europe/Berlin): пить воду")
+    assert russian["text"].startswith("Готово. Каждый час, начиная с 15:00 (Europe/Berlin): пить воду")
 
 
 async def test_a_bare_clock_is_asked_about_and_nothing_is_scheduled_before_yes(
