@@ -213,7 +213,7 @@ class Advisor:
             if not worth:
                 # A voice note or picture without words: what it is about is unknown until the
                 # model sees it, so the newest memories stand in for a search.
-                return await self._memory.list(user_id, limit=self._recaller.top_k)
+                return await self._memory.list_memories(user_id, limit=self._recaller.top_k)
             return await self._recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)

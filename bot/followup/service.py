@@ -187,8 +187,8 @@ class Followup:
             intent = await self._reader.read(
                 message, local_now=now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
             )
-        except Unavailable:
-            logger.warning("chat %s: reading a reminder from a message failed", chat_id, exc_info=True)
+        except Unavailable as exc:  # an outage or an unusable answer: the message is simply answered
+            logger.warning("chat %s: no reminder or check-in read from the message: %s", chat_id, exc)
             return None
         if want == "reminder" and intent.reminder is not None:
             text, when = intent.reminder

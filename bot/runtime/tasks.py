@@ -9,13 +9,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from bot.errors import Unavailable
-
 logger = logging.getLogger(__name__)
 
 
-class TaskDied(Unavailable):
-    """A background task the bot cannot work without ended while the bot was running."""
+class TaskDied(Exception):
+    """A background task the bot cannot work without ended while the bot was running. Not a
+    dependency's outage (`Unavailable`): the bot itself cannot go on, and stops (exit code 5)."""
 
 
 async def cancel_and_wait(task: asyncio.Task[Any] | None, what: str = "") -> BaseException | None:
