@@ -323,7 +323,7 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
     """Telegram took the reminder but the connection dropped before its answer: it may have
     arrived (here it did), so it counts as delivered and the retry 60 s later does not repeat it."""
     clock = FakeClock(START)
-    bot = await start_bot(clock=clock)
+    await start_bot(clock=clock)
     await say(fake_telegram, "/remind in 20 minutes stretch")
     fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
     clock.advance(20 * 60)
@@ -333,7 +333,6 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
         clock.advance(61)
         await quiet()
     assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
-    assert bot.runtime.scheduler.stats.sent == 1
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
 
 
