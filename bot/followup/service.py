@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import Unavailable
-from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
+from bot.followup.checkins import Intent, IntentReader, might_ask_reminder, might_state_plan
 from bot.followup.when import ReminderParseError, Schedule, describe_day, describe_when, parse_reminder
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
@@ -163,74 +163,87 @@ class Followup:
         """The person wrote: check-ins sent so far count as answered."""
         await self._table.answered(chat_id)
 
-    async def propose(
-        self, chat_id: int, message: str, *, want: str, t: Translator | None = None
+    async def propose_reminder(
+        self, chat_id: int, message: str, t: Translator | None = None
     ) -> Proposal | None:
-        """A reminder (`want="reminder"`) or check-in offer (`want="checkin"`) read from a plain
-        message, stored as proposed until Yes; None when the message holds none, when memory is
-        off (incognito sets nothing from plain messages) or check-ins are off or used up."""
-        if self._reader is None:
-            return None
-        if want == "reminder" and not might_ask_reminder(message):
-            return None
-        if want == "checkin" and not might_state_plan(message):
+        """A reminder read from a plain message ("remind me to …"), stored as proposed until Yes;
+        None when the message holds none, when memory is off (incognito sets nothing from plain
+        messages) or when it could not be read."""
+        if self._reader is None or not might_ask_reminder(message):
             return None
         prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory == "off":
             return None
-        if want == "checkin" and (prefs.checkins == "off" or not await self._checkin_allowed(chat_id)):
+        tz, now, t = prefs.timezone or "UTC", self.now(), t or translator(None)
+        intent = await self._read(chat_id, message, now, tz)
+        if intent is None or intent.reminder is None:
             return None
-        tz = prefs.timezone or "UTC"
-        now = self.now()
-        t = t or translator(None)
+        text, when = intent.reminder
         try:
-            intent = await self._reader.read(
+            schedule, _ = parse_reminder(f"{when} {text}", now=now, tz=tz)
+        except ReminderParseError:
+            logger.info("chat %s: the model's time for a reminder did not parse", chat_id)
+            return None
+        reminder = await self._table.add(
+            chat_id,
+            text,
+            schedule.first.timestamp(),
+            now=now.timestamp(),
+            rule=schedule.rule,
+            start_local=schedule.start_local,
+            tz=tz,
+            state="proposed",
+        )
+        question = t.gettext("Shall I remind you?\n{reminder}").format(
+            reminder=schedule.describe(text, now, t)
+        )
+        return Proposal(reminder, question)
+
+    async def propose_checkin(
+        self, chat_id: int, message: str, t: Translator | None = None
+    ) -> Proposal | None:
+        """A check-in offer for a plan read from a plain message ("a 10k race on 14 March"),
+        stored as proposed until Yes; None when the message holds none, when memory or check-ins
+        are off or used up, or when it could not be read."""
+        if self._reader is None or not might_state_plan(message):
+            return None
+        prefs = await self._chats.get_prefs(chat_id)
+        if prefs.memory == "off" or prefs.checkins == "off" or not await self._checkin_allowed(chat_id):
+            return None
+        tz, now, t = prefs.timezone or "UTC", self.now(), t or translator(None)
+        intent = await self._read(chat_id, message, now, tz)
+        if intent is None or intent.checkin is None:
+            return None
+        topic, when = intent.checkin
+        try:
+            schedule, _ = parse_reminder(f"{when} check-in", now=now, tz=tz)
+        except ReminderParseError:
+            return None
+        if schedule.rule is not None:
+            return None
+        reminder = await self._table.add(
+            chat_id,
+            topic,
+            schedule.first.timestamp(),
+            now=now.timestamp(),
+            kind="checkin",
+            tz=tz,
+            state="proposed",
+        )
+        await self._table.offered(chat_id, now.timestamp())
+        return Proposal(reminder, _checkin_question(schedule, now, topic, t))
+
+    async def _read(self, chat_id: int, message: str, now: datetime, tz: str) -> Intent | None:
+        """The reader's take on the message; None (logged once) when it is down or unusable:
+        the message is then simply answered."""
+        assert self._reader is not None
+        try:
+            return await self._reader.read(
                 message, local_now=now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
             )
-        except Unavailable as exc:  # an outage or an unusable answer: the message is simply answered
+        except Unavailable as exc:
             logger.warning("chat %s: no reminder or check-in read from the message: %s", chat_id, exc)
             return None
-        if want == "reminder" and intent.reminder is not None:
-            text, when = intent.reminder
-            try:
-                schedule, _ = parse_reminder(f"{when} {text}", now=now, tz=tz)
-            except ReminderParseError:
-                logger.info("chat %s: the model's time for a reminder did not parse", chat_id)
-                return None
-            reminder = await self._table.add(
-                chat_id,
-                text,
-                schedule.first.timestamp(),
-                now=now.timestamp(),
-                rule=schedule.rule,
-                start_local=schedule.start_local,
-                tz=tz,
-                state="proposed",
-            )
-            question = t.gettext("Shall I remind you?\n{reminder}").format(
-                reminder=schedule.describe(text, now, t)
-            )
-            return Proposal(reminder, question)
-        if want == "checkin" and intent.checkin is not None:
-            topic, when = intent.checkin
-            try:
-                schedule, _ = parse_reminder(f"{when} check-in", now=now, tz=tz)
-            except ReminderParseError:
-                return None
-            if schedule.rule is not None:
-                return None
-            reminder = await self._table.add(
-                chat_id,
-                topic,
-                schedule.first.timestamp(),
-                now=now.timestamp(),
-                kind="checkin",
-                tz=tz,
-                state="proposed",
-            )
-            await self._table.offered(chat_id, now.timestamp())
-            return Proposal(reminder, _checkin_question(schedule, now, topic, t))
-        return None
 
     async def accept(
         self, chat_id: int, reminder_id: int, t: Translator | None = None

@@ -211,28 +211,10 @@ def _parse_repeating(
     rest: str, local_now: datetime, zone: ZoneInfo, tz: str, *, daily: bool
 ) -> tuple[Schedule, str]:
     freq: Literal[0, 1, 2, 3, 4, 5, 6] = DAILY
-    interval, days, evening = 1, list[int](), False
+    days, evening = list[int](), False
     if not daily:
         if match := INTERVAL.match(rest):
-            amount, unit = int(match.group(1)), match.group(2).lower()
-            rest = rest[match.end() :].strip()
-            minutes = unit.startswith(("min", "мин"))
-            if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
-                raise ReminderParseError(
-                    N_("The shortest repetition I keep is every {n} minutes."), n=MIN_INTERVAL_MINUTES
-                )
-            freq, interval = (MINUTELY if minutes else HOURLY), amount
-            text = _strip_joiner(rest)
-            if not text:
-                raise ReminderParseError(
-                    N_("What should I remind you of? For example: {example}"),
-                    example="/remind every 2 hours drink water",
-                )
-            start = local_now.replace(second=0, microsecond=0) + timedelta(
-                minutes=amount if minutes else 60 * amount
-            )
-            rule = rrule(freq, interval=interval, dtstart=start)
-            return _repeating(rule, start, zone, tz, local_now), text
+            return _parse_interval(match, rest[match.end() :].strip(), local_now, zone, tz)
         if match := DAILY_WORD.match(rest):
             rest = rest[match.end() :].strip()
         elif match := WEEKDAYS_WORD.match(rest):
@@ -272,6 +254,27 @@ def _parse_repeating(
     start = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
     byweekday = [WEEKDAYS[d] for d in sorted(set(days))] or None
     rule = rrule(freq, dtstart=start, byweekday=byweekday, byhour=hour, byminute=minute, bysecond=0)
+    return _repeating(rule, start, zone, tz, local_now), text
+
+
+def _parse_interval(
+    match: re.Match[str], rest: str, local_now: datetime, zone: ZoneInfo, tz: str
+) -> tuple[Schedule, str]:
+    """ "every 2 hours drink water": from now on, every `amount` hours or minutes."""
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    minutes = unit.startswith(("min", "мин"))
+    if amount < 1 or (minutes and amount < MIN_INTERVAL_MINUTES):
+        raise ReminderParseError(
+            N_("The shortest repetition I keep is every {n} minutes."), n=MIN_INTERVAL_MINUTES
+        )
+    text = _strip_joiner(rest)
+    if not text:
+        raise ReminderParseError(
+            N_("What should I remind you of? For example: {example}"),
+            example="/remind every 2 hours drink water",
+        )
+    start = local_now.replace(second=0, microsecond=0) + timedelta(minutes=amount if minutes else 60 * amount)
+    rule = rrule(MINUTELY if minutes else HOURLY, interval=amount, dtstart=start)
     return _repeating(rule, start, zone, tz, local_now), text
 
 
