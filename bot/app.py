@@ -256,7 +256,7 @@ class BotRuntime:
             # (briefly) while the bot can still send.
             stack.push_async_callback(scheduler.stop)
             return cls(settings, services, application, inbox, stack.pop_all())
-        raise AssertionError("unreachable")  # pragma: no cover (mypy: the with may swallow)
+        raise AssertionError("unreachable: the stack re-raises")  # for mypy: __aexit__ may swallow
 
     async def start_polling(self, *, poll_seconds: int = 10) -> Poller:
         """Requeue what the last run left unfinished and start fetching updates."""

@@ -3,8 +3,6 @@ group that becomes a supergroup. When a group message is for the bot: bot/telegr
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Chat, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
@@ -14,8 +12,6 @@ from bot.errors import Unavailable
 from bot.i18n import N_
 from bot.telegram.addressing import PSEUDO_SENDERS, is_group
 from bot.telegram.handlers.context import BotContext
-
-logger = logging.getLogger(__name__)
 
 
 async def on_migration(update: Update, context: BotContext) -> None:
