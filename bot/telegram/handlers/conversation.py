@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot.telegram.addressing import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.context import BotContext
@@ -25,7 +25,9 @@ async def on_text(update: Update, context: BotContext) -> None:
     # "remind me to stretch every evening at 9": confirmed with Yes / No instead of an answer.
     proposal = None
     if private:
-        proposal = await context.followup.propose_reminder(message.chat_id, text, await context.words(update))
+        proposal = await context.followup.propose_reminder(
+            message.chat_id, text, await context.words(update), speaks=_speaks(message)
+        )
     if proposal is not None:
         await offer(message, proposal, await context.words(update))
         return
@@ -52,6 +54,11 @@ async def on_text(update: Update, context: BotContext) -> None:
     # A goal with a date or a plan ("10k race on 14 March"): perhaps one check-in offer.
     if private:
         t = await context.words(update)
-        checkin = await context.followup.propose_checkin(message.chat_id, text, t)
+        checkin = await context.followup.propose_checkin(message.chat_id, text, t, speaks=_speaks(message))
         if checkin is not None:
             await offer(message, checkin, t)
+
+
+def _speaks(message: Message) -> str | None:
+    """The sender's Telegram language, kept with a reminder or check-in for what is sent later."""
+    return message.from_user.language_code if message.from_user else None
