@@ -15,13 +15,21 @@ from __future__ import annotations
 import ast
 import random
 import re
+import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from re import _parser as sre_parse  # the parser exrex walks
 from typing import Any
 
 import exrex  # type: ignore[import-untyped]
 import re2  # type: ignore[import-untyped]
+
+# Go's \w is ASCII ([0-9A-Za-z_]); exrex draws \w from Latin-1 letters too ("fo1_òøåZ…").
+exrex.CATEGORIES[sre_parse.CATEGORY_WORD] = list(string.ascii_letters + string.digits + "_")
+exrex.CATEGORIES[sre_parse.CATEGORY_NOT_WORD] = [
+    c for c in string.printable if c not in exrex.CATEGORIES[sre_parse.CATEGORY_WORD]
+]
 
 _TOKEN = re.compile(
     r"""(?P<ws>\s+|//[^\n]*|/\*.*?\*/)|(?P<raw>`[^`]*`)|(?P<str>"(?:[^"\\\n]|\\.)*")"""
@@ -230,7 +238,8 @@ def _secret_of(line: str, regex: Any, group: int) -> str | None:
         return str(match.group(group))
     for value in match.groups():
         if value:
-            return str(value)
+            # as the bot redacts: a short first group is a piece of the pattern, not the secret
+            return str(value) if len(value) >= 8 else str(match.group())
     return str(match.group())
 
 

@@ -23,11 +23,13 @@ Needs gitleaks' sources (a clone of github.com/gitleaks/gitleaks) and exrex (the
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,13 @@ ORDINARY = [
     "I ran 10000 steps and 12345 meters this week",
     "my order 4000 1234 5678 arrived",
     "room 1015, floor 3, gym code of conduct",
+    "the area code 030 and the dress code 2024 were fine",
+    "my new iPhone14ProMax tracks the RTX4090 of heart-rate monitors",
+    "#ThankfulForTheLittleThings and #LegDayEveryDay, self-acceptance and well-being",
+    "I logged 3x10@80kg and 5x5 on 2023-05-08T18:30 with MyFitnessPal",
+    "write to anna.schmidt+gym@example.com about COVID-19 and SM-G998B",
+    "my ticket number is 1234567 and order 98765",
+    "1,234,567.89 steps and/or 24/7 coaching at 10km/1h05m pace",
 ]
 
 
@@ -98,6 +107,17 @@ def judge(secret: str, out: str) -> str:
     return "removed"
 
 
+def cost_us(function: Callable[[str], str], messages: list[str], passes: int = 5) -> float:
+    """Microseconds per message of `function`, best of `passes` (the machine is shared)."""
+    best = float("inf")
+    for _ in range(passes):
+        start = time.perf_counter()
+        for message in messages:
+            function(message)
+        best = min(best, time.perf_counter() - start)
+    return best / len(messages) * 1e6
+
+
 def locomo_turns(path: Path) -> list[str]:
     data = json.loads(path.read_text())
     turns = []
@@ -110,11 +130,18 @@ def locomo_turns(path: Path) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--gitleaks", type=Path, default=DEFAULT_GITLEAKS)
     parser.add_argument("--locomo", type=Path, default=DEFAULT_LOCOMO)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--show", type=int, default=0, help="print up to N misses of each kind")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another safety.py (e.g. main's): its redact is timed alternately with this one's on LoCoMo",
+    )
     args = parser.parse_args()
 
     built = build(args.gitleaks, seed=args.seed)
@@ -137,9 +164,8 @@ def main() -> int:
         pem_whole += is_pem and whole
 
     turns = locomo_turns(args.locomo)
-    start = time.perf_counter()
     changed = [turn for turn in turns if redact(turn) != clean(turn)]
-    per_message_us = (time.perf_counter() - start) / len(turns) * 1e6
+    per_message_us = cost_us(redact, turns)
 
     phones = phone_numbers(random.Random(args.seed), 40)
     phone_changed = []
@@ -152,9 +178,11 @@ def main() -> int:
     def pct(value: int, total: int) -> str:
         return f"{100 * value / total:.1f}%" if total else "n/a"
 
-    print(f"gitleaks samples: {n} secrets from {len({s.rule for s in samples})} rules "
-          f"({sum(s.generated for s in samples)} generated; {built.unreadable} expressions unreadable, "
-          f"{built.unmatched} literal lines unmatched)")
+    print(
+        f"gitleaks samples: {n} secrets from {len({s.rule for s in samples})} rules "
+        f"({sum(s.generated for s in samples)} generated; {built.unreadable} expressions unreadable, "
+        f"{built.unmatched} literal lines unmatched)"
+    )
     print()
     print("| sentence | removed | a piece of 8+ characters left | kept whole |")
     print("|---|---|---|---|")
@@ -162,7 +190,20 @@ def main() -> int:
         print(f"| {kind} | {pct(c['removed'], n)} | {pct(c['partial'], n)} | {pct(c['kept'], n)} |")
     print()
     print(f"PEM private keys removed whole: {pem_whole}/{pem}")
-    print(f"LoCoMo dev turns changed: {len(changed)}/{len(turns)}; redact {per_message_us:.0f} µs per message")
+    print(f"LoCoMo dev turns changed: {len(changed)}/{len(turns)}")
+    print(f"redact: {per_message_us:.0f} µs per message (best of 5 passes over the {len(turns)} turns)")
+    if args.baseline:
+        spec = importlib.util.spec_from_file_location("baseline_safety", args.baseline)
+        assert spec is not None
+        assert spec.loader is not None
+        baseline = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(baseline)
+        pairs = [(cost_us(baseline.redact, turns), cost_us(redact, turns)) for _ in range(3)]
+        print(
+            "alternating (baseline µs, this µs): "
+            + ", ".join(f"({a:.0f}, {b:.0f})" for a, b in pairs)
+            + f"; ratio {min(b for _, b in pairs) / min(a for a, _ in pairs):.2f}"
+        )
     print(f"phone numbers changed: {len(phone_changed)}/{len(phones)}")
     print(f"ordinary sentences changed: {len(ordinary_changed)}/{len(ORDINARY)}")
     if args.show:
@@ -177,7 +218,8 @@ def main() -> int:
     kept = counts["nocue"]["kept"] + counts["cue"]["kept"]
     print(
         f"secrets n={n} removed_nocue={pct(counts['nocue']['removed'], n)} "
-        f"removed_cue={pct(counts['cue']['removed'], n)} partial={pct(partial, 2 * n)} kept={pct(kept, 2 * n)} "
+        f"removed_cue={pct(counts['cue']['removed'], n)} "
+        f"partial={pct(partial, 2 * n)} kept={pct(kept, 2 * n)} "
         f"locomo_changed={len(changed)} phones_changed={len(phone_changed)}"
     )
     return 0
