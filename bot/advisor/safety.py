@@ -262,6 +262,27 @@ def secret_reason(text: str) -> str | None:
     return None
 
 
+# A clause ends at a sentence or list mark, or before a joining word in the bot's languages.
+_JOINING = r"(?:and|but|also|plus|und|aber|sowie|et|mais|y|pero|e|mas|ma|и|а|но|і|та|але)"
+_CLAUSE_BREAK = re.compile(
+    rf"\s*[,;.!?]+(?:\s+{_JOINING})?(?:\s+|$)|\s*[—–]\s*|\s+{_JOINING}\s+", re.IGNORECASE
+)
+
+
+def without_secret_clauses(text: str) -> str | None:
+    """`text` without the clauses that hold or name a secret, or None when nothing else is left.
+
+    "My password is [password] and my card is [card number], and I like rowing." keeps
+    "I like rowing": a placeholder costs only its own clause, never the rest of the fact.
+    """
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(clean(text))]
+    kept = [c for c in clauses if c and any(ch.isalnum() for ch in c) and secret_reason(c) is None]
+    if not kept or len(kept) == len(clauses):
+        return None if not kept else text
+    joined = ", ".join(kept)
+    return None if secret_reason(joined) else joined
+
+
 # --- instructions and links ----------------------------------------------------------------------
 
 _OUTPUT = r"(?:answers?|repl(?:y|ies)|responses?|messages?|texts?)"
