@@ -10,6 +10,7 @@ import sys
 
 from telegram.error import InvalidToken
 
+from bot.advisor.safety import redact
 from bot.config import Settings, SettingsError, load_settings
 from bot.memory.pgvector import VectorStoreUnreachable
 from bot.runtime.hosting import refuse_ephemeral_data_dir
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
-    setup_logging(settings.log_level, _secrets(settings))
+    setup_logging(settings.log_level, _secrets(settings), scrub=redact)
     try:
         if args.command != "check":
             refuse_ephemeral_data_dir(settings.data_dir, allowed=settings.allow_ephemeral_data)

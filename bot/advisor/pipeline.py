@@ -13,7 +13,7 @@ from bot.advisor import prompts
 from bot.advisor.controls import MemoryControls
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
-from bot.advisor.safety import unsafe_reason
+from bot.advisor.safety import redact, unsafe_reason
 from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
@@ -152,13 +152,15 @@ class Advisor(MemoryControls):
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
             reply = None
         said = media_notes.turn_text(message, media, heard) if media else message
-        keep: list[Turn] = [Turn("user", said)]
+        # The model saw the message as sent; what is kept of it (the recent turns) has its secrets
+        # replaced, and so has the answer, should the model have repeated one.
+        keep: list[Turn] = [Turn("user", redact(said))]
         if reply is None:
             answer = Answer(UNAVAILABLE_REPLY, generated=False)
         else:
             generated = not (reply.blocked or reply.empty)
             if generated:
-                keep.append(Turn("model", reply.text))
+                keep.append(Turn("model", redact(reply.text)))
             answer = Answer(
                 reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard
             )
