@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 import mimetypes
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -245,6 +246,9 @@ class MediaDownloader:
         url = file.file_path or ""
         if not url.startswith(("http://", "https://")):
             raise DownloadFailed("Telegram gave no file URL (a local Bot API server in --local mode?)")
+        if not _plain_file_path(url, self._bot.base_file_url):
+            # "../../bot<token>/sendMessage?…" would call that method with the bot's own token
+            raise DownloadFailed("Telegram gave a file path that is not a plain relative path; not fetched")
         if self._session is None:
             self._session = new_session(self._bot.base_file_url, limit=self._max_connections)
         buffer = bytearray()
@@ -261,6 +265,20 @@ class MediaDownloader:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+# What Telegram's file paths look like ("photos/file_12.jpg", "voice/file_3.oga"): plain names,
+# no "..", no query, no escapes.
+_FILE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
+
+
+def _plain_file_path(url: str, base: str) -> bool:
+    """`url` is the file URL PTB built (`base` + "/" + Telegram's file_path) and that path is plain."""
+    prefix = base.rstrip("/") + "/"
+    if not url.startswith(prefix):
+        return False
+    relative = url[len(prefix) :]
+    return _FILE_PATH.fullmatch(relative) is not None and ".." not in relative.split("/")
 
 
 class _TooBig(Exception):

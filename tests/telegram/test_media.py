@@ -395,3 +395,17 @@ async def test_heard_line_shows_the_words_as_said(start_bot: StartBot, fake_tele
     reply = await next_reply(fake_telegram)
     assert str(reply["text"]).startswith(f"{HEARD_PREFIX}I did 3*10 squats_today *hard*\n\n")
     assert not [e for e in reply.get("entities") or [] if e["offset"] < 40]  # type: ignore[attr-defined]
+
+
+async def test_a_file_path_that_is_not_plain_is_refused_before_any_request(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N8: a getFile `file_path` climbing out of the file URL ("../../bot<token>/sendMessage?…")
+    would make the bot call that API method with its own token: it is refused, nothing is fetched."""
+    await start_bot()
+    fake_telegram.file_path_override = f"../../bot{fake_telegram.token}/sendMessage?chat_id={CHAT}&text=pwned"
+    fake_telegram.send_photo(CHAT, data=SALAD)
+    assert (await next_reply(fake_telegram))["text"] == DOWNLOAD_FAILED_REPLY
+    assert [c for c in fake_telegram.calls("sendMessage") if c.params.get("text") == "pwned"] == []
+    assert fake_telegram.file_downloads == []
+    assert [r for r in fake_gemini.requests() if r.media()] == []

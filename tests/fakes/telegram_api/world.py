@@ -68,6 +68,8 @@ class TelegramWorld:
         self.file_failures = 0
         #: File downloads served (path, bytes) and attempted.
         self.file_downloads: list[str] = []
+        #: When set, getFile answers this `file_path` for every file (a hostile or broken server).
+        self.file_path_override: str | None = None
         #: Chat ids that blocked the bot: every send to them answers 403.
         self.blocked: set[int] = set()
         #: User ids getChatMember reports as "administrator" (in every chat).
