@@ -409,3 +409,18 @@ async def test_a_file_path_that_is_not_plain_is_refused_before_any_request(
     assert [c for c in fake_telegram.calls("sendMessage") if c.params.get("text") == "pwned"] == []
     assert fake_telegram.file_downloads == []
     assert [r for r in fake_gemini.requests() if r.media()] == []
+
+
+async def test_an_album_without_declared_sizes_is_held_to_the_limit_on_the_bytes_read(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N7: 40 pictures of 600 KB whose sizes are not declared (24 MB in all) pass no check on
+    declared sizes; reading stops at the 19 MB cap and the album is refused, nothing goes inline."""
+    bot = await start_bot()
+    picture = b"\xff\xd8\xff\xe0" + b"rowing machine " * 40960
+    for _ in range(40):
+        fake_telegram.send_photo(CHAT, data=picture, media_group_id="album-big", declare_sizes=False)
+    reply = await next_reply(fake_telegram)
+    await drained(bot, fake_telegram)
+    assert "too big to look at together" in str(reply["text"])
+    assert [r for r in fake_gemini.requests() if r.media()] == []

@@ -18,6 +18,7 @@ from bot.telegram.handlers.replies import DraftStream, send_long, typing
 from bot.telegram.media import (
     ALBUM_TOO_BIG_REPLY,
     DOWNLOAD_FAILED_REPLY,
+    AlbumTooBig,
     NOT_UNDERSTOOD,
     Attachment,
     DownloadFailed,
@@ -68,11 +69,9 @@ async def _answer(
     # Anonymous admins and channels are many people at once: their words are never stored.
     remember = not (is_group(message.chat) and is_pseudo_sender(message))
     total = sum(a.size or 0 for a in attachments)
-    if len(attachments) > 1 and total > INLINE_LIMIT:
-        values = {"size": f"{total / 2**20:.1f}", "limit": str(INLINE_LIMIT // 2**20)}
-        await send_long(
-            context, message, Refusal(ALBUM_TOO_BIG_REPLY, values).text(await context.words(update))
-        )
+    album = len(attachments) > 1
+    if album and total > INLINE_LIMIT:  # declared sizes: refused before any download
+        await _album_too_big(update, context, message, total)
         return
     downloader = context.deps.media.downloader
     spoken = any(a.kind != "image" for a in attachments)
@@ -81,7 +80,13 @@ async def _answer(
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
     async with typing(context, message.chat_id), context.deps.media.slots:
         try:
-            media: list[Media] = list(await asyncio.gather(*(downloader.fetch(a) for a in attachments)))
+            # sizes Telegram did not declare are held to the limit on the bytes actually read
+            media: list[Media] = await downloader.fetch_all(
+                attachments, limit=INLINE_LIMIT if album else None
+            )
+        except AlbumTooBig as exc:
+            await _album_too_big(update, context, message, exc.read)
+            return
         except DownloadFailed as exc:
             logger.warning("chat %s: %s", message.chat_id, exc)
             await send_long(context, message, (await context.words(update)).gettext(DOWNLOAD_FAILED_REPLY))
@@ -110,3 +115,8 @@ async def _answer(
         heard = _MARKDOWN.sub(r"\\\1", answer.heard)
         text = f"{HEARD_PREFIX}{heard}\n\n{text}"
     await send_long(context, message, text)
+
+
+async def _album_too_big(update: Update, context: BotContext, message: Message, size: int) -> None:
+    values = {"size": f"{size / 2**20:.1f}", "limit": str(INLINE_LIMIT // 2**20)}
+    await send_long(context, message, Refusal(ALBUM_TOO_BIG_REPLY, values).text(await context.words(update)))
