@@ -4,7 +4,6 @@ the bot understands. Limits are checked before anything is downloaded."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
@@ -18,8 +17,8 @@ from bot.telegram.handlers.replies import DraftStream, send_long, typing
 from bot.telegram.media import (
     ALBUM_TOO_BIG_REPLY,
     DOWNLOAD_FAILED_REPLY,
-    AlbumTooBig,
     NOT_UNDERSTOOD,
+    AlbumTooBig,
     Attachment,
     DownloadFailed,
     Refusal,
