@@ -7,11 +7,13 @@ import asyncio
 import logging
 import sqlite3
 import sys
+from urllib.parse import unquote
 
 from telegram.error import InvalidToken
 
 from bot.advisor.safety import redact
 from bot.config import Settings, SettingsError, load_settings
+from bot.memory import pgvector
 from bot.memory.pgvector import VectorStoreUnreachable
 from bot.runtime.hosting import refuse_ephemeral_data_dir
 from bot.runtime.lock import DataDirError
@@ -99,6 +101,11 @@ def _secrets(settings: Settings) -> list[str]:
     for secret in (settings.telegram_bot_token, settings.mem0_api_key, settings.webhook_secret):
         if secret is not None:
             values.append(secret.get_secret_value())
+    if settings.vector_store_url is not None:  # its password, as written and decoded
+        url = settings.vector_store_url.get_secret_value()
+        password = pgvector.password_of(url)
+        if password:
+            values += [url, password, unquote(password)]
     return values
 
 
