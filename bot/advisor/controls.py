@@ -179,14 +179,21 @@ class MemoryControls:
             await self.writer.enforce_cap(user_id, keep=[item.id for item in saved])
         return saved[0] if saved else None
 
-    async def export(self, chat_id: int) -> dict[str, Any]:
+    async def export(self, chat_id: int, usage_user: int | None = None) -> dict[str, Any]:
         """Everything kept about the chat that a person can take away: memories (all of them, the
-        newest first) and settings."""
-        items = await self.memory.list(await self.store.user_id_for(chat_id))
+        newest first), settings, the recent turns, the memory writes still waiting, and the usage
+        counted for `usage_user` (the person asking; the chat itself by default)."""
+        user_id = await self.store.user_id_for(chat_id)
+        items = await self.memory.list(user_id)
+        tables = await self.store.exportable(chat_id, chat_id if usage_user is None else usage_user)
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,
+            "chat": tables["chat"],
             "preferences": asdict(await self.store.get_prefs(chat_id)),
+            "recent_turns": tables["recent_turns"],
+            "pending_memory_writes": await self.store.memory_writes_of(user_id),
+            "usage": tables["usage"],
             "memories": [
                 {
                     "id": item.id,
