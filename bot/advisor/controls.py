@@ -86,7 +86,8 @@ class MemoryControls:
         item = await self.memory.get(user_id, memory_id)
         if item is None:
             return False
-        said_at = unix_time(item.metadata.get("saved_at"))
+        # A corrected memory keeps when its source was said ("said_at"): the edit re-dates the text.
+        said_at = unix_time(item.metadata.get("said_at") or item.metadata.get("saved_at"))
         async with self.writer.paused(user_id):
             await self.memory.erase(user_id, [memory_id])
             await self.store.forget_memory_ids([memory_id])
@@ -116,6 +117,9 @@ class MemoryControls:
         if item is None:
             return None
         metadata = {"source": "edit", "saved_at": datetime.now(UTC).isoformat()}
+        source_at = item.metadata.get("said_at") or item.metadata.get("saved_at")
+        if source_at:  # so 🗑 after ✏️ still finds the exchange the memory came from
+            metadata["said_at"] = str(source_at)
         # The expiry stays what it was: the person changed the words, not how long they matter.
         expiry = item.metadata.get("expiration_date") or item.metadata.get("expires_at")
         if not await self.memory.update(
