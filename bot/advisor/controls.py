@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.advisor import media as media_notes
+from bot.advisor.erasures import Erasures
 from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.moves import move_memories
@@ -33,6 +34,7 @@ class MemoryControls:
     recaller: Recaller
     incognito_turns: IncognitoTurns
     photo_notes: media_notes.PhotoNotes
+    erasures: Erasures
 
     async def memories(
         self, chat_id: int, query: str | None = None, category: str | None = None, *, closest: bool = False
@@ -67,6 +69,7 @@ class MemoryControls:
         """Erase every memory, turn, preference and pending write of the chat (also the memories
         of a group that became this supergroup, if they were not merged yet)."""
         user_id = await self.store.user_id_for(chat_id)
+        self.erasures.erase(chat_id)  # answers still in flight (an album, a download) store nothing
         self.incognito_turns.drop(chat_id)
         await self.photo_notes.cancel(user_id)
         async with self.writer.paused(user_id):  # only this chat's write in flight is waited for

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from bot.advisor import media as media_notes
 from bot.advisor import prompts
 from bot.advisor.controls import MemoryControls
+from bot.advisor.erasures import Erasures
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import redact, unsafe_reason
@@ -74,6 +75,7 @@ class Advisor(MemoryControls):
         # Recent turns are deleted a day after their session could have ended.
         self.turns_kept_seconds = self.session_idle_seconds + TURNS_KEPT_AFTER_SESSION
         self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
+        self.erasures = Erasures()
         self.photo_notes = media_notes.PhotoNotes(
             llm, writer, model=describe_model, attempts=describe_attempts
         )
@@ -89,6 +91,7 @@ class Advisor(MemoryControls):
         remember: bool = True,
         usage_user: int | None = None,
         acknowledge: int | None = None,
+        erasures: int | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
@@ -103,9 +106,12 @@ class Advisor(MemoryControls):
         memory only (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message
         and its tokens count towards that user's usage, answered or not: the tokens are spent
         either way. With `acknowledge` (the id of the user's message), the
-        writer's `on_changed` hears of it once what it said changed memory.
+        writer's `on_changed` hears of it once what it said changed memory. `erasures` is the
+        chat's erasure count when the message arrived (now by default): if /forget ran since,
+        nothing of the message or its answer is stored (bot/advisor/erasures.py).
         """
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
+        seen = self.erasures.count(chat_id) if erasures is None else erasures
         context = await self.store.begin_message(chat_id, self.recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
@@ -129,7 +135,7 @@ class Advisor(MemoryControls):
         # if it is a secret, an instruction or a link.
         memories = [item for item in memories if not unsafe_reason(item.text)]
         system = prompts.system_prompt(self.persona, prefs, memories)
-        storing = remember and not incognito
+        storing = remember and not incognito and self.erasures.count(chat_id) == seen
         # The assistant's last message, so a short answer ("Mornings.") can be understood.
         asked = recent[-1].text if recent and recent[-1].role == "model" else ""
         notify = (chat_id, acknowledge) if acknowledge is not None else None
@@ -164,6 +170,8 @@ class Advisor(MemoryControls):
             answer = Answer(
                 reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard
             )
+        if self.erasures.count(chat_id) != seen:  # /forget ran while this was answered
+            storing, keep = False, []
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
             await self.writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)

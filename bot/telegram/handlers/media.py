@@ -45,8 +45,10 @@ async def on_media(update: Update, context: BotContext) -> None:
             refusal = found if found is not None else NON_TEXT_REPLY
             await send_long(context, message, refusal.text(await context.words(update)))
         return
+    # Counted on arrival: a /forget confirmed while this is collected, downloaded or answered wins.
+    erasures = context.advisor.erasures.count(message.chat_id)
     if message.media_group_id is None:
-        await _answer(update, context, message, [found])
+        await _answer(update, context, message, [found], erasures)
         return
     async with context.deps.media.albums.collect(
         message.chat_id, message.media_group_id, (message, found)
@@ -56,11 +58,11 @@ async def on_media(update: Update, context: BotContext) -> None:
         members.sort(key=lambda member: member[0].message_id)
         # The caption of an album sits on one of its messages (usually the first).
         leader = next((m for m, _ in members if m.caption), members[0][0])
-        await _answer(update, context, leader, [attachment for _, attachment in members])
+        await _answer(update, context, leader, [attachment for _, attachment in members], erasures)
 
 
 async def _answer(
-    update: Update, context: BotContext, message: Message, attachments: list[Attachment]
+    update: Update, context: BotContext, message: Message, attachments: list[Attachment], erasures: int
 ) -> None:
     # The caption as meant for the bot (a group's @mention removed); `message` may be another
     # message of the album than the one this update brought.
@@ -101,6 +103,7 @@ async def _answer(
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
                 usage_user=counted_as(message),
+                erasures=erasures,
             )
         finally:
             media.clear()  # the bytes are not needed any more (a description holds its own list)
