@@ -33,8 +33,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# This file shares its name with the standard library's `secrets`: its folder goes to the end of the
+# path, so a library importing `secrets` gets the standard one.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))
 
 from gitleaks_samples import build  # noqa: E402
 
