@@ -65,6 +65,7 @@ ORDINARY = [
     "write to anna.schmidt+gym@example.com about COVID-19 and SM-G998B",
     "my ticket number is 1234567 and order 98765",
     "1,234,567.89 steps and/or 24/7 coaching at 10km/1h05m pace",
+    "I ran the Berlin-Marathon-2023 and keep a Narwhalpiccolo-7734 in my gym bag",
 ]
 
 

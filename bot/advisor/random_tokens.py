@@ -10,7 +10,7 @@ also taken for a secret when its characters alternate the way random ones do and
 - a long run of digits that is no phone number or card (16+, not `00…`): client ids;
 - letters whose case flips inside runs the way random case does (14+): `hf_jCBaQngSHiHDRY…`;
 - a digit and 8+ letters, under a quarter of them vowels (14+): `ndbtzgoosdfyij9`;
-- upper, lower, digit and a symbol together (10+): `P@ssw0rd$1`.
+- upper, lower, digit and a symbol together, digits among the letters (10+): `P@ssw0rd$1`.
 
 Each also needs a Shannon entropy of 2.5 bits per character or more ("aaaa1111bbbb2222" is no key).
 Words with hyphens and apostrophes (`self-acceptance`, `neighborhood's`), links, e-mail addresses and
@@ -101,7 +101,8 @@ def looks_random(token: str) -> bool:
     if len(token) >= 14 and digits and letters >= 8 and _few_vowels(token):
         return True
     kinds = {kind for kind, _ in runs}
-    return kinds == {"U", "l", "d", "s"} and any(c in _SYMBOLS for c in token)
+    # "Berlin-Marathon-2023" has all four too, but its digits do not sit among its letters
+    return kinds == {"U", "l", "d", "s"} and switches >= 2 and any(c in _SYMBOLS for c in token)
 
 
 def random_token_spans(text: str) -> list[tuple[int, int]]:
