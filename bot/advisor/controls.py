@@ -64,7 +64,7 @@ class MemoryControls:
                 user_id, query, limit=20, category=category, min_score=threshold
             )
         filters = {"categories": category} if category else None
-        return await self._memory.list(user_id, filters=filters)
+        return await self._memory.list_memories(user_id, filters=filters)
 
     async def one_memory(self, chat_id: int, memory_id: str) -> MemoryItem | None:
         """One of the chat's memories by id; None when it is not (or no longer) the chat's."""
@@ -157,7 +157,9 @@ class MemoryControls:
             await self._merge_moved()
             # Memories stored under the new id's default user id before it had a row of its own.
             current, default = await self._chats.user_id_for(new_chat_id), memory_user_id(new_chat_id)
-            if current != default and await self._memory.list(default, include_expired=True, limit=1):
+            if current != default and await self._memory.list_memories(
+                default, include_expired=True, limit=1
+            ):
                 await move_memories(self._memory, self._outbox, self._writer, default, current)
 
     async def finish_moves(self) -> int:
@@ -202,7 +204,7 @@ class MemoryControls:
         newest first), settings, the recent turns, the memory writes still waiting, and the usage
         counted for `usage_user` (the person asking; the chat itself by default)."""
         user_id = await self._chats.user_id_for(chat_id)
-        items = await self._memory.list(user_id)
+        items = await self._memory.list_memories(user_id)
         tables = await self._chats.exportable(chat_id, chat_id if usage_user is None else usage_user)
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),

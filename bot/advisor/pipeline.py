@@ -17,7 +17,7 @@ from bot.advisor.safety import redact, unsafe_reason
 from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import Media, Turn
+from bot.records import Media, MessageContext, Turn
 from bot.store import ChatTables
 
 logger = logging.getLogger(__name__)
@@ -100,9 +100,8 @@ class Advisor:
         memory only (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message
         and its tokens count towards that user's usage, answered or not: the tokens are spent
         either way. With `acknowledge` (the id of the user's message), the
-        writer's `on_changed` hears of it once what it said changed memory. `erasures` is the
-        chat's erasure count when the message arrived (now by default): if /forget ran since,
-        nothing of the message or its answer is stored (bot/advisor/erasures.py).
+        writer's `on_changed` hears of it once what it said changed memory. `erasures`: the chat's
+        erasure count when the message arrived; if /forget ran since, nothing is stored (erasures.py).
         """
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
         seen = self._erasures.count(chat_id) if erasures is None else erasures
@@ -112,22 +111,7 @@ class Advisor:
         spoken = any(item.spoken for item in media)
         # Greetings, thanks and "ok" hold no fact and need none: no lookup and no extraction call.
         worth_memory = bool(message.strip()) and needs_memory(message)
-        if incognito:
-            memories: list[MemoryItem] = []
-            earlier = self._incognito_turns.recent(chat_id)
-        else:
-            self._incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories = await self._recall(chat.user_id, message, worth_memory, media=bool(media))
-            earlier = context.recent
-        recent = current_session(
-            earlier,
-            now=time.time(),
-            idle_seconds=self._session_idle_seconds,
-            started_at=context.session_started_at,
-        )
-        # A memory stored before today's guards (or by another path) never reaches the prompt
-        # if it is a secret, an instruction or a link.
-        memories = [item for item in memories if not unsafe_reason(item.text)]
+        memories, recent = await self._context(chat_id, context, message, worth_memory, media=bool(media))
         system = prompts.system_prompt(self._persona, prefs, memories)
         storing = remember and not incognito and self._erasures.count(chat_id) == seen
         # The assistant's last message, so a short answer ("Mornings.") can be understood.
@@ -138,39 +122,39 @@ class Advisor:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self._writer.enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
-        heard: str | None = None
-        reply: Reply | None
-        try:
-            if spoken:
-                result = await self._llm.hear(system, turns, media)
-                reply, heard = result.reply, result.transcript
-            elif on_text is None:
-                reply = await self._llm.generate(system, turns, media)
-            else:
-                reply = await self._llm.stream_reply(system, turns, on_text, media)
-        except LLMUnavailable as exc:
-            logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            reply = None
-        said = media_notes.turn_text(message, media, heard) if media else message
-        # The model saw the message as sent; what is kept of it (the recent turns) has its secrets
-        # replaced, and so has the answer, should the model have repeated one.
-        keep: list[Turn] = [Turn("user", redact(said))]
-        if reply is None:
-            answer = Answer(UNAVAILABLE_REPLY, generated=False)
-        else:
-            generated = not (reply.blocked or reply.empty)
-            if generated:
-                keep.append(Turn("model", redact(reply.text)))
-            answer = Answer(
-                reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard
-            )
-        if self._erasures.count(chat_id) != seen:  # /forget ran while this was answered
-            storing, keep = False, []
+        reply, heard = await self._generate(chat_id, system, turns, media, on_text)
+        answer = _answer_of(reply, heard)
+        storing = storing and self._erasures.count(chat_id) == seen  # not if /forget ran meanwhile
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
             await self._writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)
         if storing and media and not spoken and reply is not None and not reply.blocked:
             self._photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
+        said = media_notes.turn_text(message, media, heard) if media else message
+        await self._finish(chat_id, said, answer, arrived, seen, incognito=incognito, usage_user=usage_user)
+        return answer
+
+    async def _finish(
+        self,
+        chat_id: int,
+        said: str,
+        answer: Answer,
+        arrived: float,
+        seen: int,
+        *,
+        incognito: bool,
+        usage_user: int | None,
+    ) -> None:
+        """Keep the exchange in the recent turns (in incognito: in memory only) and count the usage.
+        The model saw the message as sent; the turns keep it with its secrets replaced, and the
+        answer too, should the model have repeated one. If the chat was erased since the message
+        arrived (`seen`: its erasure count then), only the usage counts."""
+        keep = [
+            Turn("user", redact(said)),
+            *([Turn("model", redact(answer.text))] if answer.generated else []),
+        ]
+        if self._erasures.count(chat_id) != seen:  # /forget ran while this was answered
+            keep = []
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self._incognito_turns.add(chat_id, keep, time.time())
@@ -178,7 +162,49 @@ class Advisor:
         await self._chats.finish_message(
             chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self._turns_kept_seconds
         )
-        return answer
+
+    async def _context(
+        self, chat_id: int, context: MessageContext, message: str, worth: bool, *, media: bool
+    ) -> tuple[list[MemoryItem], list[Turn]]:
+        """What the prompt holds besides the message: the memories recalled for it (none in
+        incognito) and the turns of the current session (in incognito, kept in memory only)."""
+        user_id = context.chat.user_id
+        if context.prefs.memory == "off":
+            memories: list[MemoryItem] = []
+            earlier = self._incognito_turns.recent(chat_id)
+        else:
+            self._incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
+            memories = await self._recall(user_id, message, worth, media=media)
+            earlier = context.recent
+        recent = current_session(
+            earlier,
+            now=time.time(),
+            idle_seconds=self._session_idle_seconds,
+            started_at=context.session_started_at,
+        )
+        # A memory stored before today's guards (or by another path) never reaches the prompt
+        # if it is a secret, an instruction or a link.
+        return [item for item in memories if not unsafe_reason(item.text)], recent
+
+    async def _generate(
+        self,
+        chat_id: int,
+        system: str,
+        turns: list[Turn],
+        media: Sequence[Media],
+        on_text: Callable[[str], Awaitable[None]] | None,
+    ) -> tuple[Reply | None, str | None]:
+        """The model's reply (None when it is unavailable) and, for a voice note, what it heard."""
+        try:
+            if any(item.spoken for item in media):
+                result = await self._llm.hear(system, turns, media)
+                return result.reply, result.transcript
+            if on_text is None:
+                return await self._llm.generate(system, turns, media), None
+            return await self._llm.stream_reply(system, turns, on_text, media), None
+        except LLMUnavailable as exc:
+            logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
+            return None, None
 
     async def checkin_text(self, chat_id: int, topic: str) -> str:
         """A check-in message about `topic`, written now with the person's current memories, so it
@@ -228,7 +254,7 @@ class Advisor:
             if not worth:
                 # A voice note or picture without words: what it is about is unknown until the
                 # model sees it, so the newest memories stand in for a search.
-                return await self._memory.list(user_id, limit=self._recaller.top_k)
+                return await self._memory.list_memories(user_id, limit=self._recaller.top_k)
             return await self._recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
@@ -238,6 +264,13 @@ class Advisor:
     def recall_stats(self) -> RecallStats:
         """How many messages looked memories up and how many skipped it (greetings, thanks)."""
         return self._recaller.stats
+
+
+def _answer_of(reply: Reply | None, heard: str | None) -> Answer:
+    if reply is None:
+        return Answer(UNAVAILABLE_REPLY, generated=False)
+    generated = not (reply.blocked or reply.empty)
+    return Answer(reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard)
 
 
 def current_session(
