@@ -30,13 +30,19 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
     if token.numeric and (m := _CLOCK_TOKEN.fullmatch(token.numeric)):
         hour, minute = int(m.group(1)), int(m.group(2) or m.group(4) or 0)
         second = int(m.group(3) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None  # "25:00" and "24:00" are no time of day we fire at
         explicit = hour == 0 or hour > 12 or token.text.startswith("0")
         return Clock(hour, minute, second, explicit, has_minutes=True, digits=True), i + 1, False
     if token.number is not None and token.hour_suffix:
+        if token.number > 23:
+            return None
         return Clock(token.number, explicit=token.number > 12 or token.text.startswith("0")), i + 1, True
     hhmm_context = r.preceded_by_at(i) or r.phrase(i + 1, "ampm") or (i and r.phrase(i - 1, "approx"))
     if token.number is not None and hhmm_context and len(token.text) in (3, 4) and token.number % 100 < 60:
         hour = token.number // 100
+        if hour > 23:
+            return None
         return (
             Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True, digits=True),
             i + 1,

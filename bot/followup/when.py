@@ -31,7 +31,8 @@ from dateutil.rrule import rrulestr
 
 from bot.errors import Refused
 from bot.followup.describe import describe_when
-from bot.followup.moment import Reader
+from bot.followup.moment import AT_WORDS, Reader, Slots
+from bot.followup.tokens import tokenize
 from bot.followup.resolve import Unreadable, resolve
 from bot.followup.words import DAILY_ALONE, EVERY
 from bot.i18n import N_, Translator, translator
@@ -115,7 +116,38 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
         raise _refusal(exc, words, text) from None
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind in 20 minutes stretch")
-    return Schedule(reading.moment.astimezone(UTC), tz, relative=slots.relative, unsure=reading.unsure), text
+    unsure = reading.unsure or time_left_in(text, slots, lang)
+    return Schedule(reading.moment.astimezone(UTC), tz, relative=slots.relative, unsure=unsure), text
+
+
+# Words after a clock that say its zone ("3pm london time", "12:00 по UTC") when the zone itself was
+# not read: the clock may be meant in another zone, so the reading is only proposed.
+ZONE_HINTS = frozenset(
+    "time zeit uhrzeit hora horario horário heure ora время времени часу utc gmt cet cest msk мск "
+    "est edt pst pdt cst cdt bst wet eet".split()
+)
+AT_OR_TYPO = AT_WORDS | {"alas", "ás", "ao", "ás", "ala"}
+
+
+def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
+    """Whether the reminder's text starts with time words the grammar did not take: a zone after the
+    clock ("london time call grandma"), or, when no clock was read, a clock ("mañana alas 8 pan",
+    "amanhã ao meio-dia …"), so the day alone (at 09:00) may not be what was meant."""
+    tokens = tokenize(text)[:3]
+    if any(token.folded in ZONE_HINTS for token in tokens):
+        return True
+    if slots.clock is not None or not tokens:
+        return False
+    first = tokens[0]
+    if first.number is not None or first.numeric or (
+        first.folded in AT_OR_TYPO and len(tokens) > 1 and (tokens[1].number is not None or tokens[1].numeric)
+    ):
+        return True
+    for start in tokens[:2]:
+        clock = Reader(text[start.start :], lang).read().clock
+        if clock is not None:
+            return True
+    return False
 
 
 def _refusal(exc: Unreadable, words: str, text: str) -> ReminderParseError:

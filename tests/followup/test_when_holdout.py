@@ -377,3 +377,111 @@ il 3 marzo compleanno di paolo | 03-03 09:00 | compleanno di paolo
 lunedì alle 7 di mattina buttare la spazzatura | 02-16 07:00 | buttare la spazzatura
 """,
 }
+
+
+# ----------------------------------------------------------------------------------------------
+# Scoring: `python -m tests.followup.test_when_holdout` prints the per-language table.
+
+import re  # noqa: E402
+from collections import Counter  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+import pytest  # noqa: E402
+
+from bot.followup.when import ReminderParseError, next_firing, parse_reminder  # noqa: E402
+
+STEPS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+OUTCOMES = ("right", "text", "wrong", "asked", "refused", "crash")
+
+
+@dataclass(frozen=True)
+class Case:
+    lang: str
+    words: str
+    expected: str
+    text: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.lang}:{self.words}"
+
+
+def cases() -> list[Case]:
+    found = []
+    for lang, block in PHRASINGS.items():
+        for line in block.strip().splitlines():
+            words, expected, text = (part.strip() for part in line.split("|"))
+            found.append(Case(lang, words, expected, text))
+    return found
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s.,!:;]+$", "", text.strip()).casefold()
+
+
+def _times(expected: str) -> tuple[set[str], timedelta | None]:
+    step = None
+    if m := re.search(r"\s\+(\d+)([dhm])$", expected):
+        step = int(m.group(1)) * STEPS[m.group(2)]
+        expected = expected[: m.start()]
+    return {f"2026-{part.strip()}" for part in expected.split("/")}, step
+
+
+def judge(case: Case) -> tuple[str, str]:
+    """The outcome of one phrasing (right / text / wrong / asked / refused) and what was read."""
+    zone = ZoneInfo(LOCAL_ZONE[case.lang])
+    now = datetime(2026, 2, 10, 14, 30, tzinfo=zone)
+    try:
+        schedule, text = parse_reminder(case.words, now=now, tz=zone.key, lang=case.lang)
+    except ReminderParseError as exc:
+        return ("right" if case.expected == "refuse" else "refused"), f"refused: {exc}"
+    except Exception as exc:  # noqa: BLE001 - counted: the bot would answer "something went wrong"
+        return "crash", f"{type(exc).__name__}: {exc}"
+    first = schedule.first.astimezone(zone)
+    seen = f"{first:%Y-%m-%d %H:%M}"
+    step_seen = None
+    if schedule.rule and schedule.start_local:
+        after = next_firing(schedule.rule, schedule.start_local, zone.key, schedule.first)
+        step_seen = None if after is None else after - schedule.first
+        seen += f" then +{step_seen}"
+    seen += f" {'(unsure) ' if schedule.unsure else ''}text={text!r}"
+    if schedule.unsure:
+        return "asked", seen
+    if case.expected == "refuse":
+        return "wrong", seen
+    times, step = _times(case.expected)
+    if f"{first:%Y-%m-%d %H:%M}" not in times or step != step_seen:
+        return "wrong", seen
+    return ("right" if _norm(text) == _norm(case.text) else "text"), seen
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
+def test_no_wrong_time(case: Case) -> None:
+    """A sure reading at another time than a native speaker means is the one thing never allowed."""
+    outcome, seen = judge(case)
+    assert outcome not in {"wrong", "crash"}, f"{case.words!r}: expected {case.expected}, got {seen}"
+
+
+def table() -> str:
+    counts: dict[str, Counter[str]] = {}
+    for case in cases():
+        counts.setdefault(case.lang, Counter())[judge(case)[0]] += 1
+    total: Counter[str] = sum(counts.values(), Counter())
+    rows = ["| lang | n | " + " | ".join(OUTCOMES) + " |", "|---|---|" + "---|" * len(OUTCOMES)]
+    for lang, c in [*counts.items(), ("all", total)]:
+        n = sum(c.values())
+        rows.append(f"| {lang} | {n} | " + " | ".join(f"{c[o]} ({100 * c[o] / n:.0f} %)" for o in OUTCOMES) + " |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "-v" in sys.argv:
+        for case in cases():
+            outcome, seen = judge(case)
+            if outcome != "right":
+                print(f"{outcome:8} {case.lang} {case.words!r} expected {case.expected} | {case.text!r} -> {seen}")
+    print(table())
