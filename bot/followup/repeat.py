@@ -17,6 +17,7 @@ from bot.followup.words import (
     INTERVAL,
     LIST_JOIN,
     PART_OF_DAY,
+    PART_OF_WORD,
     WEEKDAY_WORDS,
     WEEKDAYS,
     WEEKDAYS_WORD,
@@ -41,7 +42,7 @@ def parse_repeating(
         return _interval(int(match.group(1) or 1), match.group(2).lower(), rest[match.end() :], local_now, tz)
     freq: Literal[0, 1, 2, 3, 4, 5, 6] = DAILY
     days: list[int] = []
-    evening = False
+    part: str | None = None
     if daily:
         pass
     elif match := DAILY_WORD.match(rest):
@@ -49,7 +50,7 @@ def parse_repeating(
     elif match := WEEKDAYS_WORD.match(rest):
         freq, days, rest = WEEKLY, [0, 1, 2, 3, 4], rest[match.end() :].strip()
     elif match := PART_OF_DAY.match(rest):
-        evening = match.group(1).lower() in {"evening", "night", "afternoon"}
+        part = PART_OF_WORD[match.group(1).lower()]
         rest = rest[match.end() :].strip()
     else:
         days, rest = weekday_list(rest)
@@ -59,14 +60,14 @@ def parse_repeating(
                 examples="/remind every Monday 07:00 weigh in\n/remind every day at 21:00 stretch 10 minutes",
             )
         freq = WEEKLY
-    return _at_clock(rest, freq, days, evening, local_now, tz, lang)
+    return _at_clock(rest, freq, days, part, local_now, tz, lang)
 
 
 def _at_clock(
     rest: str,
     freq: Literal[0, 1, 2, 3, 4, 5, 6],
     days: list[int],
-    evening: bool,
+    part: str | None,
     local_now: datetime,
     tz: str,
     lang: str | None,
@@ -79,7 +80,7 @@ def _at_clock(
             example="/remind every Monday 07:00 weigh in",
             other="/remind every day at 21:00 stretch",
         )
-    at, bare = _hour_of_day(slots.clock, slots.part or ("evening" if evening else None))
+    at, bare = _hour_of_day(slots.clock, slots.part or part)
     text = rest_of(rest, reader)
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind every day at 21:00 stretch")

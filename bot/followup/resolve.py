@@ -62,15 +62,23 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
     bare = bare and not (
         slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES
     )  # "7:30" in German is 07:30
-    if (
-        day is not None
-        and clock.hour == 0
-        and slots.part in ("evening", "night")
-        and not slots.clock.explicit
-    ):
-        day += timedelta(days=1)
+    if day is not None and slots.day is not None:
+        day, unsure = _small_hours(day, clock, slots, unsure)
     moment = _next_clock(clock, bare, local_now) if day is None else _on_day(clock, bare, day, local_now)
     return _finish(moment, frame, now, unsure or bare)
+
+
+def _small_hours(day: date, clock: time, slots: Slots, unsure: bool) -> tuple[date, bool]:
+    """ "tonight at 12" and "heute Nacht um 1" are after midnight, the next day; "tomorrow night at
+    2" may be either night, so it is asked."""
+    assert slots.clock is not None and slots.day is not None
+    if clock.hour == 0 and slots.part in ("evening", "night") and not slots.clock.explicit:
+        return day + timedelta(days=1), unsure
+    if slots.part in ("evening", "night") and clock.hour < 6:
+        if slots.day.offset == 0:
+            return day + timedelta(days=1), unsure
+        return day, True
+    return day, unsure
 
 
 def _relative(slots: Slots, now: datetime, local_now: datetime, frame: tzinfo) -> Reading:

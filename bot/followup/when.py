@@ -105,6 +105,8 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
     reader = Reader(words, lang)
     slots = reader.read()
     text = rest_of(words, reader)
+    if slots.empty and (repeating := every_after_text(words, now=now, tz=tz, lang=lang)):
+        return repeating  # "water the plants every sunday at 10am"
     if slots.empty:
         reader, text = trailing_time(words, lang)  # "call mom tomorrow at 5pm"
         slots = reader.slots
@@ -138,10 +140,12 @@ def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
         return True
     if slots.clock is not None or not tokens:
         return False
-    first = tokens[0]
-    if first.number is not None or first.numeric or (
-        first.folded in AT_OR_TYPO and len(tokens) > 1 and (tokens[1].number is not None or tokens[1].numeric)
-    ):
+    first, reader = tokens[0], Reader(text, lang)
+    if first.number is not None or first.numeric:
+        return True
+    if first.folded in AT_OR_TYPO and any(reader.phrase(1, kind) for kind in ("number", "ordinal", "noon")):
+        return True
+    if first.folded in AT_OR_TYPO and len(tokens) > 1 and (tokens[1].number is not None or tokens[1].numeric):
         return True
     for start in tokens[:2]:
         clock = Reader(text[start.start :], lang).read().clock
@@ -174,6 +178,28 @@ def trailing_time(words: str, lang: str | None) -> tuple[Reader, str]:
                 re.sub(r"\s+(?:to|at|on|um|am|à|a|в|о)$", "", words[: tokens[start].start].strip())
             )
     return Reader("", lang), words
+
+
+def every_after_text(words: str, *, now: datetime, tz: str, lang: str | None) -> tuple[Schedule, str] | None:
+    """A repetition said after the text ("call mom every sunday at 10"): read when all the words
+    from "every" on are time words, the words before it being the text."""
+    from bot.followup.repeat import parse_repeating
+
+    for token in Reader(words, lang).tokens[1:]:
+        tail = words[token.start :]
+        every = DAILY_ALONE.match(tail) or EVERY.match(tail)
+        if every is None:
+            continue
+        head = strip_joiner(re.sub(r"\s+(?:to|at|on|um|am|à|a|в|о)$", "", words[: token.start].strip()))
+        try:
+            schedule, text = parse_repeating(
+                tail[every.end() :] + " " + head, now=now, tz=tz, lang=lang, daily=every.re is DAILY_ALONE
+            )
+        except ReminderParseError:
+            continue
+        if head and text == head:
+            return schedule, text
+    return None
 
 
 def rest_of(words: str, reader: Reader) -> str:
