@@ -37,7 +37,8 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
     if token.number is not None and token.hour_suffix:
         if token.number > 23:
             return None
-        return Clock(token.number, explicit=token.number > 12 or token.text.startswith("0")), i + 1, True
+        explicit = token.number > 12 or token.text.startswith("0")
+        return Clock(token.number, explicit=explicit, marked=True), i + 1, True
     hhmm_context = r.preceded_by_at(i) or r.phrase(i + 1, "ampm") or (i and r.phrase(i - 1, "approx"))
     if token.number is not None and hhmm_context and len(token.text) in (3, 4) and token.number % 100 < 60:
         hour = token.number // 100
@@ -91,7 +92,7 @@ def _hour_then_minutes(r: Reader, i: int) -> tuple[Clock, int] | None:
     result, j, open_minutes = found
     oclock = r.phrase(j, "oclock")
     if oclock and not (r.slots.relative and r.phrase(j, "unit")):
-        j, open_minutes = oclock.end, True
+        j, open_minutes, result.marked = oclock.end, True, True
     minutes = _minutes_after(r, j, open_minutes)
     if minutes is not None and not result.has_minutes:
         delta, j = minutes

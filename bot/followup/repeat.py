@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule
 
 from bot.followup.moment import Reader
-from bot.followup.resolve import _hour_of_day
+from bot.followup.resolve import MARKED_24_HOUR, _hour_of_day
 from bot.followup.when import NO_TEXT, ReminderParseError, Schedule, aware, next_firing, rest_of, strip_joiner
 from bot.followup.words import (
     DAILY_WORD,
@@ -81,6 +81,8 @@ def _at_clock(
             other="/remind every day at 21:00 stretch",
         )
     at, bare = _hour_of_day(slots.clock, slots.part or part)
+    if slots.clock.marked and lang in MARKED_24_HOUR and at.hour >= 7:
+        bare = False  # "jeden Montag um 9 Uhr", "tous les lundis à 9h": 09:00; "um 5 Uhr" is asked
     text = rest_of(rest, reader)
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind every day at 21:00 stretch")

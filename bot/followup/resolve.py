@@ -23,6 +23,8 @@ from bot.followup.moment import Clock, Day, Slots
 DEFAULT_HOUR = 9
 MAX_YEARS_AHEAD = 10
 TWELVE_HOUR_LANGUAGES = frozenset({"en"})
+# Languages whose written "9h" / "9 Uhr" / "9 heures" is the 24-hour clock: 09:00, 21h is 21:00.
+MARKED_24_HOUR = frozenset({"de", "es", "fr", "it", "pt"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,8 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
     bare = bare and not (
         slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES
     )  # "7:30" in German is 07:30
+    if bare and slots.clock.marked and lang in MARKED_24_HOUR:  # "Freitag um 10 Uhr", "demain à 9h"
+        bare = datetime.combine(day or local_now.date(), clock) <= local_now  # "um 5 Uhr" at 14:30: ask
     if day is not None and slots.day is not None:
         day, unsure = _small_hours(day, clock, slots, unsure)
     moment = _next_clock(clock, bare, local_now) if day is None else _on_day(clock, bare, day, local_now)

@@ -199,7 +199,8 @@ approx: approximately | approx | ish | in etwa | environ | circa | more or less 
 
 PHRASES = {
     "en": """
-day: today=0 | tomorrow=1 | tomorrows=1 | tmrw=1 | tmr=1 | day after tomorrow=2
+day: today=0 | tomorrow=1 | tomorrows=1 | tmrw=1 | tmr=1 | tomorow=1 | tommorow=1 | tommorrow=1
+    | tomorrw=1 | 2morrow=1 | day after tomorrow=2
     | the day after tomorrow=2 | tonight=0/evening | this morning=0/morning | this afternoon=0/afternoon
     | this evening=0/evening | tomorrow morning=1/morning | tomorrow evening=1/evening
     | tomorrow afternoon=1/afternoon | tomorrow night=1/night

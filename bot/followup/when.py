@@ -229,7 +229,7 @@ def next_firing(schedule_rule: str, start_local: str, tz: str, after: datetime) 
 
 def strip_joiner(text: str) -> str:
     """Drop a leading "to" / ":" / "-" ("at 9 to stretch", "every day 21:00: stretch")."""
-    return re.sub(r"^(?:(?:to|that)\s+|[:\-–—,]\s*)", "", text.strip()).strip()
+    return re.sub(r"^(?:(?:me\s+)?(?:to|that)\s+|[:\-–—,]\s*)", "", text.strip()).strip()
 
 
 def aware(local: datetime, zone: ZoneInfo) -> datetime:

@@ -44,6 +44,8 @@ EVERY = re.compile(
     r"^(?:every|each|jeden|jede|jedes|alle(?=\s+\d+\s*(?:min|std|stunde))|cada|a\s+cada|todos\s+los|todas\s+las|"
     r"chaque|tous\s+les|toutes\s+les|ogni|tutti\s+i|tutte\s+le|todo|toda|todos\s+os|todas\s+as|todos|todas|"
     r"каждый|каждую|каждое|каждые|каждого|кожен|кожна|кожне|кожні|кожного|кожної|кожну)\s+"
+    r"|^(?=(?:montags|dienstags|mittwochs|donnerstags|freitags|samstags|sonntags|mondays|tuesdays|"
+    r"wednesdays|thursdays|fridays|saturdays|sundays)\b)"  # "montags um 7", "mondays at 9": each week
     r"|^що(?=[^\W\d_])"  # щопонеділка, щодня, щогодини
     r"|^по(?=\s+(?:понедельникам|вторникам|средам|четвергам|пятницам|субботам|воскресеньям|понеділках|"
     r"вівторках|середах|четвергах|п'ятницях|суботах|неділях)\b)",  # по пятницам, по понеділках
