@@ -50,8 +50,8 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
             False,
         )
     found = r.number(i)
-    if found is None and r.lang == "uk" and r.preceded_by_at(i) and (hour := r.phrase(i, "ordinal")):
-        found = (int(hour.value("ordinal")), hour.end)  # type: ignore[call-overload]  # о дев'ятій
+    if found is None and r.lang == "uk" and r.preceded_by_at(i) and (ordinal := r.phrase(i, "ordinal")):
+        found = (int(ordinal.value("ordinal")), ordinal.end)  # type: ignore[call-overload]  # о дев'ятій
     elif found is None or token.ordinal:
         return None
     if not 0 <= found[0] <= 24:
@@ -197,8 +197,8 @@ def _hour_word_or_number(r: Reader, i: int) -> tuple[Clock, int] | None:
     found = r.number(i)
     if found is None and token.hour_suffix and token.number is not None:
         found = (token.number, i + 1)  # "past 15h"
-    if found is None and r.lang == "uk" and (hour := r.phrase(i, "ordinal")):
-        found = (int(hour.value("ordinal")), hour.end)  # type: ignore[call-overload]  # за чверть дев'ята
+    if found is None and r.lang == "uk" and (ordinal := r.phrase(i, "ordinal")):
+        found = (int(ordinal.value("ordinal")), ordinal.end)  # type: ignore[call-overload]  # за чверть дев'ята
     if found is None or not 0 <= found[0] <= 24:
         return None
     end = found[1]

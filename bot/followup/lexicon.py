@@ -90,7 +90,8 @@ def numbers(lang: str) -> dict[str, int]:
 
 def _slavic_ordinal_forms(word: str) -> list[str]:
     if word.endswith("ье"):  # третье
-        return [word, word[:-1] + "его", word[:-1] + "ему", word[:-2] + "ья", word[:-2] + "ью", word[:-2] + "ьей"]
+        stem = word[:-2]
+        return [word, stem + "ьего", stem + "ьему", stem + "ья", stem + "ью", stem + "ьей"]
     if word.endswith("тє"):  # третє: третя (година), о третій, на третю, до третьої
         return [word, word[:-1] + "ього", word[:-1] + "ьому", "третя", "третю", "третьої", "третій"]
     stem = word[:-2] if word.endswith(("ое", "ее")) else word[:-1]

@@ -10,14 +10,16 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule
 
 from bot.followup.moment import Reader
-from bot.followup.resolve import MARKED_24_HOUR, _hour_of_day
+from bot.followup.resolve import MARKED_24_HOUR, TWELVE_HOUR_LANGUAGES, _hour_of_day
 from bot.followup.when import NO_TEXT, ReminderParseError, Schedule, aware, next_firing, rest_of, strip_joiner
 from bot.followup.words import (
     DAILY_WORD,
+    HALF_HOUR,
     INTERVAL,
     LIST_JOIN,
     PART_OF_DAY,
     PART_OF_WORD,
+    WEEK_THEN_DAY,
     WEEKDAY_WORDS,
     WEEKDAYS,
     WEEKDAYS_WORD,
@@ -38,6 +40,10 @@ def parse_repeating(
     """ "every <rest>": a day, weekdays, a weekday list or an interval, then a clock and the text."""
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone).replace(tzinfo=None)
+    if not daily and (match := HALF_HOUR.match(rest)):
+        return _interval(30, "minutes", rest[match.end() :], local_now, tz)
+    if not daily and (match := WEEK_THEN_DAY.match(rest)) and weekday_list(rest[match.end() :])[0]:
+        rest = rest[match.end() :]
     if not daily and (match := INTERVAL.match(rest)):
         return _interval(int(match.group(1) or 1), match.group(2).lower(), rest[match.end() :], local_now, tz)
     freq: Literal[0, 1, 2, 3, 4, 5, 6] = DAILY
@@ -83,6 +89,8 @@ def _at_clock(
     at, bare = _hour_of_day(slots.clock, slots.part or part)
     if slots.clock.marked and lang in MARKED_24_HOUR and at.hour >= 7:
         bare = False  # "jeden Montag um 9 Uhr", "tous les lundis à 9h": 09:00; "um 5 Uhr" is asked
+    if slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES:
+        bare = False  # "кожної середи о 8:00" is 08:00
     text = rest_of(rest, reader)
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind every day at 21:00 stretch")

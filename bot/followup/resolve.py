@@ -75,9 +75,12 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
 def _small_hours(day: date, clock: time, slots: Slots, unsure: bool) -> tuple[date, bool]:
     """ "tonight at 12" and "heute Nacht um 1" are after midnight, the next day; "tomorrow night at
     2" may be either night, so it is asked."""
-    assert slots.clock is not None and slots.day is not None
+    assert slots.clock is not None
+    assert slots.day is not None
     if clock.hour == 0 and slots.part in ("evening", "night") and not slots.clock.explicit:
         return day + timedelta(days=1), unsure
+    if clock == time(0) and slots.clock.explicit and slots.part is None:  # "heute um Mitternacht"
+        return (day + timedelta(days=1), unsure) if slots.day.offset == 0 else (day, True)
     if slots.part in ("evening", "night") and clock.hour < 6:
         if slots.day.offset == 0:
             return day + timedelta(days=1), unsure
@@ -261,4 +264,4 @@ def _weekday(spec: Day, today: date, lang: str | None) -> tuple[date, bool]:
     if spec.mode == "next":
         reading = next_week if lang in NEXT_WEEK_CONVENTION else coming
         return reading, next_week != coming
-    return coming, False
+    return coming, ahead == 0  # "Tuesday" said on a Tuesday: today's or next week's, asked

@@ -32,8 +32,8 @@ from dateutil.rrule import rrulestr
 from bot.errors import Refused
 from bot.followup.describe import describe_when
 from bot.followup.moment import AT_WORDS, Reader, Slots
-from bot.followup.tokens import tokenize
 from bot.followup.resolve import Unreadable, resolve
+from bot.followup.tokens import tokenize
 from bot.followup.words import DAILY_ALONE, EVERY
 from bot.i18n import N_, Translator, translator
 
@@ -125,10 +125,13 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
 # Words after a clock that say its zone ("3pm london time", "12:00 по UTC") when the zone itself was
 # not read: the clock may be meant in another zone, so the reading is only proposed.
 ZONE_HINTS = frozenset(
-    "time zeit uhrzeit hora horario horário heure ora время времени часу utc gmt cet cest msk мск "
-    "est edt pst pdt cst cdt bst wet eet".split()
+    {
+        *("time", "zeit", "uhrzeit", "hora", "horario", "horário", "heure", "ora", "время", "времени"),
+        *("часу", "utc", "gmt", "cet", "cest", "msk", "мск", "est", "edt", "pst", "pdt", "cst", "cdt"),
+        *("bst", "wet", "eet"),
+    }
 )
-AT_OR_TYPO = AT_WORDS | {"alas", "ás", "ao", "ás", "ala"}
+AT_OR_TYPO = AT_WORDS | {"alas", "ás", "ao", "ala"}
 
 
 def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
@@ -140,13 +143,11 @@ def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
         return True
     if slots.clock is not None or not tokens:
         return False
-    first, reader = tokens[0], Reader(text, lang)
+    first = tokens[0]
     if first.number is not None or first.numeric:
         return True
-    if first.folded in AT_OR_TYPO and any(reader.phrase(1, kind) for kind in ("number", "ordinal", "noon")):
-        return True
-    if first.folded in AT_OR_TYPO and len(tokens) > 1 and (tokens[1].number is not None or tokens[1].numeric):
-        return True
+    if first.folded in AT_OR_TYPO and len(tokens) > 1:
+        return True  # "mañana alas 8", "amanhã ao meio-dia", "завтра в обед", "tomorrow at 99pm"
     for start in tokens[:2]:
         clock = Reader(text[start.start :], lang).read().clock
         if clock is not None:

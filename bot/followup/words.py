@@ -47,14 +47,30 @@ EVERY = re.compile(
     r"|^(?=(?:montags|dienstags|mittwochs|donnerstags|freitags|samstags|sonntags|mondays|tuesdays|"
     r"wednesdays|thursdays|fridays|saturdays|sundays)\b)"  # "montags um 7", "mondays at 9": each week
     r"|^що(?=[^\W\d_])"  # щопонеділка, щодня, щогодини
-    r"|^по(?=\s+(?:понедельникам|вторникам|средам|четвергам|пятницам|субботам|воскресеньям|понеділках|"
-    r"вівторках|середах|четвергах|п'ятницях|суботах|неділях)\b)",  # по пятницам, по понеділках
+    r"|^по\s+(?=(?:понедельникам|вторникам|средам|четвергам|пятницам|субботам|воскресеньям|понеділках|"
+    r"вівторках|середах|четвергах|п'ятницях|суботах|неділях|будням|буднях)\b)",  # по пятницам
     re.IGNORECASE,
 )
 DAILY_WORD = re.compile(
     r"^(?:day|days|tag|tage|día|dia|días|dias|jour|jours|giorno|giorni|день|дня|дні|дня)\b", re.IGNORECASE
 )
-WEEKDAYS_WORD = re.compile(r"^(?:weekdays?|werktag|werktags|workday|workdays)\b", re.IGNORECASE)
+WEEKDAYS_WORD = re.compile(
+    r"^(?:weekdays?|werktag|werktags|workday|workdays|будний\s+день|будним\s+дням|будням|будни|"
+    r"будній\s+день|робочий\s+день|робочого\s+дня|буднях|будні|día\s+laborable|dia\s+útil|"
+    r"jour\s+ouvré|giorno\s+feriale)(?=\s|$)",
+    re.IGNORECASE,
+)
+# "every week on Monday", "щотижня в понеділок", "каждую неделю в понедельник": the week word goes.
+WEEK_THEN_DAY = re.compile(
+    r"^(?:week|woche|semana|semaine|settimana|неделю|тиждень|тижня)\s+(?:(?:on|am|el|le|il|в|у|во|на)\s+)?",
+    re.IGNORECASE,
+)
+# "every half hour", "каждые полчаса", "кожні пів години": 30 minutes.
+HALF_HOUR = re.compile(
+    r"^(?:half\s+an?\s+hour|half\s+hour|halbe\s+stunde|media\s+hora|meia\s+hora|demi-heure|"
+    r"demi\s+heure|mezz'ora|mezzora|полчаса|пол\s+часа|півгодини|пів\s+години)(?=\s|$)",
+    re.IGNORECASE,
+)
 DAILY_ALONE = re.compile(
     r"^(?:daily|täglich|taeglich|diario|diariamente|quotidien|quotidiennement|ежедневно|щоденно|щодня)\s+",
     re.IGNORECASE,

@@ -10,6 +10,16 @@ A sure reading at another time is WRONG; a Yes/No question (`Schedule.unsure`) c
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.followup.when import ReminderParseError, next_firing, parse_reminder
+
 LOCAL_ZONE = {
     "en": "America/New_York",
     "de": "Europe/Berlin",
@@ -535,9 +545,15 @@ stretch daily at 9pm | 02-10 21:00 +1d | stretch
 о дев'ятій вечора кіно | 02-10 21:00 | кіно
 о третій дня зустріч | 02-10 15:00 | зустріч
 по понеділках о 9:00 звіт | 02-16 09:00 +7d | звіт
+щотижня в понеділок о 9:00 нарада | 02-16 09:00 +7d | нарада
+кожні пів години вода | 02-10 15:00 +30m | вода
+у вівторок о 19:00 тренування | ask |
 """,
     "ru": """
 сегодня ночью в 2 проверить сервер | 02-11 02:00 | проверить сервер
+каждые полчаса размяться | 02-10 15:00 +30m | размяться
+по будням в 8:00 зарядка | 02-11 08:00 +1d | зарядка
+завтра в обед позвонить | ask |
 """,
     "pt": """
 regar as plantas toda segunda às 7h | 02-16 07:00 +7d | regar as plantas
@@ -548,15 +564,6 @@ regar as plantas toda segunda às 7h | 02-16 07:00 +7d | regar as plantas
 # ----------------------------------------------------------------------------------------------
 # Scoring: `python -m tests.followup.test_when_holdout` prints the per-language table.
 
-import re  # noqa: E402
-from collections import Counter  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import datetime, timedelta  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
-
-import pytest  # noqa: E402
-
-from bot.followup.when import ReminderParseError, next_firing, parse_reminder  # noqa: E402
 
 STEPS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 OUTCOMES = ("right", "text", "wrong", "asked", "refused", "crash")
@@ -610,7 +617,7 @@ def judge(case: Case) -> tuple[str, str]:
         schedule, text = parse_reminder(case.words, now=now, tz=zone.key, lang=case.lang)
     except ReminderParseError as exc:
         return ("right" if case.expected == "refuse" else "refused"), f"refused: {exc}"
-    except Exception as exc:  # noqa: BLE001 - counted: the bot would answer "something went wrong"
+    except Exception as exc:  # counted: the bot would answer "something went wrong"
         return "crash", f"{type(exc).__name__}: {exc}"
     first = schedule.first.astimezone(zone)
     seen = f"{first:%Y-%m-%d %H:%M}"
@@ -645,7 +652,8 @@ def table(only: str) -> str:
     rows = ["| lang | n | " + " | ".join(OUTCOMES) + " |", "|---|---|" + "---|" * len(OUTCOMES)]
     for lang, c in [*counts.items(), ("all", total)]:
         n = sum(c.values())
-        rows.append(f"| {lang} | {n} | " + " | ".join(f"{c[o]} ({100 * c[o] / n:.0f} %)" for o in OUTCOMES) + " |")
+        cells = " | ".join(f"{c[o]} ({100 * c[o] / n:.0f} %)" for o in OUTCOMES)
+        rows.append(f"| {lang} | {n} | {cells} |")
     return "\n".join(rows)
 
 
@@ -657,5 +665,7 @@ if __name__ == "__main__":
         for case in cases(only):
             outcome, seen = judge(case)
             if outcome != "right":
-                print(f"{outcome:8} {case.lang} {case.words!r} expected {case.expected} | {case.text!r} -> {seen}")
+                print(
+                    f"{outcome:8} {case.lang} {case.words!r} expected {case.expected} {case.text!r} -> {seen}"
+                )
     print(table(only))
