@@ -50,6 +50,8 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
     frame: tzinfo = timezone(timedelta(hours=slots.zone)) if slots.zone is not None else zone
     local_now = now.astimezone(frame).replace(tzinfo=None)
     if slots.relative:
+        if slots.day is not None and slots.day.offset != 0:
+            raise Unreadable("mixed")  # "in 2 weeks on Monday": not one of the two alone
         return _relative(slots, now, local_now, frame)
     unsure = False
     day = None

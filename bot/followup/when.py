@@ -132,6 +132,16 @@ ZONE_HINTS = frozenset(
     }
 )
 AT_OR_TYPO = AT_WORDS | {"alas", "ás", "ao", "ala"}
+# After a day without a clock ("tomorrow after work", "amanhã cedo", "demain en fin de matinée",
+# "завтра с утра"): words that narrow the time of that day, so 09:00 is only proposed.
+NARROWING = frozenset(
+    {
+        *("after", "before", "by", "end", "early", "late", "first", "nach", "vor", "früh", "spät", "ende"),
+        *("anfang", "después", "antes", "temprano", "tarde", "primera", "en", "après", "avant", "tôt"),
+        *("tard", "fin", "début", "cedo", "depois", "fim", "dopo", "prima", "presto", "tardi", "fine"),
+        *("с", "после", "до", "рано", "поздно", "под", "з", "після", "пізно"),
+    }
+)
 
 
 def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
@@ -146,7 +156,7 @@ def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
     first = tokens[0]
     if first.number is not None or first.numeric:
         return True
-    if first.folded in AT_OR_TYPO and len(tokens) > 1:
+    if first.folded in NARROWING or (first.folded in AT_OR_TYPO and len(tokens) > 1):
         return True  # "mañana alas 8", "amanhã ao meio-dia", "завтра в обед", "tomorrow at 99pm"
     for start in tokens[:2]:
         clock = Reader(text[start.start :], lang).read().clock
