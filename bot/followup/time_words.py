@@ -376,7 +376,7 @@ filler: essa | este | esse | esta | às | as | à | a | o | no | na | dia | no d
 day: сегодня=0 | завтра=1 | послезавтра=2 | послепослезавтра=3 | сегодня вечером=0/evening
     | сегодня утром=0/morning | сегодня днем=0/afternoon | сегодня ночью=0/night
     | завтра утром=1/morning | завтра вечером=1/evening | завтра днем=1/afternoon
-part: утра=morning | утром=morning | дня=afternoon | днем=afternoon | пополудни=afternoon
+part: утра=morning | утром=morning | с утра=morning | дня=afternoon | днем=afternoon | пополудни=afternoon
     | после полудня=afternoon | вечера=evening | вечером=evening | ночи=night | ночью=night
 noon: полдень=12 | в полдень=12 | полночь=0 | в полночь=0
 in: через | спустя
@@ -399,9 +399,9 @@ filler: в | во | к | около | примерно | на | ровно
 day: сьогодні=0 | завтра=1 | післязавтра=2 | сьогодні ввечері=0/evening | сьогодні вранці=0/morning
     | сьогодні вдень=0/afternoon | сьогодні вночі=0/night | завтра вранці=1/morning
     | завтра ввечері=1/evening | завтра вдень=1/afternoon
-part: ранку=morning | зранку=morning | вранці=morning | дня=afternoon | вдень=afternoon
-    | пополудні=afternoon | після полудня=afternoon | вечора=evening | ввечері=evening | увечері=evening
-    | ночі=night | вночі=night
+part: ранку=morning | зранку=morning | з ранку=morning | вранці=morning | уранці=morning | дня=afternoon | вдень=afternoon
+    | удень=afternoon | пополудні=afternoon | після полудня=afternoon | вечора=evening | ввечері=evening | увечері=evening
+    | ночі=night | вночі=night | уночі=night
 noon: полудень=12 | опівдні=12 | північ=0 | опівночі=0
 in: через | за
 later: пізніше | потому

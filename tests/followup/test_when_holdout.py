@@ -539,6 +539,8 @@ at 2500 meeting | refuse |
 tomorrow at 99pm meeting | ask |
 tonight at 1am take pills | 02-11 01:00 | take pills
 stretch daily at 9pm | 02-10 21:00 +1d | stretch
+in 2 weeks on monday call the bank | refuse |
+tomorrow after work gym | ask |
 """,
     "uk": """
 завтра о першій обід | ask |
@@ -548,12 +550,14 @@ stretch daily at 9pm | 02-10 21:00 +1d | stretch
 щотижня в понеділок о 9:00 нарада | 02-16 09:00 +7d | нарада
 кожні пів години вода | 02-10 15:00 +30m | вода
 у вівторок о 19:00 тренування | ask |
+завтра уранці о 7 біг | 02-11 07:00 | біг
 """,
     "ru": """
 сегодня ночью в 2 проверить сервер | 02-11 02:00 | проверить сервер
 каждые полчаса размяться | 02-10 15:00 +30m | размяться
 по будням в 8:00 зарядка | 02-11 08:00 +1d | зарядка
 завтра в обед позвонить | ask |
+завтра с утра позвонить в банк | 02-11 09:00 | позвонить в банк
 """,
     "pt": """
 regar as plantas toda segunda às 7h | 02-16 07:00 +7d | regar as plantas
