@@ -399,9 +399,9 @@ filler: в | во | к | около | примерно | на | ровно
 day: сьогодні=0 | завтра=1 | післязавтра=2 | сьогодні ввечері=0/evening | сьогодні вранці=0/morning
     | сьогодні вдень=0/afternoon | сьогодні вночі=0/night | завтра вранці=1/morning
     | завтра ввечері=1/evening | завтра вдень=1/afternoon
-part: ранку=morning | зранку=morning | з ранку=morning | вранці=morning | уранці=morning | дня=afternoon | вдень=afternoon
-    | удень=afternoon | пополудні=afternoon | після полудня=afternoon | вечора=evening | ввечері=evening | увечері=evening
-    | ночі=night | вночі=night | уночі=night
+part: ранку=morning | зранку=morning | з ранку=morning | вранці=morning | уранці=morning
+    | дня=afternoon | вдень=afternoon | удень=afternoon | пополудні=afternoon | після полудня=afternoon
+    | вечора=evening | ввечері=evening | увечері=evening | ночі=night | вночі=night | уночі=night
 noon: полудень=12 | опівдні=12 | північ=0 | опівночі=0
 in: через | за
 later: пізніше | потому
