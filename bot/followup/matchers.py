@@ -106,6 +106,8 @@ def part_of_day(r: Reader, i: int) -> int | None:
 
 
 def zone(r: Reader, i: int) -> int | None:
+    if i < len(r.tokens) and r.tokens[i].folded in ("по", "за") and r.phrase(i + 1, "zone"):
+        i += 1  # "в 12:00 по UTC", "о 13:00 за UTC"
     found = r.phrase(i, "zone")
     if found is None or r.slots.zone is not None or r.slots.clock is None:
         return None

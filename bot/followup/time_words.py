@@ -287,7 +287,7 @@ and: y
 and_half: y media | y medio
 span: media hora=30 | un cuarto de hora=15 | cuarto de hora=15 | tres cuartos de hora=45 | hora y media=90
 last: último | última | el último
-filler: a | a las | a la | al | al las | las | la | el | de | del | para las | para la | sobre las
+filler: a | a las | a la | al | al las | alas | las | la | el | de | del | para las | para la | sobre las
     | hacia las | a eso de las | eso de las | como a las | día | dia
 """,
     "fr": """
@@ -369,7 +369,7 @@ and_half: e meia | e meio
 span: meia hora=30 | meia-hora=30 | um quarto de hora=15 | quarto de hora=15 | três quartos de hora=45
     | uma hora e meia=90
 last: último | última
-filler: essa | este | esse | esta | às | as | à | a | o | no | na | dia | no dia | de | da | do | pelas
+filler: essa | este | esse | esta | às | as | à | a | ao | o | no | na | dia | no dia | de | da | do | pelas
     | por volta das | lá pelas | perto das
 """,
     "ru": """

@@ -118,12 +118,14 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
         raise _refusal(exc, words, text) from None
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind in 20 minutes stretch")
+    if any(token.folded in ZONE_HINTS for token in tokenize(text)[:3]):
+        raise ReminderParseError(NOT_READ, words=clip(words), examples=EXAMPLES)  # the model reads it
     unsure = reading.unsure or time_left_in(text, slots, lang)
     return Schedule(reading.moment.astimezone(UTC), tz, relative=slots.relative, unsure=unsure), text
 
 
-# Words after a clock that say its zone ("3pm london time", "12:00 по UTC") when the zone itself was
-# not read: the clock may be meant in another zone, so the reading is only proposed.
+# Words after a clock that say its zone ("3pm london time") when the zone itself was not read: the
+# clock may be meant in another zone, so the rules refuse and the model reads it (a proposal).
 ZONE_HINTS = frozenset(
     {
         *("time", "zeit", "uhrzeit", "hora", "horario", "horário", "heure", "ora", "время", "времени"),
@@ -145,12 +147,9 @@ NARROWING = frozenset(
 
 
 def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
-    """Whether the reminder's text starts with time words the grammar did not take: a zone after the
-    clock ("london time call grandma"), or, when no clock was read, a clock ("mañana alas 8 pan",
-    "amanhã ao meio-dia …"), so the day alone (at 09:00) may not be what was meant."""
+    """Whether the reminder's text starts with time words the grammar did not take when no clock
+    was read ("mañana a la 8 pan", "завтра в обед …"): the day alone (at 09:00) may not be meant."""
     tokens = tokenize(text)[:3]
-    if any(token.folded in ZONE_HINTS for token in tokens):
-        return True
     if slots.clock is not None or not tokens:
         return False
     first = tokens[0]
