@@ -26,6 +26,7 @@ AT_WORDS = frozenset(
         "à",
         "a",
         "las",
+        "alas",  # "a las" typed together
         "às",
         "as",
         "alle",
