@@ -13,12 +13,15 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 from bot.advisor.extraction import Extractor
+from bot.advisor.import_jobs import ImportRunner
+from bot.advisor.importer import Importer
 from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
 from bot.advisor.writer import MemoryWriter, OnChanged
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
+from bot.followup.restore import restore_reminders
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat
@@ -27,11 +30,13 @@ from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
+from bot.store.imports import ImportJobs
 from bot.telegram import handlers
 from bot.telegram.albums import Albums
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.http_server import ConnectionLimits
+from bot.telegram.import_progress import ImportProgress
 from bot.telegram.media import MediaDeps, MediaDownloader
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.outreach import Outreach
@@ -54,6 +59,7 @@ class Services:
     memory_llm: GeminiChat
     writer: MemoryWriter
     advisor: Advisor
+    extractor: Extractor
     lock: InstanceLock | None = None
 
     @classmethod
@@ -131,7 +137,7 @@ class Services:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, llm, memory_llm, writer, advisor)
+        return cls(store, memory, llm, memory_llm, writer, advisor, extractor)
 
     async def close(self) -> None:
         """Close each service even when closing one before it failed; release the lock last."""
@@ -187,6 +193,35 @@ def build_application(
     return application
 
 
+def build_imports(
+    settings: Settings,
+    services: Services,
+    scheduler: Scheduler,
+    clock: Clock,
+    downloader: MediaDownloader,
+    bot: ExtBot[None],
+) -> tuple[Importer, ImportRunner]:
+    """/import: the importer (text, export files) and the background runner of ChatGPT / Claude
+    exports, which downloads a job's file again by its id (never stored) and edits its progress."""
+    importer = Importer(
+        store=services.store,
+        memory=services.memory,
+        writer=services.writer,
+        extractor=services.extractor,
+        restore_reminders=functools.partial(
+            restore_reminders, services.store.reminders, clock=clock, wake=scheduler.wake
+        ),
+        max_tokens=settings.import_max_tokens,
+    )
+    runner = ImportRunner(
+        ImportJobs(services.store),
+        importer,
+        fetch=downloader.fetch_file,
+        progress=ImportProgress(bot),
+    )
+    return importer, runner
+
+
 class BotRuntime:
     """One run of the bot: the services, the Telegram application, the sender and the inbox,
     opened in `open` and closed in `close`, in one place, whichever way updates arrive."""
@@ -205,6 +240,7 @@ class BotRuntime:
         self.inbox = inbox
         self.scheduler = scheduler
         self.sender = application.deps.sender
+        self.imports = application.deps.import_runner
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> BotRuntime:
@@ -260,6 +296,9 @@ class BotRuntime:
                 albums=Albums(),
                 slots=asyncio.Semaphore(settings.max_concurrent_media),
             )
+            importer, import_runner = build_imports(
+                settings, services, scheduler, clock, media.downloader, bot
+            )
             deps = HandlerDeps(
                 settings=settings,
                 advisor=services.advisor,
@@ -268,6 +307,8 @@ class BotRuntime:
                 remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
                 media=media,
                 followup=followup,
+                importer=importer,
+                import_runner=import_runner,
             )
             application = build_application(settings, bot, deps, inbox)
             await application.initialize()
@@ -278,6 +319,7 @@ class BotRuntime:
                 await application.shutdown()
                 raise
             scheduler.start()
+            await import_runner.resume()  # imports a stop or a crash interrupted
         except BaseException:
             await services.close()
             raise
@@ -317,6 +359,7 @@ class BotRuntime:
             self.scheduler.stop,
             stop_source,
             finish_in_flight,
+            self.imports.stop,  # jobs stay 'running' in the store and resume at the next start
             self.application.shutdown,
             self.application.deps.media.downloader.close,
             self.services.close,

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.advisor import media as media_notes
 from bot.advisor.grounding import shape_reason
+from bot.advisor.import_formats import EXPORT_FORMAT, EXPORT_VERSION
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.moves import move_memories
 from bot.advisor.recall import Recaller
@@ -184,6 +185,9 @@ class MemoryControls:
         newest first) and settings."""
         items = await self.memory.list(await self.store.user_id_for(chat_id))
         return {
+            # /import reads every version back (bot/advisor/import_formats.py).
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,
             "preferences": asdict(await self.store.get_prefs(chat_id)),

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
@@ -16,6 +16,8 @@ from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
 from bot.store.writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Database:
@@ -89,3 +91,17 @@ class Database:
     async def _row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         rows = await self._rows(sql, params)
         return rows[0] if rows else None
+
+    # --- for the store's parts (bot/store/imports.py): one statement, one read, one transaction ---
+
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
+        """One statement in its own write transaction."""
+        return await self._writer.write(sql, params)
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """A read's rows."""
+        return await self._rows(sql, params)
+
+    async def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(connection)` in one write transaction on the writer thread."""
+        return await self._writer.transaction(fn)

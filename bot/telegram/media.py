@@ -207,12 +207,15 @@ class MediaDownloader:
 
     async def fetch(self, attachment: Attachment) -> Media:
         """The file's bytes; DownloadFailed after the retries (never a partial file)."""
+        return Media(await self.fetch_file(attachment.file_id), attachment.mime_type, attachment.kind)
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        """The bytes of any file (in memory only); DownloadFailed after the retries."""
         problem = "no attempt"
         for attempt in range(1, self._attempts + 1):
             try:
                 async with asyncio.timeout(self._timeout):
-                    data = await self._fetch_once(attachment.file_id)
-                return Media(data, attachment.mime_type, attachment.kind)
+                    return await self._fetch_once(file_id)
             except RetryAfter as exc:
                 problem = "Telegram asked to wait"
                 await asyncio.sleep(retry_after_seconds(exc))

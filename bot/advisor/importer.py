@@ -1,0 +1,326 @@
+"""/import: bring what another assistant, an earlier server or an export knows into memory.
+
+- Pasted text (whatever its shape): one extraction call with the same guards, grounding and
+  de-duplication as a message (bot/advisor/extraction.py); `read_text` returns the facts for a
+  preview and stores nothing; `apply_facts` stores them after the person's Import.
+- This bot's own /export: memories with their categories and days, reminders with their time
+  zones, settings; what is already there is merged, not doubled (`read_export`, `apply_export`).
+- A ChatGPT or Claude export: `plan_job` says how many conversations and about how many tokens
+  fit under IMPORT_MAX_TOKENS; bot/advisor/import_jobs.py reads them in the background with
+  `read_batch` and `apply_facts`.
+No Telegram imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.advisor.extraction import Extractor, Fact
+from bot.advisor.grounding import shape_reason
+from bot.advisor.import_formats import (
+    CONVERSATION_CHARS,
+    Conversation,
+    ImportRejected,
+    OwnExport,
+    as_dict,
+)
+from bot.advisor.plans import MAX_FACT_CHARS, PlanRunner, fit_facts, normalise, parse_time
+from bot.advisor.safety import clean, unsafe_reason
+from bot.advisor.writer import MemoryWriter
+from bot.i18n import N_
+from bot.memory import MemoryItem, MemoryService
+from bot.records import Prefs
+from bot.store import Store
+
+# Reminders from an export: (chat id, the export's reminder rows) → how many were added.
+RestoreReminders = Callable[[int, Sequence[Mapping[str, Any]]], Awaitable[int]]
+
+BATCH_CHARS = 6_000  # of the person's words read in one extraction call (several short conversations)
+BATCH_OVERHEAD_TOKENS = 1_100  # our prompt, related memories and the answer, per call
+ADDS_AT_ONCE = 8  # memories of an export stored at once (their embeddings are computed in parallel)
+
+# TRANSLATORS: what the person pastes into ChatGPT, Claude or Gemini; keep it one paragraph.
+IMPORT_PROMPT = N_(
+    "List everything you know about me: my name, where I live, my work, family, health, diet, "
+    "training, goals, habits, preferences and plans, one fact per line, with dates where you know "
+    "them. Only facts about me, no advice."
+)
+# What the extraction sees as the assistant's question the pasted text answers (not shown).
+PASTE_CONTEXT = (
+    "Please paste what your previous assistant knows about you (its answer is about you, in the "
+    "second or third person)."
+)
+INCOGNITO = N_("Memory is off (incognito), so I import nothing. /prefs memory on turns it back on.")
+OTHER_CHAT = N_("That export is of another chat, so I won't import it here. Nothing was stored.")
+OVER_LIMIT = N_("Even the newest conversation is over the import limit this bot allows.")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPlan:
+    memories: tuple[Mapping[str, Any], ...]  # new ones, cleaned
+    known: int  # already remembered (not added again)
+    skipped: int  # refused by the guards, expired, or empty
+    reminders: tuple[Mapping[str, Any], ...]
+    preferences: Mapping[str, str]  # the settings that would change
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    memories: int
+    reminders: int
+    settings: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobPlan:
+    found: int  # conversations with words of the person
+    total: int  # the newest ones that fit under the limit
+    estimate: int  # tokens for those
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        memory: MemoryService,
+        writer: MemoryWriter,
+        extractor: Extractor,
+        restore_reminders: RestoreReminders,
+        max_tokens: int,
+        related_k: int = 10,
+    ) -> None:
+        self._store = store
+        self._memory = memory
+        self._writer = writer
+        self._extractor = extractor
+        self._plans = PlanRunner(store, memory, extractor, related_k=related_k)
+        self._restore_reminders = restore_reminders
+        self.max_tokens = max_tokens
+        self._related_k = related_k
+
+    async def user_id(self, chat_id: int) -> str:
+        return await self._store.user_id_for(chat_id)
+
+    async def count_tokens(self, usage_user: int, prompt_tokens: int, output_tokens: int) -> None:
+        """An import's tokens count in the person's /usage."""
+        if prompt_tokens or output_tokens:
+            await self._store.add_tokens(usage_user, prompt_tokens, output_tokens)
+
+    async def check_allowed(self, chat_id: int) -> None:
+        """ImportRejected when the chat is incognito (nothing may be stored)."""
+        if (await self._store.get_prefs(chat_id)).memory == "off":
+            raise ImportRejected(INCOGNITO)
+
+    # --- pasted text --------------------------------------------------------------------------
+
+    async def read_text(self, chat_id: int, text: str, *, usage_user: int | None) -> list[Fact]:
+        """The facts in a pasted text that would change memory, nothing stored; its tokens count
+        towards `usage_user`. Raises LLMUnavailable / MemoryUnavailable."""
+        await self.check_allowed(chat_id)
+        user_id = await self._store.user_id_for(chat_id)
+        plain = plain_text(text)
+        facts, prompt_tokens, output_tokens = await self.read_batch(
+            user_id, plain, today=datetime.now(UTC).date(), context=PASTE_CONTEXT
+        )
+        if usage_user is not None:
+            await self.count_tokens(usage_user, prompt_tokens, output_tokens)
+        known = {normalise(item.text) for item in await self._memory.list(user_id, include_expired=True)}
+        shown: list[Fact] = []
+        for fact in facts:
+            key = normalise(fact.text)
+            if fact.action == "add" and key in known:
+                continue  # already remembered word for word
+            known.add(key)
+            shown.append(fact)
+        return shown
+
+    async def read_batch(
+        self, user_id: str, text: str, *, today: date, context: str = ""
+    ) -> tuple[list[Fact], int, int]:
+        """The facts (add / update / merge; "none" left out) in `text` against the user's related
+        memories, with the call's tokens. Raises LLMUnavailable / MemoryUnavailable."""
+        related = await self._memory.search(
+            user_id, text[:CONVERSATION_CHARS], limit=self._related_k, threshold=0.0
+        )
+        facts, prompt_tokens, output_tokens = await self._extractor.extract_counted(
+            text, related, today=today, context=context
+        )
+        kept = [fact for fact in fit_facts(facts) if fact.action != "none"]
+        return kept, prompt_tokens, output_tokens
+
+    async def apply_facts(
+        self, chat_id: int, facts: Sequence[Fact], *, source: str, said_at: datetime | None = None
+    ) -> int:
+        """Store `facts` (read by `read_text` or `read_batch`) as memories of the chat, marked as
+        imported from `source` today; return how many changed memory."""
+        await self.check_allowed(chat_id)
+        user_id = await self._store.ensure_chat(chat_id)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        origin = {
+            "source": "import",
+            "imported_from": source,
+            "imported_at": now,
+            "saved_at": (said_at.isoformat(timespec="seconds") if said_at else now),
+        }
+        changed = 0
+        async with self._writer.paused(user_id):
+            for fact in facts:
+                changed += await self._plans.apply_fact(user_id, fact, origin)
+            if changed:
+                await self._writer.enforce_cap(user_id)
+        return changed
+
+    # --- this bot's own export ----------------------------------------------------------------
+
+    async def read_export(self, chat_id: int, export: OwnExport) -> ExportPlan:
+        """What importing `export` would add; ImportRejected for another chat's export."""
+        await self.check_allowed(chat_id)
+        if export.chat_id != chat_id:
+            raise ImportRejected(OTHER_CHAT)
+        user_id = await self._store.user_id_for(chat_id)
+        known_texts = {normalise(i.text) for i in await self._memory.list(user_id, include_expired=True)}
+        today = datetime.now(UTC).date()
+        new: list[Mapping[str, Any]] = []
+        known = skipped = 0
+        for raw in export.memories:
+            text = " ".join(clean(str(raw.get("text") or "")).split())
+            metadata = as_dict(raw.get("metadata"))
+            expires = _day(metadata.get("expires_at") or metadata.get("expiration_date"))
+            unusable = not text or len(text) > MAX_FACT_CHARS or unsafe_reason(text) or shape_reason(text)
+            if unusable or (expires is not None and expires < today):
+                skipped += 1
+            elif normalise(text) in known_texts:
+                known += 1
+            else:
+                known_texts.add(normalise(text))
+                new.append({**raw, "text": text, "expires_on": expires})
+        current = await self._store.get_prefs(chat_id)
+        return ExportPlan(
+            tuple(new), known, skipped, export.reminders, _changed_prefs(current, export.preferences)
+        )
+
+    async def apply_export(self, chat_id: int, plan: ExportPlan) -> ExportResult:
+        """Store what `read_export` found: memories (with their days and categories), reminders,
+        settings. Raises MemoryUnavailable with the memories stored so far kept."""
+        await self.check_allowed(chat_id)
+        user_id = await self._store.ensure_chat(chat_id)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        slots = asyncio.Semaphore(ADDS_AT_ONCE)
+
+        async def add(raw: Mapping[str, Any]) -> list[MemoryItem]:
+            async with slots:
+                return await self._add_exported(user_id, raw, now)
+
+        async with self._writer.paused(user_id):
+            added = [item for items in await asyncio.gather(*map(add, plan.memories)) for item in items]
+            await self._store.record_memory_ids(user_id, [item.id for item in added])
+            if added:
+                await self._writer.enforce_cap(user_id)
+        reminders = await self._restore_reminders(chat_id, plan.reminders) if plan.reminders else 0
+        for key, value in plan.preferences.items():
+            await self._store.set_pref(chat_id, key, value)
+        return ExportResult(len(added), reminders, len(plan.preferences))
+
+    async def _add_exported(self, user_id: str, raw: Mapping[str, Any], now: str) -> list[MemoryItem]:
+        metadata = as_dict(raw.get("metadata"))
+        categories = [str(c) for c in raw.get("categories") or () if isinstance(c, str)][:3]
+        said = metadata.get("saved_at") or raw.get("created_at") or now
+        expires: date | None = raw.get("expires_on")
+        return await self._memory.add(
+            user_id,
+            [{"role": "user", "content": str(raw["text"])}],
+            metadata={
+                "categories": categories,
+                "source": str(metadata.get("source") or "import"),
+                "saved_at": parse_time(said).isoformat(timespec="seconds"),
+                "imported_from": "export",
+                "imported_at": now,
+                "expires_at": expires.isoformat() if expires else None,
+            },
+            infer=False,
+            expiration_date=expires.isoformat() if expires else None,
+        )
+
+    # --- a ChatGPT or Claude export -----------------------------------------------------------
+
+    def plan_job(self, conversations: Sequence[Conversation]) -> JobPlan:
+        """How many of the (newest first) conversations fit under IMPORT_MAX_TOKENS, and their
+        estimated tokens; ImportRejected when not even the first batch does."""
+        total = estimate = 0
+        for start, end in batches(conversations):
+            cost = batch_tokens(conversations[start:end])
+            if estimate + cost > self.max_tokens:
+                break
+            total, estimate = end, estimate + cost
+        if total == 0:
+            raise ImportRejected(OVER_LIMIT)
+        return JobPlan(len(conversations), total, estimate)
+
+
+def batches(conversations: Sequence[Conversation], start: int = 0) -> list[tuple[int, int]]:
+    """[start, end) index ranges of consecutive conversations read in one extraction call each:
+    as many as fit in BATCH_CHARS (at least one). The same ranges from any range's start."""
+    found: list[tuple[int, int]] = []
+    first, chars = start, 0
+    for index in range(start, len(conversations)):
+        size = len(conversations[index].said) + 2
+        if index > first and chars + size > BATCH_CHARS:
+            found.append((first, index))
+            first, chars = index, 0
+        chars += size
+    if first < len(conversations):
+        found.append((first, len(conversations)))
+    return found
+
+
+def batch_text(conversations: Sequence[Conversation]) -> str:
+    return "\n\n".join(conversation.said for conversation in conversations)
+
+
+def batch_tokens(conversations: Sequence[Conversation]) -> int:
+    """About how many tokens one extraction call over these conversations costs (4 characters a
+    token, plus our prompt and the answer)."""
+    return len(batch_text(conversations)) // 4 + BATCH_OVERHEAD_TOKENS
+
+
+_MARKUP = re.compile(r"^\s*(?:[-*•+>]+|\d+[.)]|#+)\s*")
+
+
+def plain_text(text: str) -> str:
+    """A pasted text without list and heading markers or emphasis, one line each (what another
+    assistant's markdown answer says, in words)."""
+    lines = []
+    for line in clean(text).splitlines():
+        line = _MARKUP.sub("", line).replace("**", "").replace("__", "").replace("`", "").strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _changed_prefs(current: Prefs, imported: Mapping[str, Any]) -> dict[str, str]:
+    """The imported settings to apply: valid ones, where this chat still has the default (its own
+    choices win). Incognito is never turned on by an import."""
+    defaults, now = asdict(Prefs()), asdict(current)
+    changed = {}
+    for key in Prefs.names():
+        value = imported.get(key)
+        if key == "memory" or not isinstance(value, str) or value == now[key]:
+            continue
+        if now[key] == defaults[key] and Prefs.accepts(key, value):
+            changed[key] = value
+    return changed
