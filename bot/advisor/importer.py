@@ -37,8 +37,9 @@ from bot.memory import MemoryItem, MemoryService
 from bot.records import Prefs
 from bot.store import Store
 
-# Reminders from an export: (chat id, the export's reminder rows) → how many were added.
-RestoreReminders = Callable[[int, Sequence[Mapping[str, Any]]], Awaitable[int]]
+# Reminders from an export: (chat id, the export's reminder rows, apply) → how many are new (and
+# were added, when applying).
+RestoreReminders = Callable[[int, Sequence[Mapping[str, Any]], bool], Awaitable[int]]
 
 BATCH_CHARS = 6_000  # of the person's words read in one extraction call (several short conversations)
 BATCH_OVERHEAD_TOKENS = 1_100  # our prompt, related memories and the answer, per call
@@ -65,7 +66,8 @@ class ExportPlan:
     memories: tuple[Mapping[str, Any], ...]  # new ones, cleaned
     known: int  # already remembered (not added again)
     skipped: int  # refused by the guards, expired, or empty
-    reminders: tuple[Mapping[str, Any], ...]
+    reminders: tuple[Mapping[str, Any], ...]  # the export's
+    new_reminders: int  # of them, how many the chat does not have yet
     preferences: Mapping[str, str]  # the settings that would change
 
 
@@ -201,8 +203,14 @@ class Importer:
                 known_texts.add(normalise(text))
                 new.append({**raw, "text": text, "expires_on": expires})
         current = await self._store.get_prefs(chat_id)
+        reminders = await self._restore_reminders(chat_id, export.reminders, False)
         return ExportPlan(
-            tuple(new), known, skipped, export.reminders, _changed_prefs(current, export.preferences)
+            tuple(new),
+            known,
+            skipped,
+            export.reminders,
+            reminders,
+            _changed_prefs(current, export.preferences),
         )
 
     async def apply_export(self, chat_id: int, plan: ExportPlan) -> ExportResult:
@@ -222,7 +230,7 @@ class Importer:
             await self._store.record_memory_ids(user_id, [item.id for item in added])
             if added:
                 await self._writer.enforce_cap(user_id)
-        reminders = await self._restore_reminders(chat_id, plan.reminders) if plan.reminders else 0
+        reminders = await self._restore_reminders(chat_id, plan.reminders, True) if plan.reminders else 0
         for key, value in plan.preferences.items():
             await self._store.set_pref(chat_id, key, value)
         return ExportResult(len(added), reminders, len(plan.preferences))
@@ -289,16 +297,19 @@ def batch_tokens(conversations: Sequence[Conversation]) -> int:
     return len(batch_text(conversations)) // 4 + BATCH_OVERHEAD_TOKENS
 
 
-_MARKUP = re.compile(r"^\s*(?:[-*•+>]+|\d+[.)]|#+)\s*")
+_MARKUP = re.compile(r"^\s*(?:[-*•+>]+|\d+[.)])\s*")
+_HEADING = re.compile(r"^\s*#+\s")
 
 
 def plain_text(text: str) -> str:
-    """A pasted text without list and heading markers or emphasis, one line each (what another
-    assistant's markdown answer says, in words)."""
+    """A pasted text without headings, "Here is what I know:" lines, list markers or emphasis,
+    one line each: what another assistant's markdown answer says about the person, in words."""
     lines = []
     for line in clean(text).splitlines():
+        if _HEADING.match(line):
+            continue
         line = _MARKUP.sub("", line).replace("**", "").replace("__", "").replace("`", "").strip()
-        if line:
+        if line and not line.endswith(":"):
             lines.append(line)
     return "\n".join(lines)
 

@@ -27,11 +27,13 @@ async def restore_reminders(
     table: Reminders,
     chat_id: int,
     rows: Sequence[Mapping[str, Any]],
+    apply: bool = True,
     *,
     clock: Clock,
     wake: Callable[[], None],
 ) -> int:
-    """Add the export's reminders the chat does not have yet; return how many were added."""
+    """Add the export's reminders the chat does not have yet; return how many were added (without
+    `apply`: how many would be)."""
     now = datetime.fromtimestamp(clock.now(), UTC)
     current = await table.for_chat(chat_id)
     have = {(r.kind, r.text, r.rule) for r in current}
@@ -45,6 +47,9 @@ async def restore_reminders(
         if (kind, text, rule) in have:
             continue
         have.add((kind, text, rule))
+        added += 1
+        if not apply:
+            continue
         await table.add(
             chat_id,
             text,
@@ -55,8 +60,7 @@ async def restore_reminders(
             start_local=start_local,
             tz=tz,
         )
-        added += 1
-    if added:
+    if added and apply:
         wake()
     return added
 

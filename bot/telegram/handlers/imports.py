@@ -212,7 +212,7 @@ async def _preview_export(update: Update, context: BotContext, t: Translator, ex
     assert message.from_user is not None
     plan = await context.deps.importer.read_export(message.chat_id, export)  # a refusal: on_import_file
     lines = [t.gettext("Your /export file holds:"), *export_lines(t, plan)]
-    if not (plan.memories or plan.reminders or plan.preferences):
+    if not (plan.memories or plan.new_reminders or plan.preferences):
         lines.append(t.gettext("Everything in it is here already. Nothing was stored."))
         await message.reply_text("\n".join(lines))
         return
@@ -231,7 +231,7 @@ def export_lines(t: Translator, plan: ExportPlan) -> list[str]:
             plan.known,
             t.ngettext("• {count} memory I already have", "• {count} memories I already have", plan.known),
         ),
-        (len(plan.reminders), t.ngettext("• {count} reminder", "• {count} reminders", len(plan.reminders))),
+        (plan.new_reminders, t.ngettext("• {count} reminder", "• {count} reminders", plan.new_reminders)),
         (len(plan.preferences), t.ngettext("• {count} setting", "• {count} settings", len(plan.preferences))),
     ]
     return [text.format(count=t.number(count)) for count, text in counts if count]
