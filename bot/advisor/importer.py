@@ -172,11 +172,39 @@ class Importer:
         }
         changed = 0
         async with self._writer.paused(user_id):
+            # Supersedes and merges one by one (Mem0's update keeps the history); new facts
+            # together, one store call per category and expiry (their embeddings in parallel).
             for fact in facts:
-                changed += await self._plans.apply_fact(user_id, fact, origin)
+                if fact.action != "add":
+                    changed += await self._plans.apply_fact(user_id, fact, origin)
+            changed += await self._add_new(user_id, [f for f in facts if f.action == "add"], origin)
             if changed:
                 await self._writer.enforce_cap(user_id)
         return changed
+
+    async def _add_new(self, user_id: str, facts: Sequence[Fact], origin: Mapping[str, Any]) -> int:
+        """Add the facts not stored yet word for word (one listing for all); return how many."""
+        known = {normalise(item.text) for item in await self._memory.list(user_id, include_expired=True)}
+        groups: dict[tuple[str, date | None], list[str]] = {}
+        for fact in facts:
+            key = normalise(fact.text)
+            if key in known or unsafe_reason(fact.text):
+                continue
+            known.add(key)
+            groups.setdefault((fact.category, fact.expires_on), []).append(fact.text)
+        added = 0
+        for (category, expires), texts in groups.items():
+            expiry = expires.isoformat() if expires else None
+            items = await self._memory.add(
+                user_id,
+                [{"role": "user", "content": text} for text in texts],
+                metadata={"categories": [category], **origin, "expires_at": expiry},
+                infer=False,
+                expiration_date=expiry,
+            )
+            await self._store.record_memory_ids(user_id, [item.id for item in items])
+            added += len(items)
+        return added
 
     # --- this bot's own export ----------------------------------------------------------------
 

@@ -78,7 +78,10 @@ def test_a_zip_with_too_many_entries_is_refused() -> None:
 def _bomb(size: int) -> bytes:
     """conversations.json of `size` bytes of spaces (compresses to a few hundred KB)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("conversations.json", "w") as out:
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("conversations.json", "w") as out,
+    ):
         chunk = b" " * (1024 * 1024)
         for _ in range(size // len(chunk)):
             out.write(chunk)

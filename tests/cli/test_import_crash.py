@@ -31,7 +31,8 @@ async def test_kill_9_in_the_middle_of_an_import_resumes_and_stores_each_fact_on
 ) -> None:
     data_dir = tmp_path / "data"
     conversations = [
-        chatgpt_conversation(f"c{i}", [f"{fact(i)}.", *PADDING], updated=1.7e9 + i) for i in range(CONVERSATIONS)
+        chatgpt_conversation(f"c{i}", [f"{fact(i)}.", *PADDING], updated=1.7e9 + i)
+        for i in range(CONVERSATIONS)
     ]
     data = zipped(conversations)
     fake_gemini.json_latency = 0.4
