@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> None:
             done, facts, tokens = conn.execute("SELECT done, facts, tokens FROM import_jobs").fetchone()
     load = os.getloadavg()
     print(
-        f"(a) p95 idle before / during / after: {idle_before[1]:.1f} / {during[1]:.1f} / {idle_after[1]:.1f} ms; "
+        "(a) p95 idle before / during / after: "
+        f"{idle_before[1]:.1f} / {during[1]:.1f} / {idle_after[1]:.1f} ms; "
         f"extraction and other JSON calls: {calls}; facts in the file: {facts_in_file}; "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )

@@ -59,7 +59,7 @@ def test_own_export_text_and_unknown_json() -> None:
     assert isinstance(read_upload(json.dumps(export).encode()), OwnExport)
     assert read_upload(json.dumps({**export, "version": 2}).encode()).version == 2  # type: ignore[union-attr]
     assert read_upload(json.dumps(export).encode()).version == 1  # type: ignore[union-attr]
-    assert isinstance(read_upload("I live in Oslo\nI row".encode()), PlainText)
+    assert isinstance(read_upload(b"I live in Oslo\nI row"), PlainText)
     for bad in (b'{"a": 1}', b"[1, 2]", b'[{"title": "x"}]', b"{not json", b"\xff\xfe\x00garbage"):
         with pytest.raises(ImportRejected):
             read_upload(bad)
