@@ -9,11 +9,14 @@ ChatGPT conversation only the branch the person ended on is read (the `mapping` 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import multiprocessing
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -103,6 +106,17 @@ def read_upload(data: bytes, file_name: str | None = None) -> Upload:
     if not text.strip():
         raise ImportRejected(BAD_JSON)
     return PlainText(text)
+
+
+async def read_upload_apart(data: bytes, file_name: str | None = None) -> Upload:
+    """`read_upload` in a child process: parsing a large conversations.json holds the GIL for
+    seconds (every chat's answer would wait) and takes several times its size in memory; the child
+    returns only the person's words and exits."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, read_upload, data, file_name)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def read_document(document: Any) -> Conversations | OwnExport:

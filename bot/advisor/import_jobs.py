@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.advisor.extraction import Fact
-from bot.advisor.import_formats import Conversation, Conversations, ImportRejected, read_upload
+from bot.advisor.import_formats import Conversation, Conversations, ImportRejected, read_upload_apart
 from bot.advisor.importer import Importer, batch_text, batches
 from bot.errors import RateLimited, Unavailable
 from bot.llm import LLMBadOutput
@@ -132,7 +132,7 @@ class ImportRunner:
         for attempt in range(3):
             try:
                 data = await self._fetch(job.file_id)
-                upload = await asyncio.to_thread(read_upload, data)
+                upload = await read_upload_apart(data)
             except Unavailable:
                 logger.warning("import %d: download attempt %d failed", job.id, attempt + 1)
                 await asyncio.sleep(self._retry * 2**attempt)

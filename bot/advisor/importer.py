@@ -177,14 +177,19 @@ class Importer:
             for fact in facts:
                 if fact.action != "add":
                     changed += await self._plans.apply_fact(user_id, fact, origin)
-            changed += await self._add_new(user_id, [f for f in facts if f.action == "add"], origin)
-            if changed:
+            added, count = await self._add_new(user_id, [f for f in facts if f.action == "add"], origin)
+            if count > self._writer.max_memories:  # a listing only when over MEMORY_MAX_PER_USER
                 await self._writer.enforce_cap(user_id)
-        return changed
+        return changed + added
 
-    async def _add_new(self, user_id: str, facts: Sequence[Fact], origin: Mapping[str, Any]) -> int:
-        """Add the facts not stored yet word for word (one listing for all); return how many."""
-        known = {normalise(item.text) for item in await self._memory.list(user_id, include_expired=True)}
+    async def _add_new(
+        self, user_id: str, facts: Sequence[Fact], origin: Mapping[str, Any]
+    ) -> tuple[int, int]:
+        """Add the facts not stored yet word for word (one listing for all); return how many, and
+        how many memories the user has now."""
+        items = await self._memory.list(user_id, include_expired=True)
+        count = len(items)
+        known = {normalise(item.text) for item in items}
         groups: dict[tuple[str, date | None], list[str]] = {}
         for fact in facts:
             key = normalise(fact.text)
@@ -195,16 +200,16 @@ class Importer:
         added = 0
         for (category, expires), texts in groups.items():
             expiry = expires.isoformat() if expires else None
-            items = await self._memory.add(
+            stored = await self._memory.add(
                 user_id,
                 [{"role": "user", "content": text} for text in texts],
                 metadata={"categories": [category], **origin, "expires_at": expiry},
                 infer=False,
                 expiration_date=expiry,
             )
-            await self._store.record_memory_ids(user_id, [item.id for item in items])
-            added += len(items)
-        return added
+            await self._store.record_memory_ids(user_id, [item.id for item in stored])
+            added += len(stored)
+        return added, count + added
 
     # --- this bot's own export ----------------------------------------------------------------
 

@@ -10,7 +10,6 @@ Incognito refuses imports.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
@@ -22,7 +21,7 @@ from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
 from bot.advisor.extraction import Fact
-from bot.advisor.import_formats import TOO_BIG, Conversations, ImportRejected, OwnExport, read_upload
+from bot.advisor.import_formats import TOO_BIG, Conversations, ImportRejected, OwnExport, read_upload_apart
 from bot.advisor.importer import IMPORT_PROMPT, ExportPlan
 from bot.errors import Unavailable
 from bot.i18n import N_, Translator
@@ -134,7 +133,7 @@ async def on_import_file(update: Update, context: BotContext) -> None:
         return
     try:
         data = await context.deps.media.downloader.fetch_file(document.file_id)
-        upload = await asyncio.to_thread(read_upload, data, document.file_name)
+        upload = await read_upload_apart(data, document.file_name)
         del data
         if isinstance(upload, OwnExport):
             await _preview_export(update, context, t, upload)
