@@ -11,8 +11,9 @@ Measured:
 - the import: seconds from Start to the "finished" edit of the progress message, facts stored,
   tokens the job counted, the bot's peak RSS (VmHWM);
 - load.py's (a) (200 messages one after another, each from a new chat, the time from the update
-  to the reply, p50 / p95) with the bot idle before the import, during it, and idle after it:
-  the import must not slow the answers to other chats.
+  to the reply, p50 / p95) with the bot idle before the import, right after Start (the file is
+  downloaded and read), in the middle of the import (from a quarter of the conversations read),
+  and idle after it: the import must not slow the answers to other chats.
 Last line: import conversations=… facts=… wall_s=… tokens=… rss_mb=…
 """
 
@@ -75,6 +76,16 @@ def progress_text(telegram: FakeTelegram, message_id: int) -> str:
     return str((telegram.message(CHAT, message_id) or {}).get("text", ""))
 
 
+def read_so_far(data_dir: Path) -> int:
+    """Conversations the import has read (0 before its row exists)."""
+    try:
+        with sqlite3.connect(f"file:{data_dir / 'bot.sqlite3'}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT done FROM import_jobs").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
 def overhead(telegram: FakeTelegram, count: int, first_chat: int) -> tuple[float, float]:
     latencies = sequential(telegram, count, first_chat=first_chat)
     return statistics.median(latencies), pct(latencies, 95)
@@ -101,9 +112,12 @@ def run(args: argparse.Namespace) -> None:
             print("offer:", offer["text"].replace("\n", " | "), flush=True)
             started = time.perf_counter()
             press(telegram, offer, "Start")
-            time.sleep(2.0)  # the job is reading: its extraction calls are in flight
-            during = overhead(telegram, args.sequential, 910_000)
-            print(f"(a) during the import: p50={during[0]:.1f} ms p95={during[1]:.1f} ms", flush=True)
+            at_start = overhead(telegram, args.sequential, 910_000)
+            print(f"(a) right after Start: p50={at_start[0]:.1f} ms p95={at_start[1]:.1f} ms", flush=True)
+            while read_so_far(data_dir) < args.conversations // 4:
+                time.sleep(0.2)
+            during = overhead(telegram, args.sequential, 930_000)
+            print(f"(a) mid-import: p50={during[0]:.1f} ms p95={during[1]:.1f} ms", flush=True)
             print("progress:", progress_text(telegram, offer["message_id"]).replace("\n", " | "), flush=True)
             while "finished" not in progress_text(telegram, offer["message_id"]):
                 if proc.poll() is not None:
@@ -121,8 +135,8 @@ def run(args: argparse.Namespace) -> None:
             done, facts, tokens = conn.execute("SELECT done, facts, tokens FROM import_jobs").fetchone()
     load = os.getloadavg()
     print(
-        "(a) p95 idle before / during / after: "
-        f"{idle_before[1]:.1f} / {during[1]:.1f} / {idle_after[1]:.1f} ms; "
+        "(a) p95 idle before / during / after: "  # during: right after Start, then mid-import
+        f"{idle_before[1]:.1f} / {at_start[1]:.1f} (start) / {during[1]:.1f} (mid) / {idle_after[1]:.1f} ms; "
         f"extraction and other JSON calls: {calls}; facts in the file: {facts_in_file}; "
         f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
