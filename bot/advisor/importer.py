@@ -45,7 +45,8 @@ BATCH_CHARS = 6_000  # of the person's words read in one extraction call (severa
 BATCH_OVERHEAD_TOKENS = 1_100  # our prompt, related memories and the answer, per call
 ADDS_AT_ONCE = 8  # memories of an export stored at once (their embeddings are computed in parallel)
 
-# TRANSLATORS: what the person pastes into ChatGPT, Claude or Gemini; keep it one paragraph.
+# TRANSLATORS: what the person pastes into ChatGPT, Claude or Gemini (the person speaks to that
+# assistant, so the informal address is natural there); keep it one paragraph.
 IMPORT_PROMPT = N_(
     "List everything you know about me: my name, where I live, my work, family, health, diet, "
     "training, goals, habits, preferences and plans, one fact per line, with dates where you know "
