@@ -69,6 +69,23 @@ MIGRATION_GROUP = -2  # a group's move to a supergroup id, before the gate (whic
 GATE_GROUP = -1  # runs before every other handler (but the migration); stops with ApplicationHandlerStop
 
 
+def register_imports(
+    application: Application[Any, Any, Any, Any, Any, Any], new_message: filters.BaseFilter
+) -> None:
+    """The other assistant's answer, or an import file: replying to /import's prompt, or a file
+    with /import as its caption."""
+    import_prompt = imports.RepliesToImportPrompt()
+    application.add_handler(
+        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND & import_prompt, imports.on_import_text)
+    )
+    application.add_handler(
+        MessageHandler(
+            new_message & filters.Document.ALL & (import_prompt | imports.ImportCaption()),
+            imports.on_import_file,
+        )
+    )
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Attach every handler: the gate first, then commands, buttons and plain messages."""
     application.add_handler(
@@ -110,18 +127,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(new_message & filters.COMMAND & private, errors.on_unknown_command)
     )
-    # The other assistant's answer or an import file (replying to /import's prompt, or a file with
-    # /import as its caption), before plain messages and media take them.
-    import_prompt = imports.RepliesToImportPrompt()
-    application.add_handler(
-        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND & import_prompt, imports.on_import_text)
-    )
-    application.add_handler(
-        MessageHandler(
-            new_message & filters.Document.ALL & (import_prompt | imports.ImportCaption()),
-            imports.on_import_file,
-        )
-    )
+    register_imports(application, new_message)  # before plain messages and media take them
     # A reply giving a memory's new wording (after ✏️), before plain messages take it.
     edit_reply = new_message & filters.TEXT & ~filters.COMMAND & memory_edit.RepliesToEditPrompt()
     application.add_handler(MessageHandler(edit_reply, memory_edit.on_edit_reply))
