@@ -20,9 +20,12 @@ from tests.fakes.gemini_api import FakeGemini
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each chat / JSON answer")
+    parser.add_argument("--json-latency", type=float, default=None, help="seconds before each JSON answer")
+    parser.add_argument("--embed-latency", type=float, default=0.0, help="seconds before each embedding")
     args = parser.parse_args()
     with FakeGemini() as gemini:
         gemini.latency = args.latency
+        gemini.json_latency, gemini.embed_latency = args.json_latency, args.embed_latency
         print(gemini.base_url, gemini.api_key, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or exits)
 
