@@ -29,13 +29,13 @@ from bot.advisor.import_formats import (
     OwnExport,
     as_dict,
 )
+from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.plans import MAX_FACT_CHARS, PlanRunner, fit_facts, normalise, parse_time
 from bot.advisor.safety import clean, unsafe_reason
-from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_
 from bot.memory import MemoryItem, MemoryService
 from bot.records import Prefs
-from bot.store import Store
+from bot.store import ChatTables, MemoryOutbox
 
 # Reminders from an export: (chat id, the export's reminder rows, apply) → how many are new (and
 # were added, when applying).
@@ -90,7 +90,8 @@ class Importer:
     def __init__(
         self,
         *,
-        store: Store,
+        chats: ChatTables,
+        outbox: MemoryOutbox,
         memory: MemoryService,
         writer: MemoryWriter,
         extractor: Extractor,
@@ -98,26 +99,27 @@ class Importer:
         max_tokens: int,
         related_k: int = 10,
     ) -> None:
-        self._store = store
+        self._chats = chats
+        self._outbox = outbox
         self._memory = memory
         self._writer = writer
         self._extractor = extractor
-        self._plans = PlanRunner(store, memory, extractor, related_k=related_k)
+        self._plans = PlanRunner(outbox, memory, extractor, related_k=related_k)
         self._restore_reminders = restore_reminders
         self.max_tokens = max_tokens
         self._related_k = related_k
 
     async def user_id(self, chat_id: int) -> str:
-        return await self._store.user_id_for(chat_id)
+        return await self._chats.user_id_for(chat_id)
 
     async def count_tokens(self, usage_user: int, prompt_tokens: int, output_tokens: int) -> None:
         """An import's tokens count in the person's /usage."""
         if prompt_tokens or output_tokens:
-            await self._store.add_tokens(usage_user, prompt_tokens, output_tokens)
+            await self._chats.add_tokens(usage_user, prompt_tokens, output_tokens)
 
     async def check_allowed(self, chat_id: int) -> None:
         """ImportRejected when the chat is incognito (nothing may be stored)."""
-        if (await self._store.get_prefs(chat_id)).memory == "off":
+        if (await self._chats.get_prefs(chat_id)).memory == "off":
             raise ImportRejected(INCOGNITO)
 
     # --- pasted text --------------------------------------------------------------------------
@@ -126,7 +128,7 @@ class Importer:
         """The facts in a pasted text that would change memory, nothing stored; its tokens count
         towards `usage_user`. Raises LLMUnavailable / MemoryUnavailable."""
         await self.check_allowed(chat_id)
-        user_id = await self._store.user_id_for(chat_id)
+        user_id = await self._chats.user_id_for(chat_id)
         plain = plain_text(text)
         facts, prompt_tokens, output_tokens = await self.read_batch(
             user_id, plain, today=datetime.now(UTC).date(), context=PASTE_CONTEXT
@@ -163,7 +165,7 @@ class Importer:
         """Store `facts` (read by `read_text` or `read_batch`) as memories of the chat, marked as
         imported from `source` today; return how many changed memory."""
         await self.check_allowed(chat_id)
-        user_id = await self._store.ensure_chat(chat_id)
+        user_id = await self._chats.ensure_chat(chat_id)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         origin = {
             "source": "import",
@@ -208,7 +210,7 @@ class Importer:
                 infer=False,
                 expiration_date=expiry,
             )
-            await self._store.record_memory_ids(user_id, [item.id for item in stored])
+            await self._outbox.record_memory_ids(user_id, [item.id for item in stored])
             added += len(stored)
         return added, count + added
 
@@ -219,7 +221,7 @@ class Importer:
         await self.check_allowed(chat_id)
         if export.chat_id != chat_id:
             raise ImportRejected(OTHER_CHAT)
-        user_id = await self._store.user_id_for(chat_id)
+        user_id = await self._chats.user_id_for(chat_id)
         known_texts = {normalise(i.text) for i in await self._memory.list(user_id, include_expired=True)}
         today = datetime.now(UTC).date()
         new: list[Mapping[str, Any]] = []
@@ -236,7 +238,7 @@ class Importer:
             else:
                 known_texts.add(normalise(text))
                 new.append({**raw, "text": text, "expires_on": expires})
-        current = await self._store.get_prefs(chat_id)
+        current = await self._chats.get_prefs(chat_id)
         reminders = await self._restore_reminders(chat_id, export.reminders, False)
         return ExportPlan(
             tuple(new),
@@ -251,7 +253,7 @@ class Importer:
         """Store what `read_export` found: memories (with their days and categories), reminders,
         settings. Raises MemoryUnavailable with the memories stored so far kept."""
         await self.check_allowed(chat_id)
-        user_id = await self._store.ensure_chat(chat_id)
+        user_id = await self._chats.ensure_chat(chat_id)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         slots = asyncio.Semaphore(ADDS_AT_ONCE)
 
@@ -261,12 +263,12 @@ class Importer:
 
         async with self._writer.paused(user_id):
             added = [item for items in await asyncio.gather(*map(add, plan.memories)) for item in items]
-            await self._store.record_memory_ids(user_id, [item.id for item in added])
+            await self._outbox.record_memory_ids(user_id, [item.id for item in added])
             if added:
                 await self._writer.enforce_cap(user_id)
         reminders = await self._restore_reminders(chat_id, plan.reminders, True) if plan.reminders else 0
         for key, value in plan.preferences.items():
-            await self._store.set_pref(chat_id, key, value)
+            await self._chats.set_pref(chat_id, key, value)
         return ExportResult(len(added), reminders, len(plan.preferences))
 
     async def _add_exported(self, user_id: str, raw: Mapping[str, Any], now: str) -> list[MemoryItem]:

@@ -16,7 +16,7 @@ from bot.followup.service import MAX_REMINDERS_PER_CHAT
 from bot.followup.when import next_firing
 from bot.records import is_timezone
 from bot.runtime.clock import Clock
-from bot.store.reminders import Reminders
+from bot.store.reminder_tables import Reminders
 
 logger = logging.getLogger(__name__)
 

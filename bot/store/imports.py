@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.store.database import Database
+from bot.store.database import Tables
 
 ImportSource = Literal["chatgpt", "claude"]
 ImportState = Literal["confirm", "running", "done", "cancelled", "failed"]
@@ -43,11 +43,8 @@ class ImportJob:
     created_at: float
 
 
-class ImportJobs:
-    """The store's part for import jobs: reads and one-transaction writes through the Database."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
+class ImportJobs(Tables):
+    """The store's part for import jobs (`store.imports`): reads, and writes of one transaction each."""
 
     async def create(
         self,
@@ -75,22 +72,22 @@ class ImportJobs:
             ).fetchone()
             return ImportJob(*row)
 
-        return await self._db.transaction(create)
+        return await self._transaction(create)
 
     async def get(self, job_id: int) -> ImportJob | None:
-        rows = await self._db.rows(f"SELECT {_COLUMNS} FROM import_jobs WHERE id = ?", (job_id,))  # noqa: S608
+        rows = await self._rows(f"SELECT {_COLUMNS} FROM import_jobs WHERE id = ?", (job_id,))  # noqa: S608
         return ImportJob(*rows[0]) if rows else None
 
     async def running(self) -> list[ImportJob]:
         """Jobs that were being read (to resume at start), oldest first."""
-        rows = await self._db.rows(
+        rows = await self._rows(
             f"SELECT {_COLUMNS} FROM import_jobs WHERE state = 'running' ORDER BY id"  # noqa: S608
         )
         return [ImportJob(*row) for row in rows]
 
     async def active_for_chat(self, chat_id: int) -> ImportJob | None:
         """The chat's job being read, if any (one at a time per chat)."""
-        rows = await self._db.rows(
+        rows = await self._rows(
             f"SELECT {_COLUMNS} FROM import_jobs WHERE chat_id = ? AND state = 'running' "  # noqa: S608
             "ORDER BY id LIMIT 1",
             (chat_id,),
@@ -99,7 +96,7 @@ class ImportJobs:
 
     async def start(self, job_id: int, message_id: int | None) -> bool:
         """'confirm' → 'running'; False when the job is gone or no longer waiting (a second tap)."""
-        result = await self._db.write(
+        result = await self._write(
             "UPDATE import_jobs SET state = 'running', message_id = ?, updated_at = ? "
             "WHERE id = ? AND state = 'confirm'",
             (message_id, time.time(), job_id),
@@ -108,7 +105,7 @@ class ImportJobs:
 
     async def finish(self, job_id: int, state: ImportState) -> bool:
         """End a job ('done', 'cancelled', 'failed'); False when it had already ended."""
-        result = await self._db.write(
+        result = await self._write(
             "UPDATE import_jobs SET state = ?, updated_at = ? "
             "WHERE id = ? AND state IN ('confirm', 'running')",
             (state, time.time(), job_id),
@@ -117,15 +114,15 @@ class ImportJobs:
 
     async def advance(self, job_id: int, *, done: int, facts: int, tokens: int) -> None:
         """Record a batch read and applied: `done` conversations so far, plus its facts and tokens."""
-        await self._db.write(
+        await self._write(
             "UPDATE import_jobs SET done = ?, facts = facts + ?, tokens = tokens + ?, updated_at = ? "
             "WHERE id = ?",
             (done, facts, tokens, time.time(), job_id),
         )
 
     async def set_message(self, job_id: int, message_id: int) -> None:
-        await self._db.write("UPDATE import_jobs SET message_id = ? WHERE id = ?", (message_id, job_id))
+        await self._write("UPDATE import_jobs SET message_id = ? WHERE id = ?", (message_id, job_id))
 
     async def forget_chat(self, chat_id: int) -> None:
         """Every job of the chat (its /forget)."""
-        await self._db.write("DELETE FROM import_jobs WHERE chat_id = ?", (chat_id,))
+        await self._write("DELETE FROM import_jobs WHERE chat_id = ?", (chat_id,))

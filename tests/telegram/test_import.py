@@ -49,7 +49,7 @@ async def edited(fake: FakeTelegram, message: dict[str, Any], until: str, timeou
 
 
 async def memory_texts(bot: RunningBot, chat_id: int = CHAT) -> list[str]:
-    return sorted(item.text for item in await bot.advisor.memories(chat_id))
+    return sorted(item.text for item in await bot.controls.memories(chat_id))
 
 
 def document_of(sent: dict[str, Any]) -> bytes:
@@ -190,12 +190,12 @@ async def test_export_then_import_on_a_fresh_server_brings_everything_back_once(
     await press(fake_telegram, preview, "Import")
     await edited(fake_telegram, preview, "Imported from your /export file")
 
-    after = {item.text: item for item in await new.advisor.memories(CHAT)}
+    after = {item.text: item for item in await new.controls.memories(CHAT)}
     assert set(after) == set(before)
     for text, item in after.items():
         assert list(item.categories) == before[text]["categories"]
         assert item.metadata["saved_at"][:10] == before[text]["metadata"]["saved_at"][:10]
-    prefs = await new.advisor.prefs(CHAT)
+    prefs = await new.services.store.chats.get_prefs(CHAT)
     assert (prefs.units, prefs.timezone) == ("imperial", "Europe/Berlin")
     reminders = await new.runtime.application.deps.followup.scheduled(CHAT)
     assert [(r.text, r.tz, r.rule is not None) for r, _ in reminders] == [("weigh in", "Europe/Berlin", True)]
@@ -221,7 +221,7 @@ async def test_another_chats_export_is_refused(start_bot: StartBot, fake_telegra
     reply = await send_document(fake_telegram, json.dumps(other).encode(), "export.json")
     assert "another chat" in reply["text"]
     assert await memory_texts(bot) == []
-    assert (await bot.advisor.prefs(CHAT)).units == "metric"
+    assert (await bot.services.store.chats.get_prefs(CHAT)).units == "metric"
 
 
 # --- ChatGPT and Claude exports ----------------------------------------------------------------

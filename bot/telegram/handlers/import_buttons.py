@@ -10,10 +10,10 @@ from telegram import CallbackQuery, Update
 
 from bot.errors import Refused, Unavailable
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY
 from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.imports import PendingImport, previews, result_lines
 from bot.telegram.handlers.keyboards import callback_fields
+from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 from bot.telegram.import_progress import progress_text, stop_keyboard
 
 logger = logging.getLogger(__name__)

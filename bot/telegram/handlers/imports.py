@@ -26,12 +26,13 @@ from bot.advisor.importer import IMPORT_PROMPT, ExportPlan
 from bot.errors import Unavailable
 from bot.i18n import N_, Translator
 from bot.records import TELEGRAM_DOWNLOAD_LIMIT
+from bot.telegram.addressing import is_group, is_pseudo_sender
+from bot.telegram.attachments import DOWNLOAD_FAILED_REPLY, DownloadFailed
 from bot.telegram.handlers.account import PSEUDO_SENDER_REPLY
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, is_pseudo_sender, may_manage
+from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.keyboards import button, rows, shortened
 from bot.telegram.import_progress import SOURCES
-from bot.telegram.media import DOWNLOAD_FAILED_REPLY, DownloadFailed
 
 logger = logging.getLogger(__name__)
 
