@@ -25,7 +25,7 @@ from typing import Any
 from bot.errors import Refused
 from bot.i18n import N_
 from bot.records import TELEGRAM_DOWNLOAD_LIMIT
-from bot.store.imports import ImportSource
+from bot.store.import_tables import ImportSource
 
 MAX_UPLOAD_BYTES = TELEGRAM_DOWNLOAD_LIMIT
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024

@@ -1,7 +1,7 @@
 """Reading a ChatGPT or Claude export in the background: one task per job, resumed after a restart,
 cancellable, its progress shown in one message the Telegram side edits in place.
 
-The file is never stored: a job keeps its Telegram file id (bot/store/imports.py) and downloads the
+The file is never stored: a job keeps its Telegram file id (bot/store/import_tables.py) and downloads the
 file again when it resumes. Conversations are read newest first in batches (one extraction call
 each, `ahead` calls at once); batches are applied in order and each one's progress is recorded
 with it, so a crash redoes at most the batches in flight (an exact duplicate is never added twice).
@@ -23,7 +23,7 @@ from bot.advisor.importer import Importer, batch_text, batches
 from bot.errors import RateLimited, Unavailable
 from bot.llm import LLMBadOutput
 from bot.runtime.tasks import cancel_and_wait
-from bot.store.imports import ImportJob, ImportJobs, ImportState
+from bot.store.import_tables import ImportJob, ImportJobs, ImportState
 
 logger = logging.getLogger(__name__)
 

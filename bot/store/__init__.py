@@ -2,7 +2,7 @@
 from schema.py), and one module per table family, each a part of `Store`: `store.chats` (chats.py:
 chats, preferences, turns, sessions, usage), `store.outbox` (outbox.py: pending memory writes and
 the memory-id ledger), `store.inbox` (inbox_tables.py: incoming updates), `store.reminders`
-(reminder_tables.py: reminders and check-ins), `store.imports` (imports.py: /import jobs of
+(reminder_tables.py: reminders and check-ins), `store.imports` (import_tables.py: /import jobs of
 ChatGPT and Claude exports). Each part of the bot takes the part it uses.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.store.chats import ChatTables
 from bot.store.database import Database
-from bot.store.imports import ImportJobs
+from bot.store.import_tables import ImportJobs
 from bot.store.inbox_tables import UpdateInbox
 from bot.store.outbox import MemoryOutbox
 from bot.store.reminder_tables import Reminders

@@ -126,7 +126,7 @@ MIGRATIONS: tuple[str, ...] = (
         last_offer_at  REAL
     );
     """,
-    # Imports of a ChatGPT or Claude data export (bot/store/imports.py): one row per job, read
+    # Imports of a ChatGPT or Claude data export (bot/store/import_tables.py): one row per job, read
     # in the background and resumed after a restart. The file itself is never stored: its
     # Telegram file id is, and the job downloads it again to resume from `done`.
     """

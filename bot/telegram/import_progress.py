@@ -9,7 +9,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from bot.i18n import Translator, translator
-from bot.store.imports import ImportJob
+from bot.store.import_tables import ImportJob
 from bot.telegram.handlers.keyboards import button, rows
 
 logger = logging.getLogger(__name__)
