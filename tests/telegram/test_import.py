@@ -159,6 +159,18 @@ async def test_in_a_group_only_admins_import(start_bot: StartBot, fake_telegram:
     assert await memory_texts(bot, group) == ["We train on Mondays"]
 
 
+async def test_a_long_answer_comes_as_a_text_file(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
+    """A .txt file with /import as its caption is read like pasted text: a preview, then Import."""
+    bot = await start_bot()
+    lines = "\n".join(f"- You own {n} pairs of running shoes number {n}." for n in range(1, 41))
+    preview = await send_document(fake_telegram, lines.encode(), "chatgpt-answer.txt")
+    assert preview["text"].startswith("I found 40 facts to import:"), preview["text"]
+    assert "…and 10 more." in preview["text"]
+    await press(fake_telegram, preview, "Import")
+    await edited(fake_telegram, preview, "Imported 40 facts")
+    assert len(await memory_texts(bot)) == 40
+
+
 # --- this bot's own export: the round trip ----------------------------------------------------
 
 
