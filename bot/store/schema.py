@@ -126,6 +126,11 @@ MIGRATIONS: tuple[str, ...] = (
         last_offer_at  REAL
     );
     """,
+    # The Telegram language_code of whoever last used reminders in the chat, so what the scheduler
+    # sends later (no update at hand) speaks their language when /prefs leaves it on "auto".
+    """
+    ALTER TABLE followup_chats ADD COLUMN speaks TEXT;
+    """,
     # Imports of a ChatGPT or Claude data export (bot/store/import_tables.py): one row per job, read
     # in the background and resumed after a restart. The file itself is never stored: its
     # Telegram file id is, and the job downloads it again to resume from `done`.
