@@ -20,9 +20,10 @@ from typing import Any
 from telegram import ForceReply, InlineKeyboardMarkup, Message, Update
 from telegram.ext import filters
 
+from bot.advisor.export_restore import ExportPlan
 from bot.advisor.extraction import Fact
 from bot.advisor.import_formats import TOO_BIG, Conversations, ImportRejected, OwnExport, read_upload_apart
-from bot.advisor.importer import IMPORT_PROMPT, ExportPlan
+from bot.advisor.importer import IMPORT_PROMPT
 from bot.errors import Unavailable
 from bot.i18n import N_, Translator
 from bot.records import TELEGRAM_DOWNLOAD_LIMIT
