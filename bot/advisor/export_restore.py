@@ -70,7 +70,9 @@ class ExportRestore:
         if export.chat_id != chat_id:
             raise ImportRejected(OTHER_CHAT)
         user_id = await self._chats.user_id_for(chat_id)
-        known_texts = {normalise(i.text) for i in await self._memory.list(user_id, include_expired=True)}
+        known_texts = {
+            normalise(i.text) for i in await self._memory.list_memories(user_id, include_expired=True)
+        }
         today = datetime.now(UTC).date()
         new: list[Mapping[str, Any]] = []
         known = skipped = 0

@@ -109,7 +109,9 @@ class Importer:
         )
         if usage_user is not None:
             await self.count_tokens(usage_user, prompt_tokens, output_tokens)
-        known = {normalise(item.text) for item in await self._memory.list(user_id, include_expired=True)}
+        known = {
+            normalise(item.text) for item in await self._memory.list_memories(user_id, include_expired=True)
+        }
         shown: list[Fact] = []
         for fact in facts:
             key = normalise(fact.text)
@@ -164,7 +166,7 @@ class Importer:
     ) -> tuple[int, int]:
         """Add the facts not stored yet word for word (one listing for all); return how many, and
         how many memories the user has now."""
-        items = await self._memory.list(user_id, include_expired=True)
+        items = await self._memory.list_memories(user_id, include_expired=True)
         count = len(items)
         known = {normalise(item.text) for item in items}
         groups: dict[tuple[str, date | None], list[str]] = {}

@@ -11,13 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.chats import ChatTables
-from bot.store.database import Database
+from bot.store.database import Database, StoreUnavailable
 from bot.store.import_tables import ImportJobs
 from bot.store.inbox_tables import UpdateInbox
 from bot.store.outbox import MemoryOutbox
 from bot.store.reminder_tables import Reminders
 
-__all__ = ["ChatTables", "ImportJobs", "MemoryOutbox", "Reminders", "Store", "UpdateInbox"]
+__all__ = [
+    "ChatTables",
+    "ImportJobs",
+    "MemoryOutbox",
+    "Reminders",
+    "Store",
+    "StoreUnavailable",
+    "UpdateInbox",
+]
 
 
 class Store:

@@ -13,7 +13,6 @@ from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.imports import PendingImport, previews, result_lines
 from bot.telegram.handlers.keyboards import callback_fields
-from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 from bot.telegram.import_progress import progress_text, stop_keyboard
 
 logger = logging.getLogger(__name__)
@@ -70,9 +69,9 @@ async def _import(query: CallbackQuery, context: BotContext, key: str, pending: 
                 "Imported {count} facts; /memories shows them.",
                 changed,
             ).format(count=t.number(changed))
-    except Unavailable:
+    except Unavailable as exc:
         logger.warning("an import could not be stored", exc_info=True)
-        await query.answer(t.gettext(UNAVAILABLE_BUTTON_REPLY), show_alert=True)  # the preview stays
+        await query.answer(t.gettext(exc.button_reply), show_alert=True)  # the preview stays
         return
     except Refused as exc:  # memory was turned off since the preview
         await query.answer(t.gettext(str(exc)), show_alert=True)

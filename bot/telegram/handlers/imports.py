@@ -47,10 +47,6 @@ CAPTION = re.compile(r"^/import(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 ADMIN_ONLY = N_("Only a group administrator can import into the group's memory.")
 BUSY = N_("An import is already running in this chat; its progress message has a Stop button.")
 NOTHING_STORED = N_("Nothing was stored.")
-UNAVAILABLE = N_(
-    "I couldn't read that just now: my AI model or memory store is unavailable. Nothing was stored; "
-    "please try again in a few minutes."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +178,9 @@ async def _preview_text(update: Update, context: BotContext, t: Translator, text
     except ImportRejected as exc:
         await message.reply_text(_(str(exc)) + " " + _(NOTHING_STORED))
         return
-    except Unavailable:
+    except Unavailable as exc:
         logger.warning("reading a pasted text for /import failed", exc_info=True)
-        await message.reply_text(_(UNAVAILABLE))
+        await message.reply_text(_(exc.reply) + " " + _(NOTHING_STORED))
         return
     if not facts:
         await message.reply_text(
