@@ -68,7 +68,7 @@ async def test_kill_9_in_the_middle_of_an_import_resumes_and_stores_each_fact_on
                 break
             await asyncio.sleep(0.05)
         assert f"{CONVERSATIONS} conversations read" in message.get("text", ""), message.get("text")
-        stored = [m.text for m in await bot.services.memory.list(memory_user_id(CHAT))]
+        stored = [m.text for m in await bot.services.memory.list_memories(memory_user_id(CHAT))]
         assert sorted(stored) == sorted(fact(i) for i in range(CONVERSATIONS))
     finally:
         await bot.stop()
