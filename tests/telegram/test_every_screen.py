@@ -1,15 +1,16 @@
 """Every screen in every language: the real bot (PTB) through the fake Telegram, one run per
 catalog, and no common English word anywhere a person reads it, outside what is typed as a command.
 
-What is rendered: /start, /help, /memories (with memories, a search, a search with no match, the ✏️
-prompt), /forget (the confirmation and its answer, a pick list), /prefs (its buttons, a setting's
-choices, memory off with the incognito note, the usage), /remember, /remind (its usage, a parse
-error, the time zone question and its answer, a relative, a daily, an hourly and a weekly
+What is rendered: /start, /help, /memories (with memories, a search, a search with no match, the
+✏️ prompt), /forget (the confirmation and its answer, a pick list), /prefs (its buttons, a
+setting's choices, memory off with the incognito note, the usage), /remember, /remind (its usage,
+a parse error, the time zone question and its answer, a relative, a daily, an hourly and a weekly
 confirmation, the too-short repetition), /reminders (the list, a delete), a check-in offer and its
-Yes, /usage, /export's caption, the media refusals (a sticker, a video, a file too big, a voice
-message too long, a location), the scheduler's reminder and its "missed while offline" note, and
-after a restart the budget and rate-limit notes. What the person or the model wrote (the fake
-model's "Coach says: …", its check-in topic "your training", the facts given) is not the bot's.
+Yes, /import (its prompt, a pasted text's preview, Import), /usage, /export's caption, the media
+refusals (a sticker, a video, a file too big, a voice message too long, a location), the
+scheduler's reminder and its "missed while offline" note, and after a restart the budget and
+rate-limit notes. What the person or the model wrote (the fake model's "Coach says: …", its
+check-in topic "your training", the facts given) is not the bot's.
 """
 
 from __future__ import annotations
@@ -138,6 +139,16 @@ async def remind_screens(bot: RunningBot, fake: FakeTelegram, code: str) -> None
     await drained(bot, fake)
 
 
+async def import_screens(bot: RunningBot, fake: FakeTelegram, code: str) -> None:
+    """/import's prompt (what to ask another assistant), a pasted text's preview and its Import."""
+    before = len(fake.sent(CHAT))
+    fake.send_text(CHAT, "/import", language_code=code)
+    await fake.wait_for_messages(CHAT, before + 2)
+    preview = await say(fake, "/import Berlin 2030.", language_code=code)  # new: a preview
+    press(fake, preview, "imp:ok:")
+    await drained(bot, fake)
+
+
 async def media_and_account(bot: RunningBot, fake: FakeTelegram, code: str) -> None:
     await say(fake, "/usage", language_code=code)
     await say(fake, "/export", language_code=code)
@@ -176,6 +187,7 @@ async def test_every_screen_speaks_the_language_with_no_english_left(
     await memories_and_forget(bot, fake_telegram, code)
     await prefs_screens(bot, fake_telegram, code)
     await remind_screens(bot, fake_telegram, code)
+    await import_screens(bot, fake_telegram, code)
     await media_and_account(bot, fake_telegram, code)
     await scheduler_sends(bot, fake_telegram, clock)
     await bot.stop()

@@ -9,6 +9,7 @@ import logging
 from telegram import CallbackQuery, Update
 
 from bot.errors import Refused, Unavailable
+from bot.i18n import Translator
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.imports import PendingImport, previews, result_lines
@@ -44,17 +45,18 @@ async def on_import_button(update: Update, context: BotContext) -> None:
             await query.answer()
             await query.edit_message_text(_("Cancelled: nothing was stored."))
             return
-        await _import(query, context, key, pending)
+        await _import(query, context, key, pending, t)
         return
     if not key.isdigit():
         await query.answer(_("That button is out of date."))
         return
-    await _job_button(query, context, action, int(key))
+    await _job_button(query, context, action, int(key), t)
 
 
-async def _import(query: CallbackQuery, context: BotContext, key: str, pending: PendingImport) -> None:
-    """Store what the preview listed."""
-    t = await context.words(query)
+async def _import(
+    query: CallbackQuery, context: BotContext, key: str, pending: PendingImport, t: Translator
+) -> None:
+    """Store what the preview listed (`t`: the presser's words; a CallbackQuery alone has none)."""
     chat_id = query.message.chat.id if query.message is not None else 0
     importer = context.deps.importer
     try:
@@ -81,9 +83,10 @@ async def _import(query: CallbackQuery, context: BotContext, key: str, pending: 
     await query.edit_message_text(text)
 
 
-async def _job_button(query: CallbackQuery, context: BotContext, action: str, job_id: int) -> None:
+async def _job_button(
+    query: CallbackQuery, context: BotContext, action: str, job_id: int, t: Translator
+) -> None:
     """Start a waiting job, or cancel / stop one."""
-    t = await context.words(query)
     _ = t.gettext
     runner = context.deps.import_runner
     job = await runner.jobs.get(job_id)
