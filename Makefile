@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run chat test lint bench messages clean
+.PHONY: run chat test check fmt lint hooks bench messages clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,21 @@ chat: $(VENV)/.runtime .env  ## talk to the advisor in this terminal
 test: $(VENV)/.dev  ## the whole suite, offline
 	$(PY) -m pytest
 
-lint: $(VENV)/.dev  ## ruff, mypy (strict on bot/), import-linter (the layering)
+check: lint  ## before a commit: lint, then the fast tests (no child processes, no PostgreSQL)
+	$(PY) -m pytest -q -m "not slow"
+
+fmt: $(VENV)/.dev  ## fix what ruff can (imports, lint fixes) and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lint: $(VENV)/.dev  ## ruff, mypy (strict on bot/, relaxed on tests/), import-linter (the layering)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+hooks: $(VENV)/.dev  ## run ruff and ruff format before every git commit (.pre-commit-config.yaml)
+	$(VENV)/bin/pre-commit install
 
 bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000

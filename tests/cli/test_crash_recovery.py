@@ -15,11 +15,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.records import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import Call, FakeTelegram
 from tests.support.chat import say
 from tests.support.harness import BotProcess, RunningBot, bot_env, make_settings
 from tests.support.memory_pipeline import files_containing
@@ -27,6 +28,11 @@ from tests.support.memory_pipeline import files_containing
 REPO = Path(__file__).resolve().parents[2]
 CHATS = (7001, 7002, 7003)
 TRIALS = int(os.environ.get("CRASH_TRIALS", "3"))
+
+
+def polled_after(fake: FakeTelegram, polls: int) -> Callable[[Call], bool]:
+    """A getUpdates call after the first `polls` ones: the new process is polling."""
+    return lambda _call: len(fake.calls("getUpdates")) > polls
 
 
 def fact(trial: int, chat: int, n: int) -> str:
@@ -54,7 +60,7 @@ async def test_kill_9_loses_no_update_and_no_memory_write(
             )
             try:
                 await fake_telegram.wait_for_call(
-                    "getUpdates", lambda c, p=polls: len(fake_telegram.calls("getUpdates")) > p, timeout=30
+                    "getUpdates", polled_after(fake_telegram, polls), timeout=30
                 )
                 for n in range(2):
                     for chat in CHATS:

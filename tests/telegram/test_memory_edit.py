@@ -98,7 +98,7 @@ async def test_in_a_group_only_an_administrator_corrects_and_only_the_one_who_as
     admin's reply does."""
     fake_telegram.admins.add(ADMIN)
     bot = await start_bot(GROUPS_ENABLED=True)
-    group = {"chat_id": GROUP, "chat_type": "supergroup"}
+    group: dict[str, Any] = {"chat_id": GROUP, "chat_type": "supergroup"}
     await remember(bot, fake_telegram, "We meet at the track on Thursdays", user_id=ADMIN, **group)
     listing = await say(fake_telegram, "/memories", user_id=MEMBER, **group)
     data = next(b["callback_data"] for b in buttons(listing) if b["text"] == "✏️ 1")

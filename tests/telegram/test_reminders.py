@@ -307,7 +307,7 @@ async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
     clock = FakeClock(START)
     bot = await start_bot(clock=clock)
     await with_berlin(bot)
-    spanish = {"language_code": "es"}
+    spanish: dict[str, Any] = {"language_code": "es"}
     weekly = await say(fake_telegram, "/remind every Monday 07:00 pesarme", **spanish)
     assert weekly["text"] == (
         "Hecho. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n/reminders los muestra todos."
