@@ -188,14 +188,32 @@ class Settings(BaseSettings):
         return self.telegram_bot_token
 
 
+class TelegramSettings(Settings):
+    """Settings to run on Telegram: the bot token is checked with everything else, so that a first
+    run names every missing value at once instead of one per run."""
+
+    telegram_bot_token: SecretStr | None = Field(
+        None, validation_alias="TELEGRAM_BOT_TOKEN", validate_default=True
+    )
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _required(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            raise ValueError("is empty")
+        return value
+
+
 class SettingsError(Exception):
     """Settings are missing or invalid; the message is safe to print (no secret values)."""
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings, turning validation errors into one readable, secret-free message."""
+def load_settings(*, telegram: bool = False, **overrides: object) -> Settings:
+    """Read settings, turning validation errors into one readable, secret-free message that names
+    every problem at once; with `telegram`, a missing TELEGRAM_BOT_TOKEN is one of them."""
+    kind = TelegramSettings if telegram else Settings
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from None
 
