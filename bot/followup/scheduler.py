@@ -100,6 +100,12 @@ class Scheduler:
         """Something changed (a reminder added or deleted): look at the next due time again."""
         self._wake.set()
 
+    @property
+    def in_flight(self) -> int:
+        """Deliveries under way (a test that moved its clock waits for none, and for the loop to
+        sleep again, before it checks that nothing was sent)."""
+        return len(self._inflight)
+
     async def stop(self) -> None:
         """Stop taking due reminders; let deliveries under way finish (briefly), then cancel them."""
         task, self._task = self._task, None

@@ -25,6 +25,7 @@ class Pipeline:
     store: Store
     memory: MemoryService
     llm: GeminiChat
+    extractor: Extractor
     writer: MemoryWriter
 
     async def texts(self, user_id: str) -> set[str]:
@@ -62,7 +63,7 @@ async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) ->
     writer = MemoryWriter(
         store, memory, extractor, base_delay=60.0, max_memories=settings.memory_max_per_user
     )
-    return Pipeline(settings, store, memory, llm, writer)
+    return Pipeline(settings, store, memory, llm, extractor, writer)
 
 
 def scripted(facts: Sequence[dict[str, Any]]) -> Callable[[GeminiRequest], str]:
