@@ -22,11 +22,9 @@ a MAYBE_SENT one counts as delivered, so it is not sent a second time.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dtm
 import enum
 import logging
-import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.runtime.clock import Clock, SystemClock
 from bot.store import ChatTables
 from bot.telegram.ordering import current_update_id
 from bot.telegram.transport import RequestNotSent
@@ -104,8 +103,12 @@ class Sender:
         network_attempts: int = 3,
         on_migrated: MigrationHook | None = None,
         on_answered: AnsweredHook | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock`: the time pacing, flood-control holds and resend pauses are measured in (the
+        system clock by default; tests pass one they move by hand)."""
         self._bot = bot
+        self._clock = clock or SystemClock()
         self._store = store
         self._global = _Pace(global_per_second, max(1, int(global_per_second))) if global_per_second else None
         self._private_rate = private_per_second
@@ -118,7 +121,7 @@ class Sender:
         # done there and then, so a crash after this point cannot answer it twice).
         self.on_answered = on_answered
         self._paces: dict[int, _Pace] = {}
-        self._held_until: dict[int, float] = {}  # chat id → monotonic time its 429 ends
+        self._held_until: dict[int, float] = {}  # chat id → the clock's monotonic time its 429 ends
         self._inactive: dict[int, str] = {}
         self._moved: dict[int, int] = {}
 
@@ -186,7 +189,7 @@ class Sender:
             delay = self._reserve(target)
             if delay:
                 waited += delay
-                await asyncio.sleep(delay)
+                await self._clock.sleep(delay)
             try:
                 sent = await self._bot.send_message(
                     target,
@@ -206,7 +209,7 @@ class Sender:
                     logger.warning("chat %s: flood control for %.0fs; message dropped", target, seconds)
                     return Sent(Delivery.NOT_SENT)
                 logger.info("chat %s: flood control, resending in %.1fs", target, seconds)
-                self._held_until[target] = time.monotonic() + seconds
+                self._held_until[target] = self._clock.monotonic() + seconds
             except Forbidden as exc:
                 await self._deactivate(target, "blocked", str(exc))
                 return Sent(Delivery.BLOCKED)
@@ -239,7 +242,7 @@ class Sender:
                 pause = 0.5 * 2 ** (network_failures - 1)
                 logger.warning("chat %s: could not connect to Telegram, resending in %.1fs", target, pause)
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._clock.sleep(pause)
 
     async def _answered(self) -> None:
         update_id = current_update_id.get()
@@ -258,7 +261,7 @@ class Sender:
 
     def _reserve(self, chat_id: int) -> float:
         """Book this chat's next slot (and a global one); return the wait. Never blocks other chats."""
-        now = time.monotonic()
+        now = self._clock.monotonic()
         pace = self._paces.get(chat_id)
         if pace is None:
             if len(self._paces) > 10_000:
