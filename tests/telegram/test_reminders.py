@@ -10,7 +10,7 @@ from typing import Any
 
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.chat import buttons
+from tests.support.chat import buttons, drained
 from tests.support.clock import FakeClock
 from tests.support.harness import CHAT, RunningBot, StartBot, say
 from tests.support.memory_pipeline import files_containing
@@ -28,10 +28,6 @@ async def arrives(fake: FakeTelegram, needle: str, count: int = 1, timeout: floa
             await asyncio.sleep(0.01)
 
 
-async def quiet(seconds: float = 0.3) -> None:
-    await asyncio.sleep(seconds)
-
-
 def press(fake: FakeTelegram, message: dict[str, Any], data_prefix: str) -> None:
     button = next(b for b in buttons(message) if b["callback_data"].startswith(data_prefix))
     fake.press_button(CHAT, button["callback_data"], message_id=message["message_id"])
@@ -45,7 +41,7 @@ async def test_remind_in_minutes_confirms_lists_fires_once_and_leaves_the_list(
     start_bot: StartBot, fake_telegram: FakeTelegram
 ) -> None:
     clock = FakeClock(START)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     reply = await say(fake_telegram, "/remind in 20 minutes stretch")
     assert reply["text"].startswith("Done. In 20 minutes (at 13:20 UTC): stretch")
     listing = await say(fake_telegram, "/reminders")
@@ -55,7 +51,7 @@ async def test_remind_in_minutes_confirms_lists_fires_once_and_leaves_the_list(
     clock.advance(20 * 60)
     assert await arrives(fake_telegram, "⏰ Reminder: stretch") == ["⏰ Reminder: stretch"]
     clock.advance(3600)
-    await quiet()
+    await bot.reminders_idle()
     assert len([t for t in fake_telegram.texts(CHAT) if "⏰" in t]) == 1
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
 
@@ -115,7 +111,7 @@ async def test_prefs_timezone_takes_any_iana_name_in_any_case(
 
 async def test_the_delete_button_cancels_a_reminder(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
     clock = FakeClock(START)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     await say(fake_telegram, "/remind in 5 minutes stretch")
     await say(fake_telegram, "/remind in 10 minutes water")
     listing = await say(fake_telegram, "/reminders")
@@ -125,7 +121,7 @@ async def test_the_delete_button_cancels_a_reminder(start_bot: StartBot, fake_te
     assert "water" in edited.params["text"]
     clock.advance(11 * 60)
     await arrives(fake_telegram, "⏰ Reminder: water")
-    await quiet()
+    await bot.reminders_idle()
     assert not [t for t in fake_telegram.texts(CHAT) if t == "⏰ Reminder: stretch"]
 
 
@@ -137,9 +133,9 @@ async def test_a_restart_between_scheduling_and_firing(
     await say(fake_telegram, "/remind in 30 minutes protein shake")
     await bot.stop()
     clock.advance(30 * 60)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     await arrives(fake_telegram, "⏰ Reminder: protein shake")
-    await quiet()
+    await bot.reminders_idle()
     assert len([t for t in fake_telegram.texts(CHAT) if t.startswith("⏰")]) == 1
 
 
@@ -160,7 +156,7 @@ async def test_a_chat_that_blocked_the_bot_stops_getting_reminders(
     assert await bot.services.store.reminders.for_chat(CHAT) == []
     attempts = len(fake_telegram.calls("sendMessage"))
     clock.advance(24 * 3600)
-    await quiet()
+    await bot.reminders_idle()
     assert len(fake_telegram.calls("sendMessage")) == attempts
 
 
@@ -180,7 +176,7 @@ async def test_forget_erases_every_byte_of_the_reminders_and_export_includes_the
     press(fake_telegram, confirm, "forget:yes")
     await fake_telegram.wait_for_call("editMessageText", lambda c: "forgotten" in c.params.get("text", ""))
     clock.advance(3600)
-    await quiet()
+    await bot.reminders_idle()
     await bot.stop()
     assert not [t for t in fake_telegram.texts(CHAT) if t.startswith("⏰")]
     assert files_containing(tmp_path / "data", ["zebracorn", "quokkaberry"]) == {}
@@ -269,13 +265,13 @@ async def test_check_in_offers_respect_the_weekly_budget_and_the_prefs_switch(
     await arrives(fake_telegram, "scheduled check-in")
     clock.advance(2 * 24 * 3600)  # past the gap between offers, within the week
     await say(fake_telegram, plan)
-    await quiet()
+    await drained(bot, fake_telegram)  # an offer would follow the answer in the same handler
     assert not [t for t in fake_telegram.texts(CHAT)[before + 2 :] if t.startswith("Shall I check in")]
 
     await say(fake_telegram, "/prefs checkins off")
     clock.advance(8 * 24 * 3600)
     await say(fake_telegram, plan)
-    await quiet()
+    await drained(bot, fake_telegram)
     assert len([t for t in fake_telegram.texts(CHAT) if t.startswith("Shall I check in")]) == 1
 
 
@@ -290,10 +286,10 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
     fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
     clock.advance(20 * 60)
     assert await arrives(fake_telegram, "⏰ Reminder: stretch") == ["⏰ Reminder: stretch"]
-    await quiet()
+    await bot.reminders_idle()
     for _ in range(3):  # past the scheduler's retry delay, more than once
         clock.advance(61)
-        await quiet()
+        await bot.reminders_idle()
     assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
     assert bot.runtime.scheduler.stats.sent == 1
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
