@@ -61,7 +61,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py
 
-# The bot's own words (README "Languages"): collect every marked string into bot/i18n/locale/bot.pot and
+# The bot's own words (docs/languages.md): collect every marked string into bot/i18n/locale/bot.pot and
 # merge it into each catalog; new strings arrive empty, changed ones fuzzy, until someone translates them.
 # Catalogs are compiled in memory when the bot starts (bot/i18n/): there is no .mo file to build.
 messages: $(VENV)/.dev  ## refresh every catalog in bot/i18n/locale from the code's strings

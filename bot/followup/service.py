@@ -15,7 +15,7 @@ from bot.followup.when import ReminderParseError, Schedule, describe_day, descri
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
-from bot.store import Store
+from bot.store import ChatTables, Reminders
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ class Followup:
 
     def __init__(
         self,
-        store: Store,
+        chats: ChatTables,
+        reminders: Reminders,
         *,
         clock: Clock,
         wake: Callable[[], None],
@@ -58,8 +59,8 @@ class Followup:
         checkins_per_week: int = 2,
         max_unanswered: int = 2,
     ) -> None:
-        self._store = store
-        self._table = store.reminders
+        self._chats = chats
+        self._table = reminders
         self._clock = clock
         self._wake = wake
         self._reader = reader
@@ -82,7 +83,7 @@ class Followup:
     ) -> Scheduled | NeedsTimezone:
         """Schedule "/remind <words>"; ReminderParseError says what was not understood."""
         t = t or translator(None)
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         now = self.now()
         tz = prefs.timezone or "UTC"
         schedule, text = parse_reminder(words, now=now, tz=tz)
@@ -103,7 +104,7 @@ class Followup:
         self, chat_id: int, zone: str, t: Translator | None = None
     ) -> tuple[Prefs, Scheduled | None]:
         """Keep the time zone; schedule the /remind that waited for it, if any."""
-        prefs = await self._store.set_pref(chat_id, "timezone", zone)
+        prefs = await self._chats.set_pref(chat_id, "timezone", zone)
         words = await self._table.take_pending_remind(chat_id)
         if words is None:
             await self._table.ask_timezone(chat_id, None)  # asked and answered: never asked again
@@ -174,7 +175,7 @@ class Followup:
             return None
         if want == "checkin" and not might_state_plan(message):
             return None
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory == "off":
             return None
         if want == "checkin" and (prefs.checkins == "off" or not await self._checkin_allowed(chat_id)):
@@ -256,11 +257,11 @@ class Followup:
         return await self._table.checkins_since(chat_id, since) < self._checkins_per_week
 
 
-async def chat_words(store: Store, chat_id: int) -> Translator:
+async def chat_words(chats: ChatTables, chat_id: int) -> Translator:
     """The chat's language for messages sent without an update (the scheduler's): its /prefs
     language, else English (Telegram's language_code is known only while handling an update and
     is not stored)."""
-    prefs = await store.get_prefs(chat_id)
+    prefs = await chats.get_prefs(chat_id)
     return translator(choose(prefs.language if prefs.language != "auto" else None))
 
 

@@ -4,7 +4,7 @@ Catalogs are the `.po` files in bot/i18n/locale/<language>/LC_MESSAGES/bot.po. T
 memory the first time a language is used (no `.mo` file to build or forget to rebuild); fuzzy or
 empty translations fall back to the English text. Strings are marked in code with `_()` /
 `ngettext()` on a `Translator`, or with `N_()` where the text is defined and translated where shown.
-README "Languages" has the three commands that add a language.
+docs/languages.md has the three commands that add a language.
 """
 
 from __future__ import annotations

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.advisor.controls import MemoryControls
 from bot.advisor.extraction import Extractor
-from bot.advisor.pipeline import Advisor
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.media_notes import PhotoNotes
+from bot.advisor.memory_writer import MemoryWriter
+from bot.advisor.recall import Recaller
 from bot.llm import GeminiChat
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, advisor_extraction_responder
 from tests.support.clock import FakeClock
@@ -84,12 +87,18 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         return advisor_extraction_responder(request)
 
     fake_gemini.json_responder = model
-    advisor = Advisor(
-        store=pipeline.store, memory=pipeline.memory, llm=pipeline.llm, writer=pipeline.writer, persona="p"
+    controls = MemoryControls(
+        chats=pipeline.store.chats,
+        outbox=pipeline.store.outbox,
+        memory=pipeline.memory,
+        writer=pipeline.writer,
+        recaller=Recaller(pipeline.memory),
+        incognito_turns=IncognitoTurns(per_chat=6),
+        photo_notes=PhotoNotes(pipeline.llm, pipeline.writer, model=None, attempts=3),
     )
     erased_chat, others = 77, [81, 82, 83, 84, 85]
-    erased = await pipeline.store.user_id_for(erased_chat)
-    await pipeline.store.begin_message(erased_chat, 0)
+    erased = await pipeline.store.chats.user_id_for(erased_chat)
+    await pipeline.store.chats.begin_message(erased_chat, 0)
     await pipeline.writer.enqueue(erased, "I ride a Quetzalcrumb bike.", saved_at=NOW)
     await pipeline.writer.enqueue(erased, "My Quetzalcrumb has red tyres.", saved_at=NOW)
     for chat in others:
@@ -99,13 +108,13 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         await fake_gemini.wait_for_requests("json", 1 + len(others))
         assert erased_in_flight.is_set()
 
-        forgetting = asyncio.create_task(advisor.forget_all(erased_chat))
+        forgetting = asyncio.create_task(controls.forget_all(erased_chat))
         # The same erasure for a chat with no write in flight finishes: by then this one would have.
-        await asyncio.wait_for(advisor.forget_all(99), 10)
+        await asyncio.wait_for(controls.forget_all(99), 10)
         assert not forgetting.done()  # it waits for the erased user's write in flight...
         release_erased.set()
         await asyncio.wait_for(forgetting, 10)  # ...and not for anyone else's
-        assert await pipeline.store.pending_memory_writes() == len(others)
+        assert await pipeline.store.outbox.pending_memory_writes() == len(others)
 
         release_others.set()
         assert await pipeline.writer.drain(30) == 0
@@ -114,7 +123,7 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         release_others.set()
     for chat in others:
         assert await pipeline.texts(f"tg-{chat}") == {f"Person {chat} lifts on Mondays"}
-    assert await advisor.memories(erased_chat) == []
+    assert await controls.memories(erased_chat) == []
     quetzal = [r for r in fake_gemini.requests("json") if "Quetzalcrumb" in user_message(r)]
     assert len(quetzal) == 1  # the write still queued at /forget was never extracted
     assert files_containing(pipeline.settings.data_dir, ["Quetzalcrumb"]) == {}
@@ -136,7 +145,12 @@ async def test_a_429_pauses_new_writes_for_the_delay_gemini_asks(
         retry_rate_limits=False,
     )
     writer = MemoryWriter(
-        pipeline.store, pipeline.memory, Extractor(llm, attempts=3), base_delay=60, clock=clock
+        pipeline.store.outbox,
+        pipeline.store.chats,
+        pipeline.memory,
+        Extractor(llm, attempts=3),
+        base_delay=60,
+        clock=clock,
     )
     try:
         fake_gemini.enqueue("json", Fault(429, retry_after=1.0))
@@ -149,7 +163,7 @@ async def test_a_429_pauses_new_writes_for_the_delay_gemini_asks(
         assert await writer.process_due() == 0  # still paused three quarters into the second
         assert len(fake_gemini.requests("json")) == 1  # no call while paused
         clock.advance(0.25)
-        await pipeline.store.make_memory_writes_due()  # the outbox's wall-clock retry time (checked)
+        await pipeline.store.outbox.make_memory_writes_due()  # the outbox's wall-clock retry time (checked)
         assert await writer.drain(10) == 0
         assert len(fake_gemini.requests("json")) == 3  # the 429, then one call per write
         assert await pipeline.texts("tg-1") == {"I row on Saturdays"}
@@ -193,10 +207,10 @@ async def test_unusable_answers_park_the_write_and_no_log_line_carries_the_users
     for attempt in range(3):
         await pipeline.writer.drain(10)
         if attempt < 2:
-            assert await pipeline.store.pending_memory_writes("tg-5") == 1
-            await pipeline.store.make_memory_writes_due()  # skip the backoff
-    assert await pipeline.store.pending_memory_writes("tg-5") == 0
-    assert await pipeline.store.parked_memory_writes("tg-5") == 1
+            assert await pipeline.store.outbox.pending_memory_writes("tg-5") == 1
+            await pipeline.store.outbox.make_memory_writes_due()  # skip the backoff
+    assert await pipeline.store.outbox.pending_memory_writes("tg-5") == 0
+    assert await pipeline.store.outbox.parked_memory_writes("tg-5") == 1
     calls = len(fake_gemini.requests("json"))
     assert calls == 9  # 3 write attempts × 3 JSON attempts, then no more
     assert await pipeline.writer.drain(10) == 0
@@ -205,8 +219,8 @@ async def test_unusable_answers_park_the_write_and_no_log_line_carries_the_users
     assert "parked" in logged
     assert "Xylophorbic" not in logged
 
-    await pipeline.store.make_memory_writes_due()  # a restart tries it once more
-    assert await pipeline.store.pending_memory_writes("tg-5") == 1
+    await pipeline.store.outbox.make_memory_writes_due()  # a restart tries it once more
+    assert await pipeline.store.outbox.pending_memory_writes("tg-5") == 1
 
 
 async def test_a_429_on_an_embedding_also_pauses_the_writer(
@@ -215,7 +229,14 @@ async def test_a_429_on_an_embedding_also_pauses_the_writer(
     """Mem0's embedder hitting Gemini's quota is a rate limit too: the write waits the delay asked
     for (its saved plan is applied then, without a second extraction call)."""
     clock = FakeClock(NOW)
-    writer = MemoryWriter(pipeline.store, pipeline.memory, pipeline.extractor, base_delay=60, clock=clock)
+    writer = MemoryWriter(
+        pipeline.store.outbox,
+        pipeline.store.chats,
+        pipeline.memory,
+        pipeline.extractor,
+        base_delay=60,
+        clock=clock,
+    )
     try:
         fake_gemini.enqueue("embed", Fault(429, retry_after=1.0))
         await writer.enqueue("tg-3", "I box on Wednesdays.", saved_at=NOW)
@@ -224,7 +245,7 @@ async def test_a_429_on_an_embedding_also_pauses_the_writer(
         clock.advance(0.75)
         assert await writer.process_due() == 0
         clock.advance(0.25)
-        await pipeline.store.make_memory_writes_due()  # the outbox's wall-clock retry time (checked)
+        await pipeline.store.outbox.make_memory_writes_due()  # the outbox's wall-clock retry time (checked)
         assert await writer.drain(10) == 0
         assert await pipeline.texts("tg-3") == {"I box on Wednesdays"}
         assert len(fake_gemini.requests("json")) == 1
@@ -238,7 +259,7 @@ async def retried_after_the_delay_asked(pipeline: Pipeline, writer: MemoryWriter
     before = time.time()
     assert await writer.drain(10) == 1
     after = time.time()
-    next_at = await pipeline.store.next_memory_write_at()
+    next_at = await pipeline.store.outbox.next_memory_write_at()
     assert next_at is not None
     assert before + delay <= next_at <= after + delay
 
@@ -256,7 +277,9 @@ async def test_a_pause_of_everybody_waits_for_the_writes_in_flight_and_holds_new
 
     fake_gemini.json_responder = held
     clock = FakeClock(NOW)  # the writer's loop sleeps on it: the test sees when it went round
-    writer = MemoryWriter(pipeline.store, pipeline.memory, pipeline.extractor, clock=clock)
+    writer = MemoryWriter(
+        pipeline.store.outbox, pipeline.store.chats, pipeline.memory, pipeline.extractor, clock=clock
+    )
     entered = asyncio.Event()
     leave = asyncio.Event()
 

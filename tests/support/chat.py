@@ -35,7 +35,7 @@ async def drained(bot: RunningBot, fake: FakeTelegram) -> None:
     for _ in range(1000):
         if (
             not fake.pending_updates
-            and not await bot.services.store.unfinished_updates()
+            and not await bot.services.store.inbox.unfinished_updates()
             and processor.current_concurrent_updates == 0
         ):
             return

@@ -1,11 +1,11 @@
-"""Plain text messages, answered by the advisor (streamed in private chats); media are in media.py."""
+"""Plain text messages, answered by the advisor (streamed in private chats); media: media_messages.py."""
 
 from __future__ import annotations
 
 from telegram import Update
 
+from bot.telegram.addressing import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.reminders import offer
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 

@@ -121,7 +121,7 @@ async def prefs(update: Update, context: BotContext) -> None:
         saved = t.gettext("Saved.") + " " + render_prefs(current, t) + extra
         await message.reply_text(saved, reply_markup=prefs_keyboard(current, t))
         return
-    current = await context.advisor.prefs(chat_id)
+    current = await context.chats.get_prefs(chat_id)
     t = await context.words(update, current)
     await message.reply_text(render_prefs(current, t), reply_markup=prefs_keyboard(current, t))
 
@@ -150,7 +150,7 @@ async def on_pref_menu(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or query.message is None:
         return
     key, _value = callback_fields(query.data)
-    current = await context.advisor.prefs(query.message.chat.id)
+    current = await context.chats.get_prefs(query.message.chat.id)
     t = await context.words(update, current)
     await query.answer()
     if key in Prefs.names():
@@ -163,7 +163,7 @@ async def on_pref_menu(update: Update, context: BotContext) -> None:
 async def _set(context: BotContext, chat_id: int, key: str, value: str, t: Translator) -> tuple[Prefs, str]:
     """Save one setting; a time zone also schedules a /remind that waited for it."""
     if key != "timezone":
-        return await context.advisor.set_pref(chat_id, key, value), ""
+        return await context.chats.set_pref(chat_id, key, value), ""
     current, scheduled = await context.followup.set_timezone(chat_id, value, t)
     if scheduled is None:
         return current, ""
