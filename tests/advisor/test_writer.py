@@ -10,9 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -25,16 +23,9 @@ from bot.advisor.recall import Recaller
 from bot.llm import GeminiChat
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, advisor_extraction_responder
 from tests.support.clock import FakeClock
-from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
+from tests.support.memory_pipeline import Pipeline, files_containing
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pipeline(fake_gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    pipe = await open_pipeline(fake_gemini, tmp_path / "data")
-    yield pipe
-    await pipe.close()
 
 
 def user_message(request: GeminiRequest) -> str:

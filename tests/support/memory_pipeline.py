@@ -17,6 +17,7 @@ from bot.llm import GeminiChat
 from bot.memory import MemoryItem, MemoryService, open_memory
 from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
+from tests.support.settings import make_settings
 
 
 @dataclass
@@ -44,16 +45,8 @@ class Pipeline:
 
 
 async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) -> Pipeline:
-    values: dict[str, Any] = {
-        "GOOGLE_API_KEY": gemini.api_key,
-        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
-        "DATA_DIR": data_dir,
-        "VECTOR_STORE": "sqlite",
-        "LLM_MAX_ATTEMPTS": 3,
-        "LLM_TIMEOUT_SECONDS": 10,
-    }
-    values.update(overrides)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    values: dict[str, Any] = {"VECTOR_STORE": "sqlite", "LLM_MAX_ATTEMPTS": 3, **overrides}
+    settings = make_settings(data_dir, gemini=gemini, **values)
     store = await Store.open(settings.db_path)
     memory = await open_memory(settings)
     llm = GeminiChat(

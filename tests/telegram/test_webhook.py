@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -101,17 +100,11 @@ def test_webhook_path_defaults_to_telegram() -> None:
     assert webhook_path("https://bot.example.com/a/b/") == "/a/b"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_webhook_process_serves_health_and_stops_cleanly_on_sigterm(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, free_port: int
 ) -> None:
     """`python -m bot` with WEBHOOK_URL listens on PORT, answers /healthz, exits 0 on SIGTERM."""
-    port = free_port()
+    port = free_port
     env = bot_env(fake_telegram, fake_gemini, tmp_path / "data")
     env.update(WEBHOOK_URL=URL, WEBHOOK_LISTEN="127.0.0.1", PORT=str(port), WEBHOOK_SECRET=SECRET)
     log = (tmp_path / "bot.log").open("w")

@@ -118,14 +118,19 @@ async def test_connections_beyond_the_cap_are_closed_at_once(start_hook: StartWe
     ("nofile", "logged"), [(48, "the most allowed"), (32, "cannot accept webhook connections")]
 )
 def test_idle_connections_past_the_descriptor_limit_neither_spin_nor_flood_the_log(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, nofile: int, logged: str
+    fake_telegram: FakeTelegram,
+    fake_gemini: FakeGemini,
+    tmp_path: Path,
+    free_port: int,
+    nofile: int,
+    logged: str,
 ) -> None:
     """`python -m bot` (webhook mode, ~19 descriptors in use) under `ulimit -n 48` and `32`, and
     120 idle connections: with 48 the connection cap (half the limit) closes the extra ones; with
     32 accept() fails with EMFILE and accepting pauses. Either way a line or two in the log (the
     old server logged a traceback per event loop turn, megabytes a second), and once the idle
     connections are gone the bot answers again."""
-    port = free_port()
+    port = free_port
     env = bot_env(fake_telegram, fake_gemini, tmp_path / "data", LOG_LEVEL="INFO")
     env.update(WEBHOOK_URL=URL, WEBHOOK_LISTEN="127.0.0.1", PORT=str(port), WEBHOOK_SECRET=SECRET)
     log = tmp_path / "bot.log"
@@ -165,12 +170,6 @@ def test_idle_connections_past_the_descriptor_limit_neither_spin_nor_flood_the_l
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(port: int, proc: subprocess.Popen[bytes], seconds: float = 30) -> bool:
