@@ -55,6 +55,7 @@ def test_a_first_run_names_every_missing_setting_at_once(
     assert "k-123456" not in captured.err + captured.out
 
 
+@pytest.mark.slow
 def test_rejected_token_exits_non_zero_without_printing_it(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
@@ -67,6 +68,7 @@ def test_rejected_token_exits_non_zero_without_printing_it(
     assert fake_telegram.token.split(":")[1] not in output
 
 
+@pytest.mark.slow
 async def test_bot_process_polls_answers_and_recalls_after_restart(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, processes: list[BotProcess]
 ) -> None:
@@ -118,6 +120,7 @@ async def _wait_for_empty_outbox(db: Path, timeout: float = 20) -> None:
     raise AssertionError("the memory outbox did not empty")
 
 
+@pytest.mark.slow
 def test_terminal_chat_remembers_across_runs(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
@@ -135,6 +138,7 @@ def test_terminal_chat_remembers_across_runs(
     assert "triathlon" in fake_gemini.last_chat_prompt().split("<memories>")[1]
 
 
+@pytest.mark.slow
 def test_terminal_chat_takes_photo_and_voice_lines(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:

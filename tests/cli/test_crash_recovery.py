@@ -18,12 +18,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.records import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import Call, FakeTelegram
 from tests.support.chat import say
 from tests.support.harness import BotProcess, RunningBot, bot_env, make_settings
 from tests.support.memory_pipeline import files_containing
+
+pytestmark = pytest.mark.slow  # kill -9 of `python -m bot` child processes
 
 REPO = Path(__file__).resolve().parents[2]
 CHATS = (7001, 7002, 7003)

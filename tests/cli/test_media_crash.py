@@ -9,11 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.telegram.handlers.media_messages import HEARD_PREFIX
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import drained
 from tests.support.harness import RunningBot, bot_env, make_settings
+
+pytestmark = pytest.mark.slow  # kill -9 of a `python -m bot` child process
 
 CHAT = 7101
 VOICE = b"OggS\x00 I stretch every evening before bed."

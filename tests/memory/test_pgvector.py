@@ -21,6 +21,8 @@ from tests.support.harness import StartBot, bot_env, make_settings, run_cli
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
 from tests.support.postgres import Postgres, relation_files, where_found
 
+pytestmark = pytest.mark.slow  # a real PostgreSQL server (pgserver)
+
 
 @pytest.fixture
 async def pg_pipeline(fake_gemini: FakeGemini, tmp_path: Path, postgres_url: str) -> AsyncIterator[Pipeline]:

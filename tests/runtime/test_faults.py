@@ -47,6 +47,7 @@ def test_a_second_process_on_the_same_data_dir_is_refused(tmp_path: Path) -> Non
     claim_data_dir(tmp_path).release()
 
 
+@pytest.mark.slow
 async def test_second_bot_process_exits_with_a_clear_message(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
@@ -70,6 +71,7 @@ def test_unusable_data_dir_gives_a_clear_error(tmp_path: Path) -> None:
         claim_data_dir(tmp_path / "file" / "data")
 
 
+@pytest.mark.slow
 def test_read_only_data_dir_exits_once_with_a_clear_message(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
@@ -81,6 +83,7 @@ def test_read_only_data_dir_exits_once_with_a_clear_message(
     assert "Traceback" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_damaged_database_is_refused_at_start(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.telegram.webhook import SECRET_HEADER, WebhookServer, webhook_path
 from tests.fakes.gemini_api import FakeGemini
@@ -100,6 +101,7 @@ def test_webhook_path_defaults_to_telegram() -> None:
     assert webhook_path("https://bot.example.com/a/b/") == "/a/b"
 
 
+@pytest.mark.slow
 def test_webhook_process_serves_health_and_stops_cleanly_on_sigterm(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, free_port: int
 ) -> None:
@@ -139,6 +141,7 @@ def test_webhook_process_serves_health_and_stops_cleanly_on_sigterm(
     assert fake_telegram.token not in output
 
 
+@pytest.mark.slow
 def test_check_passes_against_working_services(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
@@ -150,6 +153,7 @@ def test_check_passes_against_working_services(
     assert "All checks passed." in result.stdout
 
 
+@pytest.mark.slow
 def test_check_reports_what_is_wrong(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:

@@ -126,6 +126,7 @@ async def test_connections_beyond_the_cap_are_closed_at_once(start_hook: StartWe
 @pytest.mark.parametrize(
     ("nofile", "logged"), [(48, "the most allowed"), (32, "cannot accept webhook connections")]
 )
+@pytest.mark.slow
 def test_idle_connections_past_the_descriptor_limit_neither_spin_nor_flood_the_log(
     fake_telegram: FakeTelegram,
     fake_gemini: FakeGemini,
