@@ -33,11 +33,15 @@ run: $(VENV)/.runtime .env  ## start the Telegram bot (reads .env)
 chat: $(VENV)/.runtime .env  ## talk to the advisor in this terminal
 	$(PY) -m bot chat
 
+# Two worker processes (pytest-xdist): the suite needs more CPU than one core gives in the time it
+# may take (BENCHMARKS.md, "The test suite"); the PostgreSQL tests run on one worker (loadgroup).
+XDIST := -n 2 --dist loadgroup
+
 test: $(VENV)/.dev  ## the whole suite, offline
-	$(PY) -m pytest
+	$(PY) -m pytest $(XDIST)
 
 check: lint  ## before a commit: lint, then the fast tests (no child processes, no PostgreSQL)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest $(XDIST) -q -m "not slow"
 
 fmt: $(VENV)/.dev  ## fix what ruff can (imports, lint fixes) and format the code
 	$(VENV)/bin/ruff check --fix .

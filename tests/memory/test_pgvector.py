@@ -21,7 +21,9 @@ from tests.support.harness import StartBot, bot_env, make_settings, run_cli
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
 from tests.support.postgres import Postgres, relation_files, where_found
 
-pytestmark = pytest.mark.slow  # a real PostgreSQL server (pgserver)
+# A real PostgreSQL server (pgserver): slow, and under `make test`'s two workers all of these run on
+# one of them (--dist loadgroup), so one server starts, once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
 
 
 @pytest.fixture
