@@ -36,9 +36,10 @@ chat: $(VENV)/.runtime .env  ## talk to the advisor in this terminal
 # Two worker processes (pytest-xdist): the suite needs more CPU than one core gives in the time it
 # may take (BENCHMARKS.md, "The test suite"); the PostgreSQL tests run on one worker (loadgroup).
 XDIST := -n 2 --dist loadgroup
+ARGS  ?=  # more pytest options, e.g. make test ARGS="--durations=30"
 
 test: $(VENV)/.dev  ## the whole suite, offline
-	$(PY) -m pytest $(XDIST)
+	$(PY) -m pytest $(XDIST) $(ARGS)
 
 check: lint  ## before a commit: lint, then the fast tests (no child processes, no PostgreSQL)
 	$(PY) -m pytest $(XDIST) -q -m "not slow"

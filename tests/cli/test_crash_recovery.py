@@ -127,6 +127,7 @@ async def test_incognito_text_is_in_no_file_after_its_answer_even_after_kill_9(
     secret, control = "Quetzalbanjo-5521", "Narwhalpiccolo-7734"
     proc = BotProcess(bot_env(fake_telegram, fake_gemini, data_dir, LOG_LEVEL="INFO"), tmp_path)
     try:
+        await fake_telegram.wait_for_call("getUpdates", timeout=30)  # started (slow on a busy machine)
         await say(fake_telegram, f"I keep a {control} in my gym bag.", chat_id=7101)
         await say(fake_telegram, "/prefs memory off", chat_id=7102)
         reply = await say(fake_telegram, f"My ex works at {secret}. Should I change gyms?", chat_id=7102)
