@@ -23,11 +23,13 @@ from bot.advisor.recall import Recaller
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
+from bot.followup.model_reading import TimeReader
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
@@ -261,7 +263,7 @@ class BotRuntime:
                 grace_seconds=settings.reminder_grace_minutes * 60,
                 quiet=QuietHours.parse(settings.quiet_hours),
                 compose_checkin=services.advisor.checkin_text,
-                words=functools.partial(chat_words, services.store.chats),
+                words=functools.partial(chat_words, services.store.chats, services.store.reminders),
             )
             followup = Followup(
                 services.store.chats,
@@ -269,6 +271,7 @@ class BotRuntime:
                 clock=clock,
                 wake=scheduler.wake,
                 reader=IntentReader(services.llm, model=settings.memory_model),
+                time_reader=TimeReader(services.llm, model=settings.memory_model),
                 checkins_per_week=settings.checkins_per_week,
             )
             await followup.load()
@@ -309,7 +312,13 @@ class BotRuntime:
 
     async def start_polling(self, *, poll_seconds: int = 10) -> Poller:
         """Requeue what the last run left unfinished and start fetching updates."""
-        poller = Poller(self.application, self.inbox, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES)
+        poller = Poller(
+            self.application,
+            self.inbox,
+            timeout=poll_seconds,
+            allowed_updates=Update.ALL_TYPES,
+            heartbeat=Heartbeat(self.settings.data_dir).beat,  # read by `python -m bot health`
+        )
         await poller.start()
         await self.application.start()
         return poller

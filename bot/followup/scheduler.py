@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.followup.checkins import QuietHours
-from bot.followup.when import clock, next_firing
+from bot.followup.describe import clock
+from bot.followup.when import next_firing
 from bot.i18n import Translator, translator
 from bot.records import Reminder
 from bot.runtime.clock import Clock

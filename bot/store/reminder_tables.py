@@ -212,6 +212,18 @@ class Reminders(Tables):
             (chat_id, at),
         )
 
+    async def note_speaks(self, chat_id: int, language_code: str) -> None:
+        """Keep the chat's Telegram language for messages sent later without an update."""
+        await self._write(
+            "INSERT INTO followup_chats (chat_id, speaks) VALUES (?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET speaks = excluded.speaks",
+            (chat_id, language_code[:16]),
+        )
+
+    async def speaks(self, chat_id: int) -> str | None:
+        rows = await self._rows("SELECT speaks FROM followup_chats WHERE chat_id = ?", (chat_id,))
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
     async def timezone_asked(self, chat_id: int) -> bool:
         rows = await self._rows("SELECT tz_asked FROM followup_chats WHERE chat_id = ?", (chat_id,))
         return bool(rows and rows[0][0])

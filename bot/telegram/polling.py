@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import Update
@@ -42,12 +42,15 @@ class Poller:
         timeout: int = 10,
         allowed_updates: Sequence[str] | None = Update.ALL_TYPES,
         max_backoff: float = 30.0,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self._application = application
         self._inbox = inbox
         self._timeout = timeout
         self._allowed_updates = list(allowed_updates) if allowed_updates is not None else None
         self._max_backoff = max_backoff
+        # Called at every turn of the loop (bot/runtime/heartbeat.py: `python -m bot health`).
+        self._heartbeat = heartbeat or (lambda: None)
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
         #: Set when polling cannot go on (Telegram rejected the token).
@@ -78,6 +81,7 @@ class Poller:
         failures = 0
         try:
             while True:
+                self._heartbeat()
                 try:
                     updates = await self._application.bot.get_updates(
                         offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates

@@ -3,7 +3,7 @@ text, and a message with the text arrives once, N later, also when the bot was r
 or kill -9 right after sending) in between; after /forget it never arrives.
 
 One smoke test runs `python -m bot` as a child process on the real clock (seconds, not the
-contract's minute: the same path through dateparser's relative time, the timer and the sender) and
+contract's minute: the same path through the parser's relative time, the timer and the sender) and
 kills it with SIGKILL. The others run the same bot in-process against the same fake servers, on a
 clock the test moves: "on time" is then exact, and "never" is checked once the scheduler has looked
 at the moved clock and gone back to sleep (`RunningBot.reminders_idle`), not after a pause.
