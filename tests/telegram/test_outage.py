@@ -3,11 +3,13 @@ answering 503 while the memory is still stored)."""
 
 from __future__ import annotations
 
-from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY, UNAVAILABLE_REPLY
+from bot.memory import MemoryUnavailable
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import CHAT, say
 from tests.support.harness import StartBot
+
+UNAVAILABLE_REPLY, UNAVAILABLE_BUTTON_REPLY = MemoryUnavailable.reply, MemoryUnavailable.button_reply
 
 
 async def test_delete_buttons_during_an_outage_say_nothing_was_erased(
