@@ -39,8 +39,11 @@ class SystemClock:
 
     async def sleep_until(self, moment: float, wake: asyncio.Event) -> None:
         delay = min(max(0.0, moment - time.time()), MAX_NAP_SECONDS)
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that
+        # arrives as `wake` is set, and the task then sleeps on (a stop waited 60 s for the writer).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), delay)
+            async with asyncio.timeout(delay):
+                await wake.wait()
 
     def monotonic(self) -> float:
         return time.monotonic()
