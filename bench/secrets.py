@@ -53,6 +53,8 @@ SENTENCES = {
     "nocue": "here is my key {} and I like rowing",
     "cue": "my api token is {} and I like rowing",
 }
+# The held-out secrets also go into a sentence with no word before them at all: only their shape tells.
+HELDOUT_SENTENCES = {**SENTENCES, "bare": "ok {} see you at the gym"}
 ORDINARY = [
     "my zip code 10115 is in Mitte",
     "I moved to zip code 10115 last year",
@@ -187,17 +189,17 @@ def trufflehog_samples(root: Path) -> list[tuple[str, str]]:
         for value in values:
             if not re.fullmatch(r"[^\s\\%]{8,}", value) or "://" in value:
                 continue
-            if re.search(r"\d", value) or (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)):
-                if not _FILLER.search(value):
-                    found.setdefault(value, path.parent.name)
+            mixed = re.search(r"\d", value) or (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value))
+            if mixed and not _FILLER.search(value):
+                found.setdefault(value, path.parent.name)
     return [(detector, secret) for secret, detector in found.items()]
 
 
 def judge_all(samples: list[tuple[str, str]]) -> tuple[dict[str, dict[str, int]], list[str]]:
-    counts = {kind: {"removed": 0, "partial": 0, "kept": 0} for kind in SENTENCES}
+    counts = {kind: {"removed": 0, "partial": 0, "kept": 0} for kind in HELDOUT_SENTENCES}
     misses = []
     for source, secret in samples:
-        for kind, template in SENTENCES.items():
+        for kind, template in HELDOUT_SENTENCES.items():
             out = redact(template.format(secret))
             verdict = judge(secret, out)
             counts[kind][verdict] += 1
@@ -425,9 +427,8 @@ def main() -> int:
     for source, (c_by_kind, _) in heldout.items():
         m = heldout_n[source]
         for kind, c in c_by_kind.items():
-            print(
-                f"| {source} | {kind} | {pct(c['removed'], m)} | {pct(c['partial'], m)} | {pct(c['kept'], m)} |"
-            )
+            cells = " | ".join(pct(c[verdict], m) for verdict in ("removed", "partial", "kept"))
+            print(f"| {source} | {kind} | {cells} |")
     if args.show:
         for kind in SENTENCES:
             for line in misses[kind][: args.show]:
@@ -449,8 +450,9 @@ def main() -> int:
         f"partial={pct(partial, 2 * n)} kept={pct(kept, 2 * n)} "
         f"locomo_changed={len(changed)} phones_changed={len(phone_changed)} "
         + " ".join(
-            f"{source.replace('-', '_')}_removed={pct(sum(c['removed'] for c in counts_.values()), 2 * heldout_n[source])}"
+            f"{source.replace('-', '_')}_removed_{kind}={pct(c['removed'], heldout_n[source])}"
             for source, (counts_, _) in heldout.items()
+            for kind, c in counts_.items()
         )
         + f" region_phones_changed={len(region_changed)} everyday_changed={len(everyday_changed)}"
     )
