@@ -13,6 +13,7 @@ the sentence can still be understood; `unsafe_reason` tells why a fact may never
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -203,7 +204,9 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
             if _iban_ok(match.group()):
                 spans.append((match.start(), match.end(), "[IBAN]"))
         spans += [(m.start(), m.end(), "[API key]") for m in _API_KEY.finditer(form)]
-        spans += [(*_whole_token(form, s, e), _rule_placeholder(rule)) for s, e, rule in _RULES.spans(form)]
+        found = _RULES.spans(form)
+        widened = _whole_tokens(form, [(start, end) for start, end, _ in found])
+        spans += [(*span, _rule_placeholder(rule)) for span, (_, _, rule) in zip(widened, found, strict=True)]
         for pattern, placeholder in (
             (_PIN, "[PIN]"),
             (_CVV, "[CVV]"),
@@ -215,6 +218,8 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
             (_PASSWORD, "[password]"),
             (_PASSWORD_BARE, "[password]"),
         ):
+            if pattern is _KEY_NAMED and "key" not in form.lower():  # most messages: skip the regex
+                continue
             for match in pattern.finditer(form):
                 value = match.group("value").rstrip(".,;:!?)")
                 if not value or _PLACEHOLDER.fullmatch(value) or value.startswith("["):
@@ -225,7 +230,7 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
                     continue
                 start = match.start("value")
                 spans.append((start, start + len(value), placeholder))
-        spans += [(*_whole_token(form, start, end), "[token]") for start, end in random_token_spans(form)]
+        spans += [(*span, "[token]") for span in _whole_tokens(form, random_token_spans(form))]
     return spans
 
 
@@ -233,22 +238,31 @@ _OPENING = "\"'«“„([{<`"
 _CLOSING = "\"'»”)]}>`.,;:!?"
 
 
-def _whole_token(text: str, start: int, end: int) -> tuple[int, int]:
-    """A key's span widened to the run of non-space characters it sits in (without the marks at
-    its ends): a rule that matches a key's first 40 characters, or a random run cut at a quote or
-    bracket inside a password (`4nXYKv][…]]4QEfMg6`), must not leave the rest behind."""
-    if text[start:end].startswith("-----BEGIN"):  # a PEM block spans lines: the rule knows its end
-        return start, end
-    left, right = start, end
-    while left > 0 and not text[left - 1].isspace():
-        left -= 1
-    while right < len(text) and not text[right].isspace():
-        right += 1
-    while left < start and text[left] in _OPENING:
-        left += 1
-    while right > end and text[right - 1] in _CLOSING:
-        right -= 1
-    return left, right
+_RUN = re.compile(r"\S+")
+
+
+def _whole_tokens(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each key's span widened to the run of non-space characters it sits in (without the marks
+    at its ends): a rule that matches a key's first 40 characters, or a random run cut at a quote
+    or bracket inside a password (`4nXYKv]…]4QEfMg6`), must not leave the rest behind. The runs
+    are found once, so a long message of many keys stays linear."""
+    if not spans:
+        return []
+    runs = [m.span() for m in _RUN.finditer(text)]
+    starts = [start for start, _ in runs]
+    out = []
+    for start, end in spans:
+        if text.startswith("-----BEGIN", start):  # a PEM block spans lines: the rule knows its end
+            out.append((start, end))
+            continue
+        left, right = runs[bisect.bisect_right(starts, start) - 1]
+        right = max(right, end)
+        while left < start and text[left] in _OPENING:
+            left += 1
+        while right > end and text[right - 1] in _CLOSING:
+            right -= 1
+        out.append((left, right))
+    return out
 
 
 def _looks_secret(match: re.Match[str], value: str) -> bool:
