@@ -351,6 +351,10 @@ def main() -> int:
             if verdict != "removed":
                 misses[kind].append(f"{verdict:7} {sample.rule}: {out[:160]!r}")
         pem_whole += is_pem and whole
+    # the same secrets with no word before them ("here is my key" names a key since issue 21b)
+    bare = {"removed": 0, "partial": 0, "kept": 0}
+    for sample in samples:
+        bare[judge(sample.secret, redact(HELDOUT_SENTENCES["bare"].format(sample.secret)))] += 1
 
     turns = locomo_turns(args.locomo)
     changed = [turn for turn in turns if redact(turn) != clean(turn)]
@@ -391,6 +395,8 @@ def main() -> int:
     print("|---|---|---|---|")
     for kind, c in counts.items():
         print(f"| {kind} | {pct(c['removed'], n)} | {pct(c['partial'], n)} | {pct(c['kept'], n)} |")
+    cells = " | ".join(pct(bare[verdict], n) for verdict in ("removed", "partial", "kept"))
+    print(f"| bare (no word before it) | {cells} |")
     print()
     print(f"PEM private keys removed whole: {pem_whole}/{pem}")
     print(f"LoCoMo dev turns changed: {len(changed)}/{len(turns)}")
@@ -449,6 +455,7 @@ def main() -> int:
         f"removed_cue={pct(counts['cue']['removed'], n)} "
         f"partial={pct(partial, 2 * n)} kept={pct(kept, 2 * n)} "
         f"locomo_changed={len(changed)} phones_changed={len(phone_changed)} "
+        f"removed_bare={pct(bare['removed'], n)} "
         + " ".join(
             f"{source.replace('-', '_')}_removed_{kind}={pct(c['removed'], heldout_n[source])}"
             for source, (counts_, _) in heldout.items()
