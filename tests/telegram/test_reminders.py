@@ -276,6 +276,9 @@ async def test_a_plan_brings_one_check_in_offer_written_at_send_time_with_fresh_
     await bot.settle()
     chats_before = len(fake_gemini.chat_requests())
     clock.set(datetime(2026, 12, 3, 17, 0, 1, tzinfo=UTC))  # 18:00 in Berlin, the next day
+    # Until the scheduler records the send (mark_sent, which also counts it unanswered), the
+    # message can be at Telegram while the count is still 0: wait for the record, not the message.
+    await bot.reminders_idle(timeout=30)
     [checkin] = await arrives(fake_telegram, "scheduled check-in")
     assert checkin.startswith("Coach says:")
     prompt = fake_gemini.chat_requests()[chats_before].prompt()
