@@ -61,7 +61,6 @@ from tests.fakes.gemini_api import FakeGemini  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.support.harness import bot_env  # noqa: E402
 
-
 PROFILE_DIR: Path | None = None  # --profile: py-spy records each (b) burst there
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+import os
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -75,6 +78,22 @@ class LLMRateLimited(LLMUnavailable, RateLimited):
 
 T = TypeVar("T")
 
+JSON = dict[str, Any]
+
+# Answers withheld for these reasons are shown as BLOCKED_REPLY (google-genai's FinishReason names).
+_WITHHELD = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION"})
+
+
+class _GeminiHTTPError(Exception):
+    """A streamed answer's HTTP error (or an error event in its stream), shaped like genai's APIError."""
+
+    def __init__(self, code: int, body: Any) -> None:
+        error = body.get("error") if isinstance(body, dict) else None
+        self.code = code
+        self.status = str(error.get("status") or "") if isinstance(error, dict) else ""
+        self.details = body
+        super().__init__(f"Gemini API error {code} {self.status}".strip())
+
 
 class GeminiChat:
     """Async chat generation with a timeout and bounded retries (429 and 5xx)."""
@@ -97,6 +116,15 @@ class GeminiChat:
         """
         self.model = model
         self._timeout_seconds = timeout_seconds
+        self._api_key = api_key
+        # The streamed answer, the one call of every message, goes straight over our session: the
+        # same request google-genai sends, without its pydantic round trips (about half of a new
+        # chat's CPU, BENCHMARKS.md). The API version is the one genai picks for this client.
+        version = os.environ.get("GOOGLE_GENAI_API_VERSION") or "v1"
+        version = "v1beta" if version == "beta" else version
+        self._stream_url = f"{(base_url or GEMINI_DEFAULT_URL).rstrip('/')}/{version}/models/{model}"
+        self._attempts = max(1, attempts)
+        self._retry_codes = frozenset({408, *([429] if retry_rate_limits else []), 500, 502, 503, 504})
         # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
         self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
         options = types.HttpOptions(
@@ -226,31 +254,54 @@ class GeminiChat:
         """Like `generate`, but `on_text` gets the answer so far after each streamed chunk.
 
         Returns the whole reply with its token counts (from the last chunk's usage); a blocked
-        or empty answer is the same honest stand-in as `generate` gives.
+        or empty answer is the same honest stand-in as `generate` gives. Retried (before the
+        first chunk) as the SDK's calls are: 408, 429 (unless `retry_rate_limits` is off), 5xx.
         """
-        config = types.GenerateContentConfig(system_instruction=system)
+        body = {"contents": _contents_json(turns, media), "systemInstruction": _system_json(system)}
         text = ""
-        last: types.GenerateContentResponse | None = None
+        last: JSON | None = None
         with _outage_is_unavailable():
-            chunks = await asyncio.wait_for(
-                self._client.aio.models.generate_content_stream(
-                    model=self.model, contents=_contents(turns, media), config=config
-                ),
-                timeout=self._timeout_seconds,
-            )
             async with asyncio.timeout(self._timeout_seconds * 2):
-                async for chunk in chunks:
+                async for chunk in self._stream(body):
                     last = chunk
-                    piece = _text_of(chunk)
+                    piece = _chunk_text(chunk)
                     if piece:
                         text += piece
                         await on_text(text)
         if last is None:
             return Reply(EMPTY_REPLY, empty=True)
-        final = _reply_from(last)
+        final = _reply_from_json(last)
         if text.strip() and not final.blocked:
             return Reply(text.strip(), final.prompt_tokens, final.output_tokens)
         return final
+
+    async def _stream(self, body: JSON) -> AsyncIterator[JSON]:
+        """The chunks of one `streamGenerateContent` call (server-sent events), with the retries."""
+        url = f"{self._stream_url}:streamGenerateContent?alt=sse"
+        headers = {"x-goog-api-key": self._api_key, "Content-Type": "application/json"}
+        payload = json.dumps(body)
+        for attempt in range(1, self._attempts + 1):
+            async with asyncio.timeout(self._timeout_seconds):  # the SDK's per-attempt time-out
+                response = await self._session.post(url, data=payload, headers=headers)
+            async with response:
+                if response.status >= 400:
+                    error = _GeminiHTTPError(response.status, await _error_body(response))
+                    if response.status not in self._retry_codes or attempt == self._attempts:
+                        raise error
+                    # as the SDK's retries: exponential from 0.5 s, at most 8 s, plus up to 1 s jitter
+                    await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) + random.random())  # noqa: S311
+                    continue
+                async for line in response.content:
+                    if not line.startswith(b"data:"):
+                        continue
+                    try:
+                        chunk = json.loads(line[5:])
+                    except ValueError:
+                        raise LLMUnavailable("Gemini sent a malformed stream") from None
+                    if isinstance(chunk, dict) and "error" in chunk:
+                        raise _GeminiHTTPError(int(chunk["error"].get("code") or 500), chunk)
+                    yield chunk
+                return
 
     async def close(self) -> None:
         try:
@@ -266,6 +317,58 @@ def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.
         extra = [types.Part.from_bytes(data=item.data, mime_type=item.mime_type) for item in media]
         contents[-1].parts = [*extra, *(contents[-1].parts or [])]
     return contents
+
+
+def _system_json(system: str) -> JSON:
+    return {"parts": [{"text": system}], "role": "user"}
+
+
+def _contents_json(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[JSON]:
+    """`_contents` as the JSON the API takes (what google-genai sends for it)."""
+    contents: list[JSON] = [{"parts": [{"text": turn.text}], "role": turn.role} for turn in turns]
+    if media and contents:
+        extra = [
+            {"inlineData": {"data": base64.b64encode(item.data).decode(), "mimeType": item.mime_type}}
+            for item in media
+        ]
+        contents[-1]["parts"] = [*extra, *contents[-1]["parts"]]
+    return contents
+
+
+async def _error_body(response: Any) -> Any:
+    try:
+        return json.loads(await response.read())
+    except ValueError:
+        return None
+
+
+def _chunk_text(chunk: JSON) -> str:
+    """`_text_of` for a chunk as JSON."""
+    candidates = chunk.get("candidates") or []
+    content = candidates[0].get("content") if candidates else None
+    parts = (content or {}).get("parts") or []
+    return "".join(part["text"] for part in parts if part.get("text") and not part.get("thought"))
+
+
+def _reply_from_json(chunk: JSON) -> Reply:
+    """`_reply_from` for a (last) chunk as JSON."""
+    usage = chunk.get("usageMetadata") or {}
+    prompt_tokens = int(usage.get("promptTokenCount") or 0)
+    output_tokens = int(usage.get("candidatesTokenCount") or 0)
+    reason = (chunk.get("promptFeedback") or {}).get("blockReason")
+    if reason:
+        logger.warning("Gemini blocked the prompt: %s", reason)
+        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
+    text = _chunk_text(chunk).strip()
+    if text:
+        return Reply(text, prompt_tokens, output_tokens)
+    candidates = chunk.get("candidates") or []
+    finish = candidates[0].get("finishReason") if candidates else None
+    if finish in _WITHHELD:
+        logger.warning("Gemini withheld the answer: finish_reason=%s", finish)
+        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
+    logger.warning("Gemini returned no text: finish_reason=%s", finish)
+    return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
 
 
 def _parse_heard(data: Any) -> tuple[str, str]:
@@ -330,13 +433,13 @@ def _outage_is_unavailable() -> Iterator[None]:
 
 def _is_unavailable(exc: BaseException) -> bool:
     """API errors, time-outs and transport errors (aiohttp's and httpx's are not OSError)."""
-    if isinstance(exc, genai_errors.APIError | TimeoutError | OSError):
+    if isinstance(exc, genai_errors.APIError | _GeminiHTTPError | TimeoutError | OSError):
         return True
     return type(exc).__module__.split(".")[0] in {"aiohttp", "httpx", "httpcore"}
 
 
 def _unavailable(exc: BaseException) -> LLMUnavailable:
-    if isinstance(exc, genai_errors.APIError) and exc.code == 429:
+    if isinstance(exc, genai_errors.APIError | _GeminiHTTPError) and exc.code == 429:
         return LLMRateLimited(_describe(exc), google_retry_delay(exc.details))
     return LLMUnavailable(_describe(exc))
 
@@ -356,7 +459,7 @@ def _describe_bad_json(exc: ValueError) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, genai_errors.APIError):
+    if isinstance(exc, genai_errors.APIError | _GeminiHTTPError):
         return f"Gemini API error {exc.code} {exc.status or ''}".strip()
     if isinstance(exc, TimeoutError):
         return "Gemini did not answer in time"
