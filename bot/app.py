@@ -21,7 +21,7 @@ from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
-from bot.llm import GeminiChat
+from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.lock import InstanceLock, claim_data_dir
@@ -55,6 +55,7 @@ class Services:
     writer: MemoryWriter
     advisor: Advisor
     lock: InstanceLock | None = None
+    embedder: GeminiEmbedder | None = None
 
     @classmethod
     async def open(cls, settings: Settings, *, on_memory_changed: OnChanged | None = None) -> Services:
@@ -76,10 +77,19 @@ class Services:
         persona = settings.persona or load_persona(settings.persona_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
+        # Mem0's embeddings (recall's question, the writes' texts) on the event loop, not on threads.
+        embedder = GeminiEmbedder(
+            api_key=settings.google_api_key.get_secret_value(),
+            model=settings.embedding_model,
+            dims=settings.embedding_dims,
+            base_url=settings.google_gemini_base_url,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_connections=settings.memory_write_concurrency + 16,
+        )
         try:
-            memory = await open_memory(settings)
+            memory = await open_memory(settings, embed=embedder.embed)
         except BaseException:
-            await store.close()
+            await run_all(embedder.close, store.close)
             raise
         llm = GeminiChat(
             api_key=settings.google_api_key.get_secret_value(),
@@ -131,7 +141,7 @@ class Services:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, llm, memory_llm, writer, advisor)
+        return cls(store, memory, llm, memory_llm, writer, advisor, embedder=embedder)
 
     async def close(self) -> None:
         """Close each service even when closing one before it failed; release the lock last."""
@@ -142,6 +152,7 @@ class Services:
                 self.llm.close,
                 self.memory_llm.close,
                 self.memory.close,
+                *([self.embedder.close] if self.embedder is not None else []),
                 self.store.close,
             )
         finally:

@@ -120,9 +120,7 @@ class GeminiChat:
         # The streamed answer, the one call of every message, goes straight over our session: the
         # same request google-genai sends, without its pydantic round trips (about half of a new
         # chat's CPU, BENCHMARKS.md). The API version is the one genai picks for this client.
-        version = os.environ.get("GOOGLE_GENAI_API_VERSION") or "v1"
-        version = "v1beta" if version == "beta" else version
-        self._stream_url = f"{(base_url or GEMINI_DEFAULT_URL).rstrip('/')}/{version}/models/{model}"
+        self._stream_url = f"{_api_root(base_url)}/models/{model}"
         self._attempts = max(1, attempts)
         self._retry_codes = frozenset({408, *([429] if retry_rate_limits else []), 500, 502, 503, 504})
         # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
@@ -317,6 +315,55 @@ def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.
         extra = [types.Part.from_bytes(data=item.data, mime_type=item.mime_type) for item in media]
         contents[-1].parts = [*extra, *(contents[-1].parts or [])]
     return contents
+
+
+class GeminiEmbedder:
+    """Gemini embeddings on the event loop, over a session of its own: the request Mem0's Gemini
+    embedder sends (its sync google-genai client, on a thread), so the vectors are the same.
+
+    One attempt, no retries, as Mem0's: a 429 reaches the caller with Gemini's retryDelay (the
+    memory writer waits as asked). Make it inside the running event loop."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        dims: int,
+        base_url: str | None = None,
+        timeout_seconds: float = 60.0,
+        max_connections: int = 64,
+    ) -> None:
+        self._model = f"models/{model.removeprefix('models/')}"
+        self._dims = dims
+        self._timeout_seconds = timeout_seconds
+        self._url = f"{_api_root(base_url)}/{self._model}:batchEmbedContents"
+        self._headers = {"x-goog-api-key": api_key, "Content-Type": "application/json"}
+        self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
+
+    async def embed(self, text: str) -> list[float]:
+        """The embedding of `text` (newlines as spaces, as Mem0 sends it)."""
+        content = {"parts": [{"text": text.replace("\n", " ")}], "role": "user"}
+        body = {"requests": [{"content": content, "outputDimensionality": self._dims, "model": self._model}]}
+        payload = json.dumps(body)
+        async with asyncio.timeout(self._timeout_seconds):
+            async with self._session.post(self._url, data=payload, headers=self._headers) as response:
+                if response.status >= 400:
+                    raise _GeminiHTTPError(response.status, await _error_body(response))
+                answer = json.loads(await response.read())
+        try:
+            return [float(value) for value in answer["embeddings"][0]["values"]]
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise LLMUnavailable("Gemini sent no embedding") from None
+
+    async def close(self) -> None:
+        await self._session.close()
+
+
+def _api_root(base_url: str | None) -> str:
+    """Base URL and API version as google-genai resolves them for a client with an API key."""
+    version = os.environ.get("GOOGLE_GENAI_API_VERSION") or "v1"
+    return f"{(base_url or GEMINI_DEFAULT_URL).rstrip('/')}/{'v1beta' if version == 'beta' else version}"
 
 
 def _system_json(system: str) -> JSON:
