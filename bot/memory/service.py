@@ -6,8 +6,7 @@ Mem0's embedded stores are not safe to change from several threads at once (300 
 runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
 on reader threads of their own beside it. The embedding a change or a search needs is computed
 first, on the event loop (or a pool of threads; bot/memory/prefetch.py), so the change thread only
-stores: many users'
-writes then run at once, their store changes one at a time.
+stores: many users' writes then run at once, their store changes one at a time.
 """
 
 from __future__ import annotations
