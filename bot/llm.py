@@ -1,4 +1,5 @@
-"""Chat generation with Google Gemini: the only module that imports google.genai."""
+"""Chat generation and embeddings with Google Gemini (its REST API over aiohttp; google-genai is
+Mem0's, not ours: this module is the only one that speaks to Gemini)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types
+import aiohttp
 
 from bot.errors import RateLimited, Unavailable, google_retry_delay
 from bot.i18n import N_
@@ -85,7 +84,7 @@ _WITHHELD = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "REC
 
 
 class _GeminiHTTPError(Exception):
-    """A streamed answer's HTTP error (or an error event in its stream), shaped like genai's APIError."""
+    """An HTTP error of Gemini (or an error event in a stream), shaped like genai's APIError."""
 
     def __init__(self, code: int, body: Any) -> None:
         error = body.get("error") if isinstance(body, dict) else None
@@ -96,7 +95,12 @@ class _GeminiHTTPError(Exception):
 
 
 class GeminiChat:
-    """Async chat generation with a timeout and bounded retries (429 and 5xx)."""
+    """Async chat generation with a timeout and bounded retries (408, 429, 5xx).
+
+    Every call goes over our own aiohttp session as the REST request google-genai would send for
+    it (tests/test_llm.py compares the two), without the SDK's pydantic round trips: they were
+    about half of a message's CPU (BENCHMARKS.md, issue 23).
+    """
 
     def __init__(
         self,
@@ -116,41 +120,22 @@ class GeminiChat:
         """
         self.model = model
         self._timeout_seconds = timeout_seconds
-        self._api_key = api_key
-        # The streamed answer, the one call of every message, goes straight over our session: the
-        # same request google-genai sends, without its pydantic round trips (about half of a new
-        # chat's CPU, BENCHMARKS.md). The API version is the one genai picks for this client.
-        self._stream_url = f"{_api_root(base_url)}/models/{model}"
+        self._root = _api_root(base_url)
+        self._headers = {"x-goog-api-key": api_key, "Content-Type": "application/json"}
         self._attempts = max(1, attempts)
         self._retry_codes = frozenset({408, *([429] if retry_rate_limits else []), 500, 502, 503, 504})
         # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
         self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
-        options = types.HttpOptions(
-            base_url=base_url,
-            aiohttp_client=self._session,
-            timeout=int(timeout_seconds * 1000),
-            retry_options=types.HttpRetryOptions(
-                attempts=attempts,
-                initial_delay=0.5,
-                max_delay=8.0,
-                http_status_codes=[408, *([429] if retry_rate_limits else []), 500, 502, 503, 504],
-            ),
-        )
-        self._client = genai.Client(api_key=api_key, http_options=options)
 
     async def generate(self, system: str, turns: Sequence[Turn], media: Sequence[Media] = ()) -> Reply:
         """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
         of the last turn)."""
-        config = types.GenerateContentConfig(system_instruction=system)
+        body = {"contents": _contents_json(turns, media), "systemInstruction": _system_json(system)}
         with _outage_is_unavailable():
-            response = await asyncio.wait_for(
-                self._client.aio.models.generate_content(
-                    model=self.model, contents=_contents(turns, media), config=config
-                ),
-                # The SDK's own timeout applies per attempt; this bounds the retries too.
-                timeout=self._timeout_seconds * 2,
-            )
-        return _reply_from(response)
+            # Each attempt has its own time-out (in `_send`); this bounds the retries too.
+            async with asyncio.timeout(self._timeout_seconds * 2):
+                response = await self._generate(self.model, body)
+        return _reply_from_json(response)
 
     async def generate_json(
         self,
@@ -184,9 +169,9 @@ class GeminiChat:
         media: Sequence[Media] = (),
     ) -> tuple[T, int, int]:
         """`generate_json`, with the tokens Gemini reported: (parsed, prompt tokens, output tokens)."""
-        contents = _contents([Turn("user", prompt)], media) if media else prompt
+        contents = _contents_json([Turn("user", prompt)], media)
         parsed, response = await self._json(system, contents, schema, parse, model, attempts)
-        usage = _reply_from(response)
+        usage = _reply_from_json(response)
         return parsed, usage.prompt_tokens, usage.output_tokens
 
     async def hear(self, system: str, turns: Sequence[Turn], media: Sequence[Media]) -> Heard:
@@ -195,13 +180,13 @@ class GeminiChat:
         instruction = system + "\n\n" + HEAR_INSTRUCTION
         try:
             parsed, response = await self._json(
-                instruction, _contents(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
+                instruction, _contents_json(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
             )
         except LLMBadOutput:
             logger.warning("Gemini gave no usable answer to a voice note")
             return Heard("", Reply(EMPTY_REPLY, empty=True))
         transcript, text = parsed
-        usage = _reply_from(response)
+        usage = _reply_from_json(response)
         if usage.blocked:
             return Heard(transcript, usage)
         reply = Reply(text or EMPTY_REPLY, usage.prompt_tokens, usage.output_tokens, empty=not text)
@@ -210,28 +195,27 @@ class GeminiChat:
     async def _json(
         self,
         system: str,
-        contents: str | list[types.Content],
+        contents: list[JSON],
         schema: Mapping[str, Any],
         parse: Callable[[Any], T],
         model: str | None,
         attempts: int,
-    ) -> tuple[T, types.GenerateContentResponse]:
-        config = types.GenerateContentConfig(
-            system_instruction=system,
-            response_mime_type="application/json",
-            response_schema=dict(schema),
-            temperature=0.0,
-        )
+    ) -> tuple[T, JSON]:
+        body = {
+            "contents": contents,
+            "systemInstruction": _system_json(system),
+            "generationConfig": {
+                "temperature": 0.0,
+                "responseMimeType": "application/json",
+                "responseSchema": api_schema(schema),
+            },
+        }
         problem = "no attempt"
         for attempt in range(1, max(1, attempts) + 1):
             with _outage_is_unavailable():
-                response = await asyncio.wait_for(
-                    self._client.aio.models.generate_content(
-                        model=model or self.model, contents=contents, config=config
-                    ),
-                    timeout=self._timeout_seconds * 2,
-                )
-            text = _text_of(response).strip()
+                async with asyncio.timeout(self._timeout_seconds * 2):
+                    response = await self._generate(model or self.model, body)
+            text = _chunk_text(response).strip()
             try:
                 if not text:
                     problem = f"no text (finish_reason={_finish_reason(response)})"
@@ -253,19 +237,21 @@ class GeminiChat:
 
         Returns the whole reply with its token counts (from the last chunk's usage); a blocked
         or empty answer is the same honest stand-in as `generate` gives. Retried (before the
-        first chunk) as the SDK's calls are: 408, 429 (unless `retry_rate_limits` is off), 5xx.
+        first chunk) like every call: 408, 429 (unless `retry_rate_limits` is off), 5xx.
         """
         body = {"contents": _contents_json(turns, media), "systemInstruction": _system_json(system)}
         text = ""
         last: JSON | None = None
         with _outage_is_unavailable():
             async with asyncio.timeout(self._timeout_seconds * 2):
-                async for chunk in self._stream(body):
-                    last = chunk
-                    piece = _chunk_text(chunk)
-                    if piece:
-                        text += piece
-                        await on_text(text)
+                response = await self._send(self.model, "streamGenerateContent?alt=sse", body)
+                async with response:
+                    async for chunk in _events(response):
+                        last = chunk
+                        piece = _chunk_text(chunk)
+                        if piece:
+                            text += piece
+                            await on_text(text)
         if last is None:
             return Reply(EMPTY_REPLY, empty=True)
         final = _reply_from_json(last)
@@ -273,48 +259,33 @@ class GeminiChat:
             return Reply(text.strip(), final.prompt_tokens, final.output_tokens)
         return final
 
-    async def _stream(self, body: JSON) -> AsyncIterator[JSON]:
-        """The chunks of one `streamGenerateContent` call (server-sent events), with the retries."""
-        url = f"{self._stream_url}:streamGenerateContent?alt=sse"
-        headers = {"x-goog-api-key": self._api_key, "Content-Type": "application/json"}
-        payload = json.dumps(body)
+    async def _generate(self, model: str, body: JSON) -> JSON:
+        """One `generateContent` answer as JSON (with the retries)."""
+        response = await self._send(model, "generateContent", body)
+        async with response, asyncio.timeout(self._timeout_seconds):
+            return _json_object(await response.read())
+
+    async def _send(self, model: str, method: str, body: JSON) -> aiohttp.ClientResponse:
+        """POST `body` to the model's `method`; the response (status < 400) for the caller to read
+        and release. Retried as the SDK retries: exponential from 0.5 s, at most 8 s, plus up to
+        1 s of jitter; each attempt bounded by the time-out (the SDK's per-request time-out)."""
+        name = model if model.startswith(("models/", "tunedModels/")) else f"models/{model}"
+        url = f"{self._root}/{name}:{method}"
+        payload = json.dumps(body).encode()
         for attempt in range(1, self._attempts + 1):
-            async with asyncio.timeout(self._timeout_seconds):  # the SDK's per-attempt time-out
-                response = await self._session.post(url, data=payload, headers=headers)
-            async with response:
-                if response.status >= 400:
-                    error = _GeminiHTTPError(response.status, await _error_body(response))
-                    if response.status not in self._retry_codes or attempt == self._attempts:
-                        raise error
-                    # as the SDK's retries: exponential from 0.5 s, at most 8 s, plus up to 1 s jitter
-                    await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) + random.random())  # noqa: S311
-                    continue
-                async for line in response.content:
-                    if not line.startswith(b"data:"):
-                        continue
-                    try:
-                        chunk = json.loads(line[5:])
-                    except ValueError:
-                        raise LLMUnavailable("Gemini sent a malformed stream") from None
-                    if isinstance(chunk, dict) and "error" in chunk:
-                        raise _GeminiHTTPError(int(chunk["error"].get("code") or 500), chunk)
-                    yield chunk
-                return
+            async with asyncio.timeout(self._timeout_seconds):
+                response = await self._session.post(url, data=payload, headers=self._headers)
+                if response.status < 400:
+                    return response
+                error = _GeminiHTTPError(response.status, await _error_body(response))
+            response.release()
+            if response.status not in self._retry_codes or attempt == self._attempts:
+                raise error
+            await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) + random.random())  # noqa: S311
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def close(self) -> None:
-        try:
-            await self._client.aio.aclose()
-        finally:
-            await self._session.close()
-
-
-def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.Content]:
-    """The turns as Gemini contents; `media` become inline parts of the last (the new) turn."""
-    contents = [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
-    if media and contents:
-        extra = [types.Part.from_bytes(data=item.data, mime_type=item.mime_type) for item in media]
-        contents[-1].parts = [*extra, *(contents[-1].parts or [])]
-    return contents
+        await self._session.close()
 
 
 class GeminiEmbedder:
@@ -371,15 +342,26 @@ def _system_json(system: str) -> JSON:
 
 
 def _contents_json(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[JSON]:
-    """`_contents` as the JSON the API takes (what google-genai sends for it)."""
+    """The turns as the JSON the API takes (what google-genai sends for them); `media` become
+    inline parts of the last (the new) turn."""
     contents: list[JSON] = [{"parts": [{"text": turn.text}], "role": turn.role} for turn in turns]
     if media and contents:
         extra = [
-            {"inlineData": {"data": base64.b64encode(item.data).decode(), "mimeType": item.mime_type}}
+            # as google-genai sends it: URL-safe base64, the MIME type's key in snake case
+            {
+                "inlineData": {
+                    "data": base64.urlsafe_b64encode(item.data).decode(),
+                    "mime_type": item.mime_type,
+                }
+            }
             for item in media
         ]
         contents[-1]["parts"] = [*extra, *contents[-1]["parts"]]
     return contents
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
 
 
 async def _error_body(response: Any) -> Any:
@@ -427,43 +409,66 @@ def _parse_heard(data: Any) -> tuple[str, str]:
     return " ".join(transcript.split()), answer.strip()
 
 
-def _text_of(response: types.GenerateContentResponse) -> str:
-    candidates = response.candidates or []
-    if not candidates or candidates[0].content is None:
-        return ""
-    parts = candidates[0].content.parts or []
-    return "".join(part.text for part in parts if part.text and not part.thought)
+async def _events(response: aiohttp.ClientResponse) -> AsyncIterator[JSON]:
+    """The JSON objects of a server-sent event stream (`data: {...}` lines); an error event raises."""
+    async for line in response.content:
+        if line.startswith(b"data:"):
+            chunk = _json_object(line[5:])
+            error = chunk.get("error")
+            if isinstance(error, dict):
+                raise _GeminiHTTPError(int(error.get("code") or 500), chunk)
+            yield chunk
 
 
-def _finish_reason(response: types.GenerateContentResponse) -> str:
-    if response.prompt_feedback is not None and response.prompt_feedback.block_reason is not None:
-        return f"prompt blocked {response.prompt_feedback.block_reason}"
-    return str(response.candidates[0].finish_reason) if response.candidates else "no candidates"
+def _json_object(data: bytes) -> JSON:
+    try:
+        value = json.loads(data)
+    except ValueError:
+        raise LLMUnavailable("Gemini sent malformed JSON") from None
+    if not isinstance(value, dict):
+        raise LLMUnavailable("Gemini sent malformed JSON")
+    return value
 
 
-def _reply_from(response: types.GenerateContentResponse) -> Reply:
-    usage = response.usage_metadata
-    prompt_tokens = (usage.prompt_token_count or 0) if usage else 0
-    output_tokens = (usage.candidates_token_count or 0) if usage else 0
-    feedback = response.prompt_feedback
-    if feedback is not None and feedback.block_reason is not None:
-        logger.warning("Gemini blocked the prompt: %s", feedback.block_reason)
-        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
-    text = _text_of(response).strip()
-    if text:
-        return Reply(text, prompt_tokens, output_tokens)
-    reason = response.candidates[0].finish_reason if response.candidates else None
-    if reason in {
-        types.FinishReason.SAFETY,
-        types.FinishReason.PROHIBITED_CONTENT,
-        types.FinishReason.BLOCKLIST,
-        types.FinishReason.SPII,
-        types.FinishReason.RECITATION,
-    }:
-        logger.warning("Gemini withheld the answer: finish_reason=%s", reason)
-        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
-    logger.warning("Gemini returned no text: finish_reason=%s", reason)
-    return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
+# google-genai's spelling of a schema's keys as it sends them (its `process_schema`, then its
+# Schema model's serialisation).
+_SCHEMA_KEYS = {
+    "additional_properties": "additionalProperties",
+    "any_of": "anyOf",
+    "prefix_items": "prefixItems",
+    "propertyOrdering": "property_ordering",  # sic: genai sends this one in snake case
+}
+
+
+def api_schema(schema: Mapping[str, Any]) -> JSON:
+    """A response schema (OpenAPI subset, as our callers write it) as google-genai sends it: types
+    in capitals, sub-schemas alike, and an object's properties in their given order unless it says
+    (`property_ordering`). Plain schemas only: no `$ref`, `anyOf` or `const` (none of ours)."""
+    out: JSON = {}
+    for key, value in schema.items():
+        key = _SCHEMA_KEYS.get(key, key)
+        if key == "type" and isinstance(value, str):
+            value = value.upper()
+        elif key == "properties" and isinstance(value, Mapping):
+            value = {name: api_schema(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties") and isinstance(value, Mapping):
+            value = api_schema(value)
+        elif key in ("$ref", "anyOf", "const", "$defs"):
+            raise ValueError(f"api_schema: {key} is not supported")
+        out[key] = value
+    properties = out.get("properties")
+    ordered = "property_ordering" in out
+    if out.get("type") == "OBJECT" and isinstance(properties, dict) and len(properties) > 1 and not ordered:
+        out["property_ordering"] = list(properties)
+    return out
+
+
+def _finish_reason(response: JSON) -> str:
+    reason = (response.get("promptFeedback") or {}).get("blockReason")
+    if reason:
+        return f"prompt blocked {reason}"
+    candidates = response.get("candidates") or []
+    return str(candidates[0].get("finishReason")) if candidates else "no candidates"
 
 
 @contextlib.contextmanager
@@ -480,13 +485,13 @@ def _outage_is_unavailable() -> Iterator[None]:
 
 def _is_unavailable(exc: BaseException) -> bool:
     """API errors, time-outs and transport errors (aiohttp's and httpx's are not OSError)."""
-    if isinstance(exc, genai_errors.APIError | _GeminiHTTPError | TimeoutError | OSError):
+    if isinstance(exc, _GeminiHTTPError | TimeoutError | OSError):
         return True
     return type(exc).__module__.split(".")[0] in {"aiohttp", "httpx", "httpcore"}
 
 
 def _unavailable(exc: BaseException) -> LLMUnavailable:
-    if isinstance(exc, genai_errors.APIError | _GeminiHTTPError) and exc.code == 429:
+    if isinstance(exc, _GeminiHTTPError) and exc.code == 429:
         return LLMRateLimited(_describe(exc), google_retry_delay(exc.details))
     return LLMUnavailable(_describe(exc))
 
@@ -506,7 +511,7 @@ def _describe_bad_json(exc: ValueError) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, genai_errors.APIError | _GeminiHTTPError):
+    if isinstance(exc, _GeminiHTTPError):
         return f"Gemini API error {exc.code} {exc.status or ''}".strip()
     if isinstance(exc, TimeoutError):
         return "Gemini did not answer in time"
