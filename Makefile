@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run chat test lint bench messages clean
+.PHONY: run chat test lint bench messages docker-test clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +51,12 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py
 
-# The bot's own words (README "Languages"): collect every marked string into bot/i18n/locale/bot.pot and
+# Slow, so not part of `make test`: builds the image with podman (and the base images it needs from
+# Debian's packages), runs it against the fake servers on 127.0.0.1 with SQLite and with PostgreSQL.
+docker-test: $(VENV)/.dev  ## the Docker image built and run for real (needs root, podman, runc, mmdebstrap)
+	bash deploy/docker-test.sh
+
+# The bot's own words (docs/languages.md): collect every marked string into bot/i18n/locale/bot.pot and
 # merge it into each catalog; new strings arrive empty, changed ones fuzzy, until someone translates them.
 # Catalogs are compiled in memory when the bot starts (bot/i18n/): there is no .mo file to build.
 messages: $(VENV)/.dev  ## refresh every catalog in bot/i18n/locale from the code's strings

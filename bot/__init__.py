@@ -1,4 +1,4 @@
-"""The Telegram advisor with long-term memory (see README.md for the layout)."""
+"""The Telegram advisor with long-term memory (see docs/architecture.md for the layout)."""
 
 import warnings
 

@@ -35,9 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "chat", "check"],
+        choices=["run", "chat", "check", "health"],
         help="run: the Telegram bot (default; webhook mode when WEBHOOK_URL is set); "
-        "chat: the advisor in this terminal; check: verify settings, Telegram and Gemini",
+        "chat: the advisor in this terminal; check: verify settings, Telegram and Gemini; "
+        "health: is the running bot alive (exit 0) or not (exit 1), for a container's HEALTHCHECK",
     )
     args = parser.parse_args(argv)
     try:
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return EXIT_SETTINGS
+    if args.command == "health":
+        from bot.cli.health import main as health
+
+        return health(settings)
     setup_logging(settings.log_level, _secrets(settings))
     try:
         if args.command != "check":

@@ -12,30 +12,37 @@ from dataclasses import dataclass
 from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
+from bot.advisor.controls import MemoryControls
 from bot.advisor.extraction import Extractor
+from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.media_notes import PhotoNotes
+from bot.advisor.memory_writer import MemoryWriter, OnChanged
 from bot.advisor.pipeline import Advisor
 from bot.advisor.prompts import load_persona
-from bot.advisor.writer import MemoryWriter, OnChanged
+from bot.advisor.recall import Recaller
 from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
+from bot.followup.model_reading import TimeReader
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.lock import InstanceLock, claim_data_dir
 from bot.runtime.tasks import TaskDied, run_all, supervise
 from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.albums import Albums
+from bot.telegram.attachments import MediaDeps, MediaDownloader
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
-from bot.telegram.handlers.gate import RateLimiter
 from bot.telegram.http_server import ConnectionLimits
-from bot.telegram.media import MediaDeps, MediaDownloader
+from bot.telegram.inbox import Inbox, UpdateSource
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.outreach import Outreach
-from bot.telegram.polling import Inbox, Poller, UpdateSource
+from bot.telegram.polling import Poller
+from bot.telegram.rate_limit import RateLimiter
 from bot.telegram.receipts import mark_remembered
 from bot.telegram.sender import Sender
 from bot.telegram.transport import AiohttpRequest
@@ -53,7 +60,9 @@ class Services:
     llm: GeminiChat
     memory_llm: GeminiChat
     writer: MemoryWriter
+    photo_notes: PhotoNotes  # pictures' descriptions for memory, in flight after their reply
     advisor: Advisor
+    controls: MemoryControls
     lock: InstanceLock | None = None
     embedder: GeminiEmbedder | None = None
 
@@ -112,42 +121,56 @@ class Services:
         )
         extractor = Extractor(memory_llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
         writer = MemoryWriter(
-            store,
+            store.outbox,
+            store.chats,
             memory,
             extractor,
             max_memories=settings.memory_max_per_user,
             concurrency=settings.memory_write_concurrency,
             on_changed=on_memory_changed,
         )
+        # Shared by the answers and the memory controls: /forget drops a chat's incognito turns
+        # and cancels its pictures' descriptions in flight.
+        recaller = Recaller(memory, top_k=settings.memory_top_k, min_score=settings.memory_min_score)
+        incognito_turns = IncognitoTurns(per_chat=settings.recent_turns)
+        photo_notes = PhotoNotes(llm, writer, model=settings.memory_model, attempts=settings.llm_max_attempts)
         advisor = Advisor(
-            store=store,
+            chats=store.chats,
             memory=memory,
             llm=llm,
             writer=writer,
+            recaller=recaller,
+            incognito_turns=incognito_turns,
+            photo_notes=photo_notes,
             persona=persona,
-            top_k=settings.memory_top_k,
             recent_turns=settings.recent_turns,
-            min_score=settings.memory_min_score,
             session_idle_minutes=settings.session_idle_minutes,
-            describe_model=settings.memory_model,
-            describe_attempts=settings.llm_max_attempts,
+        )
+        controls = MemoryControls(
+            chats=store.chats,
+            outbox=store.outbox,
+            memory=memory,
+            writer=writer,
+            recaller=recaller,
+            incognito_turns=incognito_turns,
+            photo_notes=photo_notes,
         )
         try:
-            await advisor.finish_moves()  # a group's merge into its supergroup a crash interrupted
+            await controls.finish_moves()  # a group's merge into its supergroup a crash interrupted
         except Unavailable:
             logger.warning("memory unavailable: a moved group's memories merge at its next move")
-        pending = await store.make_memory_writes_due()
+        pending = await store.outbox.make_memory_writes_due()
         if pending:
             logger.info("%d memory writes pending from the last run; retrying them now", pending)
         writer.start()
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, llm, memory_llm, writer, advisor, embedder=embedder)
+        return cls(store, memory, llm, memory_llm, writer, photo_notes, advisor, controls, embedder=embedder)
 
     async def close(self) -> None:
         """Close each service even when closing one before it failed; release the lock last."""
         try:
             await run_all(
-                self.advisor.photo_notes.close,  # descriptions in flight write through the writer
+                self.photo_notes.close,  # descriptions in flight write through the writer
                 self.writer.stop,
                 self.llm.close,
                 self.memory_llm.close,
@@ -227,7 +250,7 @@ class BotRuntime:
         # ✍ on a private message once it changed memory (bot/telegram/receipts.py).
         services = await Services.open(settings, on_memory_changed=functools.partial(mark_remembered, bot))
         try:
-            inbox = Inbox(services.store)
+            inbox = Inbox(services.store.inbox)
 
             async def delivered(update_id: int) -> None:
                 # A reply reached Telegram: never replay its update, and let memory writes run now
@@ -237,11 +260,11 @@ class BotRuntime:
 
             sender = Sender(
                 bot,
-                store=services.store,
+                store=services.store.chats,
                 global_per_second=settings.send_rate_per_second,
                 on_answered=delivered,
                 # a group that became a supergroup: everything kept about it moves to the new id
-                on_migrated=services.advisor.move_chat,
+                on_migrated=services.controls.move_chat,
             )
             # Reminders and check-ins: re-armed from SQLite, sent through the same sender (pacing).
             scheduler = Scheduler(
@@ -251,18 +274,20 @@ class BotRuntime:
                 grace_seconds=settings.reminder_grace_minutes * 60,
                 quiet=QuietHours.parse(settings.quiet_hours),
                 compose_checkin=services.advisor.checkin_text,
-                words=functools.partial(chat_words, services.store),
+                words=functools.partial(chat_words, services.store.chats, services.store.reminders),
             )
             followup = Followup(
-                services.store,
+                services.store.chats,
+                services.store.reminders,
                 clock=clock,
                 wake=scheduler.wake,
                 reader=IntentReader(services.llm, model=settings.memory_model),
+                time_reader=TimeReader(services.llm, model=settings.memory_model),
                 checkins_per_week=settings.checkins_per_week,
             )
             await followup.load()
             media = MediaDeps(
-                # Voice notes and pictures are downloaded on a session of their own (bot/telegram/media.py).
+                # Voice notes and pictures are downloaded on a session of their own (telegram/attachments.py).
                 downloader=MediaDownloader(
                     bot,
                     timeout_seconds=settings.media_download_timeout_seconds,
@@ -274,6 +299,8 @@ class BotRuntime:
             deps = HandlerDeps(
                 settings=settings,
                 advisor=services.advisor,
+                controls=services.controls,
+                chats=services.store.chats,
                 sender=sender,
                 limiter=RateLimiter(settings.rate_limit_per_minute),
                 remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
@@ -296,7 +323,13 @@ class BotRuntime:
 
     async def start_polling(self, *, poll_seconds: int = 10) -> Poller:
         """Requeue what the last run left unfinished and start fetching updates."""
-        poller = Poller(self.application, self.inbox, timeout=poll_seconds, allowed_updates=Update.ALL_TYPES)
+        poller = Poller(
+            self.application,
+            self.inbox,
+            timeout=poll_seconds,
+            allowed_updates=Update.ALL_TYPES,
+            heartbeat=Heartbeat(self.settings.data_dir).beat,  # read by `python -m bot health`
+        )
         await poller.start()
         await self.application.start()
         return poller

@@ -9,30 +9,43 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.advisor import media as media_notes
+from bot.advisor import media_notes
 from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
-from bot.advisor.moves import move_memories
+from bot.advisor.memory_moves import move_memories
+from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.recall import Recaller
 from bot.advisor.safety import MemoryRefused, clean, unsafe_reason
-from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_
 from bot.memory import MemoryItem, MemoryService
-from bot.records import Prefs, memory_user_id, unix_time
-from bot.store import Store
+from bot.records import memory_user_id, unix_time
+from bot.store import ChatTables, MemoryOutbox
 
 logger = logging.getLogger(__name__)
 
 
 class MemoryControls:
-    """The Advisor's memory controls (a part of `Advisor`, which sets these attributes)."""
+    """What a person does with their memory. Built by the composition root with the parts it
+    shares with the `Advisor` (the recaller, the incognito turns, the photo notes in flight)."""
 
-    store: Store
-    memory: MemoryService
-    writer: MemoryWriter
-    recaller: Recaller
-    incognito_turns: IncognitoTurns
-    photo_notes: media_notes.PhotoNotes
+    def __init__(
+        self,
+        *,
+        chats: ChatTables,
+        outbox: MemoryOutbox,
+        memory: MemoryService,
+        writer: MemoryWriter,
+        recaller: Recaller,
+        incognito_turns: IncognitoTurns,
+        photo_notes: media_notes.PhotoNotes,
+    ) -> None:
+        self._chats = chats
+        self._outbox = outbox
+        self._memory = memory
+        self._writer = writer
+        self._recaller = recaller
+        self._incognito_turns = incognito_turns
+        self._photo_notes = photo_notes
 
     async def memories(
         self, chat_id: int, query: str | None = None, category: str | None = None, *, closest: bool = False
@@ -41,59 +54,59 @@ class MemoryControls:
         (best first, as relevant as a recall needs; with `closest`, the nearest whatever their
         relevance, for picking one to forget), optionally of one category. Each item's
         `categories` names its group; `bot.advisor.recall.group_by_category` groups a listing for display."""
-        user_id = await self.store.user_id_for(chat_id)
+        user_id = await self._chats.user_id_for(chat_id)
         if query:
             threshold = 0.0 if closest else None  # None: the recall threshold (MEMORY_MIN_SCORE)
-            return await self.recaller.search(
+            return await self._recaller.search(
                 user_id, query, limit=20, category=category, min_score=threshold
             )
         filters = {"categories": category} if category else None
-        return await self.memory.list(user_id, filters=filters)
+        return await self._memory.list(user_id, filters=filters)
 
     async def one_memory(self, chat_id: int, memory_id: str) -> MemoryItem | None:
         """One of the chat's memories by id; None when it is not (or no longer) the chat's."""
-        return await self.memory.get(await self.store.user_id_for(chat_id), memory_id)
+        return await self._memory.get(await self._chats.user_id_for(chat_id), memory_id)
 
     async def pending_memories(self, chat_id: int) -> int:
         """How many of the chat's messages are still to be turned into memories."""
-        return await self.store.pending_memory_writes(await self.store.user_id_for(chat_id))
+        return await self._outbox.pending_memory_writes(await self._chats.user_id_for(chat_id))
 
     async def parked_memories(self, chat_id: int) -> int:
         """How many of the chat's messages were given up on for now: the model's answers about
         them stayed unusable (kept, retried once at the next start)."""
-        return await self.store.parked_memory_writes(await self.store.user_id_for(chat_id))
+        return await self._outbox.parked_memory_writes(await self._chats.user_id_for(chat_id))
 
     async def forget_all(self, chat_id: int) -> None:
         """Erase every memory, turn, preference and pending write of the chat (also the memories
         of a group that became this supergroup, if they were not merged yet)."""
-        user_id = await self.store.user_id_for(chat_id)
-        self.incognito_turns.drop(chat_id)
-        await self.photo_notes.cancel(user_id)
-        async with self.writer.paused(user_id):  # only this chat's write in flight is waited for
-            await self.store.forget_chat(chat_id)
+        user_id = await self._chats.user_id_for(chat_id)
+        self._incognito_turns.drop(chat_id)
+        await self._photo_notes.cancel(user_id)
+        async with self._writer.paused(user_id):  # only this chat's write in flight is waited for
+            await self._chats.forget_chat(chat_id)
             # Also the history of memories deleted earlier (superseded, merged, expired): no file
             # under DATA_DIR keeps the erased text (Mem0's history DB, free pages, WAL included).
-            for user in [user_id, *await self.store.merging_user_ids(chat_id)]:
-                known = await self.store.known_memory_ids(user)
-                await self.memory.erase_user(user, known)
-                await self.store.forget_memory_ids(known)
+            for user in [user_id, *await self._chats.merging_user_ids(chat_id)]:
+                known = await self._outbox.known_memory_ids(user)
+                await self._memory.erase_user(user, known)
+                await self._outbox.forget_memory_ids(known)
 
     async def forget_one(self, chat_id: int, memory_id: str) -> bool:
         """Erase one memory of the chat (its history too) and what it came from: the exchange it
         was extracted from, in the recent turns, pending writes and Mem0's saved messages, so no
         later prompt carries it. False if it is not this chat's."""
-        user_id = await self.store.user_id_for(chat_id)
-        item = await self.memory.get(user_id, memory_id)
+        user_id = await self._chats.user_id_for(chat_id)
+        item = await self._memory.get(user_id, memory_id)
         if item is None:
             return False
         said_at = unix_time(item.metadata.get("saved_at"))
-        async with self.writer.paused(user_id):
-            await self.memory.erase(user_id, [memory_id])
-            await self.store.forget_memory_ids([memory_id])
+        async with self._writer.paused(user_id):
+            await self._memory.erase(user_id, [memory_id])
+            await self._outbox.forget_memory_ids([memory_id])
             # A fact the user typed in (/remember) has no exchange of its own: its text finds
             # the turns and writes that repeat it.
-            erased = await self.store.forget_exchanges(chat_id, user_id, at=said_at, needles=[item.text])
-            await self.memory.forget_messages(user_id, [*erased, item.text])
+            erased = await self._chats.forget_exchanges(chat_id, user_id, at=said_at, needles=[item.text])
+            await self._memory.forget_messages(user_id, [*erased, item.text])
         return True
 
     async def edit_memory(self, chat_id: int, memory_id: str, text: str) -> MemoryItem | None:
@@ -108,21 +121,21 @@ class MemoryControls:
         reason = unsafe_reason(text) or shape_reason(text)
         if reason:
             raise MemoryRefused(reason)
-        if (await self.store.get_prefs(chat_id)).memory == "off":
+        if (await self._chats.get_prefs(chat_id)).memory == "off":
             # TRANSLATORS: why a memory was not corrected (shown in brackets after "I won't store that")
             raise MemoryRefused(N_("memory is off (incognito)"))
-        user_id = await self.store.user_id_for(chat_id)
-        item = await self.memory.get(user_id, memory_id)
+        user_id = await self._chats.user_id_for(chat_id)
+        item = await self._memory.get(user_id, memory_id)
         if item is None:
             return None
         metadata = {"source": "edit", "saved_at": datetime.now(UTC).isoformat()}
         # The expiry stays what it was: the person changed the words, not how long they matter.
         expiry = item.metadata.get("expiration_date") or item.metadata.get("expires_at")
-        if not await self.memory.update(
+        if not await self._memory.update(
             user_id, memory_id, text, metadata=metadata, expiration_date=str(expiry)[:10] if expiry else None
         ):
             return None
-        return await self.memory.get(user_id, memory_id)
+        return await self._memory.get(user_id, memory_id)
 
     # --- a group that became a supergroup ------------------------------------------------------
 
@@ -130,35 +143,32 @@ class MemoryControls:
         """The chat now has another id (a group became a supergroup): its memories, settings and
         recent turns follow it; if the new id already has memories, the old ones join them.
         Safe to call again (Telegram announces a migration twice, and a send may report it)."""
-        async with self.writer.paused():
-            await self.store.migrate_chat(old_chat_id, new_chat_id)
-            self.incognito_turns.drop(old_chat_id)
+        async with self._writer.paused():
+            await self._chats.migrate_chat(old_chat_id, new_chat_id)
+            self._incognito_turns.drop(old_chat_id)
             await self._merge_moved()
             # Memories stored under the new id's default user id before it had a row of its own.
-            current, default = await self.store.user_id_for(new_chat_id), memory_user_id(new_chat_id)
-            if current != default and await self.memory.list(default, include_expired=True, limit=1):
-                await move_memories(self.memory, self.store, self.writer, default, current)
+            current, default = await self._chats.user_id_for(new_chat_id), memory_user_id(new_chat_id)
+            if current != default and await self._memory.list(default, include_expired=True, limit=1):
+                await move_memories(self._memory, self._outbox, self._writer, default, current)
 
     async def finish_moves(self) -> int:
         """Complete merges a crash interrupted (at start); return how many chats were merged."""
-        async with self.writer.paused():
+        async with self._writer.paused():
             return await self._merge_moved()
 
     async def _merge_moved(self) -> int:
-        merges = await self.store.pending_merges()
+        merges = await self._chats.pending_merges()
         for old_chat_id, old_user, new_user in merges:
             if old_user != new_user:
-                await move_memories(self.memory, self.store, self.writer, old_user, new_user)
-            await self.store.finish_merge(old_chat_id, old_user, new_user)
+                await move_memories(self._memory, self._outbox, self._writer, old_user, new_user)
+            await self._chats.finish_merge(old_chat_id, old_user, new_user)
             logger.info("chat %s: memories merged into its new chat's", old_chat_id)
         return len(merges)
 
-    async def prefs(self, chat_id: int) -> Prefs:
-        return await self.store.get_prefs(chat_id)
-
     async def remember(self, chat_id: int, fact: str) -> MemoryItem | None:
         """Store `fact` exactly as given (no extraction); None when memory is off (incognito)."""
-        if (await self.store.get_prefs(chat_id)).memory == "off":
+        if (await self._chats.get_prefs(chat_id)).memory == "off":
             return None
         # Secrets, instructions aimed at the bot, links and non-facts (a bare date, markup, JSON)
         # are never stored, whoever asks; invisible characters are dropped before anything else.
@@ -166,27 +176,27 @@ class MemoryControls:
         reason = unsafe_reason(fact) or shape_reason(fact)
         if reason:
             raise MemoryRefused(reason)
-        user_id = await self.store.ensure_chat(chat_id)  # a row, so a group's migration finds it
-        async with self.writer.paused(user_id):  # the cap pass sees a settled list (no write in flight)
-            saved = await self.memory.add(
+        user_id = await self._chats.ensure_chat(chat_id)  # a row, so a group's migration finds it
+        async with self._writer.paused(user_id):  # the cap pass sees a settled list (no write in flight)
+            saved = await self._memory.add(
                 user_id,
                 [{"role": "user", "content": fact}],
                 metadata={"source": "remember", "saved_at": datetime.now(UTC).isoformat()},
                 infer=False,
             )
-            await self.store.record_memory_ids(user_id, [item.id for item in saved])
+            await self._outbox.record_memory_ids(user_id, [item.id for item in saved])
             # MEMORY_MAX_PER_USER holds here too, not only for what the writer extracts.
-            await self.writer.enforce_cap(user_id, keep=[item.id for item in saved])
+            await self._writer.enforce_cap(user_id, keep=[item.id for item in saved])
         return saved[0] if saved else None
 
     async def export(self, chat_id: int) -> dict[str, Any]:
         """Everything kept about the chat that a person can take away: memories (all of them, the
         newest first) and settings."""
-        items = await self.memory.list(await self.store.user_id_for(chat_id))
+        items = await self._memory.list(await self._chats.user_id_for(chat_id))
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,
-            "preferences": asdict(await self.store.get_prefs(chat_id)),
+            "preferences": asdict(await self._chats.get_prefs(chat_id)),
             "memories": [
                 {
                     "id": item.id,

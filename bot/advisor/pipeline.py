@@ -8,18 +8,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.advisor import media as media_notes
-from bot.advisor import prompts
-from bot.advisor.controls import MemoryControls
+from bot.advisor import media_notes, prompts
 from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
 from bot.advisor.safety import unsafe_reason
-from bot.advisor.writer import MemoryWriter
 from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import Media, Prefs, Turn, Usage, utc_day
-from bot.store import Store
+from bot.records import Media, Turn
+from bot.store import ChatTables
 
 logger = logging.getLogger(__name__)
 
@@ -41,42 +39,37 @@ class Answer:
     heard: str | None = None  # a voice note's transcript
 
 
-class Advisor(MemoryControls):
-    """Answers a chat's message with the help of what it remembers, then remembers what it learned.
-
-    What a person sees and controls of their memory (list, edit, forget, export) is in
-    controls.py."""
+class Advisor:
+    """Answers a chat's message with the help of what it remembers, then remembers what it learned;
+    writes check-ins. What a person sees and controls of their memory (list, edit, forget, export)
+    is `MemoryControls` (controls.py), built beside it with the parts they share."""
 
     def __init__(
         self,
         *,
-        store: Store,
+        chats: ChatTables,
         memory: MemoryService,
         llm: GeminiChat,
         writer: MemoryWriter,
+        recaller: Recaller,
+        incognito_turns: IncognitoTurns,
+        photo_notes: media_notes.PhotoNotes,
         persona: str,
-        top_k: int = 8,
         recent_turns: int = 6,
-        min_score: float = 0.25,
         session_idle_minutes: float = 30.0,
-        describe_model: str | None = None,
-        describe_attempts: int = 3,
     ) -> None:
-        self.store = store
-        self.memory = memory
-        self.llm = llm
-        self.writer = writer
-        self.persona = persona
-        self.top_k = top_k
-        self.recent_turns = recent_turns
-        self.recaller = Recaller(memory, top_k=top_k, min_score=min_score)
-        self.session_idle_seconds = session_idle_minutes * 60
+        self._chats = chats
+        self._memory = memory
+        self._llm = llm
+        self._writer = writer
+        self._recaller = recaller
+        self._incognito_turns = incognito_turns
+        self._photo_notes = photo_notes
+        self._persona = persona
+        self._recent_turns = recent_turns
+        self._session_idle_seconds = session_idle_minutes * 60
         # Recent turns are deleted a day after their session could have ended.
-        self.turns_kept_seconds = self.session_idle_seconds + TURNS_KEPT_AFTER_SESSION
-        self.incognito_turns = IncognitoTurns(per_chat=recent_turns)
-        self.photo_notes = media_notes.PhotoNotes(
-            llm, writer, model=describe_model, attempts=describe_attempts
-        )
+        self._turns_kept_seconds = self._session_idle_seconds + TURNS_KEPT_AFTER_SESSION
 
     async def answer(
         self,
@@ -94,7 +87,7 @@ class Advisor(MemoryControls):
 
         `media` (a voice note, round video or pictures, with `message` as their caption, maybe
         empty) go to the model as inline parts of the message; `previews` gives smaller copies of
-        pictures for their description for memory (bot/advisor/media.py). A voice note is
+        pictures for their description for memory (bot/advisor/media_notes.py). A voice note is
         answered with its transcript (`Answer.heard`), which stands for it in the recent turns
         and in memory. With `on_text` the answer is streamed: it gets the text so far as it grows
         (not for voice notes: their answer comes with the transcript). With `remember` false (a
@@ -106,7 +99,7 @@ class Advisor(MemoryControls):
         writer's `on_changed` hears of it once what it said changed memory.
         """
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
-        context = await self.store.begin_message(chat_id, self.recent_turns)
+        context = await self._chats.begin_message(chat_id, self._recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
         spoken = any(item.spoken for item in media)
@@ -114,21 +107,21 @@ class Advisor(MemoryControls):
         worth_memory = bool(message.strip()) and needs_memory(message)
         if incognito:
             memories: list[MemoryItem] = []
-            earlier = self.incognito_turns.recent(chat_id)
+            earlier = self._incognito_turns.recent(chat_id)
         else:
-            self.incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
+            self._incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
             memories = await self._recall(chat.user_id, message, worth_memory, media=bool(media))
             earlier = context.recent
         recent = current_session(
             earlier,
             now=time.time(),
-            idle_seconds=self.session_idle_seconds,
+            idle_seconds=self._session_idle_seconds,
             started_at=context.session_started_at,
         )
         # A memory stored before today's guards (or by another path) never reaches the prompt
         # if it is a secret, an instruction or a link.
         memories = [item for item in memories if not unsafe_reason(item.text)]
-        system = prompts.system_prompt(self.persona, prefs, memories)
+        system = prompts.system_prompt(self._persona, prefs, memories)
         storing = remember and not incognito
         # The assistant's last message, so a short answer ("Mornings.") can be understood.
         asked = recent[-1].text if recent and recent[-1].role == "model" else ""
@@ -136,18 +129,18 @@ class Advisor(MemoryControls):
         said_at = datetime.fromtimestamp(arrived, UTC)
         if storing and worth_memory:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            await self.writer.enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
+            await self._writer.enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
         heard: str | None = None
         reply: Reply | None
         try:
             if spoken:
-                result = await self.llm.hear(system, turns, media)
+                result = await self._llm.hear(system, turns, media)
                 reply, heard = result.reply, result.transcript
             elif on_text is None:
-                reply = await self.llm.generate(system, turns, media)
+                reply = await self._llm.generate(system, turns, media)
             else:
-                reply = await self.llm.stream_reply(system, turns, on_text, media)
+                reply = await self._llm.stream_reply(system, turns, on_text, media)
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
             reply = None
@@ -164,15 +157,15 @@ class Advisor(MemoryControls):
             )
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
-            await self.writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)
+            await self._writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)
         if storing and media and not spoken and reply is not None and not reply.blocked:
-            self.photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
+            self._photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
-            self.incognito_turns.add(chat_id, keep, time.time())
+            self._incognito_turns.add(chat_id, keep, time.time())
             keep = []  # nothing of an incognito chat reaches the disk
-        await self.store.finish_message(
-            chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self.turns_kept_seconds
+        await self._chats.finish_message(
+            chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self._turns_kept_seconds
         )
         return answer
 
@@ -180,18 +173,18 @@ class Advisor(MemoryControls):
         """A check-in message about `topic`, written now with the person's current memories, so it
         is never stale ("How did Tuesday's run go? Last week the knee was sore."). Degrades to a
         plain question when memory or the model is unavailable."""
-        user_id = await self.store.user_id_for(chat_id)
-        prefs = await self.store.get_prefs(chat_id)
+        user_id = await self._chats.user_id_for(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         # The chat's /prefs language, else English (Telegram's language_code is not kept).
         t = translator(choose(prefs.language if prefs.language != "auto" else None))
         fallback = t.gettext("Checking in about {topic}: how is it going?").format(topic=topic)
         memories: list[MemoryItem] = []
         if prefs.memory != "off":
             memories = await self._recall(user_id, topic, worth=True)
-        system = prompts.system_prompt(self.persona, prefs, memories)
+        system = prompts.system_prompt(self._persona, prefs, memories)
         ask = prompts.checkin_request(topic)
         try:
-            reply = await self.llm.generate(system, [Turn("user", ask)])
+            reply = await self._llm.generate(system, [Turn("user", ask)])
         except LLMUnavailable:
             logger.warning("chat %s: check-in written without the model", chat_id)
             return fallback
@@ -202,26 +195,26 @@ class Advisor(MemoryControls):
             return None
 
         async def count(prompt_tokens: int, output_tokens: int) -> None:
-            await self.store.add_tokens(usage_user, prompt_tokens, output_tokens)
+            await self._chats.add_tokens(usage_user, prompt_tokens, output_tokens)
 
         return count
 
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""
-        self.writer.wake()
+        self._writer.wake()
 
     async def _recall(
         self, user_id: str, message: str, worth: bool, *, media: bool = False
     ) -> list[MemoryItem]:
         if not worth and not media:
-            self.recaller.stats.skipped += 1
+            self._recaller.stats.skipped += 1
             return []
         try:
             if not worth:
                 # A voice note or picture without words: what it is about is unknown until the
                 # model sees it, so the newest memories stand in for a search.
-                return await self.memory.list(user_id, limit=self.top_k)
-            return await self.recaller.recall(user_id, message)
+                return await self._memory.list(user_id, limit=self._recaller.top_k)
+            return await self._recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
             return []
@@ -229,29 +222,7 @@ class Advisor(MemoryControls):
     @property
     def recall_stats(self) -> RecallStats:
         """How many messages looked memories up and how many skipped it (greetings, thanks)."""
-        return self.recaller.stats
-
-    # --- short-term context: sessions ---------------------------------------------------------
-
-    async def new_session(self, chat_id: int) -> None:
-        """Start a fresh conversation: earlier turns leave the prompt; long-term memory is untouched."""
-        await self.store.start_session(chat_id)
-
-    # --- usage and cost -----------------------------------------------------------------------
-
-    async def usage(self, user_id: int) -> tuple[Usage, Usage]:
-        """The user's usage today and this month (UTC)."""
-        today = utc_day()
-        return await self.store.usage_since(user_id, today), await self.store.usage_since(
-            user_id, today[:8] + "01"
-        )
-
-    async def usage_today(self, user_id: int) -> Usage:
-        """The user's usage today (UTC): what the daily budget is checked against."""
-        return await self.store.usage_since(user_id, utc_day())
-
-    async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
-        return await self.store.set_pref(chat_id, key, value)
+        return self._recaller.stats
 
 
 def current_session(

@@ -9,7 +9,7 @@
    supersede and merge), recording progress after each step.
 
 A saved plan is resumed where it stopped, and adds are skipped when the same text is already
-stored, so nothing is applied twice. The scheduling (who, when, how many at once) is writer.py's.
+stored, so nothing is applied twice. The scheduling (who, when, how many at once) is memory_writer.py's.
 """
 
 from __future__ import annotations

@@ -82,12 +82,12 @@ async def chat(settings: Settings) -> None:
                 media.append(item)
             answer = await advisor.answer(TERMINAL_CHAT_ID, message, media=media)
             media.clear()
-            if answer.heard and (await advisor.prefs(TERMINAL_CHAT_ID)).heard == "on":
+            if answer.heard and (await services.store.chats.get_prefs(TERMINAL_CHAT_ID)).heard == "on":
                 print(f"🎙 I heard: {answer.heard}", flush=True)
             print(f"Advisor: {answer.text}\n", flush=True)
             advisor.reply_sent()
         print("Saving what I learned…", flush=True)
-        await advisor.photo_notes.wait()
+        await services.photo_notes.wait()
         pending = await services.writer.drain(seconds=120)
         if pending:
             print(

@@ -1,6 +1,6 @@
 """The durable scheduler: a timer to the next due reminder, deliveries paced by the sender.
 
-The reminders live in SQLite (bot/store/reminders.py); nothing is held only in memory, so a
+The reminders live in SQLite (bot/store/reminder_tables.py); nothing is held only in memory, so a
 restart re-arms them by reading the next due time. The loop sleeps until the soonest `due_at`
 (or until woken: a reminder added, deleted, a delivery finished), then hands due rows to at most
 `concurrency` delivery tasks. Idle, it does no work however many reminders wait.
@@ -28,11 +28,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.followup.checkins import QuietHours
-from bot.followup.when import clock, next_firing
+from bot.followup.describe import clock
+from bot.followup.when import next_firing
 from bot.i18n import Translator, translator
 from bot.records import Reminder
 from bot.runtime.clock import Clock
-from bot.store.reminders import Reminders
+from bot.store.reminder_tables import Reminders
 
 logger = logging.getLogger(__name__)
 

@@ -11,16 +11,21 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
-from bot.followup.when import ReminderParseError, Schedule, describe_day, describe_when, parse_reminder
+from bot.followup.describe import describe_day, describe_when
+from bot.followup.lexicon import reading_language
+from bot.followup.model_reading import TimeReader
+from bot.followup.repeat import AFTER_EVERY, AT_WHAT_TIME
+from bot.followup.when import NOT_READ, ReminderParseError, Schedule, parse_reminder
 from bot.i18n import N_, Translator, choose, translator
 from bot.records import Prefs, Reminder
 from bot.runtime.clock import Clock
-from bot.store import Store
+from bot.store import ChatTables, Reminders
 
 logger = logging.getLogger(__name__)
 
 PROPOSAL_TTL_SECONDS = 24 * 3600
 MAX_REMINDERS_PER_CHAT = 50
+TOO_MANY = N_("You have {n} reminders already: /reminders deletes some first.")
 OFFER_GAP_SECONDS = 2 * 24 * 3600  # at most one check-in offer per chat in this time, Yes or No
 WEEK_SECONDS = 7 * 24 * 3600
 
@@ -50,19 +55,22 @@ class Followup:
 
     def __init__(
         self,
-        store: Store,
+        chats: ChatTables,
+        reminders: Reminders,
         *,
         clock: Clock,
         wake: Callable[[], None],
         reader: IntentReader | None = None,
+        time_reader: TimeReader | None = None,
         checkins_per_week: int = 2,
         max_unanswered: int = 2,
     ) -> None:
-        self._store = store
-        self._table = store.reminders
+        self._chats = chats
+        self._table = reminders
         self._clock = clock
         self._wake = wake
         self._reader = reader
+        self._time_reader = time_reader
         self._checkins_per_week = checkins_per_week
         self._max_unanswered = max_unanswered
 
@@ -78,32 +86,84 @@ class Followup:
     # --- /remind ----------------------------------------------------------------------------
 
     async def remind(
-        self, chat_id: int, words: str, t: Translator | None = None
-    ) -> Scheduled | NeedsTimezone:
-        """Schedule "/remind <words>"; ReminderParseError says what was not understood."""
+        self, chat_id: int, words: str, t: Translator | None = None, *, speaks: str | None = None
+    ) -> Scheduled | NeedsTimezone | Proposal:
+        """Schedule "/remind <words>" (`speaks`: the sender's Telegram language); a reading that
+        could as well mean another time ("at 5") comes back as a Proposal to confirm first.
+        ReminderParseError says what was not understood."""
         t = t or translator(None)
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
+        if speaks:
+            await self._table.note_speaks(chat_id, speaks)
         now = self.now()
         tz = prefs.timezone or "UTC"
-        schedule, text = parse_reminder(words, now=now, tz=tz)
-        if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
-            raise ReminderParseError(
-                N_("You have {n} reminders already: /reminders deletes some first."), n=MAX_REMINDERS_PER_CHAT
-            )
+        lang = reading_language(prefs.language if prefs.language != "auto" else None, speaks, t.language)
+        try:
+            schedule, text = parse_reminder(words, now=now, tz=tz, lang=lang)
+        except ReminderParseError as exc:
+            return await self._model_reading(chat_id, words, exc, prefs, t)
+        await self._check_cap(chat_id)
         guessed = False
         if not prefs.timezone and not schedule.relative:
             if not await self._table.timezone_asked(chat_id):
                 await self._table.ask_timezone(chat_id, words)
                 return NeedsTimezone()
             guessed = True
+        if schedule.unsure:
+            return await self._confirm(chat_id, schedule, text, now, t)
         reminder = await self._add(chat_id, schedule, text)
         return Scheduled(reminder, schedule.describe(text, now, t), guessed)
 
+    async def _model_reading(
+        self, chat_id: int, words: str, refusal: ReminderParseError, prefs: Prefs, t: Translator
+    ) -> NeedsTimezone | Proposal:
+        """Words the rules could not read go to the model; its reading is only proposed. Without
+        a model, or when it finds no time or is unavailable, the rules' refusal stands."""
+        if refusal.template not in (NOT_READ, AFTER_EVERY, AT_WHAT_TIME) or self._time_reader is None:
+            raise refusal
+        await self._check_cap(chat_id)
+        if not prefs.timezone and not await self._table.timezone_asked(chat_id):
+            await self._table.ask_timezone(chat_id, words)
+            return NeedsTimezone()
+        now = self.now()
+        try:
+            found = await self._time_reader.read(words, now=now, tz=prefs.timezone or "UTC")
+        except Unavailable:
+            logger.warning("chat %s: the model could not read a reminder's time", chat_id, exc_info=True)
+            raise refusal from None
+        if found is None:
+            raise refusal
+        schedule, text = found
+        return await self._confirm(chat_id, schedule, text, now, t)
+
+    async def _check_cap(self, chat_id: int) -> None:
+        if len(await self._table.for_chat(chat_id)) >= MAX_REMINDERS_PER_CHAT:
+            raise ReminderParseError(TOO_MANY, n=MAX_REMINDERS_PER_CHAT)
+
+    async def _confirm(
+        self, chat_id: int, schedule: Schedule, text: str, now: datetime, t: Translator
+    ) -> Proposal:
+        """Keep a reading as proposed and ask: nothing fires before Yes."""
+        reminder = await self._table.add(
+            chat_id,
+            text,
+            schedule.first.timestamp(),
+            now=now.timestamp(),
+            rule=schedule.rule,
+            start_local=schedule.start_local,
+            tz=schedule.tz,
+            state="proposed",
+        )
+        question = t.gettext("Shall I remind you?\n{reminder}").format(
+            reminder=schedule.describe(text, now, t)
+        )
+        return Proposal(reminder, question)
+
     async def set_timezone(
         self, chat_id: int, zone: str, t: Translator | None = None
-    ) -> tuple[Prefs, Scheduled | None]:
+    ) -> tuple[Prefs, Scheduled | Proposal | None]:
         """Keep the time zone; schedule the /remind that waited for it, if any."""
-        prefs = await self._store.set_pref(chat_id, "timezone", zone)
+        prefs = await self._chats.set_pref(chat_id, "timezone", zone)
         words = await self._table.take_pending_remind(chat_id)
         if words is None:
             await self._table.ask_timezone(chat_id, None)  # asked and answered: never asked again
@@ -112,7 +172,7 @@ class Followup:
             scheduled = await self.remind(chat_id, words, t)
         except ReminderParseError:
             return prefs, None
-        return prefs, scheduled if isinstance(scheduled, Scheduled) else None
+        return prefs, scheduled if isinstance(scheduled, Scheduled | Proposal) else None
 
     async def _add(self, chat_id: int, schedule: Schedule, text: str, **kwargs: Any) -> Reminder:
         reminder = await self._table.add(
@@ -163,7 +223,7 @@ class Followup:
         await self._table.answered(chat_id)
 
     async def propose(
-        self, chat_id: int, message: str, *, want: str, t: Translator | None = None
+        self, chat_id: int, message: str, *, want: str, t: Translator | None = None, speaks: str | None = None
     ) -> Proposal | None:
         """A reminder (`want="reminder"`) or check-in offer (`want="checkin"`) read from a plain
         message, stored as proposed until Yes; None when the message holds none, when memory is
@@ -174,7 +234,7 @@ class Followup:
             return None
         if want == "checkin" and not might_state_plan(message):
             return None
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory == "off":
             return None
         if want == "checkin" and (prefs.checkins == "off" or not await self._checkin_allowed(chat_id)):
@@ -189,52 +249,59 @@ class Followup:
         except Unavailable:
             logger.warning("chat %s: reading a reminder from a message failed", chat_id, exc_info=True)
             return None
+        proposal = None
         if want == "reminder" and intent.reminder is not None:
-            text, when = intent.reminder
-            try:
-                schedule, _ = parse_reminder(f"{when} {text}", now=now, tz=tz)
-            except ReminderParseError:
-                logger.info("chat %s: the model's time for a reminder did not parse", chat_id)
-                return None
-            reminder = await self._table.add(
-                chat_id,
-                text,
-                schedule.first.timestamp(),
-                now=now.timestamp(),
-                rule=schedule.rule,
-                start_local=schedule.start_local,
-                tz=tz,
-                state="proposed",
-            )
-            question = t.gettext("Shall I remind you?\n{reminder}").format(
-                reminder=schedule.describe(text, now, t)
-            )
-            return Proposal(reminder, question)
-        if want == "checkin" and intent.checkin is not None:
-            topic, when = intent.checkin
-            try:
-                schedule, _ = parse_reminder(f"{when} check-in", now=now, tz=tz)
-            except ReminderParseError:
-                return None
-            if schedule.rule is not None:
-                return None
-            reminder = await self._table.add(
-                chat_id,
-                topic,
-                schedule.first.timestamp(),
-                now=now.timestamp(),
-                kind="checkin",
-                tz=tz,
-                state="proposed",
-            )
-            await self._table.offered(chat_id, now.timestamp())
-            return Proposal(reminder, _checkin_question(schedule, now, topic, t))
-        return None
+            proposal = await self._propose_reminder(chat_id, intent.reminder, now, tz, t)
+        elif want == "checkin" and intent.checkin is not None:
+            proposal = await self._propose_checkin(chat_id, intent.checkin, now, tz, t)
+        if proposal is not None and speaks:
+            await self._table.note_speaks(chat_id, speaks)  # what is sent later speaks it too
+        return proposal
+
+    async def _propose_reminder(
+        self, chat_id: int, found: tuple[str, str], now: datetime, tz: str, t: Translator
+    ) -> Proposal | None:
+        """The model restated the time in /remind's English forms; the rules read it."""
+        text, when = found
+        try:
+            schedule, _ = parse_reminder(f"{when} {text}", now=now, tz=tz, lang="en")
+        except ReminderParseError:
+            logger.info("chat %s: the model's time for a reminder did not parse", chat_id)
+            return None
+        return await self._confirm(chat_id, schedule, text, now, t)
+
+    async def _propose_checkin(
+        self, chat_id: int, found: tuple[str, str], now: datetime, tz: str, t: Translator
+    ) -> Proposal | None:
+        topic, when = found
+        try:
+            schedule, _ = parse_reminder(f"{when} check-in", now=now, tz=tz, lang="en")
+        except ReminderParseError:
+            return None
+        if schedule.rule is not None:
+            return None
+        reminder = await self._table.add(
+            chat_id,
+            topic,
+            schedule.first.timestamp(),
+            now=now.timestamp(),
+            kind="checkin",
+            tz=tz,
+            state="proposed",
+        )
+        await self._table.offered(chat_id, now.timestamp())
+        return Proposal(reminder, _checkin_question(schedule, now, topic, t))
 
     async def accept(
         self, chat_id: int, reminder_id: int, t: Translator | None = None
     ) -> tuple[Reminder, str] | None:
-        """Yes to a proposal: it is scheduled. None when it is gone (answered, expired, erased)."""
+        """Yes to a proposal: it is scheduled. None when it is gone (answered, expired, erased);
+        ReminderParseError when the chat already has the most reminders it may (the proposal goes)."""
+        try:
+            await self._check_cap(chat_id)
+        except ReminderParseError:
+            await self._table.delete(chat_id, reminder_id)
+            raise
         reminder = await self._table.activate(chat_id, reminder_id)
         if reminder is None:
             return None
@@ -256,12 +323,12 @@ class Followup:
         return await self._table.checkins_since(chat_id, since) < self._checkins_per_week
 
 
-async def chat_words(store: Store, chat_id: int) -> Translator:
+async def chat_words(chats: ChatTables, reminders: Reminders, chat_id: int) -> Translator:
     """The chat's language for messages sent without an update (the scheduler's): its /prefs
-    language, else English (Telegram's language_code is known only while handling an update and
-    is not stored)."""
-    prefs = await store.get_prefs(chat_id)
-    return translator(choose(prefs.language if prefs.language != "auto" else None))
+    language, else the Telegram language kept when reminders were set, else English."""
+    prefs = await chats.get_prefs(chat_id)
+    chosen = prefs.language if prefs.language != "auto" else None
+    return translator(choose(chosen, await reminders.speaks(chat_id)))
 
 
 def describe(reminder: Reminder, now: datetime, t: Translator | None = None) -> str:

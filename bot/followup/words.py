@@ -1,5 +1,5 @@
-"""The words /remind understands beside dateparser's: repetition keywords and weekday names in
-the same languages (English, German, Spanish, French, Italian, Portuguese, Russian)."""
+"""The repetition words of /remind ("every", "jeden", "toda", "щопонеділка") and weekday names in
+the eight languages of /remind (en de es fr it pt ru uk)."""
 
 from __future__ import annotations
 
@@ -16,40 +16,48 @@ from dateutil.rrule import weekday
 
 WEEKDAYS: tuple[weekday, ...] = (_MO, _TU, _WE, _TH, _FR, _SA, _SU)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Weekday names (and plurals) per language, Monday first.
+# Weekday names (and plurals, the case after "every") per language, Monday first.
 WEEKDAY_WORDS: dict[str, int] = {}
 for _index, _names in enumerate(
     (
-        "monday mondays mon montag montags lunes lundi lundis lunedì lunedi segunda понедельник",
-        "tuesday tuesdays tue dienstag dienstags martes mardi mardis martedì martedi terça terca вторник",
+        "monday mondays mon montag montags lunes lundi lundis lunedì lunedi segunda segundas понедельник "
+        "понеділок понеділка",
+        "tuesday tuesdays tue dienstag dienstags martes mardi mardis martedì martedi terça terca terças "
+        "вторник вівторок вівторка",
         "wednesday wednesdays wed mittwoch mittwochs miércoles miercoles mercredi mercredis mercoledì "
-        "mercoledi quarta среду среда",
-        "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta четверг",
-        "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta "
-        "пятницу пятница",
-        "saturday saturdays sat samstag samstags sábado sabado sábados samedi samedis sabato субботу суббота",
-        "sunday sundays sun sonntag sonntags domingo domingos dimanche dimanches domenica воскресенье",
+        "mercoledi quarta quartas среду среда середу середа середи",
+        "thursday thursdays thu donnerstag donnerstags jueves jeudi jeudis giovedì giovedi quinta quintas "
+        "четверг четвер четверга",
+        "friday fridays fri freitag freitags viernes vendredi vendredis venerdì venerdi sexta sextas "
+        "пятницу пятница п'ятницю п'ятниця п'ятниці",
+        "saturday saturdays sat samstag samstags sábado sabado sábados samedi samedis sabato субботу суббота "
+        "суботу субота суботи",
+        "sunday sundays sun sonntag sonntags domingo domingos dimanche dimanches domenica воскресенье неділю "
+        "неділя неділі",
     )
 ):
     for _word in _names.split():
         WEEKDAY_WORDS[_word] = _index
 
 EVERY = re.compile(
-    r"^(?:every|each|jeden|jede|jedes|alle|cada|todos\s+los|todas\s+las|chaque|tous\s+les|toutes\s+les|"
-    r"ogni|tutti\s+i|todo\s+dia|todos\s+os|todas\s+as|каждый|каждую|каждое|каждые)\s+",
+    r"^(?:every|each|jeden|jede|jedes|alle(?=\s+\d+\s*(?:min|std|stunde))|cada|a\s+cada|todos\s+los|todas\s+las|"
+    r"chaque|tous\s+les|toutes\s+les|ogni|tutti\s+i|tutte\s+le|todo|toda|todos\s+os|todas\s+as|todos|todas|"
+    r"каждый|каждую|каждое|каждые|каждого|кожен|кожна|кожне|кожні|кожного|кожної|кожну)\s+"
+    r"|^що(?=[^\W\d_])",  # щопонеділка, щодня, щогодини
     re.IGNORECASE,
 )
 DAILY_WORD = re.compile(
-    r"^(?:day|days|tag|tage|día|dia|días|dias|jour|jours|giorno|giorni|день|дня)\b", re.IGNORECASE
+    r"^(?:day|days|tag|tage|día|dia|días|dias|jour|jours|giorno|giorni|день|дня|дні|дня)\b", re.IGNORECASE
 )
 WEEKDAYS_WORD = re.compile(r"^(?:weekdays?|werktag|werktags|workday|workdays)\b", re.IGNORECASE)
-DAILY_ALONE = re.compile(r"^(?:daily|täglich|taeglich|diario|quotidien|ежедневно)\s+", re.IGNORECASE)
-PART_OF_DAY = re.compile(r"^(morning|evening|night|afternoon)\b", re.IGNORECASE)
-INTERVAL = re.compile(
-    r"^(\d{1,3})\s*(minutes?|mins?|hours?|hrs?|h|stunden?|minuten?|horas?|heures?|ore|часа|часов|минут)\b",
+DAILY_ALONE = re.compile(
+    r"^(?:daily|täglich|taeglich|diario|diariamente|quotidien|quotidiennement|ежедневно|щоденно|щодня)\s+",
     re.IGNORECASE,
 )
-LIST_JOIN = re.compile(r"^(?:,|and|und|y|et|e|и)$", re.IGNORECASE)
-BARE_HOUR = re.compile(r"\b(at|um|a las|à|alle|às|в)\s+(\d{1,2})(?=\s|$)", re.IGNORECASE)
-RELATIVE = re.compile(r"^(?:in|en|dans|tra|fra|em|daqui a|через)\s", re.IGNORECASE)
-HAS_TIME = re.compile(r"\d|\b(?:noon|midnight|mittag|mitternacht|midi|minuit)\b", re.IGNORECASE)
+PART_OF_DAY = re.compile(r"^(morning|evening|night|afternoon)\b", re.IGNORECASE)
+INTERVAL = re.compile(
+    r"^(\d{1,3})?\s*(minutes?|mins?|hours?|hrs?|h|stunden?|minuten?|minutos?|minuti|horas?|heures?|ore|ora|"
+    r"часа|часов|час|минут|минуты|годину|години|годин|година|хвилин|хвилини|годину)(?=\s|$)",
+    re.IGNORECASE,
+)
+LIST_JOIN = re.compile(r"^(?:,|and|und|y|et|e|и|і|та)$", re.IGNORECASE)

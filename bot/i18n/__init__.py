@@ -4,7 +4,7 @@ Catalogs are the `.po` files in bot/i18n/locale/<language>/LC_MESSAGES/bot.po. T
 memory the first time a language is used (no `.mo` file to build or forget to rebuild); fuzzy or
 empty translations fall back to the English text. Strings are marked in code with `_()` /
 `ngettext()` on a `Translator`, or with `N_()` where the text is defined and translated where shown.
-README "Languages" has the three commands that add a language.
+docs/languages.md has the three commands that add a language.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from babel.dates import format_date, format_skeleton, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 DOMAIN = "bot"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -54,6 +55,10 @@ def choose(*codes: str | None) -> str:
     return next((found for found in map(language_of, codes) if found), ENGLISH)
 
 
+# (below this many seconds, unit, seconds in the unit)
+_SPANS = ((60, "second", 1), (7200, "minute", 60), (172800, "hour", 3600))
+
+
 class Translator:
     """One language's words: gettext, ngettext, and numbers and dates written its way."""
 
@@ -75,6 +80,16 @@ class Translator:
     def number(self, value: float) -> str:
         """A count as the language writes it: 12,345 / 12.345 / 12 345."""
         return format_decimal(value, locale=self._locale)
+
+    def duration(self, seconds: float) -> str:
+        """A span in the unit that suits it, written by CLDR: "45 seconds", "20 minutes", "3 hours",
+        "2 days" ("3 Stunden", "3 часа"); minutes up to 2 hours, hours up to 2 days."""
+        unit, size = next(
+            ((unit, size) for limit, unit, size in _SPANS if seconds < limit),
+            ("day", 86400),
+        )
+        value = round(seconds / size) if unit != "hour" else round(seconds / size, 1)
+        return format_unit(value, f"duration-{unit}", length="long", locale=self._locale)
 
     def date(self, value: date | datetime) -> str:
         """A calendar day in words: "May 8, 2026", "8 de mayo de 2026", "8 мая 2026 г."."""

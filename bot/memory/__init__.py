@@ -9,7 +9,7 @@ delete.
 """
 
 from bot.memory.items import MemoryRateLimited, MemoryUnavailable, dated_text, undated_text
-from bot.memory.service import PLATFORM_BACKEND, MemoryService
+from bot.memory.memory_service import PLATFORM_BACKEND, MemoryService
 from bot.memory.setup import (
     SQLITE_PROVIDER,
     build_memory,

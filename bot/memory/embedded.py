@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.memory.erasure import compact_vector_store, erase_entities, scrub_history, scrub_messages
 from bot.memory.items import result_rows, to_item
-from bot.memory.service import MemoryService
+from bot.memory.memory_service import MemoryService
 
 logger = logging.getLogger(__name__)
 

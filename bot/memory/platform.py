@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.memory.items import result_rows, to_item
-from bot.memory.service import MemoryService
+from bot.memory.memory_service import MemoryService
 
 # A listing reads at most this many pages.
 PLATFORM_PAGE = 100

@@ -16,9 +16,9 @@ from typing import Any
 from bot.config import Settings
 from bot.memory import pgvector
 from bot.memory.embedded import EmbeddedMemory
+from bot.memory.memory_service import PLATFORM_BACKEND, MemoryService
 from bot.memory.platform import PlatformMemory
 from bot.memory.prefetch import PrefetchingEmbedder
-from bot.memory.service import PLATFORM_BACKEND, MemoryService
 
 # Threads for searches and listings beside the one that applies changes (embedded SQLite store).
 READER_THREADS = 4

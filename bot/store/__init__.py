@@ -1,25 +1,37 @@
 """The bot's own SQLite database (aiosqlite): database.py (connection, the one writer, migrations
-from schema.py), and one module per table family: chats.py (chats, preferences, turns, sessions,
-usage), outbox.py (pending memory writes and the memory-id ledger), inbox.py (incoming updates),
-reminders.py (reminders and check-ins, reached as `store.reminders`).
+from schema.py), and one module per table family, each a part of `Store`: `store.chats` (chats.py:
+chats, preferences, turns, sessions, usage), `store.outbox` (outbox.py: pending memory writes and
+the memory-id ledger), `store.inbox` (inbox_tables.py: incoming updates), `store.reminders`
+(reminder_tables.py: reminders and check-ins). Each part of the bot takes the part it uses.
 """
 
 from __future__ import annotations
 
-import aiosqlite
+from pathlib import Path
 
 from bot.store.chats import ChatTables
-from bot.store.inbox import UpdateInbox
+from bot.store.database import Database
+from bot.store.inbox_tables import UpdateInbox
 from bot.store.outbox import MemoryOutbox
-from bot.store.reminders import Reminders
-from bot.store.writer import SQLiteWriter
+from bot.store.reminder_tables import Reminders
 
 __all__ = ["ChatTables", "MemoryOutbox", "Reminders", "Store", "UpdateInbox"]
 
 
-class Store(ChatTables, MemoryOutbox, UpdateInbox):
-    """All the tables over one database; parts of the bot that need one family take that class."""
+class Store:
+    """The one database and its table families, opened and closed together."""
 
-    def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
-        super().__init__(conn, writer)
-        self.reminders = Reminders(conn, writer)
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.chats = ChatTables(db)
+        self.outbox = MemoryOutbox(db)
+        self.inbox = UpdateInbox(db)
+        self.reminders = Reminders(db)
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        """Open (creating or migrating) the database at `path`."""
+        return cls(await Database.open(path))
+
+    async def close(self) -> None:
+        await self._db.close()

@@ -19,9 +19,9 @@ from bot.records import (
     memory_user_id,
     utc_day,
 )
-from bot.store import reminders
-from bot.store.database import Database
-from bot.store.moves import move_chat_rows
+from bot.store import reminder_tables
+from bot.store.chat_moves import move_chat_rows
+from bot.store.database import Database, Tables
 from bot.store.sources import erase_exchanges
 
 logger = logging.getLogger(__name__)
@@ -30,8 +30,12 @@ logger = logging.getLogger(__name__)
 TURN_SWEEP_SECONDS = 3600.0
 
 
-class ChatTables(Database):
+class ChatTables(Tables):
     """A chat's row, settings, turns, session, delivery state and usage."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._next_turn_sweep = 0.0  # when expired turns are next deleted from every chat
 
     async def begin_message(self, chat_id: int, recent: int) -> MessageContext:
         """Record a message from the chat (its row is created on first contact, then counts every
@@ -51,7 +55,7 @@ class ChatTables(Database):
                 float(started[0]) if started else None,
             )
 
-        return await self._writer.transaction(begin)
+        return await self._transaction(begin)
 
     async def user_id_for(self, chat_id: int) -> str:
         """The chat's Mem0 user id: its row's (kept across a group's migration); for a group that
@@ -139,13 +143,11 @@ class ChatTables(Database):
                 user_id, prompt_tokens, output_tokens = usage
                 _add_usage(conn, user_id, 1, prompt_tokens, output_tokens)
 
-        await self._writer.transaction(finish)
+        await self._transaction(finish)
 
     async def add_tokens(self, user_id: int, prompt_tokens: int, output_tokens: int) -> None:
         """Count tokens spent for the user outside of an answer (a picture described for memory)."""
-        await self._writer.transaction(
-            lambda conn: _add_usage(conn, user_id, 0, prompt_tokens, output_tokens)
-        )
+        await self._transaction(lambda conn: _add_usage(conn, user_id, 0, prompt_tokens, output_tokens))
 
     async def set_chat_inactive(self, chat_id: int, reason: str, moved_to: int | None = None) -> None:
         await self._write(
@@ -172,7 +174,7 @@ class ChatTables(Database):
         old row stays, marked as moved, until its memories were moved too (`pending_merges`,
         `finish_merge`): until then /forget in the new chat erases them as well. Idempotent.
         """
-        await self._writer.transaction(lambda conn: move_chat_rows(conn, old_chat_id, new_chat_id))
+        await self._transaction(lambda conn: move_chat_rows(conn, old_chat_id, new_chat_id))
 
     async def pending_merges(self) -> list[tuple[int, str, str]]:
         """Moved chats whose memories still have to join their new chat's: (old chat id, its
@@ -194,7 +196,7 @@ class ChatTables(Database):
             conn.execute("UPDATE memory_outbox SET user_id = ? WHERE user_id = ?", (new_user_id, old_user_id))
             conn.execute("DELETE FROM chats WHERE chat_id = ?", (old_chat_id,))
 
-        await self._writer.transaction(finish)
+        await self._transaction(finish)
 
     async def merging_user_ids(self, chat_id: int) -> list[str]:
         """Mem0 user ids of chats that moved into this one and still wait for their merge."""
@@ -212,10 +214,10 @@ class ChatTables(Database):
         message it was extracted from, and the answer to it) or holding one of `needles` (its
         text) and the rest of their exchange, and the user's pending memory writes of those
         messages. Returns the user messages erased (for Mem0's own copies); empties the WAL."""
-        erased = await self._writer.transaction(
+        erased = await self._transaction(
             lambda conn: erase_exchanges(conn, chat_id, user_id, at=at, needles=needles)
         )
-        await self.empty_wal()
+        await self._empty_wal()
         return erased
 
     async def usage_since(self, user_id: int, first_day: str) -> Usage:
@@ -244,10 +246,10 @@ class ChatTables(Database):
             conn.execute("DELETE FROM prefs WHERE chat_id = ?", (chat_id,))
             conn.execute("DELETE FROM memory_outbox WHERE user_id = ?", (user_id,))
             conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
-            reminders.forget_chat(conn, chat_id)
+            reminder_tables.forget_chat(conn, chat_id)
 
-        await self._writer.transaction(forget)
-        await self.empty_wal()
+        await self._transaction(forget)
+        await self._empty_wal()
 
 
 # --- statements shared by several transactions (run on the writer thread) ----------------------

@@ -1,31 +1,33 @@
 """The bot's SQLite database: one aiosqlite connection for reads, the one writer thread for
-writes, the ordered migrations run at open."""
+writes, the ordered migrations run at open; and `Tables`, what each family of tables (chats,
+outbox, inbox, reminders) is built on: the database passed to its constructor."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import aiosqlite
 
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
-from bot.store.writer import SQLiteWriter, WriteResult
+from bot.store.sqlite_writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Database:
     """Reads through one aiosqlite connection; every write is one short transaction run by the
-    single writer (bot/store/writer.py: its own connection and thread), one hand-over each."""
+    single writer (bot/store/sqlite_writer.py: its own connection and thread), one hand-over each."""
 
     def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
         self._conn = conn
         self._writer = writer
-        self._next_turn_sweep = 0.0  # when expired turns are next deleted from every chat
 
     @classmethod
     async def open(cls, path: Path) -> Self:
@@ -39,16 +41,16 @@ class Database:
             await check_integrity(conn, path)
             for pragma in ("PRAGMA journal_mode=WAL", *CONNECTION_PRAGMAS):
                 await conn.execute(pragma)
-            store = cls(conn, await SQLiteWriter.open(path, CONNECTION_PRAGMAS))
+            database = cls(conn, await SQLiteWriter.open(path, CONNECTION_PRAGMAS))
         except BaseException:
             await conn.close()
             raise
         try:
-            await store._migrate()
+            await database._migrate()
         except BaseException:
-            await store.close()
+            await database.close()
             raise
-        return store
+        return database
 
     async def close(self) -> None:
         try:
@@ -78,14 +80,38 @@ class Database:
             await asyncio.sleep(pause)
         logger.warning("the WAL could not be emptied (readers kept it busy); the next checkpoint will")
 
-    async def _write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
+    async def write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
         """One statement in its own write transaction (BEGIN IMMEDIATE, on the writer thread)."""
         return await self._writer.write(sql, params)
 
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    async def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(connection)` in one write transaction on the writer thread (one hand-over)."""
+        return await self._writer.transaction(fn)
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """A read's rows in one hand-over to aiosqlite's thread (not three: execute, fetch, close)."""
         return list(await self._conn.execute_fetchall(sql, params))
 
+
+class Tables:
+    """A family of tables over the one database (given to the constructor): reads through its
+    connection, each write one transaction on its writer."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
+        return await self._db.write(sql, params)
+
+    async def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return await self._db.transaction(fn)
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return await self._db.rows(sql, params)
+
     async def _row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        rows = await self._rows(sql, params)
+        rows = await self._db.rows(sql, params)
         return rows[0] if rows else None
+
+    async def _empty_wal(self) -> None:
+        await self._db.empty_wal()

@@ -13,12 +13,12 @@ from typing import Any
 from bot.records import (
     PendingWrite,
 )
-from bot.store.database import Database
+from bot.store.database import Tables
 
 logger = logging.getLogger(__name__)
 
 
-class MemoryOutbox(Database):
+class MemoryOutbox(Tables):
     """Durable pending memory writes, and which memory ids belong to whom."""
 
     async def enqueue_memory_write(self, user_id: str, payload: Mapping[str, Any]) -> int:
@@ -109,7 +109,7 @@ class MemoryOutbox(Database):
 
     async def record_memory_ids(self, user_id: str, memory_ids: Sequence[str]) -> None:
         rows = [(memory_id, user_id, time.time()) for memory_id in memory_ids]
-        await self._writer.transaction(
+        await self._transaction(
             lambda conn: conn.executemany(
                 "INSERT OR IGNORE INTO memory_ledger (memory_id, user_id, created_at) VALUES (?, ?, ?)", rows
             )
@@ -120,7 +120,7 @@ class MemoryOutbox(Database):
         return [str(row[0]) for row in rows]
 
     async def forget_memory_ids(self, memory_ids: Sequence[str]) -> None:
-        await self._writer.transaction(
+        await self._transaction(
             lambda conn: conn.executemany(
                 "DELETE FROM memory_ledger WHERE memory_id = ?", [(i,) for i in memory_ids]
             )

@@ -126,6 +126,11 @@ MIGRATIONS: tuple[str, ...] = (
         last_offer_at  REAL
     );
     """,
+    # The Telegram language_code of whoever last used reminders in the chat, so what the scheduler
+    # sends later (no update at hand) speaks their language when /prefs leaves it on "auto".
+    """
+    ALTER TABLE followup_chats ADD COLUMN speaks TEXT;
+    """,
 )
 
 

@@ -1,11 +1,9 @@
-"""Long polling with a durable inbox: no update is lost in a crash, none is handled twice.
+"""Long polling with a durable inbox (bot/telegram/inbox.py): no update is lost in a crash, none
+is handled twice.
 
 PTB's Updater confirms an update to Telegram (the next `offset`) as soon as it is queued, before a
 handler has run, so a crash loses what was in flight. This poller stores every update in the
-SQLite inbox *before* the next getUpdates confirms it, hands it to the application, and the
-update processor (bot/telegram/ordering.py) marks it done once its handlers finished. At start, updates
-stored but never finished are handled first. Ids already in the inbox are dropped (Telegram
-redelivers whatever was not confirmed).
+inbox *before* the next getUpdates confirms it, then hands it to the application.
 
 Nothing one getUpdates answer or one update holds stops polling: a failed call (a proxy's HTML
 page, a 5xx, a conflict, a bug) is logged and retried with backoff; an update whose content
@@ -17,140 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import sqlite3
-import time
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot.records import InboxUpdate
 from bot.runtime.tasks import cancel_and_wait
-from bot.store import UpdateInbox
+from bot.telegram.inbox import Inbox
 from bot.telegram.sender import retry_after_seconds
 
 logger = logging.getLogger(__name__)
-
-# Handled ids are kept this long for dedupe; Telegram picks new ids at random after a week of quiet.
-DEDUPE_SECONDS = 2 * 24 * 3600
-# An update that was in flight this many times when the process died is skipped (a poison update).
-MAX_ATTEMPTS = 3
-# What storing one update raises when its content is the problem (a lone surrogate, a huge
-# integer), as opposed to the database being unavailable (sqlite3.OperationalError, OSError).
-UNSTORABLE = (
-    ValueError,  # UnicodeEncodeError among them
-    TypeError,
-    OverflowError,
-    RecursionError,
-    sqlite3.DataError,
-    sqlite3.IntegrityError,
-    sqlite3.InterfaceError,
-)
-
-
-class UpdateSource(Protocol):
-    """Where updates come from (the poller, or the webhook server): started by the composition
-    root, which stops it first at shutdown. `stopped` is set when it ends by itself, `fatal` says
-    why when it cannot go on."""
-
-    stopped: asyncio.Event
-    fatal: BaseException | None
-
-    async def stop(self) -> None: ...
-
-
-class Inbox:
-    """The durable inbox, and the update processor's journal (bot/telegram/ordering.UpdateJournal).
-
-    The poller records updates before confirming them to Telegram, the webhook server before
-    answering 200 (`record`); the processor reports when each one begins and ends.
-    """
-
-    def __init__(self, store: UpdateInbox, *, max_attempts: int = MAX_ATTEMPTS) -> None:
-        self._store = store
-        self._max_attempts = max_attempts
-        self._answered: set[int] = set()
-
-    async def record(self, updates: Sequence[Update]) -> list[Update]:
-        """Store the updates durably; return those not seen before, in order. An update that
-        cannot be stored is recorded as failed (never handled); an unavailable database raises."""
-        rows: list[tuple[Update, InboxUpdate]] = []
-        for update in updates:
-            try:
-                rows.append((update, _row(update)))
-            except UNSTORABLE as exc:
-                await self._unstorable(update, exc)
-        try:
-            fresh = set(await self._store.record_updates([row for _, row in rows]))
-        except UNSTORABLE:  # SQLite refused one of them: store them one by one to find it
-            fresh = set()
-            for update, row in rows:
-                try:
-                    fresh.update(await self._store.record_updates([row]))
-                except UNSTORABLE as exc:
-                    await self._unstorable(update, exc)
-        new: list[Update] = []
-        for update in updates:
-            if update.update_id in fresh:
-                fresh.discard(update.update_id)  # the same id twice in one batch counts once
-                new.append(update)
-        return new
-
-    async def _unstorable(self, update: Update, exc: BaseException) -> None:
-        logger.error(
-            "update %d cannot be stored (%s); recorded as failed, not handled",
-            update.update_id,
-            type(exc).__name__,
-        )
-        chat = update.effective_chat
-        await self._store.record_failed_update(update.update_id, chat.id if chat else None)
-
-    async def replay(self, application: Application[Any, Any, Any, Any, Any, Any]) -> int:
-        """Queue the updates a previous run stored but never finished; return how many."""
-        await self._store.prune_inbox(time.time() - DEDUPE_SECONDS)
-        pending = await self._store.unfinished_updates()
-        if not pending:
-            return 0
-        poison = [p for p in pending if p.attempts >= self._max_attempts]
-        for update in poison:
-            logger.error(
-                "update %d was in flight in %d runs that died; skipping it", update.update_id, update.attempts
-            )
-            await self._store.finish_update(update.update_id, failed=True)
-        retry = [p for p in pending if p.attempts < self._max_attempts]
-        await self._store.count_update_attempts([p.update_id for p in retry])
-        logger.info("%d updates were not finished before the last stop; handling them now", len(retry))
-        queued = 0
-        for row in retry:
-            try:
-                stored = Update.de_json(json.loads(row.payload), application.bot)
-            except Exception as exc:
-                logger.error(
-                    "stored update %d cannot be read (%s); skipped", row.update_id, type(exc).__name__
-                )
-                await self._store.finish_update(row.update_id, failed=True)
-                continue
-            await application.update_queue.put(stored)
-            queued += 1
-        return queued
-
-    async def answered(self, update_id: int) -> None:
-        """A reply to the update reached Telegram: never replay it, even if we die right now."""
-        if update_id not in self._answered:
-            self._answered.add(update_id)
-            await self._store.finish_update(update_id)
-            logger.debug("update %d answered", update_id)
-
-    async def end(self, update: object, *, failed: bool) -> None:
-        if isinstance(update, Update):
-            if update.update_id in self._answered:
-                self._answered.discard(update.update_id)
-                return
-            await self._store.finish_update(update.update_id, failed=failed)
 
 
 class Poller:
@@ -164,12 +42,15 @@ class Poller:
         timeout: int = 10,
         allowed_updates: Sequence[str] | None = Update.ALL_TYPES,
         max_backoff: float = 30.0,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self._application = application
         self._inbox = inbox
         self._timeout = timeout
         self._allowed_updates = list(allowed_updates) if allowed_updates is not None else None
         self._max_backoff = max_backoff
+        # Called at every turn of the loop (bot/runtime/heartbeat.py: `python -m bot health`).
+        self._heartbeat = heartbeat or (lambda: None)
         self._offset: int | None = None
         self._task: asyncio.Task[None] | None = None
         #: Set when polling cannot go on (Telegram rejected the token).
@@ -200,6 +81,7 @@ class Poller:
         failures = 0
         try:
             while True:
+                self._heartbeat()
                 try:
                     updates = await self._application.bot.get_updates(
                         offset=self._offset, timeout=self._timeout, allowed_updates=self._allowed_updates
@@ -254,14 +136,6 @@ class Poller:
 
     def _backoff(self, failures: int) -> float:
         return min(self._max_backoff, 0.5 * 2.0 ** min(failures, 10))
-
-
-def _row(update: Update) -> InboxUpdate:
-    """The inbox row of an update; raises one of UNSTORABLE when SQLite could not store it."""
-    chat = update.effective_chat
-    payload = json.dumps(update.to_dict(), ensure_ascii=False, separators=(",", ":"))
-    payload.encode()  # what SQLite does with it: a lone surrogate raises UnicodeEncodeError here
-    return InboxUpdate(update.update_id, chat.id if chat else None, payload)
 
 
 def _describe(exc: BaseException) -> str:

@@ -24,7 +24,7 @@ from telegram import Update
 
 from bot.config import Settings
 from bot.telegram.http_server import ConnectionLimits, GuardedHTTPServer, RateLimitedLog
-from bot.telegram.polling import Inbox
+from bot.telegram.inbox import Inbox
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.llm import GeminiEmbedder
 from bot.memory import MemoryService, open_memory
 from bot.records import Turn
 from bot.store import Store
-from bot.store.writer import SQLiteWriter
+from bot.store.sqlite_writer import SQLiteWriter
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.support.settings import make_settings
 
@@ -105,15 +105,15 @@ async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> Non
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
         for expected in (1, 2, 3):
-            chat = (await store.begin_message(77, recent=0)).chat
+            chat = (await store.chats.begin_message(77, recent=0)).chat
             assert chat.message_count == expected
-            assert (await store.get_chat(77)) == chat
-        await store.finish_message(77, [Turn("user", "hi"), Turn("model", "hello")], usage=(7700, 1, 2))
-        assert (await store.usage_since(7700, "2000-01-01")).messages == 1
-        write_id = await store.enqueue_memory_write("tg-77", {"messages": []})
-        assert await store.memory_write_exists(write_id)
-        await store.forget_chat(77)
-        assert not await store.memory_write_exists(write_id)
+            assert (await store.chats.get_chat(77)) == chat
+        await store.chats.finish_message(77, [Turn("user", "hi"), Turn("model", "hello")], usage=(7700, 1, 2))
+        assert (await store.chats.usage_since(7700, "2000-01-01")).messages == 1
+        write_id = await store.outbox.enqueue_memory_write("tg-77", {"messages": []})
+        assert await store.outbox.memory_write_exists(write_id)
+        await store.chats.forget_chat(77)
+        assert not await store.outbox.memory_write_exists(write_id)
     finally:
         await store.close()
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from bot.advisor.extraction import RESPONSE_SCHEMA, Extractor
+from bot.advisor.memory_writer import cap_victims
 from bot.advisor.pipeline import current_session
 from bot.advisor.recall import group_by_category, is_profile_question, needs_memory
-from bot.advisor.writer import cap_victims
 from bot.llm import GeminiChat, LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryItem
 from bot.records import Turn

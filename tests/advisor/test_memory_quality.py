@@ -148,7 +148,7 @@ async def test_supersede_and_merge_are_in_mem0_history(pipeline: Pipeline, fake_
     assert swim.metadata["saved_at"].startswith((START + timedelta(days=14)).isoformat())
 
     merged_away = {"Likes swimming", "Enjoys swimming in the pool"} - {swim_events[0][1]}
-    ledger = await pipeline.store.known_memory_ids(USER)
+    ledger = await pipeline.store.outbox.known_memory_ids(USER)
     gone = [
         rows
         for memory_id in ledger
@@ -168,10 +168,10 @@ async def test_extraction_failure_stays_in_the_outbox_and_lands_once(
     assert len(fake_gemini.requests("json")) == 3
     assert await pipeline.texts(USER) == set()
 
-    await pipeline.store.make_memory_writes_due()
+    await pipeline.store.outbox.make_memory_writes_due()
     assert await pipeline.writer.drain(10) == 0
     assert await pipeline.texts(USER) == {"I cycle 40 km on Sundays"}
-    await pipeline.store.make_memory_writes_due()
+    await pipeline.store.outbox.make_memory_writes_due()
     assert await pipeline.writer.drain(10) == 0
     assert len(await pipeline.memory.list(USER)) == 1
     assert len(fake_gemini.requests("json")) == 4
@@ -195,7 +195,7 @@ async def test_a_plan_interrupted_halfway_resumes_without_asking_again(
     assert await pipeline.writer.drain(10) == 1
     assert await pipeline.texts(USER) == {"Swims on Tuesdays"}
 
-    await pipeline.store.make_memory_writes_due()
+    await pipeline.store.outbox.make_memory_writes_due()
     assert await pipeline.writer.drain(10) == 0
     assert await pipeline.texts(USER) == {"Swims on Tuesdays", "Has a rowing machine at home"}
     assert len(fake_gemini.requests("json")) == 1
@@ -279,7 +279,7 @@ async def test_small_talk_skips_recall_and_new_session_keeps_memories(
         assert len(fake_gemini.requests("json")) == 1  # only the message with a fact was extracted
 
         assert len(fake_gemini.chat_requests()[-1].body["contents"]) > 1  # earlier turns are sent
-        await bot.advisor.new_session(chat)
+        await bot.services.store.chats.start_session(chat)
         fake_telegram.send_text(chat, "When do I swim?")
         await fake_telegram.wait_for_messages(chat, 5)
         prompt = fake_gemini.last_chat_prompt()

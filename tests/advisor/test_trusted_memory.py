@@ -39,7 +39,7 @@ async def test_the_secret_is_redacted_and_the_rest_of_the_sentence_remembered(
     )
     assert "Hunter2" not in request.prompt()
     assert "4111" not in request.prompt()
-    items = await bot.advisor.memories(CHAT)
+    items = await bot.controls.memories(CHAT)
     assert [item.text for item in items] == ["I like rowing"]
     listed = (await say(fake_telegram, "/memories"))["text"]
     assert "rowing" in listed
@@ -65,7 +65,7 @@ async def test_a_sentence_naming_a_password_without_one_is_extracted_whole(
     await say(fake_telegram, "I forgot my gym password so I ran outside instead")
     await bot.settle()
     assert user_turn(fake_gemini.requests("json")[0]) == "I forgot my gym password so I ran outside instead"
-    assert [item.text for item in await bot.advisor.memories(CHAT)] == ["Ran outside instead of the gym"]
+    assert [item.text for item in await bot.controls.memories(CHAT)] == ["Ran outside instead of the gym"]
 
 
 async def test_an_echoing_model_stores_nothing_but_the_persons_words(
@@ -92,7 +92,7 @@ async def test_an_echoing_model_stores_nothing_but_the_persons_words(
     assert len(offered) > 20
     assert user_turn(request) == said  # the user turn holds the person's words only
 
-    texts = sorted(item.text for item in await bot.advisor.memories(CHAT))
+    texts = sorted(item.text for item in await bot.controls.memories(CHAT))
     assert texts == ["I have a dog named Rex", said]
     listed = (await say(fake_telegram, "/memories"))["text"]
     assert "##" not in listed
@@ -116,7 +116,7 @@ async def test_a_short_answer_is_read_with_the_question_it_answers(
     assert user_turn(request) == "Mornings, before work."
     assert "context only, never a source of facts" in system_of(request)
     assert json.dumps(question) in system_of(request)
-    texts = {item.text for item in await bot.advisor.memories(CHAT)}
+    texts = {item.text for item in await bot.controls.memories(CHAT)}
     assert "Trains in the mornings, before work" in texts
     assert question.rstrip("?") not in texts
 
@@ -137,7 +137,7 @@ async def test_the_assistants_words_alone_never_become_a_fact(
     )
     await say(fake_telegram, "Not really, no.")
     await bot.settle()
-    assert "Has tried canicross with a husky" not in {item.text for item in await bot.advisor.memories(CHAT)}
+    assert "Has tried canicross with a husky" not in {item.text for item in await bot.controls.memories(CHAT)}
 
 
 async def test_an_existing_memory_offered_back_as_new_is_not_stored_again(
@@ -154,7 +154,7 @@ async def test_an_existing_memory_offered_back_as_new_is_not_stored_again(
     fake_gemini.enqueue("json", json.dumps({"facts": facts}))
     await say(fake_telegram, "Rex was ill yesterday.")
     await bot.settle()
-    assert sorted(item.text for item in await bot.advisor.memories(CHAT)) == [
+    assert sorted(item.text for item in await bot.controls.memories(CHAT)) == [
         "I have a dog named Rex",
         "Rex was ill yesterday",
     ]

@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.advisor.controls import MemoryControls
 from bot.advisor.extraction import Extractor
-from bot.advisor.pipeline import Advisor
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.incognito import IncognitoTurns
+from bot.advisor.media_notes import PhotoNotes
+from bot.advisor.memory_writer import MemoryWriter
+from bot.advisor.recall import Recaller
 from bot.llm import GeminiChat
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, advisor_extraction_responder
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
@@ -83,12 +86,18 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         return advisor_extraction_responder(request)
 
     fake_gemini.json_responder = model
-    advisor = Advisor(
-        store=pipeline.store, memory=pipeline.memory, llm=pipeline.llm, writer=pipeline.writer, persona="p"
+    controls = MemoryControls(
+        chats=pipeline.store.chats,
+        outbox=pipeline.store.outbox,
+        memory=pipeline.memory,
+        writer=pipeline.writer,
+        recaller=Recaller(pipeline.memory),
+        incognito_turns=IncognitoTurns(per_chat=6),
+        photo_notes=PhotoNotes(pipeline.llm, pipeline.writer, model=None, attempts=3),
     )
     erased_chat, others = 77, [81, 82, 83, 84, 85]
-    erased = await pipeline.store.user_id_for(erased_chat)
-    await pipeline.store.begin_message(erased_chat, 0)
+    erased = await pipeline.store.chats.user_id_for(erased_chat)
+    await pipeline.store.chats.begin_message(erased_chat, 0)
     await pipeline.writer.enqueue(erased, "I ride a Quetzalcrumb bike.", saved_at=NOW)
     await pipeline.writer.enqueue(erased, "My Quetzalcrumb has red tyres.", saved_at=NOW)
     for chat in others:
@@ -98,12 +107,12 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         await fake_gemini.wait_for_requests("json", 1 + len(others))
         assert erased_in_flight.is_set()
 
-        forgetting = asyncio.create_task(advisor.forget_all(erased_chat))
+        forgetting = asyncio.create_task(controls.forget_all(erased_chat))
         await asyncio.sleep(0.2)
         assert not forgetting.done()  # it waits for the erased user's write in flight...
         release_erased.set()
         await asyncio.wait_for(forgetting, 10)  # ...and not for anyone else's
-        assert await pipeline.store.pending_memory_writes() == len(others)
+        assert await pipeline.store.outbox.pending_memory_writes() == len(others)
 
         release_others.set()
         assert await pipeline.writer.drain(30) == 0
@@ -112,7 +121,7 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         release_others.set()
     for chat in others:
         assert await pipeline.texts(f"tg-{chat}") == {f"Person {chat} lifts on Mondays"}
-    assert await advisor.memories(erased_chat) == []
+    assert await controls.memories(erased_chat) == []
     quetzal = [r for r in fake_gemini.requests("json") if "Quetzalcrumb" in user_message(r)]
     assert len(quetzal) == 1  # the write still queued at /forget was never extracted
     assert files_containing(pipeline.settings.data_dir, ["Quetzalcrumb"]) == {}
@@ -131,7 +140,13 @@ async def test_a_429_pauses_new_writes_for_the_delay_gemini_asks(
         attempts=3,
         retry_rate_limits=False,
     )
-    writer = MemoryWriter(pipeline.store, pipeline.memory, Extractor(llm, attempts=3), base_delay=60)
+    writer = MemoryWriter(
+        pipeline.store.outbox,
+        pipeline.store.chats,
+        pipeline.memory,
+        Extractor(llm, attempts=3),
+        base_delay=60,
+    )
     try:
         fake_gemini.enqueue("json", Fault(429, retry_after=1.0))
         await writer.enqueue("tg-1", "I row on Saturdays.", saved_at=NOW)
@@ -185,10 +200,10 @@ async def test_unusable_answers_park_the_write_and_no_log_line_carries_the_users
     for attempt in range(3):
         await pipeline.writer.drain(10)
         if attempt < 2:
-            assert await pipeline.store.pending_memory_writes("tg-5") == 1
-            await pipeline.store.make_memory_writes_due()  # skip the backoff
-    assert await pipeline.store.pending_memory_writes("tg-5") == 0
-    assert await pipeline.store.parked_memory_writes("tg-5") == 1
+            assert await pipeline.store.outbox.pending_memory_writes("tg-5") == 1
+            await pipeline.store.outbox.make_memory_writes_due()  # skip the backoff
+    assert await pipeline.store.outbox.pending_memory_writes("tg-5") == 0
+    assert await pipeline.store.outbox.parked_memory_writes("tg-5") == 1
     calls = len(fake_gemini.requests("json"))
     assert calls == 9  # 3 write attempts × 3 JSON attempts, then no more
     assert await pipeline.writer.drain(10) == 0
@@ -197,8 +212,8 @@ async def test_unusable_answers_park_the_write_and_no_log_line_carries_the_users
     assert "parked" in logged
     assert "Xylophorbic" not in logged
 
-    await pipeline.store.make_memory_writes_due()  # a restart tries it once more
-    assert await pipeline.store.pending_memory_writes("tg-5") == 1
+    await pipeline.store.outbox.make_memory_writes_due()  # a restart tries it once more
+    assert await pipeline.store.outbox.pending_memory_writes("tg-5") == 1
 
 
 async def test_a_429_on_an_embedding_also_pauses_the_writer(

@@ -99,7 +99,7 @@ async def test_kill_9_loses_no_update_and_no_memory_write(
         # did not, and is sent again: at most the replies in flight at each kill. Without the
         # inbox marking answers, every message of a trial would be answered again.
         assert len(doubled) <= TRIALS, [a for a in answers if any(d in a for d in doubled)]
-        assert (await bot.services.store.inbox_states()).get("pending", 0) == 0
+        assert (await bot.services.store.inbox.inbox_states()).get("pending", 0) == 0
     finally:
         await bot.stop()
     with sqlite3.connect(data_dir / "bot.sqlite3") as conn:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.telegram.handlers.media import HEARD_PREFIX
+from bot.telegram.handlers.media_messages import HEARD_PREFIX
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, bot_env, make_settings
@@ -55,7 +55,7 @@ async def test_kill_9_mid_download_replays_the_voice_note(
         await asyncio.sleep(1.0)
         assert len(fake_telegram.sent(CHAT)) == 1
         assert len(fake_telegram.file_downloads) == 2
-        assert (await bot.services.store.inbox_states()).get("pending", 0) == 0
+        assert (await bot.services.store.inbox.inbox_states()).get("pending", 0) == 0
     finally:
         await bot.stop()
     assert VOICE not in (data_dir / "bot.sqlite3").read_bytes()

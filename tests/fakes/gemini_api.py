@@ -31,7 +31,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeAlias
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -527,6 +527,31 @@ def followup_responder(request: GeminiRequest) -> str:
     return json.dumps(answer)
 
 
+#: First line of the reminder time prompt (bot.followup.model_reading.PROMPT_MARKER).
+TIME_READING_MARKER = "## Advisor reminder time reading v1"
+_AFTER_LUNCH = re.compile(r"^after lunch(?: on (?P<day>\w+day))?\s+(?P<text>.+)$", re.I)
+_EVERY_OTHER = re.compile(r"^every other day\s+(?P<text>.+)$", re.I)
+
+
+def time_reading_responder(request: GeminiRequest) -> str:
+    """Imitate a model reading a /remind time the rules could not: "after lunch [on <weekday>] X"
+    is 13:30 that day (today if none), "every other day X" an RRULE at 09:00; anything else no time."""
+    prompt = request.prompt()
+    words = prompt.split("## Words\n", 1)[-1].strip()
+    now = datetime.strptime(prompt.split("## Now\n", 1)[1][:16], "%Y-%m-%d %H:%M")
+    answer: dict[str, Any] = {"text": words, "at": None, "rrule": None}
+    if match := _AFTER_LUNCH.match(words):
+        day = now.date()
+        if match.group("day"):
+            names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+            ahead = (names.index(match.group("day").lower()) - day.weekday()) % 7
+            day += timedelta(days=ahead)
+        answer.update(text=match.group("text"), at=f"{day.isoformat()}T13:30")
+    elif match := _EVERY_OTHER.match(words):
+        answer.update(text=match.group("text"), rrule="FREQ=DAILY;INTERVAL=2;BYHOUR=9;BYMINUTE=0")
+    return json.dumps(answer)
+
+
 def perceive(data: bytes) -> str:
     """What the fake "sees" in a picture or "hears" in a recording: the printable text inside the
     bytes (tests put words in them, e.g. ``b"\\xff\\xd8 grilled chicken salad"``)."""
@@ -567,6 +592,8 @@ def default_json_responder(request: GeminiRequest) -> str:
         return advisor_extraction_responder(request)
     if FOLLOWUP_MARKER in request.prompt():
         return followup_responder(request)
+    if TIME_READING_MARKER in request.prompt():
+        return time_reading_responder(request)
     return mem0_extraction_responder(request)
 
 

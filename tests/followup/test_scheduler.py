@@ -234,7 +234,7 @@ async def test_a_reminder_erased_while_its_delivery_was_under_way_is_not_sent(st
     clock, outbox = FakeClock(START), Outbox()
 
     async def compose(chat_id: int, topic: str) -> str:
-        await store.forget_chat(chat_id)  # the person erased everything meanwhile
+        await store.chats.forget_chat(chat_id)  # the person erased everything meanwhile
         return f"How is {topic} going?"
 
     scheduler = make_scheduler(store, outbox, clock, compose_checkin=compose)
@@ -249,6 +249,6 @@ async def test_a_reminder_erased_while_its_delivery_was_under_way_is_not_sent(st
 async def test_a_group_that_became_a_supergroup_keeps_its_reminders(store: Store) -> None:
     clock = FakeClock(START)
     await store.reminders.add(-100, "team run", clock.now() + 60, now=clock.now())
-    await store.migrate_chat(-100, -1_000_100)
+    await store.chats.migrate_chat(-100, -1_000_100)
     assert [r.text for r in await store.reminders.for_chat(-1_000_100)] == ["team run"]
     assert await store.reminders.for_chat(-100) == []

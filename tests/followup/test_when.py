@@ -41,7 +41,7 @@ BERLIN = "Europe/Berlin"
             "2026-12-03T06:00",
         ),
         ("tomorrow weigh in", "Tomorrow at 09:00 (Europe/Berlin): weigh in", "2026-12-03T08:00"),
-        # Other languages: dateparser for the time, our weekday table for repetition.
+        # Other languages: the grammar for the time, our weekday table for repetition.
         ("morgen 7:00 wiegen", "Tomorrow at 07:00 (Europe/Berlin): wiegen", "2026-12-03T06:00"),
         ("jeden Montag um 7:00 wiegen", "Every Monday at 07:00 (Europe/Berlin): wiegen", "2026-12-07T06:00"),
         ("cada lunes 7:00 pesarme", "Every Monday at 07:00 (Europe/Berlin): pesarme", "2026-12-07T06:00"),

@@ -210,7 +210,7 @@ async def test_forget_on_pgvector_erases_rows_and_their_dead_tuples(
             assert "tuple" not in where_found(files, needle).values(), needle
             assert set(where_found(files, needle)) <= {"memories"}, "an index keeps the word"
     assert files_containing(tmp_path / "data", list(CANARIES)) == {}
-    assert any("Platypusfjord" in i.text for i in await bot.advisor.memories(KEPT))
+    assert any("Platypusfjord" in i.text for i in await bot.controls.memories(KEPT))
 
     await say(fake_telegram, "Which gym do I train at?", chat_id=KEPT)
     assert "platypusfjord" in fake_gemini.last_chat_prompt().split("<memories>")[1].lower()

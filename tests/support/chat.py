@@ -30,7 +30,7 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 async def drained(bot: RunningBot, fake: FakeTelegram) -> None:
     """Wait until every update pushed so far has been fetched and handled."""
     for _ in range(200):
-        if not fake.pending_updates and not await bot.services.store.unfinished_updates():
+        if not fake.pending_updates and not await bot.services.store.inbox.unfinished_updates():
             return
         await asyncio.sleep(0.05)
     raise AssertionError("updates still unhandled")

@@ -11,9 +11,11 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.advisor.controls import MemoryControls
 from bot.advisor.pipeline import Advisor
 from bot.app import BotRuntime, Services
 from bot.config import Settings
+from bot.records import Usage, utc_day
 from bot.runtime.clock import Clock
 from bot.telegram.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
@@ -45,6 +47,16 @@ class RunningBot:
     @property
     def advisor(self) -> Advisor:
         return self.services.advisor
+
+    @property
+    def controls(self) -> MemoryControls:
+        return self.services.controls
+
+    async def usage(self, user_id: int) -> tuple[Usage, Usage]:
+        """The user's usage today and this month (UTC), as /usage shows it."""
+        day = utc_day()
+        chats = self.services.store.chats
+        return await chats.usage_since(user_id, day), await chats.usage_since(user_id, day[:8] + "01")
 
     @property
     def running(self) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.advisor.extraction import Extractor
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.memory_writer import MemoryWriter
 from bot.config import Settings
 from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryItem, MemoryService, open_memory
@@ -70,7 +70,12 @@ async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) ->
     )
     extractor = Extractor(llm, model="memory-model", attempts=3)
     writer = MemoryWriter(
-        store, memory, extractor, base_delay=60.0, max_memories=settings.memory_max_per_user
+        store.outbox,
+        store.chats,
+        memory,
+        extractor,
+        base_delay=60.0,
+        max_memories=settings.memory_max_per_user,
     )
     return Pipeline(settings, store, memory, llm, writer, embedder)
 

@@ -11,8 +11,8 @@ from bot.telegram.handlers.gate import (
     BUDGET_REPLY,
     NOT_ALLOWED_REPLY,
     TOO_LONG_REPLY,
-    RateLimiter,
 )
+from bot.telegram.rate_limit import RateLimiter
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import CHAT, StartBot, say
@@ -79,7 +79,7 @@ async def test_input_longer_than_the_cap_is_refused_before_the_model(
     reply = await say(fake_telegram, "a" * 150)
     assert reply["text"] == TOO_LONG_REPLY.format(length="150", limit="100")
     assert fake_gemini.requests("chat") == []
-    assert await bot.advisor.pending_memories(CHAT) == 0
+    assert await bot.controls.pending_memories(CHAT) == 0
 
 
 async def test_a_slash_without_a_command_entity_is_a_question_and_pays_the_budget(

@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from bot.i18n import translator
+from bot.telegram.attachments import UNSUPPORTED_KINDS, Refusal
 from bot.telegram.handlers import NON_TEXT_REPLY
 from bot.telegram.handlers.gate import TOO_LONG_REPLY
-from bot.telegram.media import UNSUPPORTED_KINDS, Refusal
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram, iter_entities_text
 from tests.support.chat import drained

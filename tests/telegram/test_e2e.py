@@ -165,7 +165,7 @@ async def test_gemini_outage_degrades_and_keeps_the_message_for_memory(
     reply = await say(fake_telegram, "I cycle 40 km on Sundays.")
     assert reply["text"] == UNAVAILABLE_REPLY
     await asyncio.sleep(0.2)
-    assert await bot.advisor.pending_memories(CHAT) == 1
+    assert await bot.controls.pending_memories(CHAT) == 1
 
     await bot.stop()
 

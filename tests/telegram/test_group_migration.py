@@ -48,13 +48,13 @@ async def test_a_migrated_group_keeps_its_memory_and_settings_and_forget_erases_
 
     listing = await in_chat(fake_telegram, SUPERGROUP, "/memories")
     assert canary in listing["text"]
-    assert (await bot.advisor.prefs(SUPERGROUP)).units == "imperial"
+    assert (await bot.services.store.chats.get_prefs(SUPERGROUP)).units == "imperial"
     await in_chat(fake_telegram, SUPERGROUP, f"@{BOT_USERNAME} And how many laps?")
     assert f"Is the {canary} track long enough?" in fake_gemini.last_chat_prompt()
 
     await erase_as_admin(fake_telegram, SUPERGROUP)
-    assert await bot.advisor.memories(SUPERGROUP) == []
-    assert await bot.advisor.memories(GROUP) == []
+    assert await bot.controls.memories(SUPERGROUP) == []
+    assert await bot.controls.memories(GROUP) == []
     assert files_containing(tmp_path / "data", [canary]) == {}
 
 
@@ -72,10 +72,10 @@ async def test_a_group_migrating_into_a_supergroup_with_memories_merges_them(
     fake_telegram.migrate_group(GROUP, SUPERGROUP, user_id=ADMIN)
     await drained(bot, fake_telegram)
 
-    texts = {item.text for item in await bot.advisor.memories(SUPERGROUP)}
+    texts = {item.text for item in await bot.controls.memories(SUPERGROUP)}
     assert texts == {f"Our coach is {old}", f"Our gym is {new}"}
     await erase_as_admin(fake_telegram, SUPERGROUP)
-    assert await bot.advisor.memories(SUPERGROUP) == []
+    assert await bot.controls.memories(SUPERGROUP) == []
     assert files_containing(tmp_path / "data", [old, new]) == {}
 
 
@@ -90,7 +90,7 @@ async def test_a_send_refused_with_the_new_id_moves_the_memory_too(
     fake_telegram.send_text(GROUP, f"@{BOT_USERNAME} hello", user_id=MEMBER, chat_type="group")
     (moved,) = await fake_telegram.wait_for_messages(SUPERGROUP, 1)
     assert moved["text"] == "Coach says: hello"
-    assert [m.text for m in await bot.advisor.memories(SUPERGROUP)] == ["We stretch for ten minutes"]
+    assert [m.text for m in await bot.controls.memories(SUPERGROUP)] == ["We stretch for ten minutes"]
 
 
 async def test_a_merge_cut_short_is_finished_and_stray_memories_join(
@@ -101,13 +101,13 @@ async def test_a_merge_cut_short_is_finished_and_stray_memories_join(
     bot = await start_bot(GROUPS_ENABLED=True)
     memory, store = bot.services.memory, bot.services.store
     await memory.add("tg--555001", [{"role": "user", "content": "Old group fact"}], infer=False)
-    await store.ensure_chat(-555001)
-    await store.ensure_chat(-1000000555001)
-    await store.migrate_chat(-555001, -1000000555001)  # the process died right after this
-    assert await bot.advisor.finish_moves() == 1
-    assert [m.text for m in await bot.advisor.memories(-1000000555001)] == ["Old group fact"]
+    await store.chats.ensure_chat(-555001)
+    await store.chats.ensure_chat(-1000000555001)
+    await store.chats.migrate_chat(-555001, -1000000555001)  # the process died right after this
+    assert await bot.controls.finish_moves() == 1
+    assert [m.text for m in await bot.controls.memories(-1000000555001)] == ["Old group fact"]
     assert await memory.list("tg--555001") == []
 
     await memory.add("tg--1000000000777", [{"role": "user", "content": "Stray fact"}], infer=False)
-    await bot.advisor.move_chat(-777, -1000000000777)
-    assert [m.text for m in await bot.advisor.memories(-1000000000777)] == ["Stray fact"]
+    await bot.controls.move_chat(-777, -1000000000777)
+    assert [m.text for m in await bot.controls.memories(-1000000000777)] == ["Stray fact"]

@@ -82,11 +82,11 @@ async def test_group_settings_are_changed_by_administrators_only(
     fake_telegram.press_button(GROUP, "pref:memory:off", message_id=shown["message_id"], user_id=MEMBER)
     alert = await fake_telegram.wait_for_call("answerCallbackQuery")
     assert alert.params["text"] == prefs_handlers.ADMIN_ONLY_REPLY
-    assert (await bot.advisor.prefs(GROUP)).memory == "on"
+    assert (await bot.services.store.chats.get_prefs(GROUP)).memory == "on"
 
     saved = await group_say(fake_telegram, "/prefs memory off", user_id=ADMIN)
     assert saved["text"].startswith("Saved.")
-    assert (await bot.advisor.prefs(GROUP)).memory == "off"
+    assert (await bot.services.store.chats.get_prefs(GROUP)).memory == "off"
 
 
 async def test_forget_in_a_group_is_for_administrators(
@@ -104,11 +104,11 @@ async def test_forget_in_a_group_is_for_administrators(
     fake_telegram.press_button(GROUP, yes, message_id=confirm["message_id"], user_id=MEMBER)
     refused = await fake_telegram.wait_for_call("answerCallbackQuery")
     assert "Only the person who asked" in refused.params["text"]
-    assert len(await bot.advisor.memories(GROUP)) == 1
+    assert len(await bot.controls.memories(GROUP)) == 1
 
     fake_telegram.press_button(GROUP, yes, message_id=confirm["message_id"], user_id=ADMIN)
     await fake_telegram.wait_for_call("editMessageText", lambda c: "forgotten" in c.params["text"])
-    assert await bot.advisor.memories(GROUP) == []
+    assert await bot.controls.memories(GROUP) == []
     assert fake_telegram.calls("getChatMember")
 
 
@@ -148,19 +148,19 @@ async def test_pseudo_senders_are_answered_but_never_remembered(
         )
         reply = (await fake_telegram.wait_for_messages(GROUP, before + 1))[before]
         assert reply["text"].startswith("Coach says:")
-    assert await bot.advisor.pending_memories(GROUP) == 0
+    assert await bot.controls.pending_memories(GROUP) == 0
     await bot.settle()
     assert fake_gemini.requests("json") == []
-    assert await bot.advisor.memories(GROUP) == []
+    assert await bot.controls.memories(GROUP) == []
     for user_id in (ChatID.ANONYMOUS_ADMIN, ChatID.FAKE_CHANNEL):
-        assert await bot.advisor.memories(int(user_id)) == []
+        assert await bot.controls.memories(int(user_id)) == []
 
     # Nor can they /remember something on the group's behalf.
     before = len(fake_telegram.sent(GROUP))
     fake_telegram.push_update(pseudo_message(fake_telegram, "/remember nuts are fine", ChatID.FAKE_CHANNEL))
     refusal = (await fake_telegram.wait_for_messages(GROUP, before + 1))[before]
     assert "can't store memories" in refusal["text"]
-    assert await bot.advisor.memories(GROUP) == []
+    assert await bot.controls.memories(GROUP) == []
 
     # An anonymous admin cannot ask for an erasure nobody could confirm.
     before = len(fake_telegram.sent(GROUP))

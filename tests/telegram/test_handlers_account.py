@@ -38,7 +38,7 @@ async def test_remember_keeps_the_memory_cap(start_bot: StartBot, fake_telegram:
     bot = await start_bot(MEMORY_MAX_PER_USER=10)
     for n in range(14):
         assert "Saved" in (await say(fake_telegram, f"/remember Fact number {n}"))["text"]
-    texts = [item.text for item in await bot.advisor.memories(CHAT)]
+    texts = [item.text for item in await bot.controls.memories(CHAT)]
     assert texts == [f"Fact number {n}" for n in range(13, 3, -1)]
 
 
@@ -53,7 +53,7 @@ async def test_remember_has_its_own_hourly_limit(start_bot: StartBot, fake_teleg
         "That's 3 facts saved in the last hour, my limit. "
         "Please wait 60 minutes before the next /remember (or just tell me in a message)."
     )
-    assert len(await bot.advisor.memories(CHAT)) == 3
+    assert len(await bot.controls.memories(CHAT)) == 3
     assert (await say(fake_telegram, "How do I squat?"))["text"].startswith("Coach says:")
 
 
@@ -111,7 +111,7 @@ async def test_usage_counts_messages_and_tokens(
     assert "Today: 0 messages, 0 tokens" in (await say(fake_telegram, "/usage"))["text"]
     await say(fake_telegram, "How many push-ups a day?")
     await say(fake_telegram, "And sit-ups?")
-    today, month = await bot.advisor.usage(CHAT)
+    today, month = await bot.usage(CHAT)
     assert today.messages == 2
     assert today.prompt_tokens > 0
     assert today.output_tokens > 0

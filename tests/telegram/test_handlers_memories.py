@@ -60,7 +60,7 @@ async def test_delete_button_removes_one_memory(start_bot: StartBot, fake_telegr
     listing = await say(fake_telegram, "/memories")
     fake_telegram.press_button(CHAT, f"mem:d:{drop.id}:0", message_id=listing["message_id"])
     await fake_telegram.wait_for_call("editMessageText", lambda c: "lunges" not in c.params["text"])
-    remaining = [item.id for item in await bot.advisor.memories(CHAT)]
+    remaining = [item.id for item in await bot.controls.memories(CHAT)]
     assert remaining == [keep.id]
 
 
@@ -75,8 +75,8 @@ async def test_a_memory_id_from_another_chat_is_never_deleted(
     fake_telegram.press_button(CHAT, f"mem:d:{theirs.id}:0", message_id=listing["message_id"])
     answer = await fake_telegram.wait_for_call("answerCallbackQuery")
     assert "already gone" in answer.params["text"]
-    assert [i.id for i in await bot.advisor.memories(OTHER_CHAT)] == [theirs.id]
-    assert [i.id for i in await bot.advisor.memories(CHAT)] == [mine.id]
+    assert [i.id for i in await bot.controls.memories(OTHER_CHAT)] == [theirs.id]
+    assert [i.id for i in await bot.controls.memories(CHAT)] == [mine.id]
     listing_text = fake_telegram.message(CHAT, listing["message_id"])
     assert listing_text is not None
     assert "allergic" not in listing_text["text"]
@@ -96,11 +96,11 @@ async def test_forget_words_offers_matches_and_only_the_asker_can_pick(
     fake_telegram.press_button(CHAT, pick["callback_data"], message_id=offer["message_id"], user_id=999)
     refused = await fake_telegram.wait_for_call("answerCallbackQuery")
     assert "Only the person who asked" in refused.params["text"]
-    assert knee.id in [i.id for i in await bot.advisor.memories(CHAT)]
+    assert knee.id in [i.id for i in await bot.controls.memories(CHAT)]
 
     fake_telegram.press_button(CHAT, pick["callback_data"], message_id=offer["message_id"])
     await fake_telegram.wait_for_call("editMessageReplyMarkup")
-    assert [i.text for i in await bot.advisor.memories(CHAT)] == ["I like oat milk"]
+    assert [i.text for i in await bot.controls.memories(CHAT)] == ["I like oat milk"]
     after = fake_telegram.message(CHAT, offer["message_id"])
     assert after is not None
     assert pick["callback_data"] not in [b["callback_data"] for b in buttons(after)]
@@ -115,7 +115,7 @@ async def test_forget_words_with_nothing_remembered_says_so(
     reply = await say(fake_telegram, "/forget oat milk")
     assert "Nothing to forget" in reply["text"]
     assert "oat" not in reply["text"].split("about")[0]
-    assert len(await bot.advisor.memories(OTHER_CHAT)) == 1
+    assert len(await bot.controls.memories(OTHER_CHAT)) == 1
 
 
 async def test_memories_search_shows_only_relevant_memories(
@@ -134,7 +134,7 @@ async def test_memories_search_shows_only_relevant_memories(
     closest = await say(fake_telegram, "/forget swimming")
     assert "oat milk" in closest["text"]
     assert "knee hurts" in closest["text"]
-    assert len(await bot.advisor.memories(CHAT)) == 2
+    assert len(await bot.controls.memories(CHAT)) == 2
 
 
 def turn_and_write_texts(bot: RunningBot) -> str:
@@ -182,13 +182,13 @@ async def test_forgetting_a_remembered_fact_drops_the_turns_and_writes_repeating
     await say(fake_telegram, "/remember My dog is named Quibble")
     await bot.services.writer.stop()  # the next message's write stays pending
     await say(fake_telegram, "As I said, my dog is named Quibble. Which toys suit him?")
-    assert await bot.advisor.pending_memories(CHAT) == 1
+    assert await bot.controls.pending_memories(CHAT) == 1
     listing = await say(fake_telegram, "/memories")
     [delete] = [b for b in buttons(listing) if b["callback_data"].startswith("mem:d:")]
     fake_telegram.press_button(CHAT, delete["callback_data"], message_id=listing["message_id"])
     answer = await fake_telegram.wait_for_call("answerCallbackQuery")
     assert answer.params["text"] == "Deleted"
-    assert await bot.advisor.pending_memories(CHAT) == 0
+    assert await bot.controls.pending_memories(CHAT) == 0
     assert "Quibble" not in turn_and_write_texts(bot)
     await say(fake_telegram, "Any tips for today?")
     assert "Quibble" not in fake_gemini.last_chat_prompt()

@@ -58,7 +58,7 @@ async def test_malformed_prefs_arguments_get_the_usage(
     bot = await start_bot()
     for text in ("/prefs colour blue", "/prefs units parsecs", "/prefs units metric extra", "/prefs ;;;"):
         assert (await say(fake_telegram, text))["text"] == usage_text(translator("en"))
-    assert (await bot.advisor.prefs(CHAT)).units == "metric"
+    assert (await bot.services.store.chats.get_prefs(CHAT)).units == "metric"
 
 
 async def test_incognito_stores_nothing_and_recalls_nothing(
@@ -75,7 +75,7 @@ async def test_incognito_stores_nothing_and_recalls_nothing(
     prompt = fake_gemini.last_chat_prompt()
     assert "<memories>" not in prompt
     assert "swim" not in prompt
-    assert await bot.advisor.pending_memories(CHAT) == 0
+    assert await bot.controls.pending_memories(CHAT) == 0
     await bot.settle()
     assert len(fake_gemini.requests("json")) == extraction_calls
     refused = await say(fake_telegram, "/remember I hate burpees")

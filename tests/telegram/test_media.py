@@ -17,9 +17,9 @@ from bot.app import telegram_file_url
 from bot.llm import EMPTY_REPLY
 from bot.records import memory_user_id
 from bot.runtime.logs import redact_tokens
+from bot.telegram.attachments import DOWNLOAD_FAILED_REPLY
 from bot.telegram.handlers.gate import BUDGET_REPLY
-from bot.telegram.handlers.media import HEARD_PREFIX
-from bot.telegram.media import DOWNLOAD_FAILED_REPLY
+from bot.telegram.handlers.media_messages import HEARD_PREFIX
 from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.support.chat import CHAT, drained, say
@@ -84,7 +84,7 @@ async def test_photo_largest_size_and_caption_reach_gemini_and_a_description_is_
     chat = fake_gemini.requests("chat")[-1]
     assert chat.media() == [("image/jpeg", SALAD)]
     assert "Lunch after my run" in chat.last_user_text()
-    await bot.advisor.photo_notes.wait()
+    await bot.services.photo_notes.wait()
     # The description is made from the 320 px size, fetched after the answer: the full size is
     # sent to Gemini once.
     assert len(fake_telegram.file_downloads) == 2
@@ -100,7 +100,7 @@ async def test_photo_largest_size_and_caption_reach_gemini_and_a_description_is_
     assert len(described) == 1
     assert described[0].media() == [("image/jpeg", b"\xff\xd8\xff\xe0thumbnail 320x240:" + SALAD[4:64])]
     assert described[0].model == bot.settings.memory_model
-    today, _ = await bot.advisor.usage(CHAT)
+    today, _ = await bot.usage(CHAT)
     assert today.messages == 1
     assert today.prompt_tokens >= 2 * 258  # the answer's picture and the description's
 
@@ -213,7 +213,7 @@ async def test_no_media_bytes_under_data_dir(
     await next_reply(fake_telegram)
     fake_telegram.send_photo(CHAT, data=photo, caption="Breakfast")
     await next_reply(fake_telegram)
-    await bot.advisor.photo_notes.wait()
+    await bot.services.photo_notes.wait()
     await bot.settle()
     await bot.stop()
     needles = []
@@ -264,10 +264,10 @@ async def test_incognito_voice_note_stores_nothing(
     await next_reply(fake_telegram)
     fake_telegram.send_photo(CHAT, data=SALAD)
     await next_reply(fake_telegram)
-    await bot.advisor.photo_notes.wait()
+    await bot.services.photo_notes.wait()
     store = bot.services.store
-    assert await store.pending_memory_writes() == 0
-    assert list((await store.begin_message(CHAT, 10)).recent) == []
+    assert await store.outbox.pending_memory_writes() == 0
+    assert list((await store.chats.begin_message(CHAT, 10)).recent) == []
     assert await bot.services.memory.list(memory_user_id(CHAT)) == []
     assert not [r for r in fake_gemini.requests("json") if "description" in r.schema_fields()]
 
@@ -281,12 +281,12 @@ async def test_forget_erases_transcripts_and_descriptions(
     await next_reply(fake_telegram)
     fake_telegram.send_photo(CHAT, data=SALAD)
     await next_reply(fake_telegram)
-    await bot.advisor.photo_notes.wait()
+    await bot.services.photo_notes.wait()
     await bot.settle()
     assert len(await bot.services.memory.list(memory_user_id(CHAT))) >= 2
-    await bot.advisor.forget_all(CHAT)
+    await bot.controls.forget_all(CHAT)
     assert await bot.services.memory.list(memory_user_id(CHAT)) == []
-    assert (await bot.services.store.begin_message(CHAT, 10)).recent == []
+    assert (await bot.services.store.chats.begin_message(CHAT, 10)).recent == []
 
 
 async def test_media_count_towards_budget_and_rate_limit(
@@ -297,7 +297,7 @@ async def test_media_count_towards_budget_and_rate_limit(
     bot = await start_bot(DAILY_TOKEN_BUDGET=50)
     fake_telegram.send_voice(CHAT, data=VOICE)
     await next_reply(fake_telegram)
-    today, _ = await bot.advisor.usage(CHAT)
+    today, _ = await bot.usage(CHAT)
     assert today.tokens >= 50
     downloads = len(fake_telegram.file_downloads)
     fake_telegram.send_voice(CHAT, data=VOICE)

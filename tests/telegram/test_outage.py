@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY, UNAVAILABLE_REPLY
+from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY, UNAVAILABLE_REPLY
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import CHAT, say
@@ -46,4 +46,4 @@ async def test_delete_buttons_during_an_outage_say_nothing_was_erased(
     assert (await say(fake_telegram, "/memories"))["text"] == UNAVAILABLE_REPLY
 
     platform.fail_with = None
-    assert [m.text for m in await bot.advisor.memories(CHAT)] == ["My cat is called Zorblax"]
+    assert [m.text for m in await bot.controls.memories(CHAT)] == ["My cat is called Zorblax"]

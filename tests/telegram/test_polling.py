@@ -34,7 +34,7 @@ async def test_an_update_is_stored_before_its_offset_is_confirmed(
     update_id = fake_telegram.send_text(CHAT, "Plan my deadlift day")
     await fake_gemini.wait_for_requests("chat", 1)
     await fake_telegram.wait_for_call("getUpdates", lambda c: int(c.params.get("offset") or 0) > update_id)
-    pending = await bot.services.store.unfinished_updates()
+    pending = await bot.services.store.inbox.unfinished_updates()
     assert [p.update_id for p in pending] == [update_id]
     assert "Plan my deadlift day" in pending[0].payload
 
@@ -43,8 +43,8 @@ async def test_an_update_is_stored_before_its_offset_is_confirmed(
     await bot.stop()
     store = await Store.open(bot.settings.db_path)
     try:
-        assert await store.unfinished_updates() == []
-        assert await store.inbox_states() == {"done": 1}
+        assert await store.inbox.unfinished_updates() == []
+        assert await store.inbox.inbox_states() == {"done": 1}
     finally:
         await store.close()
 
@@ -123,9 +123,9 @@ async def test_unfinished_updates_are_replayed_and_poison_ones_skipped(
         rows = [
             InboxUpdate(u["update_id"], u["message"]["chat"]["id"], json.dumps(u)) for u in (replay, poison)
         ]
-        assert await store.record_updates(rows) == [replay["update_id"], poison["update_id"]]
+        assert await store.inbox.record_updates(rows) == [replay["update_id"], poison["update_id"]]
         for _ in range(3):
-            await store.count_update_attempts([poison["update_id"]])
+            await store.inbox.count_update_attempts([poison["update_id"]])
     finally:
         await store.close()
 
@@ -147,7 +147,7 @@ async def wait_for_inbox(
     """Wait until the inbox's state counts satisfy `predicate` (handlers finish after replying)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        states = await store.inbox_states()
+        states = await store.inbox.inbox_states()
         if predicate(states) or asyncio.get_running_loop().time() > deadline:
             return states
         await asyncio.sleep(0.02)

@@ -46,7 +46,7 @@ async def test_an_update_that_cannot_be_stored_is_poison_not_a_stop(
     assert [m["text"] for m in messages] == ["Coach says: before", "Coach says: after"]
     assert fake_telegram.sent(CHAT + 1) == []
     await fake_telegram.wait_for_call("getUpdates", lambda c: int(c.params.get("offset") or 0) > poison)
-    states = await bot.services.store.inbox_states()
+    states = await bot.services.store.inbox.inbox_states()
     assert states.get("failed") == 1, states
     assert f"update {poison} cannot be stored" in caplog.text
     assert "zorblaxian" not in caplog.text  # no user text in the log

@@ -38,7 +38,7 @@ async def test_a_message_that_changed_memory_gets_a_writing_hand(
     assert "✍ when remembered: off" in switched["text"]
     quiet = await told(bot, fake_telegram, "I cycle to the Marlin pool.")
     assert fake_telegram.reactions(CHAT, quiet) == []
-    assert {m.text for m in await bot.advisor.memories(CHAT)} == {
+    assert {m.text for m in await bot.controls.memories(CHAT)} == {
         "I swim at the Marlin pool on Mondays",
         "I cycle to the Marlin pool",
     }
@@ -56,7 +56,7 @@ async def test_no_reaction_in_incognito_or_in_groups(
     await say(fake_telegram, group_fact, chat_id=GROUP, user_id=7007, chat_type="supergroup")
     await bot.settle()
     await drained(bot, fake_telegram)
-    assert [m.text for m in await bot.advisor.memories(GROUP)] == ["Our team trains at the Heron field"]
+    assert [m.text for m in await bot.controls.memories(GROUP)] == ["Our team trains at the Heron field"]
     assert fake_telegram.calls("setMessageReaction") == []
 
 
@@ -72,7 +72,7 @@ async def test_memories_are_listed_newest_first(start_bot: StartBot, fake_telegr
         "2. My knee hurts after squats",
         "3. I like oat milk",
     ]
-    assert len(await bot.advisor.memories(CHAT)) == 3
+    assert len(await bot.controls.memories(CHAT)) == 3
 
 
 async def test_a_parked_write_is_shown_in_memories(
@@ -85,10 +85,10 @@ async def test_a_parked_write_is_shown_in_memories(
     await say(fake_telegram, "I juggle kettlebells on Saturdays.")
     for _ in range(3):
         await bot.services.writer.drain(10)
-        if await bot.advisor.pending_memories(CHAT):
-            await bot.services.store.make_memory_writes_due()  # skip the backoff
-    assert await bot.advisor.pending_memories(CHAT) == 0
-    assert await bot.advisor.parked_memories(CHAT) == 1
+        if await bot.controls.pending_memories(CHAT):
+            await bot.services.store.outbox.make_memory_writes_due()  # skip the backoff
+    assert await bot.controls.pending_memories(CHAT) == 0
+    assert await bot.controls.parked_memories(CHAT) == 1
     listing = await say(fake_telegram, "/memories")
     assert "(1 message could not be turned into memories" in listing["text"]
     assert "still being processed" not in listing["text"]

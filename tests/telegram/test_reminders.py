@@ -38,7 +38,7 @@ def press(fake: FakeTelegram, message: dict[str, Any], data_prefix: str) -> None
 
 
 async def with_berlin(bot: RunningBot) -> None:
-    await bot.services.store.set_pref(CHAT, "timezone", "Europe/Berlin")
+    await bot.services.store.chats.set_pref(CHAT, "timezone", "Europe/Berlin")
 
 
 async def test_remind_in_minutes_confirms_lists_fires_once_and_leaves_the_list(
@@ -94,7 +94,7 @@ async def test_the_time_zone_is_asked_once_and_the_waiting_reminder_is_then_sche
     press(fake_telegram, question, "tz:Europe/Berlin")
     edited = await fake_telegram.wait_for_call("editMessageText", lambda c: "Time zone" in c.params["text"])
     assert "Today at 18:30 (Europe/Berlin): protein shake" in edited.params["text"]
-    assert (await bot.services.store.get_prefs(CHAT)).timezone == "Europe/Berlin"
+    assert (await bot.services.store.chats.get_prefs(CHAT)).timezone == "Europe/Berlin"
 
     clock.set(datetime(2026, 12, 2, 17, 30, 1, tzinfo=UTC))  # 18:30 in Berlin
     await arrives(fake_telegram, "⏰ Reminder: protein shake")
@@ -107,7 +107,7 @@ async def test_prefs_timezone_takes_any_iana_name_in_any_case(
     saved = await say(fake_telegram, "/prefs timezone america/argentina/buenos_aires")
     assert "Time zone: America/Argentina/Buenos_Aires" in saved["text"]
     assert "Usage" in (await say(fake_telegram, "/prefs timezone Mars/Olympus"))["text"]
-    assert (await bot.services.store.get_prefs(CHAT)).timezone == "America/Argentina/Buenos_Aires"
+    assert (await bot.services.store.chats.get_prefs(CHAT)).timezone == "America/Argentina/Buenos_Aires"
     # Chosen before any reminder: no question later, and wall-clock times are in that zone.
     reply = await say(fake_telegram, "/remind tomorrow 7am run")
     assert "Tomorrow at 07:00 (America/Argentina/Buenos_Aires): run" in reply["text"]
@@ -323,6 +323,6 @@ async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
         "2. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n\n"
         "Toca 🗑 y un número para borrar ese recordatorio."
     )
-    await bot.services.store.set_pref(CHAT, "language", "es")
+    await bot.services.store.chats.set_pref(CHAT, "language", "es")
     clock.advance(20 * 60)
     assert await arrives(fake_telegram, "⏰ Recordatorio: estirar") == ["⏰ Recordatorio: estirar"]

@@ -3,7 +3,7 @@
 "/remind in N <unit> <text>" is answered within seconds, /reminders lists the text, and a message
 with the text arrives once, N later, also when the bot was restarted (SIGTERM, or kill -9 right
 after sending) in between; after /forget it never arrives. The issue's contract says "in 1
-minute"; seconds keep the suite quick (the same path: dateparser's relative time, the timer, the
+minute"; seconds keep the suite quick (the same path: the parser's relative time, the timer, the
 sender), and tests/telegram/test_reminders.py covers minutes on a clock the test moves.
 """
 

@@ -38,7 +38,7 @@ async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
 
 async def test_retry_after_holds_only_that_chat(fake_telegram: FakeTelegram, bot: Bot, store: Store) -> None:
     """A 429 with retry_after makes that chat wait and resend once; another chat is not held up."""
-    sender = Sender(bot, store=store)
+    sender = Sender(bot, store=store.chats)
     fake_telegram.fail_next("sendMessage", status=429, retry_after=1, chat_id=CHAT)
     held = asyncio.create_task(sender.send_text(CHAT, "after the flood"))
     await fake_telegram.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == CHAT)
@@ -55,20 +55,20 @@ async def test_blocked_chat_is_marked_inactive_and_skipped(
     """403 marks the chat inactive in the store; later sends make no call until it writes again."""
     fake_telegram.send_text(CHAT, "hi")  # the chat exists as a private chat
     fake_telegram.blocked.add(CHAT)
-    sender = Sender(bot, store=store)
+    sender = Sender(bot, store=store.chats)
     assert await sender.send_text(CHAT, "first") is None
-    assert await store.inactive_chats() == {CHAT: ("blocked", None)}
+    assert await store.chats.inactive_chats() == {CHAT: ("blocked", None)}
     calls = len(fake_telegram.calls("sendMessage"))
     assert await sender.send_text(CHAT, "second") is None
     assert len(fake_telegram.calls("sendMessage")) == calls
 
-    reloaded = Sender(bot, store=store)
+    reloaded = Sender(bot, store=store.chats)
     await reloaded.load()
     assert not reloaded.is_active(CHAT)
     fake_telegram.blocked.discard(CHAT)
     await reloaded.note_incoming(CHAT)
     assert await reloaded.send_text(CHAT, "welcome back") is not None
-    assert await store.inactive_chats() == {}
+    assert await store.chats.inactive_chats() == {}
 
 
 async def test_unparsable_entities_are_resent_as_plain_text(fake_telegram: FakeTelegram, bot: Bot) -> None:
@@ -95,19 +95,19 @@ async def test_migrated_group_is_followed_and_remembered(
     """A group upgraded to a supergroup: the reply goes to the new id, settings move with it,
     and later sends go straight there."""
     group, supergroup = -4001, -1004001
-    await store.begin_message(group, recent=0)
-    await store.set_pref(group, "units", "imperial")
+    await store.chats.begin_message(group, recent=0)
+    await store.chats.set_pref(group, "units", "imperial")
     fake_telegram.fail_next("sendMessage", status=400, migrate_to_chat_id=supergroup, chat_id=group)
-    sender = Sender(bot, store=store)
+    sender = Sender(bot, store=store.chats)
     assert await sender.send_text(group, "hello group", reply_to=7) is not None
     assert fake_telegram.texts(supergroup) == ["hello group"]
-    assert (await store.get_prefs(supergroup)).units == "imperial"
-    assert (await store.inactive_chats())[group] == ("migrated", supergroup)
+    assert (await store.chats.get_prefs(supergroup)).units == "imperial"
+    assert (await store.chats.inactive_chats())[group] == ("migrated", supergroup)
     # The group's memories stay its own: the new id maps to the same Mem0 user id.
-    assert await store.user_id_for(supergroup) == memory_user_id(group)
-    assert await store.user_id_for(-1009999) == memory_user_id(-1009999)
+    assert await store.chats.user_id_for(supergroup) == memory_user_id(group)
+    assert await store.chats.user_id_for(-1009999) == memory_user_id(-1009999)
 
-    again = Sender(bot, store=store)
+    again = Sender(bot, store=store.chats)
     await again.load()
     await again.send_text(group, "still here")
     assert fake_telegram.texts(supergroup) == ["hello group", "still here"]
@@ -141,11 +141,11 @@ async def test_replies_of_the_running_bot_go_through_the_sender(
         sender: Sender = bot.runtime.sender
         # The sender marks the chat in memory first, then records it in the store.
         for _ in range(200):
-            if not sender.is_active(CHAT) and CHAT in await bot.services.store.inactive_chats():
+            if not sender.is_active(CHAT) and CHAT in await bot.services.store.chats.inactive_chats():
                 break
             await asyncio.sleep(0.02)
         assert not sender.is_active(CHAT)
-        assert CHAT in await bot.services.store.inactive_chats()
+        assert CHAT in await bot.services.store.chats.inactive_chats()
     finally:
         await bot.stop()
 

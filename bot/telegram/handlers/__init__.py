@@ -18,20 +18,20 @@ from bot.i18n import ENGLISH, N_, Translator, languages, translator
 from bot.telegram.handlers import (
     account,
     conversation,
-    errors,
     forget,
     gate,
     groups,
     intro,
-    media,
+    media_messages,
     memories,
     memory_edit,
     prefs,
     reminders,
     session,
+    unhandled,
 )
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.media import NON_TEXT_REPLY
+from bot.telegram.handlers.media_messages import NON_TEXT_REPLY
 
 __all__ = ["COMMANDS", "NON_TEXT_REPLY", "BotContext", "commands", "publish_commands", "register"]
 
@@ -100,10 +100,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     }
     for pattern, callback in buttons.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-    application.add_handler(CallbackQueryHandler(errors.on_unknown_button))
+    application.add_handler(CallbackQueryHandler(unhandled.on_unknown_button))
     private = filters.ChatType.PRIVATE
     application.add_handler(
-        MessageHandler(new_message & filters.COMMAND & private, errors.on_unknown_command)
+        MessageHandler(new_message & filters.COMMAND & private, unhandled.on_unknown_command)
     )
     # A reply giving a memory's new wording (after ✏️), before plain messages take it.
     edit_reply = new_message & filters.TEXT & ~filters.COMMAND & memory_edit.RepliesToEditPrompt()
@@ -112,5 +112,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, conversation.on_text)
     )
     # Voice notes, audio, round videos and pictures are answered; other kinds get a short note.
-    application.add_handler(MessageHandler(new_message & ~filters.TEXT, media.on_media))
-    application.add_error_handler(errors.on_error)
+    application.add_handler(MessageHandler(new_message & ~filters.TEXT, media_messages.on_media))
+    application.add_error_handler(unhandled.on_error)

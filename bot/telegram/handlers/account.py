@@ -10,9 +10,9 @@ from telegram import Update
 
 from bot.errors import Refused
 from bot.i18n import N_, Translator
-from bot.records import Usage
+from bot.records import Usage, utc_day
+from bot.telegram.addressing import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ async def remember(update: Update, context: BotContext) -> None:
         )
         return
     try:
-        saved = await context.advisor.remember(message.chat_id, fact)
+        saved = await context.controls.remember(message.chat_id, fact)
     except Refused as exc:  # the advisor refuses secrets, instructions, links and non-facts
         await message.reply_text(
             _(
@@ -89,7 +89,7 @@ async def export(update: Update, context: BotContext) -> None:
     if message is None:
         return
     t = await context.words(update)
-    document = await context.advisor.export(message.chat_id)
+    document = await context.controls.export(message.chat_id)
     document["reminders"] = await context.followup.export(message.chat_id)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(
@@ -110,7 +110,9 @@ async def usage(update: Update, context: BotContext) -> None:
         return
     t = await context.words(update)
     _ = t.gettext
-    today, month = await context.advisor.usage(counted_as(message))
+    user, day = counted_as(message), utc_day()  # the day and the month are UTC's
+    today = await context.chats.usage_since(user, day)
+    month = await context.chats.usage_since(user, day[:8] + "01")
     budget = context.settings.daily_token_budget
     lines = [
         _("Your usage:"),

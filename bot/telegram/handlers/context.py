@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -12,15 +12,30 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.i18n import Translator, choose, translator
 
 if TYPE_CHECKING:
+    from bot.advisor.controls import MemoryControls
     from bot.advisor.pipeline import Advisor
     from bot.config import Settings
     from bot.followup.service import Followup
-    from bot.records import Prefs
-    from bot.telegram.handlers.gate import RateLimiter
-    from bot.telegram.media import MediaDeps
+    from bot.records import Prefs, Usage
+    from bot.telegram.attachments import MediaDeps
+    from bot.telegram.rate_limit import RateLimiter
     from bot.telegram.sender import Sender
 
 logger = logging.getLogger(__name__)
+
+
+class ChatSettings(Protocol):
+    """What the handlers read and change of a chat directly, with nothing to decide on the way: its
+    settings, its session and its usage (bot/store/chats.py's ChatTables, given by bot/app.py;
+    declared here so that the handlers import nothing of bot.store)."""
+
+    async def get_prefs(self, chat_id: int) -> Prefs: ...
+
+    async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs: ...
+
+    async def start_session(self, chat_id: int, at: float | None = None) -> None: ...
+
+    async def usage_since(self, user_id: int, first_day: str) -> Usage: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +43,9 @@ class HandlerDeps:
     """What the handlers use, built once at start by the composition root (bot/app.py)."""
 
     settings: Settings
-    advisor: Advisor
+    advisor: Advisor  # answers and check-ins
+    controls: MemoryControls  # what a person does with their memory: list, edit, forget, export
+    chats: ChatSettings  # a chat's settings, session and usage
     sender: Sender  # every reply goes through it: pacing, 429 / 403 / 400 / migration handling
     limiter: RateLimiter
     remember_limiter: RateLimiter  # /remember's own limit (REMEMBER_PER_HOUR)
@@ -68,6 +85,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         return self.deps.advisor
 
     @property
+    def controls(self) -> MemoryControls:
+        return self.deps.controls
+
+    @property
+    def chats(self) -> ChatSettings:
+        return self.deps.chats
+
+    @property
     def settings(self) -> Settings:
         return self.deps.settings
 
@@ -89,7 +114,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         chosen = None
         if prefs is None and chat is not None:
             try:
-                prefs = await self.advisor.prefs(chat.id)
+                prefs = await self.chats.get_prefs(chat.id)
             except Exception:  # the language is never worth failing a reply: Telegram's will do
                 logger.warning(
                     "chat %s: settings unreadable; using the Telegram language", chat.id, exc_info=True

@@ -1,11 +1,11 @@
-"""Plain text messages, answered by the advisor (streamed in private chats); media are in media.py."""
+"""Plain text messages, answered by the advisor (streamed in private chats); media: media_messages.py."""
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 
+from bot.telegram.addressing import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.reminders import offer
 from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
@@ -26,7 +26,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     proposal = None
     if private:
         proposal = await context.followup.propose(
-            message.chat_id, text, want="reminder", t=await context.words(update)
+            message.chat_id, text, want="reminder", t=await context.words(update), speaks=_speaks(message)
         )
     if proposal is not None:
         await offer(message, proposal, await context.words(update))
@@ -54,6 +54,13 @@ async def on_text(update: Update, context: BotContext) -> None:
     # A goal with a date or a plan ("10k race on 14 March"): perhaps one check-in offer.
     if private:
         t = await context.words(update)
-        checkin = await context.followup.propose(message.chat_id, text, want="checkin", t=t)
+        checkin = await context.followup.propose(
+            message.chat_id, text, want="checkin", t=t, speaks=_speaks(message)
+        )
         if checkin is not None:
             await offer(message, checkin, t)
+
+
+def _speaks(message: Message) -> str | None:
+    """The sender's Telegram language, kept with a reminder or check-in for what is sent later."""
+    return message.from_user.language_code if message.from_user else None

@@ -11,8 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.errors import Unavailable
 from bot.i18n import N_
+from bot.telegram.addressing import is_group
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.keyboards import button, callback_fields, rows, shortened
 from bot.telegram.handlers.memories import SEARCH_LIMIT, more_note
 
@@ -70,7 +71,7 @@ async def _offer_matches(chat_id: int, words: str, asker: int, update: Update, c
     assert message is not None
     t = await context.words(update)
     _ = t.gettext
-    found = await context.advisor.memories(chat_id, words, closest=True)
+    found = await context.controls.memories(chat_id, words, closest=True)
     if not found:
         await message.reply_text(
             _('I don\'t remember anything about "{words}". Nothing to forget.').format(words=words)
@@ -105,7 +106,7 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         await query.answer(_(ADMIN_ONLY_REPLY), show_alert=True)
         return
     try:
-        await context.advisor.forget_all(chat.id)
+        await context.controls.forget_all(chat.id)
     except Unavailable:
         logger.warning("erasing memories failed", exc_info=True)
         await query.answer()
@@ -138,7 +139,7 @@ async def on_forget_one(update: Update, context: BotContext) -> None:
     if not await may_manage(context, chat, query.from_user):
         await query.answer(_(ADMIN_ONLY_REPLY), show_alert=True)
         return
-    deleted = await context.advisor.forget_one(chat.id, memory_id)
+    deleted = await context.controls.forget_one(chat.id, memory_id)
     await query.answer(_("Forgotten") if deleted else _("That memory is already gone."))
     markup = query.message.reply_markup if hasattr(query.message, "reply_markup") else None
     if markup is None:

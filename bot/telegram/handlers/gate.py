@@ -9,15 +9,14 @@ Each refusal that a person should understand gets one short, friendly answer.
 from __future__ import annotations
 
 import logging
-import time
-from collections import deque
 
 from telegram import Message, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import N_
+from bot.records import utc_day
+from bot.telegram.addressing import addressed_text, counted_as, is_command, is_group
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, counted_as, is_command, is_group
 
 logger = logging.getLogger(__name__)
 
@@ -30,56 +29,6 @@ TOO_LONG_REPLY = N_(
     "That message is too long for me ({length} characters; the limit is {limit}). "
     "Please shorten it or send it in parts."
 )
-WINDOW_SECONDS = 60.0
-
-
-class RateLimiter:
-    """At most `limit` events per key in any `window`-second window (0 = unlimited)."""
-
-    def __init__(self, limit: int, window: float = WINDOW_SECONDS) -> None:
-        self.limit = limit
-        self.window = window
-        self._events: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
-        self._albums: dict[str, float] = {}  # albums already counted, and when
-
-    def allow(self, key: int, now: float | None = None) -> float:
-        """0 when allowed (and counted); else the seconds until the next one would be."""
-        if self.limit <= 0:
-            return 0.0
-        now = time.monotonic() if now is None else now
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return events[0] + self.window - now
-        events.append(now)
-        if len(self._events) > 10_000:  # forget idle senders now and then
-            for idle in [k for k, v in self._events.items() if not v or v[-1] <= now - self.window]:
-                del self._events[idle]
-        return 0.0
-
-    def allow_message(self, key: int, album: str | None, now: float | None = None) -> float:
-        """`allow`, counting an album once: its pictures come as messages with one media_group_id."""
-        now = time.monotonic() if now is None else now
-        if album is not None:
-            if album in self._albums:
-                return 0.0
-            if len(self._albums) > 1000:
-                for old in [a for a, at in self._albums.items() if at <= now - WINDOW_SECONDS]:
-                    del self._albums[old]
-        wait = self.allow(key, now)
-        if album is not None and not wait:
-            self._albums[album] = now
-        return wait
-
-    def should_warn(self, key: int, now: float | None = None) -> bool:
-        """Warn a sender once per window, not once per dropped message."""
-        now = time.monotonic() if now is None else now
-        if self._warned.get(key, -self.window) > now - self.window:
-            return False
-        self._warned[key] = now
-        return True
 
 
 async def gate(update: Update, context: BotContext) -> None:
@@ -140,7 +89,7 @@ async def gate(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     asks_model = (text and not is_command(message)) or message.effective_attachment is not None
     if settings.daily_token_budget and asks_model:
-        today = await context.advisor.usage_today(sender)
+        today = await context.chats.usage_since(sender, utc_day())
         if today.tokens >= settings.daily_token_budget:
             t = await context.words(update)
             note = t.gettext(BUDGET_REPLY).format(budget=t.number(settings.daily_token_budget))

@@ -42,14 +42,14 @@ async def memories(update: Update, context: BotContext) -> None:
     query = " ".join(context.args or []).strip()
     t = await context.words(update)
     if query:
-        found = await context.advisor.memories(message.chat_id, query)
+        found = await context.controls.memories(message.chat_id, query)
         text, keyboard = render_search(found[:SEARCH_LIMIT], query, t)
         if len(found) > SEARCH_LIMIT:
             text += "\n\n" + more_note(SEARCH_LIMIT, t)
     else:
-        items = await context.advisor.memories(message.chat_id)
+        items = await context.controls.memories(message.chat_id)
         text, keyboard = render_page(items, 0, t)
-    pending = await context.advisor.pending_memories(message.chat_id)
+    pending = await context.controls.pending_memories(message.chat_id)
     if pending:
         note = t.ngettext(
             "({count} recent message still being processed into memory.)",
@@ -57,7 +57,7 @@ async def memories(update: Update, context: BotContext) -> None:
             pending,
         )
         text += "\n\n" + note.format(count=t.number(pending))
-    parked = await context.advisor.parked_memories(message.chat_id)
+    parked = await context.controls.parked_memories(message.chat_id)
     if parked:
         note = t.ngettext(
             "({count} message could not be turned into memories: the AI model's answers about it were "
@@ -87,7 +87,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
                 _("Only a group administrator can delete the group's memories."), show_alert=True
             )
             return
-        deleted = await context.advisor.forget_one(chat.id, parts[2])
+        deleted = await context.controls.forget_one(chat.id, parts[2])
         # forget_one checks that the memory belongs to this chat: an id from elsewhere does nothing.
         await query.answer(_("Deleted") if deleted else _("That memory is already gone."))
     elif len(parts) == 3 and parts[1] == "p" and page is not None:
@@ -96,7 +96,7 @@ async def on_memories_button(update: Update, context: BotContext) -> None:
         await query.answer(_("That button is out of date."))
         return
     try:
-        items = await context.advisor.memories(chat.id)
+        items = await context.controls.memories(chat.id)
     except Unavailable:  # the deletion is done and answered; the refreshed page can wait
         logger.warning("listing memories failed", exc_info=True)
         return

@@ -16,10 +16,11 @@ from telegram import ForceReply, Message, MessageEntity, Update
 from telegram.ext import filters
 
 from bot.errors import Refused, Unavailable
+from bot.telegram.addressing import is_group
 from bot.telegram.handlers.account import REMEMBER_MAX_CHARS
 from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.errors import UNAVAILABLE_BUTTON_REPLY
-from bot.telegram.handlers.groups import is_group, may_manage
+from bot.telegram.handlers.groups import may_manage
+from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ async def on_edit_button(update: Update, context: BotContext) -> None:
     if not await may_manage(context, chat, user):
         await query.answer(_("Only a group administrator can change the group's memories."), show_alert=True)
         return
-    item = await context.advisor.one_memory(chat.id, parts[2])  # an outage: errors.on_error says so
+    item = await context.controls.one_memory(chat.id, parts[2])  # an outage: errors.on_error says so
     if item is None:  # not this chat's, or deleted meanwhile
         await query.answer(_("That memory is already gone."))
         return
@@ -116,13 +117,13 @@ async def on_edit_reply(update: Update, context: BotContext) -> None:
             )
         )
         return
-    if (await context.advisor.prefs(message.chat_id)).memory == "off":
+    if (await context.chats.get_prefs(message.chat_id)).memory == "off":
         await message.reply_text(
             _("Memory is off (incognito), so I didn't store that. /prefs memory on turns it back on.")
         )
         return
     try:
-        item = await context.advisor.edit_memory(message.chat_id, pending.memory_id, text)
+        item = await context.controls.edit_memory(message.chat_id, pending.memory_id, text)
     except Unavailable:
         logger.warning("editing a memory failed", exc_info=True)
         await message.reply_text(_(UNAVAILABLE_BUTTON_REPLY))  # the prompt stays open: reply again

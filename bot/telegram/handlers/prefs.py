@@ -5,11 +5,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.followup.service import Proposal
 from bot.i18n import N_, Translator
 from bot.records import Prefs, timezone_named
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
 from bot.telegram.handlers.keyboards import callback_fields, rows
+from bot.telegram.handlers.reminders import offer
 
 ALIASES = {
     "length": "reply_length",
@@ -116,12 +118,12 @@ async def prefs(update: Update, context: BotContext) -> None:
         if not await may_manage(context, message.chat, message.from_user):
             await message.reply_text((await context.words(update)).gettext(ADMIN_ONLY_REPLY))
             return
-        current, extra = await _set(context, chat_id, key, args[1], await context.words(update))
+        current, extra = await _set(update, context, chat_id, key, args[1], await context.words(update))
         t = await context.words(update, current)  # a new language speaks at once
         saved = t.gettext("Saved.") + " " + render_prefs(current, t) + extra
         await message.reply_text(saved, reply_markup=prefs_keyboard(current, t))
         return
-    current = await context.advisor.prefs(chat_id)
+    current = await context.chats.get_prefs(chat_id)
     t = await context.words(update, current)
     await message.reply_text(render_prefs(current, t), reply_markup=prefs_keyboard(current, t))
 
@@ -138,7 +140,9 @@ async def on_pref_button(update: Update, context: BotContext) -> None:
     if not await may_manage(context, query.message.chat, query.from_user):
         await query.answer((await context.words(update)).gettext(ADMIN_ONLY_REPLY), show_alert=True)
         return
-    current, extra = await _set(context, query.message.chat.id, key, value, await context.words(update))
+    current, extra = await _set(
+        update, context, query.message.chat.id, key, value, await context.words(update)
+    )
     t = await context.words(update, current)  # a new language speaks at once
     await query.answer(t.gettext("Saved"))
     await _show(query.edit_message_text, render_prefs(current, t) + extra, prefs_keyboard(current, t))
@@ -150,7 +154,7 @@ async def on_pref_menu(update: Update, context: BotContext) -> None:
     if query is None or query.data is None or query.message is None:
         return
     key, _value = callback_fields(query.data)
-    current = await context.advisor.prefs(query.message.chat.id)
+    current = await context.chats.get_prefs(query.message.chat.id)
     t = await context.words(update, current)
     await query.answer()
     if key in Prefs.names():
@@ -160,12 +164,19 @@ async def on_pref_menu(update: Update, context: BotContext) -> None:
         await _show(query.edit_message_text, render_prefs(current, t), prefs_keyboard(current, t))
 
 
-async def _set(context: BotContext, chat_id: int, key: str, value: str, t: Translator) -> tuple[Prefs, str]:
-    """Save one setting; a time zone also schedules a /remind that waited for it."""
+async def _set(
+    update: Update, context: BotContext, chat_id: int, key: str, value: str, t: Translator
+) -> tuple[Prefs, str]:
+    """Save one setting; a time zone also schedules a /remind that waited for it (or asks about
+    it with Yes / No when its time could be read two ways)."""
     if key != "timezone":
-        return await context.advisor.set_pref(chat_id, key, value), ""
+        return await context.chats.set_pref(chat_id, key, value), ""
     current, scheduled = await context.followup.set_timezone(chat_id, value, t)
     if scheduled is None:
+        return current, ""
+    if isinstance(scheduled, Proposal):
+        if update.effective_message is not None:
+            await offer(update.effective_message, scheduled, t)
         return current, ""
     return current, "\n\n" + t.gettext("Done. {reminder}").format(reminder=scheduled.description)
 

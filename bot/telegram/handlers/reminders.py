@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
 
 from bot.followup.service import NeedsTimezone, Proposal
 from bot.followup.when import EXAMPLES, USAGE, ReminderParseError
 from bot.i18n import N_, Translator
 from bot.records import COMMON_TIMEZONES
+from bot.telegram.addressing import is_group
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
-from bot.telegram.handlers.keyboards import callback_fields
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,10 @@ TIMEZONE_QUESTION = N_(
 GUESSED_ZONE_NOTE = N_("(That is UTC: /prefs timezone Europe/Berlin sets yours.)")
 LISTS_THEM = N_("/reminders lists them.")
 OUT_OF_DATE = N_("That button is out of date.")
-MAX_LISTED = 30  # one message stays well under Telegram's 4096 characters
+PAGE_SIZE = 25  # one message stays well under Telegram's 4096 characters
 EMPTY_LIST = N_("No reminders scheduled. For example: {example}")
+ADMINS_ONLY = N_("Only a group administrator can set or delete the group's reminders.")
+MAX_ID = 2**63 - 1  # SQLite's largest row id: a larger "id" in callback data is forged
 
 
 async def remind(update: Update, context: BotContext) -> None:
@@ -39,10 +42,17 @@ async def remind(update: Update, context: BotContext) -> None:
     if not words:
         await message.reply_text(_(USAGE).format(examples=EXAMPLES))
         return
+    if is_group(message.chat) and not await may_manage(context, message.chat, message.from_user):
+        await message.reply_text(_(ADMINS_ONLY))
+        return
+    speaks = message.from_user.language_code if message.from_user else None
     try:
-        result = await context.followup.remind(message.chat_id, words, t)
+        result = await context.followup.remind(message.chat_id, words, t, speaks=speaks)
     except ReminderParseError as exc:
         await message.reply_text(exc.text(t))
+        return
+    if isinstance(result, Proposal):
+        await offer(message, result, t)
         return
     if isinstance(result, NeedsTimezone):
         await message.reply_text(_(TIMEZONE_QUESTION), reply_markup=timezone_keyboard())
@@ -64,37 +74,71 @@ async def reminders(update: Update, context: BotContext) -> None:
 
 
 async def on_reminder_button(update: Update, context: BotContext) -> None:
-    """ "rem:del:<id>" deletes; "rem:yes:<id>" / "rem:no:<id>" answer a proposal."""
+    """ "rem:del:<id>:<page>" deletes; "rem:page:<n>" turns the list; "rem:yes:<id>" / "rem:no:<id>"
+    answer a proposal. Forged or stale data gets a polite answer; in groups only administrators act."""
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
         return
     t = await context.words(update)
-    _ = t.gettext
-    action, raw_id = callback_fields(query.data)
-    chat_id = query.message.chat.id
-    if not raw_id.isdigit():
-        await query.answer(_(OUT_OF_DATE))
+    parts = query.data.split(":")
+    action = parts[1] if len(parts) > 1 else ""
+    numbers = [int(p) for p in parts[2:] if p.isdigit() and int(p) <= MAX_ID]
+    if action not in ("del", "page", "yes", "no") or not numbers or len(numbers) != len(parts) - 2:
+        await query.answer(t.gettext(OUT_OF_DATE))
         return
-    reminder_id = int(raw_id)
-    if action == "del":
-        deleted = await context.followup.cancel(chat_id, reminder_id)
-        await query.answer(_("Deleted") if deleted else _("That reminder is already gone."))
-        text, keyboard = await _listing(context, chat_id, t)
-        await query.edit_message_text(text, reply_markup=keyboard)
+    chat = query.message.chat
+    if action != "page" and not await may_manage(context, chat, query.from_user):
+        await query.answer(t.gettext(ADMINS_ONLY), show_alert=True)
+        return
+    if action in ("del", "page"):
+        await _delete_or_turn(query, context, t, action, numbers)
     elif action == "yes":
-        accepted = await context.followup.accept(chat_id, reminder_id, t)
-        await query.answer(_("Scheduled") if accepted else _("That offer has expired."))
-        if accepted is not None:
-            scheduled = _("Scheduled. {reminder}").format(reminder=accepted[1])
-            await query.edit_message_text(f"{scheduled}\n{_(LISTS_THEM)}")
-        else:
-            await query.edit_message_text(_("That offer has expired; nothing was scheduled."))
-    elif action == "no":
-        await context.followup.decline(chat_id, reminder_id)
-        await query.answer(_("OK"))
-        await query.edit_message_text(_("OK, nothing scheduled."))
+        await _accept(query, context, t, numbers[0])
     else:
-        await query.answer(_(OUT_OF_DATE))
+        await context.followup.decline(chat.id, numbers[0])
+        await query.answer(t.gettext("OK"))
+        await _edit(query, t.gettext("OK, nothing scheduled."))
+
+
+async def _delete_or_turn(
+    query: CallbackQuery, context: BotContext, t: Translator, action: str, numbers: list[int]
+) -> None:
+    chat_id = query.message.chat.id if query.message else 0
+    page = numbers[-1] if action == "page" or len(numbers) > 1 else 0
+    if action == "del":
+        deleted = await context.followup.cancel(chat_id, numbers[0])
+        await query.answer(t.gettext("Deleted") if deleted else t.gettext("That reminder is already gone."))
+    else:
+        await query.answer()
+    text, keyboard = await _listing(context, chat_id, t, page)
+    await _edit(query, text, keyboard)
+
+
+async def _accept(query: CallbackQuery, context: BotContext, t: Translator, reminder_id: int) -> None:
+    _ = t.gettext
+    chat_id = query.message.chat.id if query.message else 0
+    try:
+        accepted = await context.followup.accept(chat_id, reminder_id, t)
+    except ReminderParseError as exc:  # the cap of reminders per chat
+        await query.answer()
+        await _edit(query, exc.text(t))
+        return
+    await query.answer(_("Scheduled") if accepted else _("That offer has expired."))
+    if accepted is not None:
+        scheduled = _("Scheduled. {reminder}").format(reminder=accepted[1])
+        await _edit(query, f"{scheduled}\n{_(LISTS_THEM)}")
+    else:
+        await _edit(query, _("That offer has expired; nothing was scheduled."))
+
+
+async def _edit(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message the button was on; a double tap that changes nothing is not an error."""
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+        logger.debug("reminder button: the message already showed that")
 
 
 async def on_timezone_button(update: Update, context: BotContext) -> None:
@@ -114,22 +158,24 @@ async def on_timezone_button(update: Update, context: BotContext) -> None:
     _prefs, scheduled = await context.followup.set_timezone(query.message.chat.id, zone, t)
     await query.answer(_("Saved"))
     text = _("Time zone: {zone} (/prefs timezone changes it).").format(zone=zone)
+    if isinstance(scheduled, Proposal):
+        await _edit(query, f"{text}\n{scheduled.question}", _yes_no(scheduled, t))
+        return
     if scheduled is not None:
         text += "\n" + _("Done. {reminder}").format(reminder=scheduled.description)
-    await query.edit_message_text(text)
+    await _edit(query, text)
 
 
 async def offer(message: Message, proposal: Proposal, t: Translator) -> None:
-    """Ask Yes / No about a reminder or check-in read from a plain message."""
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t.gettext("Yes"), callback_data=f"rem:yes:{proposal.reminder.id}"),
-                InlineKeyboardButton(t.gettext("No"), callback_data=f"rem:no:{proposal.reminder.id}"),
-            ]
-        ]
-    )
-    await message.reply_text(proposal.question, reply_markup=keyboard)
+    """Ask Yes / No about a reminder or check-in read from a plain message, or a /remind whose
+    time could be read two ways."""
+    await message.reply_text(proposal.question, reply_markup=_yes_no(proposal, t))
+
+
+def _yes_no(proposal: Proposal, t: Translator) -> InlineKeyboardMarkup:
+    yes = InlineKeyboardButton(t.gettext("Yes"), callback_data=f"rem:yes:{proposal.reminder.id}")
+    no = InlineKeyboardButton(t.gettext("No"), callback_data=f"rem:no:{proposal.reminder.id}")
+    return InlineKeyboardMarkup([[yes, no]])
 
 
 def timezone_keyboard() -> InlineKeyboardMarkup:
@@ -138,23 +184,31 @@ def timezone_keyboard() -> InlineKeyboardMarkup:
 
 
 async def _listing(
-    context: BotContext, chat_id: int, t: Translator
+    context: BotContext, chat_id: int, t: Translator, page: int = 0
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the chat's reminders with a 🗑 each, and ◀ / ▶ when there are more pages."""
     scheduled = await context.followup.scheduled(chat_id, t)
     if not scheduled:
         return t.gettext(EMPTY_LIST).format(example="/remind every day at 21:00 stretch"), None
     count = len(scheduled)
+    pages = (count + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(page, pages - 1)
     title = t.ngettext("Your reminders ({count}):", "Your reminders ({count}):", count)
     lines = [title.format(count=t.number(count)), ""]
     buttons = []
-    for number, (reminder, description) in enumerate(scheduled[:MAX_LISTED], start=1):
+    first = page * PAGE_SIZE
+    for number, (reminder, description) in enumerate(scheduled[first : first + PAGE_SIZE], start=first + 1):
         shown = description if len(description) <= 110 else description[:109] + "…"
         lines.append(f"{number}. {shown}")
-        buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"rem:del:{reminder.id}"))
-    if count > MAX_LISTED:
-        later = count - MAX_LISTED
-        more = t.ngettext("… and {n} later one.", "… and {n} later ones.", later)
-        lines.append(more.format(n=t.number(later)))
+        buttons.append(InlineKeyboardButton(f"🗑 {number}", callback_data=f"rem:del:{reminder.id}:{page}"))
     lines += ["", t.gettext("Tap 🗑 and a number to delete that reminder.")]
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    if pages > 1:
+        lines.append(
+            t.gettext("Page {page} of {pages}.").format(page=t.number(page + 1), pages=t.number(pages))
+        )
+        turn = [InlineKeyboardButton("◀", callback_data=f"rem:page:{page - 1}")] if page else []
+        if page + 1 < pages:
+            turn.append(InlineKeyboardButton("▶", callback_data=f"rem:page:{page + 1}"))
+        rows.append(turn)
     return "\n".join(lines), InlineKeyboardMarkup(rows)

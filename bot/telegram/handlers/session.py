@@ -18,5 +18,5 @@ async def new(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    await context.advisor.new_session(message.chat_id)
+    await context.chats.start_session(message.chat_id)
     await message.reply_text((await context.words(update)).gettext(NEW_REPLY))

@@ -8,30 +8,23 @@ arrived in the very last milliseconds before a kill can be).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Sequence
-from typing import Any
-
-import aiosqlite
+from collections.abc import Collection
 
 from bot.records import Reminder, ReminderKind, ReminderState
-from bot.store.writer import SQLiteWriter
+from bot.store.database import Database, Tables
 
 # Column names only; every value is a bound parameter (the f-strings below add no input).
 _COLUMNS = "id, chat_id, kind, text, due_at, rule, start_local, tz, state, sent_count, created_at"
 
 
-class Reminders:
-    """Reads through the store's aiosqlite connection; writes through its single writer."""
+class Reminders(Tables):
+    """Reminders and check-ins, and what the follow-up keeps per chat."""
 
-    def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
-        self._conn = conn
-        self._writer = writer
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
         # Chats with a check-in sent and no message since (read at start by `load_awaiting`), so
         # a message from anyone else costs no write.
         self._awaiting: set[int] = set()
-
-    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
 
     # --- scheduling -----------------------------------------------------------------------------
 
@@ -56,7 +49,7 @@ class Reminders:
             ).fetchone()
             return Reminder(*row)
 
-        return await self._writer.transaction(add)
+        return await self._transaction(add)
 
     async def get(self, chat_id: int, reminder_id: int) -> Reminder | None:
         rows = await self._rows(
@@ -89,10 +82,10 @@ class Reminders:
             ).fetchone()
             return Reminder(*row) if row else None
 
-        return await self._writer.transaction(activate)
+        return await self._transaction(activate)
 
     async def delete(self, chat_id: int, reminder_id: int) -> bool:
-        result = await self._writer.write(
+        result = await self._write(
             "DELETE FROM reminders WHERE id = ? AND chat_id = ? AND state != 'sent'", (reminder_id, chat_id)
         )
         return result.rowcount > 0
@@ -146,7 +139,7 @@ class Reminders:
             else:
                 conn.execute("DELETE FROM reminders WHERE id = ?", (reminder.id,))
 
-        await self._writer.transaction(mark)
+        await self._transaction(mark)
         if next_due is None and reminder.kind == "checkin":
             self._awaiting.add(reminder.chat_id)
 
@@ -165,21 +158,19 @@ class Reminders:
                     (reminder.chat_id, note, now, reminder.tz, now),
                 )
 
-        await self._writer.transaction(skip)
+        await self._transaction(skip)
 
     async def postpone(self, reminder_id: int, due_at: float) -> None:
-        await self._writer.write("UPDATE reminders SET due_at = ? WHERE id = ?", (due_at, reminder_id))
+        await self._write("UPDATE reminders SET due_at = ? WHERE id = ?", (due_at, reminder_id))
 
     async def stop_chat(self, chat_id: int) -> int:
         """The chat blocked the bot: nothing scheduled for it is kept (no repeating into a wall)."""
-        result = await self._writer.write(
-            "DELETE FROM reminders WHERE chat_id = ? AND state != 'sent'", (chat_id,)
-        )
+        result = await self._write("DELETE FROM reminders WHERE chat_id = ? AND state != 'sent'", (chat_id,))
         return result.rowcount
 
     async def prune(self, proposed_before: float, sent_before: float) -> None:
         """Drop proposals nobody answered and the sent check-ins' marks once past the weekly count."""
-        await self._writer.write(
+        await self._write(
             "DELETE FROM reminders WHERE (state = 'proposed' AND created_at < ?) "
             "OR (state = 'sent' AND due_at < ?)",
             (proposed_before, sent_before),
@@ -208,18 +199,30 @@ class Reminders:
         """The person wrote: the check-ins sent before count as answered."""
         if chat_id in self._awaiting:
             self._awaiting.discard(chat_id)
-            await self._writer.write("UPDATE followup_chats SET unanswered = 0 WHERE chat_id = ?", (chat_id,))
+            await self._write("UPDATE followup_chats SET unanswered = 0 WHERE chat_id = ?", (chat_id,))
 
     async def last_offer_at(self, chat_id: int) -> float | None:
         rows = await self._rows("SELECT last_offer_at FROM followup_chats WHERE chat_id = ?", (chat_id,))
         return float(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def offered(self, chat_id: int, at: float) -> None:
-        await self._writer.write(
+        await self._write(
             "INSERT INTO followup_chats (chat_id, last_offer_at) VALUES (?, ?) "
             "ON CONFLICT (chat_id) DO UPDATE SET last_offer_at = excluded.last_offer_at",
             (chat_id, at),
         )
+
+    async def note_speaks(self, chat_id: int, language_code: str) -> None:
+        """Keep the chat's Telegram language for messages sent later without an update."""
+        await self._write(
+            "INSERT INTO followup_chats (chat_id, speaks) VALUES (?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET speaks = excluded.speaks",
+            (chat_id, language_code[:16]),
+        )
+
+    async def speaks(self, chat_id: int) -> str | None:
+        rows = await self._rows("SELECT speaks FROM followup_chats WHERE chat_id = ?", (chat_id,))
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def timezone_asked(self, chat_id: int) -> bool:
         rows = await self._rows("SELECT tz_asked FROM followup_chats WHERE chat_id = ?", (chat_id,))
@@ -227,7 +230,7 @@ class Reminders:
 
     async def ask_timezone(self, chat_id: int, pending_remind: str | None) -> None:
         """Note that the time zone was asked, keeping the /remind words that wait for the answer."""
-        await self._writer.write(
+        await self._write(
             "INSERT INTO followup_chats (chat_id, tz_asked, pending_remind) VALUES (?, 1, ?) "
             "ON CONFLICT (chat_id) DO UPDATE SET tz_asked = 1, pending_remind = excluded.pending_remind",
             (chat_id, pending_remind),
@@ -241,7 +244,7 @@ class Reminders:
             conn.execute("UPDATE followup_chats SET pending_remind = NULL WHERE chat_id = ?", (chat_id,))
             return str(row[0]) if row and row[0] is not None else None
 
-        return await self._writer.transaction(take)
+        return await self._transaction(take)
 
 
 def _bump_unanswered(conn: sqlite3.Connection, chat_id: int) -> None:

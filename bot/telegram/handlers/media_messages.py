@@ -12,10 +12,8 @@ import re
 from telegram import Message, Update
 
 from bot.records import INLINE_LIMIT, Media
-from bot.telegram.handlers.context import BotContext
-from bot.telegram.handlers.groups import addressed_text, counted_as, is_group, is_pseudo_sender
-from bot.telegram.handlers.replies import DraftStream, send_long, typing
-from bot.telegram.media import (
+from bot.telegram.addressing import addressed_text, counted_as, is_group, is_pseudo_sender
+from bot.telegram.attachments import (
     ALBUM_TOO_BIG_REPLY,
     DOWNLOAD_FAILED_REPLY,
     NOT_UNDERSTOOD,
@@ -24,6 +22,8 @@ from bot.telegram.media import (
     Refusal,
     attachment_of,
 )
+from bot.telegram.handlers.context import BotContext
+from bot.telegram.handlers.replies import DraftStream, send_long, typing
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ async def _answer(
             media.clear()  # the bytes are not needed any more (a description holds its own list)
             if draft is not None:
                 await draft.close()
-    prefs = await context.advisor.prefs(message.chat_id)
+    prefs = await context.chats.get_prefs(message.chat_id)
     # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
     text = answer.text if answer.generated else (await context.words(update, prefs)).gettext(answer.text)
     if answer.heard and prefs.heard == "on":

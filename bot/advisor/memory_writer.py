@@ -5,7 +5,7 @@ one write into memories (extraction, then Mem0's changes). This module decides w
 - writes of different users run at once, at most `concurrency` (MEMORY_WRITE_CONCURRENCY): the
   extraction call (a second or two) is the slow part, so one at a time the bot could remember about
   one message a second for everybody. Mem0's store changes still run one at a time, on the memory
-  service's own thread (bot/memory/service.py);
+  service's own thread (bot/memory/memory_service.py);
 - one user's writes are applied in order, one at a time (each user's oldest write first): a later
   fact may replace an earlier one. `/forget` waits only for that user's write in flight;
 - a failure (Gemini or Mem0 down) leaves the row for a later attempt with exponential backoff, so a
@@ -40,7 +40,7 @@ from bot.llm import LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
 from bot.runtime.tasks import cancel_and_wait
-from bot.store import Store
+from bot.store import ChatTables, MemoryOutbox
 
 __all__ = ["KEEP_LONGEST", "MemoryWriter", "cap_victims", "expires_on", "is_expired", "normalise"]
 
@@ -53,7 +53,8 @@ OnChanged = Callable[[int, int], Awaitable[None]]
 class MemoryWriter:
     def __init__(
         self,
-        store: Store,
+        outbox: MemoryOutbox,
+        chats: ChatTables,
         memory: MemoryService,
         extractor: Extractor,
         *,
@@ -67,9 +68,10 @@ class MemoryWriter:
         bad_output_attempts: int = 3,
         on_changed: OnChanged | None = None,
     ) -> None:
-        self._store = store
+        self._outbox = outbox
+        self._chats = chats
         self._memory = memory
-        self._plans = PlanRunner(store, memory, extractor, related_k=related_k)
+        self._plans = PlanRunner(outbox, memory, extractor, related_k=related_k)
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._idle_poll = idle_poll
@@ -113,7 +115,7 @@ class MemoryWriter:
         payload: dict[str, Any] = {"messages": messages, "saved_at": saved_at.isoformat()}
         if notify is not None:
             payload["notify"] = {"chat_id": notify[0], "message_id": notify[1]}
-        return await self._store.enqueue_memory_write(user_id, payload)
+        return await self._outbox.enqueue_memory_write(user_id, payload)
 
     def wake(self) -> None:
         self._wake.set()
@@ -187,7 +189,7 @@ class MemoryWriter:
                         await asyncio.wait(list(self._workers.values()))
                     elif not started:
                         break
-        return await self._store.pending_memory_writes()
+        return await self._outbox.pending_memory_writes()
 
     async def process_due(self) -> int:
         """Start a worker for each user with a due write, as many as allowed; return how many."""
@@ -197,7 +199,7 @@ class MemoryWriter:
         if free <= 0:
             return 0
         started = 0
-        for write in await self._store.due_memory_writes(free, skip=set(self._workers)):
+        for write in await self._outbox.due_memory_writes(free, skip=set(self._workers)):
             if write.user_id in self._workers or len(self._workers) >= int(self._limit):
                 continue  # taken meanwhile by another caller
             task = asyncio.create_task(self._work(write.user_id), name="memory-write")
@@ -219,7 +221,7 @@ class MemoryWriter:
         while time.monotonic() >= self._resume_at and len(self._workers) <= int(self._limit):
             async with self._writing(user_id):
                 # Read under the lock: /forget may have removed the user's writes meanwhile.
-                write = await self._store.memory_write_head(user_id)
+                write = await self._outbox.memory_write_head(user_id)
                 if write is None or not await self._attempt(write):
                     return
 
@@ -237,7 +239,7 @@ class MemoryWriter:
                 delay,
                 int(self._limit),
             )
-            await self._store.retry_memory_write(write.id, delay, str(exc))
+            await self._outbox.retry_memory_write(write.id, delay, str(exc))
             return False
         except (MemoryUnavailable, LLMUnavailable) as exc:
             bad = int(write.payload.get("bad_answers", 0)) + 1
@@ -248,7 +250,7 @@ class MemoryWriter:
                     write.user_id,
                     bad,
                 )
-                await self._store.park_memory_write(write.id, str(exc))
+                await self._outbox.park_memory_write(write.id, str(exc))
                 return True  # the user's later writes go on
             delay = min(self._max_delay, self._base_delay * 2**write.attempts)
             logger.warning(
@@ -259,7 +261,7 @@ class MemoryWriter:
                 delay,
                 exc,
             )
-            await self._store.retry_memory_write(write.id, delay, str(exc))
+            await self._outbox.retry_memory_write(write.id, delay, str(exc))
             return False
         except Exception as exc:  # a bug must not make a hot loop of one write: back off as well
             delay = min(self._max_delay, self._base_delay * 2**write.attempts)
@@ -269,9 +271,9 @@ class MemoryWriter:
                 write.user_id,
                 delay,
             )
-            await self._store.retry_memory_write(write.id, delay, type(exc).__name__)
+            await self._outbox.retry_memory_write(write.id, delay, type(exc).__name__)
             return False
-        await self._store.complete_memory_write(write.id)
+        await self._outbox.complete_memory_write(write.id)
         self._limit = min(float(self._concurrency), self._limit + 1)
         if changed:
             await self._notify(write)
@@ -288,7 +290,7 @@ class MemoryWriter:
         if self._on_changed is None or not isinstance(notify, dict):
             return
         chat_id, message_id = int(notify["chat_id"]), int(notify["message_id"])
-        prefs = await self._store.get_prefs(chat_id)
+        prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory != "on" or prefs.reactions != "on":
             return
         try:
@@ -313,7 +315,7 @@ class MemoryWriter:
         candidates = [item for item in items if item.id not in keep]
         victims = cap_victims(candidates, excess, today or datetime.now(UTC).date())
         deleted = await self._memory.erase(user_id, [item.id for item in victims])
-        await self._store.forget_memory_ids([item.id for item in victims])
+        await self._outbox.forget_memory_ids([item.id for item in victims])
         logger.info("memory cap: %d memories of %s deleted (cap %d)", deleted, user_id, self.max_memories)
         return deleted
 
@@ -321,13 +323,13 @@ class MemoryWriter:
         """Delete, for real, every memory whose expiry date has passed; return how many."""
         today = today or datetime.now(UTC).date()
         total = 0
-        for user_id in await self._store.memory_user_ids():
+        for user_id in await self._outbox.memory_user_ids():
             async with self._writing(user_id):
                 items = await self._memory.list(user_id, include_expired=True)
                 expired = [item.id for item in items if is_expired(item, today)]
                 if expired:
                     total += await self._memory.erase(user_id, expired)
-                    await self._store.forget_memory_ids(expired)
+                    await self._outbox.forget_memory_ids(expired)
         if total:
             logger.info("deleted %d expired memories", total)
         return total
@@ -341,7 +343,7 @@ class MemoryWriter:
                     # Its own task: it takes each user's lock in turn and must not hold up new writes.
                     self._purge = asyncio.create_task(self.purge_expired(), name="memory-expiry")
                     self._purge.add_done_callback(_log_failure)
-                next_at = await self._store.next_memory_write_at()
+                next_at = await self._outbox.next_memory_write_at()
             except asyncio.CancelledError:
                 raise
             except Exception:

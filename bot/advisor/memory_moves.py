@@ -3,16 +3,16 @@ join them (see `Advisor.move_chat`)."""
 
 from __future__ import annotations
 
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.memory_writer import MemoryWriter
 from bot.memory import MemoryService
-from bot.store import Store
+from bot.store import MemoryOutbox
 
 # Metadata Mem0 sets itself on every memory; not copied when memories move to another user.
 MEM0_OWN_METADATA = frozenset({"role", "actor_id", "user_id", "agent_id", "run_id", "hash", "data"})
 
 
 async def move_memories(
-    memory: MemoryService, store: Store, writer: MemoryWriter, old_user: str, new_user: str
+    memory: MemoryService, outbox: MemoryOutbox, writer: MemoryWriter, old_user: str, new_user: str
 ) -> None:
     """Copy `old_user`'s memories to `new_user` (skipping any copied before a crash), then erase
     `old_user` for real, history included; the memory cap applies to the result. The caller
@@ -33,8 +33,8 @@ async def move_memories(
             infer=False,
             expiration_date=str(expires)[:10] if expires else None,
         )
-        await store.record_memory_ids(new_user, [saved.id for saved in added])
-    known = await store.known_memory_ids(old_user)
+        await outbox.record_memory_ids(new_user, [saved.id for saved in added])
+    known = await outbox.known_memory_ids(old_user)
     await memory.erase_user(old_user, known)
-    await store.forget_memory_ids(known)
+    await outbox.forget_memory_ids(known)
     await writer.enforce_cap(new_user)

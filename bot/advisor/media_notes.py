@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.advisor.writer import MemoryWriter
+from bot.advisor.memory_writer import MemoryWriter
 from bot.errors import Unavailable
 from bot.llm import GeminiChat, LLMUnavailable
 from bot.records import Media

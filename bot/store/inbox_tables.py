@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from bot.records import (
     InboxUpdate,
 )
-from bot.store.database import Database
+from bot.store.database import Tables
 
 logger = logging.getLogger(__name__)
 
 
-class UpdateInbox(Database):
+class UpdateInbox(Tables):
     """Incoming updates, stored on arrival and marked when handled."""
 
     async def record_updates(self, updates: Sequence[InboxUpdate]) -> list[int]:
@@ -40,7 +40,7 @@ class UpdateInbox(Database):
             )
             return fresh
 
-        fresh = await self._writer.transaction(record)
+        fresh = await self._transaction(record)
         return list(dict.fromkeys(u.update_id for u in fresh))
 
     async def record_failed_update(self, update_id: int, chat_id: int | None) -> None:
@@ -68,8 +68,8 @@ class UpdateInbox(Database):
             ).fetchone()
             return row is not None and row[0] is not None and _incognito(conn, int(row[0]))
 
-        if await self._writer.transaction(finish):
-            await self.empty_wal()
+        if await self._transaction(finish):
+            await self._empty_wal()
 
     async def unfinished_updates(self) -> list[InboxUpdate]:
         """Updates stored but not handled (a crash or a kill), oldest first."""
@@ -81,7 +81,7 @@ class UpdateInbox(Database):
 
     async def count_update_attempts(self, update_ids: Sequence[int]) -> None:
         """Note one more attempt at each update (replayed after a restart)."""
-        await self._writer.transaction(
+        await self._transaction(
             lambda conn: conn.executemany(
                 "UPDATE inbox SET attempts = attempts + 1 WHERE update_id = ?", [(i,) for i in update_ids]
             )
