@@ -9,7 +9,8 @@ import time
 import pytest
 
 from bot.advisor.extraction import RESPONSE_SCHEMA
-from bot.advisor.media import DESCRIBE_SCHEMA
+from bot.advisor.media_notes import DESCRIBE_SCHEMA
+from bot.followup import checkins, model_reading
 from bot.llm import (
     BLOCKED_REPLY,
     EMPTY_REPLY,
@@ -160,13 +161,13 @@ async def test_a_blocked_prompt_or_answer_in_a_stream_is_the_honest_stand_in(fak
 
 @pytest.mark.parametrize(
     "schema",
-    [RESPONSE_SCHEMA, DESCRIBE_SCHEMA, HEAR_SCHEMA],
-    ids=["extraction", "photo-description", "voice-note"],
+    [RESPONSE_SCHEMA, DESCRIBE_SCHEMA, HEAR_SCHEMA, checkins.RESPONSE_SCHEMA, model_reading.RESPONSE_SCHEMA],
+    ids=["extraction", "photo-description", "voice-note", "reminder-or-checkin", "reminder-time"],
 )
 async def test_our_requests_are_the_ones_google_genai_sends(fake_gemini: FakeGemini, schema: dict) -> None:
-    """GeminiChat speaks REST itself; for each of our response schemas, a chat turn with a
-    picture, and an embedding, the body it sends is the one google-genai builds (the SDK the bot
-    used before, and Mem0's embedder still uses)."""
+    """GeminiChat speaks REST itself; for each of our response schemas (one per JSON caller), a
+    chat turn with a picture, and an embedding, the body it sends is the one google-genai builds
+    (the SDK the bot used before, and Mem0's embedder still uses)."""
     from google import genai
     from google.genai import types
 
