@@ -35,6 +35,10 @@ runs in the background; the figures above are what the user waits for.
 The last line is one summary:
 load overhead_p50_ms=… overhead_p95_ms=… burst_wall_s=… burst_out_of_order=… rss_mb=…
 memory_writes_per_s=… memory_listed_p95_s=… (the latter at 30 chats talking at once)
+cpu_ms_per_msg=… returning_cpu_ms_per_msg=… ((b)'s bot CPU per message, new and returning chats;
+nan without --returning). `--no-memory` skips (d) (its fields print nan), `--write-concurrency`
+sets (d)'s MEMORY_WRITE_CONCURRENCY, `--profile DIR` records each (b) burst with py-spy
+(bench/profile_top.py reads it).
 """
 
 from __future__ import annotations
