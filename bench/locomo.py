@@ -279,8 +279,8 @@ async def run(samples: list[dict[str, Any]], model_path: str, scratch: Path, bot
                     infer=False,
                 )
             order = {
-                False: saved_order(await service.list(user, limit=100_000)),
-                True: saved_order(await service.list(dated_user, limit=100_000)),
+                False: saved_order(await service.list_memories(user, limit=100_000)),
+                True: saved_order(await service.list_memories(dated_user, limit=100_000)),
             }
             conversation_of = {dated: conversations(order[dated]) for dated in (False, True)}
             for question in sample["qa"]:

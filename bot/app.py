@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import signal
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 
 from telegram import LinkPreviewOptions, Update
@@ -30,8 +31,8 @@ from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.heartbeat import Heartbeat
-from bot.runtime.lock import InstanceLock, claim_data_dir
-from bot.runtime.tasks import TaskDied, run_all, supervise
+from bot.runtime.lock import claim_data_dir
+from bot.runtime.tasks import TaskDied, supervise
 from bot.store import Store
 from bot.telegram import handlers
 from bot.telegram.albums import Albums
@@ -51,74 +52,41 @@ from bot.telegram.webhook import WebhookServer, webhook_server
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Services:
-    """Everything the advisor needs, opened together and closed together."""
+    """Everything the advisor needs, opened together onto one exit stack (which closes them)."""
 
     store: Store
     memory: MemoryService
-    llm: GeminiChat
-    memory_llm: GeminiChat
     writer: MemoryWriter
     photo_notes: PhotoNotes  # pictures' descriptions for memory, in flight after their reply
+    llm: GeminiChat  # the chat model's client (also the follow-up reader's)
     advisor: Advisor
     controls: MemoryControls
-    lock: InstanceLock | None = None
-    embedder: GeminiEmbedder | None = None
 
     @classmethod
-    async def open(cls, settings: Settings, *, on_memory_changed: OnChanged | None = None) -> Services:
-        """Open everything, holding DATA_DIR's lock: one process per DATA_DIR (DataDirError if not).
+    async def open(
+        cls, settings: Settings, stack: AsyncExitStack, *, on_memory_changed: OnChanged | None = None
+    ) -> Services:
+        """Open everything, holding DATA_DIR's lock (one process per DATA_DIR: DataDirError if
+        not). Each close goes onto `stack` as soon as its resource exists, so closing the stack
+        closes them in the reverse order, every step even after one failed: descriptions in flight
+        and the memory writer first (they write through the rest), the lock last.
 
         `on_memory_changed(chat id, message id)` hears of each message that changed memory.
         """
-        lock = claim_data_dir(settings.data_dir)
-        try:
-            services = await cls._open(settings, on_memory_changed)
-        except BaseException:
-            lock.release()
-            raise
-        services.lock = lock
-        return services
-
-    @classmethod
-    async def _open(cls, settings: Settings, on_memory_changed: OnChanged | None) -> Services:
+        stack.callback(claim_data_dir(settings.data_dir).release)
         persona = settings.persona or load_persona(settings.persona_file)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
-        # Mem0's embeddings (recall's question, the writes' texts) on the event loop, not on threads.
-        embedder = GeminiEmbedder(
-            api_key=settings.google_api_key.get_secret_value(),
-            model=settings.embedding_model,
-            dims=settings.embedding_dims,
-            base_url=settings.google_gemini_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            max_connections=settings.memory_write_concurrency + 16,
-        )
-        try:
-            memory = await open_memory(settings, embed=embedder.embed)
-        except BaseException:
-            await run_all(embedder.close, store.close)
-            raise
-        llm = GeminiChat(
-            api_key=settings.google_api_key.get_secret_value(),
-            model=settings.chat_model,
-            base_url=settings.google_gemini_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            attempts=settings.llm_max_attempts,
-            max_connections=settings.concurrent_updates + 4,  # one streamed answer per update in flight
-        )
-        # The memory writer's own client: its many calls at once never take the replies' connections,
-        # and a 429 reaches the writer at once (it waits as asked) instead of being retried here.
-        memory_llm = GeminiChat(
-            api_key=settings.google_api_key.get_secret_value(),
-            model=settings.memory_model,
-            base_url=settings.google_gemini_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            attempts=settings.llm_max_attempts,
-            max_connections=settings.memory_write_concurrency + 4,
-            retry_rate_limits=False,
-        )
+        stack.push_async_callback(store.close)
+        embedder = _embedder(settings)  # Mem0's embeddings on the event loop, not on threads
+        stack.push_async_callback(embedder.close)
+        memory = await open_memory(settings, embed=embedder.embed)
+        stack.push_async_callback(memory.close)
+        llm, memory_llm = _gemini_clients(settings)
+        stack.push_async_callback(memory_llm.close)
+        stack.push_async_callback(llm.close)
         extractor = Extractor(memory_llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
         writer = MemoryWriter(
             store.outbox,
@@ -129,58 +97,99 @@ class Services:
             concurrency=settings.memory_write_concurrency,
             on_changed=on_memory_changed,
         )
-        # Shared by the answers and the memory controls: /forget drops a chat's incognito turns
-        # and cancels its pictures' descriptions in flight.
-        recaller = Recaller(memory, top_k=settings.memory_top_k, min_score=settings.memory_min_score)
-        incognito_turns = IncognitoTurns(per_chat=settings.recent_turns)
         photo_notes = PhotoNotes(llm, writer, model=settings.memory_model, attempts=settings.llm_max_attempts)
-        advisor = Advisor(
-            chats=store.chats,
-            memory=memory,
-            llm=llm,
-            writer=writer,
-            recaller=recaller,
-            incognito_turns=incognito_turns,
-            photo_notes=photo_notes,
-            persona=persona,
-            recent_turns=settings.recent_turns,
-            session_idle_minutes=settings.session_idle_minutes,
-        )
-        controls = MemoryControls(
-            chats=store.chats,
-            outbox=store.outbox,
-            memory=memory,
-            writer=writer,
-            recaller=recaller,
-            incognito_turns=incognito_turns,
-            photo_notes=photo_notes,
-        )
-        try:
-            await controls.finish_moves()  # a group's merge into its supergroup a crash interrupted
-        except Unavailable:
-            logger.warning("memory unavailable: a moved group's memories merge at its next move")
-        pending = await store.outbox.make_memory_writes_due()
-        if pending:
-            logger.info("%d memory writes pending from the last run; retrying them now", pending)
-        writer.start()
+        stack.push_async_callback(writer.stop)
+        stack.push_async_callback(photo_notes.close)
+        advisor, controls = _advisor_and_controls(settings, persona, store, memory, llm, writer, photo_notes)
+        await _resume(store, writer, controls)
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, llm, memory_llm, writer, photo_notes, advisor, controls, embedder=embedder)
+        return cls(store, memory, writer, photo_notes, llm, advisor, controls)
 
-    async def close(self) -> None:
-        """Close each service even when closing one before it failed; release the lock last."""
-        try:
-            await run_all(
-                self.photo_notes.close,  # descriptions in flight write through the writer
-                self.writer.stop,
-                self.llm.close,
-                self.memory_llm.close,
-                self.memory.close,
-                *([self.embedder.close] if self.embedder is not None else []),
-                self.store.close,
-            )
-        finally:
-            if self.lock is not None:
-                self.lock.release()
+
+def _embedder(settings: Settings) -> GeminiEmbedder:
+    """Mem0's Gemini embeddings (recall's question, the writes' texts) on the event loop: the
+    request Mem0's own embedder sends, without a thread and a sync HTTP client per call."""
+    return GeminiEmbedder(
+        api_key=settings.google_api_key.get_secret_value(),
+        model=settings.embedding_model,
+        dims=settings.embedding_dims,
+        base_url=settings.google_gemini_base_url,
+        timeout_seconds=settings.llm_timeout_seconds,
+        max_connections=settings.memory_write_concurrency + 16,
+    )
+
+
+def _gemini_clients(settings: Settings) -> tuple[GeminiChat, GeminiChat]:
+    """The chat model's client, and the memory writer's own: its many calls at once never take the
+    replies' connections, and a 429 reaches the writer at once (it waits as asked) instead of
+    being retried in the client."""
+    llm = GeminiChat(
+        api_key=settings.google_api_key.get_secret_value(),
+        model=settings.chat_model,
+        base_url=settings.google_gemini_base_url,
+        timeout_seconds=settings.llm_timeout_seconds,
+        attempts=settings.llm_max_attempts,
+        max_connections=settings.concurrent_updates + 4,  # one streamed answer per update in flight
+    )
+    memory_llm = GeminiChat(
+        api_key=settings.google_api_key.get_secret_value(),
+        model=settings.memory_model,
+        base_url=settings.google_gemini_base_url,
+        timeout_seconds=settings.llm_timeout_seconds,
+        attempts=settings.llm_max_attempts,
+        max_connections=settings.memory_write_concurrency + 4,
+        retry_rate_limits=False,
+    )
+    return llm, memory_llm
+
+
+def _advisor_and_controls(
+    settings: Settings,
+    persona: str,
+    store: Store,
+    memory: MemoryService,
+    llm: GeminiChat,
+    writer: MemoryWriter,
+    photo_notes: PhotoNotes,
+) -> tuple[Advisor, MemoryControls]:
+    """The advisor (answers, check-ins) and the memory controls, sharing what both act on: /forget
+    drops a chat's incognito turns and cancels its pictures' descriptions in flight."""
+    recaller = Recaller(memory, top_k=settings.memory_top_k, min_score=settings.memory_min_score)
+    incognito_turns = IncognitoTurns(per_chat=settings.recent_turns)
+    advisor = Advisor(
+        chats=store.chats,
+        memory=memory,
+        llm=llm,
+        writer=writer,
+        recaller=recaller,
+        incognito_turns=incognito_turns,
+        photo_notes=photo_notes,
+        persona=persona,
+        recent_turns=settings.recent_turns,
+        session_idle_minutes=settings.session_idle_minutes,
+    )
+    controls = MemoryControls(
+        chats=store.chats,
+        outbox=store.outbox,
+        memory=memory,
+        writer=writer,
+        recaller=recaller,
+        incognito_turns=incognito_turns,
+        photo_notes=photo_notes,
+    )
+    return advisor, controls
+
+
+async def _resume(store: Store, writer: MemoryWriter, controls: MemoryControls) -> None:
+    """What the last run left: a group's merge a crash interrupted, memory writes still pending."""
+    try:
+        await controls.finish_moves()
+    except Unavailable:
+        logger.warning("memory unavailable: a moved group's memories merge at its next move")
+    pending = await store.outbox.make_memory_writes_due()
+    if pending:
+        logger.info("%d memory writes pending from the last run; retrying them now", pending)
+    writer.start()
 
 
 def telegram_file_url(base_url: str) -> str:
@@ -223,7 +232,7 @@ def build_application(
 
 class BotRuntime:
     """One run of the bot: the services, the Telegram application, the sender and the inbox,
-    opened in `open` and closed in `close`, in one place, whichever way updates arrive."""
+    opened in `open` onto one exit stack and closed in `close`, whichever way updates arrive."""
 
     def __init__(
         self,
@@ -231,95 +240,40 @@ class BotRuntime:
         services: Services,
         application: AdvisorApplication,
         inbox: Inbox,
-        scheduler: Scheduler,
+        stack: AsyncExitStack,
     ) -> None:
         self.settings = settings
         self.services = services
         self.application = application
         self.inbox = inbox
-        self.scheduler = scheduler
-        self.sender = application.deps.sender
+        self._stack = stack  # what `open` and the `start_*` methods opened, to close in reverse
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> BotRuntime:
-        """Open the services (holding DATA_DIR's lock), then the Telegram side around them.
+        """Open the services (holding DATA_DIR's lock), then the Telegram side around them; if a
+        step fails, what was opened before it is closed again.
 
         `clock` drives reminders (tests pass one they move by hand); the system clock by default."""
-        clock = clock or SystemClock()
-        bot = build_bot(settings)
-        # ✍ on a private message once it changed memory (bot/telegram/receipts.py).
-        services = await Services.open(settings, on_memory_changed=functools.partial(mark_remembered, bot))
-        try:
+        async with AsyncExitStack() as stack:
+            bot = build_bot(settings)
+            # ✍ on a private message once it changed memory (bot/telegram/receipts.py).
+            remembered = functools.partial(mark_remembered, bot)
+            services = await Services.open(settings, stack, on_memory_changed=remembered)
             inbox = Inbox(services.store.inbox)
-
-            async def delivered(update_id: int) -> None:
-                # A reply reached Telegram: never replay its update, and let memory writes run now
-                # (never before, so nobody waits for them).
-                await inbox.answered(update_id)
-                services.advisor.reply_sent()
-
-            sender = Sender(
-                bot,
-                store=services.store.chats,
-                global_per_second=settings.send_rate_per_second,
-                on_answered=delivered,
-                # a group that became a supergroup: everything kept about it moves to the new id
-                on_migrated=services.controls.move_chat,
-            )
-            # Reminders and check-ins: re-armed from SQLite, sent through the same sender (pacing).
-            scheduler = Scheduler(
-                services.store.reminders,
-                Outreach(sender),
-                clock=clock,
-                grace_seconds=settings.reminder_grace_minutes * 60,
-                quiet=QuietHours.parse(settings.quiet_hours),
-                compose_checkin=services.advisor.checkin_text,
-                words=functools.partial(chat_words, services.store.chats, services.store.reminders),
-            )
-            followup = Followup(
-                services.store.chats,
-                services.store.reminders,
-                clock=clock,
-                wake=scheduler.wake,
-                reader=IntentReader(services.llm, model=settings.memory_model),
-                time_reader=TimeReader(services.llm, model=settings.memory_model),
-                checkins_per_week=settings.checkins_per_week,
-            )
-            await followup.load()
-            media = MediaDeps(
-                # Voice notes and pictures are downloaded on a session of their own (telegram/attachments.py).
-                downloader=MediaDownloader(
-                    bot,
-                    timeout_seconds=settings.media_download_timeout_seconds,
-                    max_connections=max(4, min(64, settings.max_concurrent_media * 2)),
-                ),
-                albums=Albums(),
-                slots=asyncio.Semaphore(settings.max_concurrent_media),
-            )
-            deps = HandlerDeps(
-                settings=settings,
-                advisor=services.advisor,
-                controls=services.controls,
-                chats=services.store.chats,
-                sender=sender,
-                limiter=RateLimiter(settings.rate_limit_per_minute),
-                remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
-                media=media,
-                followup=followup,
-            )
+            deps, scheduler = await _telegram_side(settings, bot, services, inbox, clock or SystemClock())
+            stack.push_async_callback(deps.media.downloader.close)
             application = build_application(settings, bot, deps, inbox)
             await application.initialize()
-            try:
-                await sender.load()
-                await handlers.publish_commands(bot)
-            except BaseException:
-                await application.shutdown()
-                raise
+            stack.push_async_callback(application.shutdown)
+            stack.push_async_callback(_stop_if_running, application)  # after the update source
+            await deps.sender.load()
+            await handlers.publish_commands(bot)
             scheduler.start()
-        except BaseException:
-            await services.close()
-            raise
-        return cls(settings, services, application, inbox, scheduler)
+            # Reminders stop before the application shuts down: deliveries under way finish
+            # (briefly) while the bot can still send.
+            stack.push_async_callback(scheduler.stop)
+            return cls(settings, services, application, inbox, stack.pop_all())
+        raise AssertionError("unreachable: the stack re-raises")  # for mypy: __aexit__ may swallow
 
     async def start_polling(self, *, poll_seconds: int = 10) -> Poller:
         """Requeue what the last run left unfinished and start fetching updates."""
@@ -331,6 +285,7 @@ class BotRuntime:
             heartbeat=Heartbeat(self.settings.data_dir).beat,  # read by `python -m bot health`
         )
         await poller.start()
+        self._stack.push_async_callback(poller.stop)  # closed first: no update arrives after it
         await self.application.start()
         return poller
 
@@ -340,31 +295,87 @@ class BotRuntime:
         """Listen, requeue what the last run left unfinished, and register the webhook."""
         server = webhook_server(self.application, self.inbox, self.settings, port=port, limits=limits)
         server.start()
+        self._stack.push_async_callback(server.stop)  # closed first: no update arrives after it
         await self.application.start()
         await server.register()
         return server
 
-    async def close(self, source: UpdateSource | None) -> None:
-        """Stop taking updates, finish those in flight, close the services (always, even after a
-        failure on the way: each step runs, then the first failure is raised)."""
+    async def close(self) -> None:
+        """Stop taking updates, stop the reminders, finish the updates in flight, then close the
+        services: everything `open` and `start_*` opened, in reverse order, each step even after a
+        failure on the way (the first failure is raised after the last step)."""
+        await self._stack.aclose()
 
-        async def stop_source() -> None:
-            if source is not None:
-                await source.stop()
 
-        async def finish_in_flight() -> None:
-            if self.application.running:
-                await self.application.stop()
+async def _stop_if_running(application: AdvisorApplication) -> None:
+    if application.running:
+        await application.stop()  # the updates in flight finish first
 
-        # Reminders first: deliveries under way finish (briefly) while the bot can still send.
-        await run_all(
-            self.scheduler.stop,
-            stop_source,
-            finish_in_flight,
-            self.application.shutdown,
-            self.application.deps.media.downloader.close,
-            self.services.close,
-        )
+
+async def _telegram_side(
+    settings: Settings, bot: ExtBot[None], services: Services, inbox: Inbox, clock: Clock
+) -> tuple[HandlerDeps, Scheduler]:
+    """The sender, the reminders' scheduler and what the handlers use."""
+
+    async def delivered(update_id: int) -> None:
+        # A reply reached Telegram: never replay its update, and let memory writes run now
+        # (never before, so nobody waits for them).
+        await inbox.answered(update_id)
+        services.advisor.reply_sent()
+
+    sender = Sender(
+        bot,
+        store=services.store.chats,
+        global_per_second=settings.send_rate_per_second,
+        on_answered=delivered,
+        # a group that became a supergroup: everything kept about it moves to the new id
+        on_migrated=services.controls.move_chat,
+    )
+    # Reminders and check-ins: re-armed from SQLite, sent through the same sender (pacing).
+    scheduler = Scheduler(
+        services.store.reminders,
+        Outreach(sender),
+        clock=clock,
+        grace_seconds=settings.reminder_grace_minutes * 60,
+        quiet=QuietHours.parse(settings.quiet_hours),
+        compose_checkin=services.advisor.checkin_text,
+        words=functools.partial(chat_words, services.store.chats, services.store.reminders),
+    )
+    followup = Followup(
+        services.store.chats,
+        services.store.reminders,
+        clock=clock,
+        wake=scheduler.wake,
+        reader=IntentReader(services.llm, model=settings.memory_model),
+        time_reader=TimeReader(services.llm, model=settings.memory_model),
+        checkins_per_week=settings.checkins_per_week,
+    )
+    await followup.load()
+    deps = HandlerDeps(
+        settings=settings,
+        advisor=services.advisor,
+        controls=services.controls,
+        chats=services.store.chats,
+        sender=sender,
+        limiter=RateLimiter(settings.rate_limit_per_minute),
+        remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
+        media=_media(settings, bot),
+        followup=followup,
+    )
+    return deps, scheduler
+
+
+def _media(settings: Settings, bot: ExtBot[None]) -> MediaDeps:
+    """Voice notes and pictures: downloaded on a session of their own (telegram/attachments.py)."""
+    return MediaDeps(
+        downloader=MediaDownloader(
+            bot,
+            timeout_seconds=settings.media_download_timeout_seconds,
+            max_connections=max(4, min(64, settings.max_concurrent_media * 2)),
+        ),
+        albums=Albums(),
+        slots=asyncio.Semaphore(settings.max_concurrent_media),
+    )
 
 
 def run(settings: Settings) -> None:
@@ -381,9 +392,10 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     runtime = await BotRuntime.open(settings)
-    source: UpdateSource | None = None
     try:
-        source = await (runtime.start_webhook() if settings.webhook_url else runtime.start_polling())
+        source: UpdateSource = await (
+            runtime.start_webhook() if settings.webhook_url else runtime.start_polling()
+        )
         ended = asyncio.create_task(source.stopped.wait())
         vital = {type(source).__name__: ended, "memory writer": runtime.services.writer.task}
         try:
@@ -396,4 +408,4 @@ async def serve(settings: Settings) -> None:
             ended.cancel()
         logger.info("stopping: finishing the updates in flight")
     finally:
-        await runtime.close(source)
+        await runtime.close()

@@ -12,11 +12,11 @@ import os
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 
-from bot.errors import RateLimited, Unavailable, google_retry_delay
+from bot.errors import RateLimited, Unavailable
 from bot.i18n import N_
 from bot.records import Media, Turn
 from bot.runtime.http import GEMINI_DEFAULT_URL, new_session
@@ -66,9 +66,19 @@ class Reply:
 class LLMUnavailable(Unavailable):
     """Gemini could not be reached or kept failing after the retries; safe to show as a short note."""
 
+    reply = N_("I can't reach my AI model right now. Please try again in a minute.")
+    button_reply = N_(
+        "I can't reach my AI model right now, so nothing was changed yet. Please try again in a minute."
+    )
+
 
 class LLMBadOutput(LLMUnavailable):
     """Gemini kept answering with output that is not the JSON asked for (after every attempt)."""
+
+    reply = N_("My AI model gave me an answer I couldn't use. Please try again.")
+    button_reply = N_(
+        "My AI model gave me an answer I couldn't use, so nothing was changed yet. Please try again."
+    )
 
 
 class LLMRateLimited(LLMUnavailable, RateLimited):
@@ -92,6 +102,21 @@ class _GeminiHTTPError(Exception):
         self.status = str(error.get("status") or "") if isinstance(error, dict) else ""
         self.details = body
         super().__init__(f"Gemini API error {code} {self.status}".strip())
+
+
+class JsonModel(Protocol):
+    """What structured output needs of a model: `GeminiChat.generate_json`, or a stand-in."""
+
+    async def generate_json(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None = None,
+        attempts: int = 3,
+    ) -> T: ...
 
 
 class GeminiChat:
@@ -182,8 +207,8 @@ class GeminiChat:
             parsed, response = await self._json(
                 instruction, _contents_json(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
             )
-        except LLMBadOutput:
-            logger.warning("Gemini gave no usable answer to a voice note")
+        except LLMBadOutput as exc:
+            logger.warning("Gemini gave no usable answer to a voice note: %s", exc)
             return Heard("", Reply(EMPTY_REPLY, empty=True))
         transcript, text = parsed
         usage = _reply_from_json(response)
@@ -223,7 +248,8 @@ class GeminiChat:
                     return parse(json.loads(text)), response
             except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError included
                 problem = _describe_bad_json(exc)
-            logger.warning("Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem)
+            # debug only: the caller logs the LLMBadOutput raised after the last attempt, once
+            logger.debug("Gemini JSON answer unusable (attempt %d of %d): %s", attempt, attempts, problem)
         raise LLMBadOutput(f"Gemini gave no usable JSON after {attempts} attempts ({problem})")
 
     async def stream_reply(
@@ -516,3 +542,18 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return "Gemini did not answer in time"
     return f"Gemini unreachable ({type(exc).__name__})"
+
+
+def google_retry_delay(body: Any) -> float | None:
+    """The wait a Google API error body asks for (google.rpc.RetryInfo "retryDelay": "7s"), if any.
+    Gemini's own 429s and those of Mem0's Gemini embedder (bot/memory/items.py) carry it."""
+    error = body.get("error") if isinstance(body, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    for item in details if isinstance(details, list) else []:
+        delay = item.get("retryDelay") if isinstance(item, dict) else None
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                return None
+    return None

@@ -61,7 +61,7 @@ class MemoryControls:
                 user_id, query, limit=20, category=category, min_score=threshold
             )
         filters = {"categories": category} if category else None
-        return await self._memory.list(user_id, filters=filters)
+        return await self._memory.list_memories(user_id, filters=filters)
 
     async def one_memory(self, chat_id: int, memory_id: str) -> MemoryItem | None:
         """One of the chat's memories by id; None when it is not (or no longer) the chat's."""
@@ -149,7 +149,9 @@ class MemoryControls:
             await self._merge_moved()
             # Memories stored under the new id's default user id before it had a row of its own.
             current, default = await self._chats.user_id_for(new_chat_id), memory_user_id(new_chat_id)
-            if current != default and await self._memory.list(default, include_expired=True, limit=1):
+            if current != default and await self._memory.list_memories(
+                default, include_expired=True, limit=1
+            ):
                 await move_memories(self._memory, self._outbox, self._writer, default, current)
 
     async def finish_moves(self) -> int:
@@ -192,7 +194,7 @@ class MemoryControls:
     async def export(self, chat_id: int) -> dict[str, Any]:
         """Everything kept about the chat that a person can take away: memories (all of them, the
         newest first) and settings."""
-        items = await self._memory.list(await self._chats.user_id_for(chat_id))
+        items = await self._memory.list_memories(await self._chats.user_id_for(chat_id))
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,

@@ -19,12 +19,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from bot.advisor.grounding import grounding_reason
 from bot.advisor.safety import clean, redact, unsafe_reason
+from bot.llm import JsonModel
 from bot.memory import MemoryItem
 from bot.records import CATEGORIES
 
@@ -125,19 +126,6 @@ class Fact:
     action: Action
     targets: tuple[str, ...] = ()
     expires_on: date | None = None
-
-
-class JsonModel(Protocol):
-    async def generate_json(
-        self,
-        system: str,
-        prompt: str,
-        *,
-        schema: Mapping[str, Any],
-        parse: Any,
-        model: str | None = None,
-        attempts: int = 3,
-    ) -> Any: ...
 
 
 class Extractor:

@@ -19,9 +19,9 @@ async def move_memories(
     holds `writer.paused()`."""
     present = {
         (item.text, item.metadata.get("saved_at"))
-        for item in await memory.list(new_user, include_expired=True)
+        for item in await memory.list_memories(new_user, include_expired=True)
     }
-    for item in reversed(await memory.list(old_user, include_expired=True)):  # oldest first
+    for item in reversed(await memory.list_memories(old_user, include_expired=True)):  # oldest first
         if (item.text, item.metadata.get("saved_at")) in present:
             continue
         metadata = {k: v for k, v in item.metadata.items() if k not in MEM0_OWN_METADATA}

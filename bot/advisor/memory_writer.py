@@ -245,10 +245,11 @@ class MemoryWriter:
             bad = int(write.payload.get("bad_answers", 0)) + 1
             if isinstance(exc, LLMBadOutput) and bad >= self._bad_output_attempts:
                 logger.warning(
-                    "memory write %d for %s parked: the model's answers were unusable %d times",
+                    "memory write %d for %s parked: the model's answers were unusable %d times: %s",
                     write.id,
                     write.user_id,
                     bad,
+                    exc,
                 )
                 await self._outbox.park_memory_write(write.id, str(exc))
                 return True  # the user's later writes go on
@@ -308,7 +309,7 @@ class MemoryWriter:
         Sees every memory of the user (however far over the cap), and is called on every path
         that adds one: the writer's plans and /remember (`Advisor.remember`). Ids in `keep` (the
         memory just saved) are never the ones to go."""
-        items = await self._memory.list(user_id, include_expired=True)
+        items = await self._memory.list_memories(user_id, include_expired=True)
         excess = len(items) - self.max_memories
         if excess <= 0:
             return 0
@@ -325,7 +326,7 @@ class MemoryWriter:
         total = 0
         for user_id in await self._outbox.memory_user_ids():
             async with self._writing(user_id):
-                items = await self._memory.list(user_id, include_expired=True)
+                items = await self._memory.list_memories(user_id, include_expired=True)
                 expired = [item.id for item in items if is_expired(item, today)]
                 if expired:
                     total += await self._memory.erase(user_id, expired)

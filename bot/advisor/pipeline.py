@@ -16,7 +16,7 @@ from bot.advisor.safety import unsafe_reason
 from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
-from bot.records import Media, Turn
+from bot.records import Media, MessageContext, Turn
 from bot.store import ChatTables
 
 logger = logging.getLogger(__name__)
@@ -105,22 +105,7 @@ class Advisor:
         spoken = any(item.spoken for item in media)
         # Greetings, thanks and "ok" hold no fact and need none: no lookup and no extraction call.
         worth_memory = bool(message.strip()) and needs_memory(message)
-        if incognito:
-            memories: list[MemoryItem] = []
-            earlier = self._incognito_turns.recent(chat_id)
-        else:
-            self._incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
-            memories = await self._recall(chat.user_id, message, worth_memory, media=bool(media))
-            earlier = context.recent
-        recent = current_session(
-            earlier,
-            now=time.time(),
-            idle_seconds=self._session_idle_seconds,
-            started_at=context.session_started_at,
-        )
-        # A memory stored before today's guards (or by another path) never reaches the prompt
-        # if it is a secret, an instruction or a link.
-        memories = [item for item in memories if not unsafe_reason(item.text)]
+        memories, recent = await self._context(chat_id, context, message, worth_memory, media=bool(media))
         system = prompts.system_prompt(self._persona, prefs, memories)
         storing = remember and not incognito
         # The assistant's last message, so a short answer ("Mornings.") can be understood.
@@ -131,35 +116,29 @@ class Advisor:
             # Queued before generating, so a failed or blocked answer still keeps what the user said.
             await self._writer.enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
-        heard: str | None = None
-        reply: Reply | None
-        try:
-            if spoken:
-                result = await self._llm.hear(system, turns, media)
-                reply, heard = result.reply, result.transcript
-            elif on_text is None:
-                reply = await self._llm.generate(system, turns, media)
-            else:
-                reply = await self._llm.stream_reply(system, turns, on_text, media)
-        except LLMUnavailable as exc:
-            logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
-            reply = None
-        said = media_notes.turn_text(message, media, heard) if media else message
-        keep: list[Turn] = [Turn("user", said)]
-        if reply is None:
-            answer = Answer(UNAVAILABLE_REPLY, generated=False)
-        else:
-            generated = not (reply.blocked or reply.empty)
-            if generated:
-                keep.append(Turn("model", reply.text))
-            answer = Answer(
-                reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard
-            )
+        reply, heard = await self._generate(chat_id, system, turns, media, on_text)
+        answer = _answer_of(reply, heard)
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
             await self._writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)
         if storing and media and not spoken and reply is not None and not reply.blocked:
             self._photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
+        said = media_notes.turn_text(message, media, heard) if media else message
+        await self._finish(chat_id, said, answer, arrived, incognito=incognito, usage_user=usage_user)
+        return answer
+
+    async def _finish(
+        self,
+        chat_id: int,
+        said: str,
+        answer: Answer,
+        arrived: float,
+        *,
+        incognito: bool,
+        usage_user: int | None,
+    ) -> None:
+        """Keep the exchange in the recent turns (in incognito: in memory only) and count the usage."""
+        keep = [Turn("user", said), *([Turn("model", answer.text)] if answer.generated else [])]
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self._incognito_turns.add(chat_id, keep, time.time())
@@ -167,7 +146,49 @@ class Advisor:
         await self._chats.finish_message(
             chat_id, keep, usage=usage, at=arrived, expire_before=time.time() - self._turns_kept_seconds
         )
-        return answer
+
+    async def _context(
+        self, chat_id: int, context: MessageContext, message: str, worth: bool, *, media: bool
+    ) -> tuple[list[MemoryItem], list[Turn]]:
+        """What the prompt holds besides the message: the memories recalled for it (none in
+        incognito) and the turns of the current session (in incognito, kept in memory only)."""
+        user_id = context.chat.user_id
+        if context.prefs.memory == "off":
+            memories: list[MemoryItem] = []
+            earlier = self._incognito_turns.recent(chat_id)
+        else:
+            self._incognito_turns.drop(chat_id)  # memory is on again: the in-memory turns go
+            memories = await self._recall(user_id, message, worth, media=media)
+            earlier = context.recent
+        recent = current_session(
+            earlier,
+            now=time.time(),
+            idle_seconds=self._session_idle_seconds,
+            started_at=context.session_started_at,
+        )
+        # A memory stored before today's guards (or by another path) never reaches the prompt
+        # if it is a secret, an instruction or a link.
+        return [item for item in memories if not unsafe_reason(item.text)], recent
+
+    async def _generate(
+        self,
+        chat_id: int,
+        system: str,
+        turns: list[Turn],
+        media: Sequence[Media],
+        on_text: Callable[[str], Awaitable[None]] | None,
+    ) -> tuple[Reply | None, str | None]:
+        """The model's reply (None when it is unavailable) and, for a voice note, what it heard."""
+        try:
+            if any(item.spoken for item in media):
+                result = await self._llm.hear(system, turns, media)
+                return result.reply, result.transcript
+            if on_text is None:
+                return await self._llm.generate(system, turns, media), None
+            return await self._llm.stream_reply(system, turns, on_text, media), None
+        except LLMUnavailable as exc:
+            logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
+            return None, None
 
     async def checkin_text(self, chat_id: int, topic: str) -> str:
         """A check-in message about `topic`, written now with the person's current memories, so it
@@ -213,7 +234,7 @@ class Advisor:
             if not worth:
                 # A voice note or picture without words: what it is about is unknown until the
                 # model sees it, so the newest memories stand in for a search.
-                return await self._memory.list(user_id, limit=self._recaller.top_k)
+                return await self._memory.list_memories(user_id, limit=self._recaller.top_k)
             return await self._recaller.recall(user_id, message)
         except MemoryUnavailable:
             logger.warning("recall failed for %s; answering without memories", user_id, exc_info=True)
@@ -223,6 +244,13 @@ class Advisor:
     def recall_stats(self) -> RecallStats:
         """How many messages looked memories up and how many skipped it (greetings, thanks)."""
         return self._recaller.stats
+
+
+def _answer_of(reply: Reply | None, heard: str | None) -> Answer:
+    if reply is None:
+        return Answer(UNAVAILABLE_REPLY, generated=False)
+    generated = not (reply.blocked or reply.empty)
+    return Answer(reply.text, reply.prompt_tokens, reply.output_tokens, generated=generated, heard=heard)
 
 
 def current_session(

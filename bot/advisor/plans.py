@@ -116,7 +116,7 @@ class PlanRunner:
     async def _already_stored(self, user_id: str, text: str) -> bool:
         """The user has a memory with this text (a listing: no embedding call, exact)."""
         key = normalise(text)
-        items = await self._memory.list(user_id, limit=10_000, include_expired=True)
+        items = await self._memory.list_memories(user_id, limit=10_000, include_expired=True)
         return any(normalise(item.text) == key for item in items)
 
 

@@ -250,7 +250,7 @@ class Recaller:
         found = await self.context(user_id, found, category=category, saved=saved)
         if is_profile_question(message) and len(found) < self.top_k:
             filters = {"categories": category} if category else None
-            newest = await self.memory.list(user_id, limit=self.top_k, filters=filters)
+            newest = await self.memory.list_memories(user_id, limit=self.top_k, filters=filters)
             seen = {item.id for item in found}
             found += [item for item in newest if item.id not in seen][: self.top_k - len(found)]
         return found
@@ -301,7 +301,7 @@ class Recaller:
     async def _saved(self, user_id: str, category: str | None) -> list[MemoryItem]:
         """The user's memories (of `category`, if given) in the order they were stored."""
         filters = {"categories": category} if category else None
-        return saved_order(await self.memory.list(user_id, limit=100_000, filters=filters))
+        return saved_order(await self.memory.list_memories(user_id, limit=100_000, filters=filters))
 
     async def context(
         self,

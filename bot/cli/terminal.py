@@ -7,6 +7,7 @@ same pipeline as Telegram's pictures and voice notes (the file is read into memo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mimetypes
 import shlex
 import sys
@@ -54,38 +55,14 @@ def read_media(line: str) -> tuple[Media, str]:
 
 async def chat(settings: Settings) -> None:
     print("Starting… (loading memory)", flush=True)
-    services = await Services.open(settings)
-    advisor = services.advisor
-    print(
-        "AI Fitness Advisor: ask me anything about training. Type 'exit' to quit.\n"
-        "(/photo PATH [caption] sends a picture, /voice PATH a recording.)\n",
-        flush=True,
-    )
-    try:
-        while True:
-            try:
-                line = await asyncio.to_thread(input, "You: ")
-            except EOFError:
-                break
-            message = line.strip()
-            if not message:
-                continue
-            if message.lower() in EXIT_WORDS:
-                break
-            media: list[Media] = []
-            if message.split()[0] in ("/photo", "/voice"):
-                try:
-                    item, message = read_media(message)
-                except MediaInputError as exc:
-                    print(f"Advisor: {exc}\n", flush=True)
-                    continue
-                media.append(item)
-            answer = await advisor.answer(TERMINAL_CHAT_ID, message, media=media)
-            media.clear()
-            if answer.heard and (await services.store.chats.get_prefs(TERMINAL_CHAT_ID)).heard == "on":
-                print(f"🎙 I heard: {answer.heard}", flush=True)
-            print(f"Advisor: {answer.text}\n", flush=True)
-            advisor.reply_sent()
+    async with contextlib.AsyncExitStack() as stack:  # closes every service, in reverse order
+        services = await Services.open(settings, stack)
+        print(
+            "AI Fitness Advisor: ask me anything about training. Type 'exit' to quit.\n"
+            "(/photo PATH [caption] sends a picture, /voice PATH a recording.)\n",
+            flush=True,
+        )
+        await _converse(services)
         print("Saving what I learned…", flush=True)
         await services.photo_notes.wait()
         pending = await services.writer.drain(seconds=120)
@@ -95,5 +72,31 @@ async def chat(settings: Settings) -> None:
                 file=sys.stderr,
             )
         print("Goodbye!", flush=True)
-    finally:
-        await services.close()
+
+
+async def _converse(services: Services) -> None:
+    """Answer each line typed until an exit word or the end of input."""
+    advisor = services.advisor
+    while True:
+        try:
+            line = await asyncio.to_thread(input, "You: ")
+        except EOFError:
+            return
+        message = line.strip()
+        if not message:
+            continue
+        if message.lower() in EXIT_WORDS:
+            return
+        media: list[Media] = []
+        if message.split()[0] in ("/photo", "/voice"):
+            try:
+                item, message = read_media(message)
+            except MediaInputError as exc:
+                print(f"Advisor: {exc}\n", flush=True)
+                continue
+            media.append(item)
+        answer = await advisor.answer(TERMINAL_CHAT_ID, message, media=media)
+        if answer.heard and (await services.store.chats.get_prefs(TERMINAL_CHAT_ID)).heard == "on":
+            print(f"🎙 I heard: {answer.heard}", flush=True)
+        print(f"Advisor: {answer.text}\n", flush=True)
+        advisor.reply_sent()

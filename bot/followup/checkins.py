@@ -14,10 +14,12 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
+
+from bot.llm import JsonModel
 
 logger = logging.getLogger(__name__)
 
@@ -99,19 +101,6 @@ class Intent:
 
     reminder: tuple[str, str] | None = None
     checkin: tuple[str, str] | None = None
-
-
-class JsonModel(Protocol):
-    async def generate_json(
-        self,
-        system: str,
-        prompt: str,
-        *,
-        schema: Any,
-        parse: Any,
-        model: str | None = None,
-        attempts: int = 3,
-    ) -> Any: ...
 
 
 def might_ask_reminder(message: str) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.errors import Unavailable
 from bot.followup.checkins import QuietHours
 from bot.followup.describe import clock
 from bot.followup.when import next_firing
@@ -147,8 +148,12 @@ class Scheduler:
         except Exception:
             self.stats.failed += 1
             logger.exception("reminder %d: delivery failed; trying again later", reminder.id)
-            with contextlib.suppress(Exception):
+            try:
                 await self._table.postpone(reminder.id, self._clock.now() + RETRY_SECONDS)
+            except Exception:  # it stays due: the next pass of the loop tries it again
+                logger.warning(
+                    "reminder %d: could not postpone it after the failure", reminder.id, exc_info=True
+                )
         finally:
             self._inflight.pop(reminder.id, None)
             self._wake.set()
@@ -206,7 +211,7 @@ class Scheduler:
             return translator(None)
         try:
             return await self._words(chat_id)
-        except Exception:  # the language is never worth losing a reminder: English will do
+        except Unavailable:  # the language is never worth losing a reminder: English will do
             logger.warning("chat %s: settings unreadable; the reminder goes out in English", chat_id)
             return translator(None)
 

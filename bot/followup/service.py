@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import Unavailable
-from bot.followup.checkins import IntentReader, might_ask_reminder, might_state_plan
+from bot.followup.checkins import Intent, IntentReader, might_ask_reminder, might_state_plan
 from bot.followup.describe import describe_day, describe_when
 from bot.followup.lexicon import reading_language
 from bot.followup.model_reading import TimeReader
@@ -222,38 +222,54 @@ class Followup:
         """The person wrote: check-ins sent so far count as answered."""
         await self._table.answered(chat_id)
 
-    async def propose(
-        self, chat_id: int, message: str, *, want: str, t: Translator | None = None, speaks: str | None = None
+    async def propose_reminder(
+        self, chat_id: int, message: str, t: Translator | None = None, *, speaks: str | None = None
     ) -> Proposal | None:
-        """A reminder (`want="reminder"`) or check-in offer (`want="checkin"`) read from a plain
-        message, stored as proposed until Yes; None when the message holds none, when memory is
-        off (incognito sets nothing from plain messages) or check-ins are off or used up."""
-        if self._reader is None:
-            return None
-        if want == "reminder" and not might_ask_reminder(message):
-            return None
-        if want == "checkin" and not might_state_plan(message):
+        """A reminder read from a plain message ("remind me to …"), stored as proposed until Yes;
+        None when the message holds none, when memory is off (incognito sets nothing from plain
+        messages) or when the reader could not read it."""
+        if self._reader is None or not might_ask_reminder(message):
             return None
         prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory == "off":
             return None
-        if want == "checkin" and (prefs.checkins == "off" or not await self._checkin_allowed(chat_id)):
+        tz, now = prefs.timezone or "UTC", self.now()
+        intent = await self._read(chat_id, message, now, tz)
+        if intent is None or intent.reminder is None:
             return None
-        tz = prefs.timezone or "UTC"
-        now = self.now()
-        t = t or translator(None)
+        proposal = await self._propose_reminder(chat_id, intent.reminder, now, tz, t or translator(None))
+        return await self._noted(chat_id, proposal, speaks)
+
+    async def propose_checkin(
+        self, chat_id: int, message: str, t: Translator | None = None, *, speaks: str | None = None
+    ) -> Proposal | None:
+        """A check-in offer for a plan read from a plain message ("a 10k race on 14 March"),
+        stored as proposed until Yes; None when the message holds none, when memory or check-ins
+        are off or used up, or when the reader could not read it."""
+        if self._reader is None or not might_state_plan(message):
+            return None
+        prefs = await self._chats.get_prefs(chat_id)
+        if prefs.memory == "off" or prefs.checkins == "off" or not await self._checkin_allowed(chat_id):
+            return None
+        tz, now = prefs.timezone or "UTC", self.now()
+        intent = await self._read(chat_id, message, now, tz)
+        if intent is None or intent.checkin is None:
+            return None
+        proposal = await self._propose_checkin(chat_id, intent.checkin, now, tz, t or translator(None))
+        return await self._noted(chat_id, proposal, speaks)
+
+    async def _read(self, chat_id: int, message: str, now: datetime, tz: str) -> Intent | None:
+        """The reader's take on the message; None (one warning line) when it is down or its
+        answer unusable: the message is then simply answered."""
+        assert self._reader is not None
+        local_now = now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
         try:
-            intent = await self._reader.read(
-                message, local_now=now.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-            )
-        except Unavailable:
-            logger.warning("chat %s: reading a reminder from a message failed", chat_id, exc_info=True)
+            return await self._reader.read(message, local_now=local_now)
+        except Unavailable as exc:
+            logger.warning("chat %s: no reminder or check-in read from the message: %s", chat_id, exc)
             return None
-        proposal = None
-        if want == "reminder" and intent.reminder is not None:
-            proposal = await self._propose_reminder(chat_id, intent.reminder, now, tz, t)
-        elif want == "checkin" and intent.checkin is not None:
-            proposal = await self._propose_checkin(chat_id, intent.checkin, now, tz, t)
+
+    async def _noted(self, chat_id: int, proposal: Proposal | None, speaks: str | None) -> Proposal | None:
         if proposal is not None and speaks:
             await self._table.note_speaks(chat_id, speaks)  # what is sent later speaks it too
         return proposal

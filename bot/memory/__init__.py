@@ -1,6 +1,6 @@
 """Long-term memory: the only package that imports mem0.
 
-One async interface (`MemoryService`, service.py) over two backends, built by setup.py:
+One async interface (`MemoryService`, memory_service.py) over two backends, built by setup.py:
 - embedded Mem0 OSS (default): every file under DATA_DIR, telemetry off, Gemini for extraction and
   embeddings, our SQLite vector store (or Qdrant local, or PostgreSQL + pgvector: pgvector.py);
 - the hosted Mem0 Platform when MEM0_API_KEY is set.

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.errors import RateLimited, Unavailable, google_retry_delay
+from bot.errors import RateLimited, Unavailable
+from bot.i18n import N_
+from bot.llm import google_retry_delay
 from bot.records import MemoryItem
 
 # A chat message as Mem0 takes it: {"role": …, "content": …}.
@@ -17,6 +19,12 @@ Message = Mapping[str, str]
 
 class MemoryUnavailable(Unavailable):
     """The memory backend failed; the caller degrades (answers without memories, retries later)."""
+
+    reply = N_("My memory is unavailable right now. Please try again in a few minutes.")
+    button_reply = N_(
+        "My memory is unavailable right now, so nothing was changed or erased yet. "
+        "Please try again in a few minutes."
+    )
 
 
 class MemoryRateLimited(MemoryUnavailable, RateLimited):

@@ -12,7 +12,6 @@ stores: many users' writes then run at once, their store changes one at a time.
 from __future__ import annotations
 
 import asyncio
-import builtins
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -187,13 +186,13 @@ class MemoryService:
         return [undated_history(row) for row in rows or [] if isinstance(row, Mapping)]
 
     def _get_row(self, memory_id: str) -> Any:
+        # Imported here, like mem0 itself (bot/memory/setup.py): loaded by the time a client exists.
+        from mem0.exceptions import MemoryNotFoundError
+
         try:
             return self._client.get(memory_id)
-        except Exception as exc:
-            # The Platform answers 404 for an unknown id (MemoryNotFoundError): that is "gone".
-            if type(exc).__name__ == "MemoryNotFoundError":
-                return None
-            raise
+        except MemoryNotFoundError:  # the Platform's 404 for an unknown id: that memory is gone
+            return None
 
     async def erase(self, user_id: str, memory_ids: Sequence[str]) -> int:
         """Delete these memories of the user for real: the vector, every history row, free pages.
@@ -250,7 +249,7 @@ class MemoryService:
         items = [to_item(row, user_id) for row in result_rows(result)]
         return [item for item in items if item.user_id in (None, user_id)][:limit]
 
-    async def list(
+    async def list_memories(
         self,
         user_id: str,
         *,
@@ -327,7 +326,7 @@ class MemoryService:
         """Remove the raw messages the backend saved for the user that hold one of `needles`."""
         raise NotImplementedError
 
-    def _erase(self, user_id: str, memory_ids: builtins.list[str], whole_user: bool) -> int:
+    def _erase(self, user_id: str, memory_ids: list[str], whole_user: bool) -> int:
         """Delete the memories (all of the user's with `whole_user`), run on the change thread."""
         raise NotImplementedError
 
@@ -336,8 +335,6 @@ class MemoryService:
         empty where the backend has no keyword search."""
         raise NotImplementedError
 
-    async def _list_rows(
-        self, filters: Mapping[str, Any], include_expired: bool
-    ) -> builtins.list[dict[str, Any]]:
+    async def _list_rows(self, filters: Mapping[str, Any], include_expired: bool) -> list[dict[str, Any]]:
         """Every row of a listing with these filters, in the backend's order."""
         raise NotImplementedError

@@ -1,21 +1,20 @@
-"""Background asyncio tasks: stopping one, watching the ones the bot cannot live without, and
-running every shutdown step even when an earlier one failed."""
+"""Background asyncio tasks: stopping one, and watching the ones the bot cannot live without.
+(Every shutdown step runs even when an earlier one failed: bot/app.py's exit stack.)"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-from bot.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
 
-class TaskDied(Unavailable):
-    """A background task the bot cannot work without ended while the bot was running."""
+class TaskDied(Exception):
+    """A background task the bot cannot work without ended while the bot was running. Not a
+    dependency's outage (`Unavailable`): the bot itself cannot go on, and stops (exit code 5)."""
 
 
 async def cancel_and_wait(task: asyncio.Task[Any] | None, what: str = "") -> BaseException | None:
@@ -57,17 +56,3 @@ def _ending(task: asyncio.Task[Any]) -> str:
 
 def _cause(task: asyncio.Task[Any]) -> BaseException | None:
     return None if task.cancelled() else task.exception()
-
-
-async def run_all(*steps: Callable[[], Awaitable[object]]) -> None:
-    """Await every step in order, also after one failed (each is logged); then raise the first
-    failure. For shutdowns: the services must be closed whatever went wrong before."""
-    first: Exception | None = None
-    for step in steps:
-        try:
-            await step()
-        except Exception as exc:
-            logger.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
-            first = first or exc
-    if first is not None:
-        raise first

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.chats import ChatTables
-from bot.store.database import Database
+from bot.store.database import Database, StoreUnavailable
 from bot.store.inbox_tables import UpdateInbox
 from bot.store.outbox import MemoryOutbox
 from bot.store.reminder_tables import Reminders
 
-__all__ = ["ChatTables", "MemoryOutbox", "Reminders", "Store", "UpdateInbox"]
+__all__ = ["ChatTables", "MemoryOutbox", "Reminders", "Store", "StoreUnavailable", "UpdateInbox"]
 
 
 class Store:

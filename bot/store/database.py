@@ -5,20 +5,59 @@ outbox, inbox, reminders) is built on: the database passed to its constructor.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import aiosqlite
 
+from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
 from bot.store.sqlite_writer import SQLiteWriter, WriteResult
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# SQLite's primary result codes that mean the database cannot be used right now (busy or locked
+# past the timeout, read-only, I/O error, disk full, cannot open, out of memory), not a bug in a
+# statement or a value SQLite refuses (those are raised as they are).
+_OUTAGE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+    }
+)
+
+
+class StoreUnavailable(Unavailable):
+    """The bot's own database cannot be read or written right now (a full disk, a lock held too
+    long, an I/O error)."""
+
+    reply = N_("I can't reach my database right now. Please try again in a minute.")
+    button_reply = N_(
+        "I can't reach my database right now, so nothing was changed yet. Please try again in a minute."
+    )
+
+
+@contextlib.contextmanager
+def _outage_is_unavailable() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in _OUTAGE_CODES:
+            raise StoreUnavailable(f"SQLite: {exc}") from exc
+        raise
 
 
 class Database:
@@ -82,15 +121,18 @@ class Database:
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> WriteResult:
         """One statement in its own write transaction (BEGIN IMMEDIATE, on the writer thread)."""
-        return await self._writer.write(sql, params)
+        with _outage_is_unavailable():
+            return await self._writer.write(sql, params)
 
     async def transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(connection)` in one write transaction on the writer thread (one hand-over)."""
-        return await self._writer.transaction(fn)
+        with _outage_is_unavailable():
+            return await self._writer.transaction(fn)
 
     async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """A read's rows in one hand-over to aiosqlite's thread (not three: execute, fetch, close)."""
-        return list(await self._conn.execute_fetchall(sql, params))
+        with _outage_is_unavailable():
+            return list(await self._conn.execute_fetchall(sql, params))
 
 
 class Tables:

@@ -103,6 +103,8 @@ class MediaDeps:
 class DownloadFailed(Unavailable):
     """The file could not be fetched from Telegram, after the retries."""
 
+    reply = button_reply = DOWNLOAD_FAILED_REPLY
+
 
 def attachment_of(message: Message, *, max_voice_seconds: int) -> Attachment | Refusal | None:
     """The file to understand in `message`, a Refusal (too big, too long, a kind not understood),

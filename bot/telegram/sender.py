@@ -177,8 +177,7 @@ class Sender:
         """Send `text` to the chat and say what became of it (see `Delivery`). Telegram's other
         refusals (a 400 other than unparsable formatting) are raised as before."""
         target = self._target(chat_id)
-        waited = 0.0
-        network_failures = 0
+        waited, network_failures = 0.0, 0
         while True:
             if target in self._inactive:
                 logger.debug("not sending to inactive chat %s (%s)", target, self._inactive[target])
@@ -201,12 +200,8 @@ class Sender:
                 await self._answered()
                 return Sent(Delivery.SENT, sent)
             except RetryAfter as exc:
-                seconds = retry_after_seconds(exc)
-                if waited + seconds > self._max_wait:
-                    logger.warning("chat %s: flood control for %.0fs; message dropped", target, seconds)
+                if not self._hold(target, retry_after_seconds(exc), waited):
                     return Sent(Delivery.NOT_SENT)
-                logger.info("chat %s: flood control, resending in %.1fs", target, seconds)
-                self._held_until[target] = time.monotonic() + seconds
             except Forbidden as exc:
                 await self._deactivate(target, "blocked", str(exc))
                 return Sent(Delivery.BLOCKED)
@@ -223,23 +218,40 @@ class Sender:
                     continue
                 raise
             except NetworkError as exc:
-                if not _never_sent(exc):
-                    logger.warning(
-                        "chat %s: sending failed after the request left (%s); not resent, it may "
-                        "have arrived",
-                        target,
-                        type(exc).__name__,
-                        exc_info=True,
-                    )
-                    return Sent(Delivery.MAYBE_SENT)
                 network_failures += 1
-                if network_failures >= self._network_attempts:
-                    logger.error("chat %s: not sent after %d attempts: %s", target, network_failures, exc)
-                    return Sent(Delivery.NOT_SENT)
-                pause = 0.5 * 2 ** (network_failures - 1)
-                logger.warning("chat %s: could not connect to Telegram, resending in %.1fs", target, pause)
+                pause = self._resend_pause(target, exc, network_failures)
+                if pause is None:
+                    return Sent(Delivery.NOT_SENT if _never_sent(exc) else Delivery.MAYBE_SENT)
                 waited += pause
                 await asyncio.sleep(pause)
+
+    def _hold(self, target: int, seconds: float, waited: float) -> bool:
+        """Flood control asked to wait `seconds`: hold the chat that long and resend (True), unless
+        that is more than this message may wait in all (False: dropped)."""
+        if waited + seconds > self._max_wait:
+            logger.warning("chat %s: flood control for %.0fs; message dropped", target, seconds)
+            return False
+        logger.info("chat %s: flood control, resending in %.1fs", target, seconds)
+        self._held_until[target] = time.monotonic() + seconds
+        return True
+
+    def _resend_pause(self, target: int, exc: NetworkError, failures: int) -> float | None:
+        """How long to wait before resending after a network error; None when it must not be
+        resent: it may have arrived (the request left), or it failed `_network_attempts` times."""
+        if not _never_sent(exc):
+            logger.warning(
+                "chat %s: sending failed after the request left (%s); not resent, it may have arrived",
+                target,
+                type(exc).__name__,
+                exc_info=True,
+            )
+            return None
+        if failures >= self._network_attempts:
+            logger.error("chat %s: not sent after %d attempts: %s", target, failures, exc)
+            return None
+        pause = 0.5 * 2.0 ** (failures - 1)
+        logger.warning("chat %s: could not connect to Telegram, resending in %.1fs", target, pause)
+        return pause
 
     async def _answered(self) -> None:
         update_id = current_update_id.get()

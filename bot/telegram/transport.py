@@ -29,12 +29,16 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.runtime.http import new_session
 from bot.runtime.logs import redact_tokens
 
 
 class RequestNotSent(NetworkError, Unavailable):
     """The request never left: no connection to the Bot API was made. Resending it is safe."""
+
+    reply = N_("I couldn't reach Telegram just now. Please try again in a minute.")
+    button_reply = N_("I couldn't reach Telegram just now, so nothing was changed yet. Please try again.")
 
 
 class AiohttpRequest(BaseRequest):

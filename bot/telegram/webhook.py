@@ -126,7 +126,7 @@ class WebhookServer:
         self.limits = limits or ConnectionLimits()
         self.refusals = RateLimitedLog(logger)
         self._server: GuardedHTTPServer | None = None
-        # An UpdateSource (bot/telegram/polling.py): the server does not end by itself.
+        # An UpdateSource (bot/telegram/inbox.py): the server does not end by itself.
         self.stopped = asyncio.Event()
         self.fatal: BaseException | None = None
 

@@ -106,7 +106,7 @@ async def test_scripted_weeks_end_in_exactly_the_expected_memories(
     deleted = await pipeline.writer.purge_expired(today=START + timedelta(days=30))
     assert deleted == 1
 
-    items = await pipeline.memory.list(USER, include_expired=True)
+    items = await pipeline.memory.list_memories(USER, include_expired=True)
     assert {item.text: item.categories for item in items} == {text: (cat,) for text, cat in FINAL.items()}
     texts = {item.text for item in items}
     assert [pair for pair in CONTRADICTIONS if set(pair) <= texts] == []
@@ -173,7 +173,7 @@ async def test_extraction_failure_stays_in_the_outbox_and_lands_once(
     assert await pipeline.texts(USER) == {"I cycle 40 km on Sundays"}
     await pipeline.store.outbox.make_memory_writes_due()
     assert await pipeline.writer.drain(10) == 0
-    assert len(await pipeline.memory.list(USER)) == 1
+    assert len(await pipeline.memory.list_memories(USER)) == 1
     assert len(fake_gemini.requests("json")) == 4
 
 

@@ -133,7 +133,7 @@ class StubMemory:
     async def keyword_scores(self, user_id: str, query: str, *, limit: int) -> Mapping[str, float]:
         return {}
 
-    async def list(self, user_id: str, **kwargs: Any) -> list[MemoryItem]:
+    async def list_memories(self, user_id: str, **kwargs: Any) -> list[MemoryItem]:
         self.listings += 1
         return list(reversed(self.saved))  # newest first, as MemoryService.list
 

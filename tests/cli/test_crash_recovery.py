@@ -79,7 +79,7 @@ async def test_kill_9_loses_no_update_and_no_memory_write(
         replies = {text: sum(text in answer for answer in answers) for text in sent}
         stored_counts: dict[str, int] = {}
         for chat in CHATS:
-            stored = [m.text for m in await bot.services.memory.list(memory_user_id(chat))]
+            stored = [m.text for m in await bot.services.memory.list_memories(memory_user_id(chat))]
             for trial in range(TRIALS):
                 for n in range(2):
                     marker = f"trial{trial} chat{chat} message{n}"

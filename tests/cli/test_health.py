@@ -73,7 +73,7 @@ async def test_webhook_bot_is_healthy_while_its_server_answers(
         assert alive, detail
         assert f"http://127.0.0.1:{server.port}/healthz answered ok" in detail
     finally:
-        await runtime.close(server)
+        await runtime.close()
     alive, detail = check_health(probe)
     assert not alive
     assert "did not answer" in detail

@@ -12,8 +12,9 @@ import pytest
 from bot.followup.checkins import QuietHours
 from bot.followup.scheduler import Outcome, Scheduler
 from bot.followup.when import parse_reminder
+from bot.i18n import Translator
 from bot.records import Reminder
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
 from tests.support.clock import FakeClock
 
 START = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)  # 14:00 in Berlin
@@ -252,3 +253,34 @@ async def test_a_group_that_became_a_supergroup_keeps_its_reminders(store: Store
     await store.chats.migrate_chat(-100, -1_000_100)
     assert [r.text for r in await store.reminders.for_chat(-1_000_100)] == ["team run"]
     assert await store.reminders.for_chat(-100) == []
+
+
+async def test_the_chats_language_falls_back_to_english_on_an_outage_only(store: Store) -> None:
+    """Settings that cannot be read (the database unavailable) send the reminder in English; a
+    bug reading them is not hidden behind English: the delivery fails, is counted and retried."""
+    clock, outbox = FakeClock(START), Outbox()
+
+    async def unreadable(chat_id: int) -> Translator:
+        raise StoreUnavailable("SQLite: disk I/O error")
+
+    scheduler = make_scheduler(store, outbox, clock, words=unreadable)
+    await add(store, clock, "in 20 minutes stretch")
+    scheduler.wake()
+    clock.advance(20 * 60)
+    await until(lambda: len(outbox.sent) == 1)
+    assert outbox.texts() == ["⏰ Reminder: stretch"]
+    await scheduler.stop()
+
+    async def broken(chat_id: int) -> Translator:
+        raise KeyError("a bug")
+
+    scheduler = make_scheduler(store, outbox, clock, words=broken)
+    await add(store, clock, "in 20 minutes stretch again")
+    scheduler.wake()
+    clock.advance(20 * 60)
+    await until(lambda: scheduler.stats.failed == 1)
+    assert outbox.texts() == ["⏰ Reminder: stretch"]
+    [kept] = await store.reminders.for_chat(CHAT)
+    assert kept.text == "stretch again"
+    assert kept.due_at > clock.now()
+    await scheduler.stop()

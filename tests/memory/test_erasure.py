@@ -79,7 +79,7 @@ async def test_forget_one_scrubs_its_history(fake_gemini: FakeGemini, tmp_path: 
         fake_gemini.enqueue("json", scripted([{"text": "Owns a Wombatcrest bike", "category": "routine"}]))
         await pipe.writer.enqueue("tg-7", "I own a Wombatcrest bike.", saved_at=datetime.now(UTC))
         assert await pipe.writer.drain(10) == 0
-        (item,) = await pipe.memory.list("tg-7")
+        (item,) = await pipe.memory.list_memories("tg-7")
         assert await pipe.memory.history("tg-7", item.id)
         assert await pipe.memory.erase("tg-8", [item.id]) == 0  # another user's id: untouched
         assert await pipe.memory.erase("tg-7", [item.id]) == 1

@@ -173,13 +173,13 @@ async def test_memory_service_on_sqlite(settings: Settings) -> None:
         await asyncio.gather(
             *(service.add(f"u{i % 3}", say(f"note number {i}"), infer=False) for i in range(12))
         )
-        items = await service.list("u1")
+        items = await service.list_memories("u1")
         assert len(items) == 4
         found = await service.search("u1", "note number 4", limit=2)
         assert found[0].text == "note number 4"
         assert await service.get("u2", found[0].id) is None
         await service.delete_all("u1")
-        assert await service.list("u1") == []
-        assert len(await service.list("u0")) == 4
+        assert await service.list_memories("u1") == []
+        assert len(await service.list_memories("u0")) == 4
     finally:
         await service.close()

@@ -38,17 +38,21 @@ async def test_platform_backend_round_trip(platform: FakeMem0Platform, tmp_path:
 
         found = await memory.search("tg-1", "how far do I run", limit=1)
         assert [m.text for m in found] == ["I run marathons"]
-        assert {m.text for m in await memory.list("tg-1")} == {"I run marathons", "I dislike swimming"}
+        assert {m.text for m in await memory.list_memories("tg-1")} == {
+            "I run marathons",
+            "I dislike swimming",
+        }
 
-        other = (await memory.list("tg-2"))[0]
+        other = (await memory.list_memories("tg-2"))[0]
         assert await memory.get("tg-1", other.id) is None  # ids are not user-scoped upstream
         assert not await memory.delete("tg-1", other.id)
         assert await memory.delete("tg-1", added[0].id)
-        assert [m.text for m in await memory.list("tg-1")] == ["I dislike swimming"]
+        assert [m.text for m in await memory.list_memories("tg-1")] == ["I dislike swimming"]
+        assert await memory.get("tg-1", added[0].id) is None  # the Platform's 404: it is gone
 
         await memory.delete_all("tg-1")
-        assert await memory.list("tg-1") == []
-        assert len(await memory.list("tg-2")) == 1
+        assert await memory.list_memories("tg-1") == []
+        assert len(await memory.list_memories("tg-2")) == 1
         assert all(call.authorization == f"Token {platform.api_key}" for call in platform.calls)
         listings = [c for c in platform.calls if c.path == "/v3/memories/"]
         assert all(c.query.get("page_size") == "100" and "top_k" not in c.body for c in listings)
@@ -78,8 +82,8 @@ async def test_platform_listing_reads_every_page_newest_first(
                 "id": f"m{n}", "memory": f"fact {n}", "user_id": "tg-1", "metadata": {},
                 "categories": [], "created_at": stamp, "updated_at": stamp,
             }  # fmt: skip
-        listed = await memory.list("tg-1")
+        listed = await memory.list_memories("tg-1")
         assert [m.text for m in listed] == [f"fact {n}" for n in reversed(range(250))]
-        assert [m.text for m in await memory.list("tg-1", limit=2)] == ["fact 249", "fact 248"]
+        assert [m.text for m in await memory.list_memories("tg-1", limit=2)] == ["fact 249", "fact 248"]
     finally:
         await memory.close()

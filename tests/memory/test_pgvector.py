@@ -73,10 +73,12 @@ async def test_memory_round_trip_through_the_memory_service(pipeline: Pipeline, 
 
     await remember(pipeline, "u1", "Runs 5 km on Sundays")
     assert await pipeline.memory.erase_user("u1", [knee]) == 2
-    assert await pipeline.memory.list("u1") == []
+    assert await pipeline.memory.list_memories("u1") == []
     assert await pipeline.memory.history("u1", knee) == []
     assert rows_by_user(postgres_url) == {"u2": 1}
-    assert [i.text for i in await pipeline.memory.list("u2")] == ["Has a sore left knee after skiing"]
+    assert [i.text for i in await pipeline.memory.list_memories("u2")] == [
+        "Has a sore left knee after skiing"
+    ]
 
 
 async def test_a_user_with_few_memories_gets_them_among_many_closer_ones(

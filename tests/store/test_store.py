@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.records import Prefs, Turn, memory_user_id
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
+from bot.store.database import Database
 from bot.store.schema import MIGRATIONS
 
 
@@ -122,3 +123,21 @@ async def test_forget_chat_erases_turns_prefs_and_pending_writes(store: Store, t
     assert len((await store.chats.begin_message(6, recent=10)).recent) == 1
     for path in tmp_path.iterdir():
         assert canary.encode() not in path.read_bytes(), path.name
+
+
+async def test_a_full_database_is_an_outage_and_a_bad_statement_is_not(tmp_path: Path) -> None:
+    """SQLite refusing a write because the database is full is StoreUnavailable (told to the person
+    as "I can't reach my database"), never a bare sqlite3 error; a statement that is wrong (a bug)
+    is raised as it is, not disguised as an outage."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    store = Store(db)
+    try:
+        [(pages,)] = await db.rows("PRAGMA page_count")
+        await db.transaction(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}"))
+        with pytest.raises(StoreUnavailable, match="full"):
+            await store.outbox.enqueue_memory_write("tg-1", {"text": "x" * 100_000})
+        assert await store.outbox.pending_memory_writes() == 0
+        with pytest.raises(sqlite3.OperationalError, match="no such column"):
+            await db.rows("SELECT no_such_column FROM chats")
+    finally:
+        await store.close()

@@ -67,7 +67,7 @@ class RunningBot:
         try:
             self.poller = await self._runtime.start_polling(poll_seconds=1)
         except BaseException:
-            await self._runtime.close(None)
+            await self._runtime.close()
             raise
         return self
 
@@ -78,10 +78,10 @@ class RunningBot:
 
     async def stop(self) -> None:
         """Stop like SIGTERM does; a stop that hangs fails with every pending task's stack."""
-        poller, self.poller = self.poller, None
+        self.poller = None
         try:
             async with asyncio.timeout(60):
-                await self.runtime.close(poller)
+                await self.runtime.close()
         except TimeoutError:
             current = asyncio.current_task()
             for task in asyncio.all_tasks():

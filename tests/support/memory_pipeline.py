@@ -29,10 +29,10 @@ class Pipeline:
     embedder: GeminiEmbedder
 
     async def texts(self, user_id: str) -> set[str]:
-        return {item.text for item in await self.memory.list(user_id, include_expired=True)}
+        return {item.text for item in await self.memory.list_memories(user_id, include_expired=True)}
 
     async def by_text(self, user_id: str, text: str) -> MemoryItem:
-        items = [i for i in await self.memory.list(user_id, include_expired=True) if i.text == text]
+        items = [i for i in await self.memory.list_memories(user_id, include_expired=True) if i.text == text]
         assert len(items) == 1, f"{text!r}: {len(items)} memories"
         return items[0]
 

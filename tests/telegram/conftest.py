@@ -36,5 +36,5 @@ async def start_hook(
         return server
 
     yield start
-    for runtime, server in running:
-        await runtime.close(server)
+    for runtime, _server in running:
+        await runtime.close()

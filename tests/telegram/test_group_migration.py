@@ -106,7 +106,7 @@ async def test_a_merge_cut_short_is_finished_and_stray_memories_join(
     await store.chats.migrate_chat(-555001, -1000000555001)  # the process died right after this
     assert await bot.controls.finish_moves() == 1
     assert [m.text for m in await bot.controls.memories(-1000000555001)] == ["Old group fact"]
-    assert await memory.list("tg--555001") == []
+    assert await memory.list_memories("tg--555001") == []
 
     await memory.add("tg--1000000000777", [{"role": "user", "content": "Stray fact"}], infer=False)
     await bot.controls.move_chat(-777, -1000000000777)

@@ -11,6 +11,7 @@ from telegram.constants import ChatID
 from bot.telegram.handlers import prefs as prefs_handlers
 from bot.telegram.handlers.forget import ADMIN_ONLY_REPLY
 from bot.telegram.handlers.gate import BUDGET_REPLY
+from bot.telegram.handlers.groups import AdminCheckFailed
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
 from tests.support.chat import CHAT, drained, say
@@ -171,6 +172,22 @@ async def test_pseudo_senders_are_answered_but_never_remembered(
 
 
 OTHER_GROUP = -1007654321098
+
+
+async def test_an_admin_check_that_fails_is_reported_as_an_outage_not_as_admins_only(
+    start_bot: StartBot, fake_telegram: FakeTelegram
+) -> None:
+    """When Telegram cannot say who administers the group (getChatMember fails), an administrator's
+    /forget is told the check failed and to try again, never "only an administrator", and nothing
+    is erased; once Telegram answers again the same /forget is offered."""
+    bot = await start_bot(GROUPS_ENABLED=True)
+    fake_telegram.admins.add(ADMIN)
+    await group_say(fake_telegram, "/remember The group trains on Mondays")
+    fake_telegram.fail_next("getChatMember", status=500)
+    reply = await group_say(fake_telegram, "/forget", user_id=ADMIN)
+    assert reply["text"] == AdminCheckFailed.reply
+    assert len(await bot.controls.memories(GROUP)) == 1
+    assert "forget:yes" in str((await group_say(fake_telegram, "/forget", user_id=ADMIN))["reply_markup"])
 
 
 async def test_anonymous_admins_of_two_groups_do_not_share_a_rate_limit(

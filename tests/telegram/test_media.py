@@ -89,7 +89,7 @@ async def test_photo_largest_size_and_caption_reach_gemini_and_a_description_is_
     # sent to Gemini once.
     assert len(fake_telegram.file_downloads) == 2
     await bot.settle()
-    memories = [m.text for m in await bot.services.memory.list(memory_user_id(CHAT))]
+    memories = [m.text for m in await bot.services.memory.list_memories(memory_user_id(CHAT))]
     assert any(m.startswith("Shared a photo of") and "grilled chicken salad" in m for m in memories), memories
     writes = [
         r for r in fake_gemini.requests("json") if "[photo: thumbnail 320x240: JFIF grilled" in r.prompt()
@@ -268,7 +268,7 @@ async def test_incognito_voice_note_stores_nothing(
     store = bot.services.store
     assert await store.outbox.pending_memory_writes() == 0
     assert list((await store.chats.begin_message(CHAT, 10)).recent) == []
-    assert await bot.services.memory.list(memory_user_id(CHAT)) == []
+    assert await bot.services.memory.list_memories(memory_user_id(CHAT)) == []
     assert not [r for r in fake_gemini.requests("json") if "description" in r.schema_fields()]
 
 
@@ -283,9 +283,9 @@ async def test_forget_erases_transcripts_and_descriptions(
     await next_reply(fake_telegram)
     await bot.services.photo_notes.wait()
     await bot.settle()
-    assert len(await bot.services.memory.list(memory_user_id(CHAT))) >= 2
+    assert len(await bot.services.memory.list_memories(memory_user_id(CHAT))) >= 2
     await bot.controls.forget_all(CHAT)
-    assert await bot.services.memory.list(memory_user_id(CHAT)) == []
+    assert await bot.services.memory.list_memories(memory_user_id(CHAT)) == []
     assert (await bot.services.store.chats.begin_message(CHAT, 10)).recent == []
 
 

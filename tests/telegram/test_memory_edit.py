@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from bot.memory import MemoryUnavailable
 from bot.records import memory_user_id
-from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
 from tests.support.harness import CHAT, RunningBot, StartBot, say
+
+UNAVAILABLE_BUTTON_REPLY = MemoryUnavailable.button_reply
 
 EXPIRED_REPLY = "That correction has expired. Open /memories and tap ✏️ again."
 NOT_YOURS_REPLY = "Only the person who tapped ✏️ can give the new wording."

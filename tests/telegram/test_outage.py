@@ -7,11 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY, UNAVAILABLE_REPLY
+from bot.memory import MemoryUnavailable
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import CHAT, say
 from tests.support.harness import StartBot
+
+UNAVAILABLE_REPLY, UNAVAILABLE_BUTTON_REPLY = MemoryUnavailable.reply, MemoryUnavailable.button_reply
 
 
 @pytest.fixture

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.gemini_api import FakeGemini
+import pytest
+
+from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, default_json_responder
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
 from tests.support.clock import FakeClock
@@ -209,6 +212,41 @@ async def test_remind_me_in_a_plain_message_is_confirmed_with_yes_no(
     assert len(await bot.services.store.reminders.for_chat(CHAT)) == 1
 
 
+@pytest.mark.parametrize("failure", ["outage", "unusable answer"])
+async def test_a_reader_that_fails_leaves_the_message_answered_and_is_logged_once(
+    start_bot: StartBot,
+    fake_telegram: FakeTelegram,
+    fake_gemini: FakeGemini,
+    caplog: pytest.LogCaptureFixture,
+    failure: str,
+) -> None:
+    """ "remind me to …" while the reader is down (503) or answers JSON its schema refuses (a text
+    longer than 300 characters): the message is answered as any other, nothing is proposed or
+    scheduled, and the failure is one warning line without a traceback (not one per attempt)."""
+
+    def reader(request: GeminiRequest) -> str:
+        if "follow-up extraction" in request.prompt():
+            return json.dumps({"reminder": {"text": "x" * 400, "when": "tomorrow at 9"}, "checkin": None})
+        return default_json_responder(request)
+
+    bot = await start_bot(clock=FakeClock(START))
+    await with_berlin(bot)
+    if failure == "outage":
+        fake_gemini.enqueue("json", Fault(503), Fault(503), Fault(503), Fault(503))
+    else:
+        fake_gemini.json_responder = reader
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="bot")
+    reply = await say(fake_telegram, "remind me to stretch every evening at 9")
+    assert reply["text"].startswith("Coach says:")
+    assert await bot.services.store.reminders.for_chat(CHAT) == []
+    reading = ("bot.llm", "bot.followup")  # the reader's own lines (the memory writer retries apart)
+    logged = [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith(reading)]
+    assert [r.getMessage().split(":")[0] for r in logged] == [f"chat {CHAT}"]
+    assert "no reminder or check-in read" in logged[0].getMessage()
+    assert logged[0].exc_info is None
+
+
 async def test_incognito_sets_no_reminder_from_plain_messages(
     start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
 ) -> None:
@@ -285,7 +323,7 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
     """Telegram took the reminder but the connection dropped before its answer: it may have
     arrived (here it did), so it counts as delivered and the retry 60 s later does not repeat it."""
     clock = FakeClock(START)
-    bot = await start_bot(clock=clock)
+    await start_bot(clock=clock)
     await say(fake_telegram, "/remind in 20 minutes stretch")
     fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
     clock.advance(20 * 60)
@@ -295,7 +333,6 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
         clock.advance(61)
         await quiet()
     assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
-    assert bot.runtime.scheduler.stats.sent == 1
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
 
 

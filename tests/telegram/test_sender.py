@@ -138,7 +138,7 @@ async def test_replies_of_the_running_bot_go_through_the_sender(
         await fake_telegram.wait_for_call(
             "sendMessage", lambda c: c.params["chat_id"] == CHAT and "one more" in str(c.params.get("text"))
         )
-        sender: Sender = bot.runtime.sender
+        sender: Sender = bot.runtime.application.deps.sender
         # The sender marks the chat in memory first, then records it in the store.
         for _ in range(200):
             if not sender.is_active(CHAT) and CHAT in await bot.services.store.chats.inactive_chats():

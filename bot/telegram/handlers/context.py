@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.errors import Unavailable
 from bot.i18n import Translator, choose, translator
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         if prefs is None and chat is not None:
             try:
                 prefs = await self.chats.get_prefs(chat.id)
-            except Exception:  # the language is never worth failing a reply: Telegram's will do
+            except Unavailable:  # the language is never worth failing a reply: Telegram's will do
                 logger.warning(
                     "chat %s: settings unreadable; using the Telegram language", chat.id, exc_info=True
                 )

@@ -25,8 +25,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     # "remind me to stretch every evening at 9": confirmed with Yes / No instead of an answer.
     proposal = None
     if private:
-        proposal = await context.followup.propose(
-            message.chat_id, text, want="reminder", t=await context.words(update), speaks=_speaks(message)
+        proposal = await context.followup.propose_reminder(
+            message.chat_id, text, await context.words(update), speaks=_speaks(message)
         )
     if proposal is not None:
         await offer(message, proposal, await context.words(update))
@@ -54,9 +54,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     # A goal with a date or a plan ("10k race on 14 March"): perhaps one check-in offer.
     if private:
         t = await context.words(update)
-        checkin = await context.followup.propose(
-            message.chat_id, text, want="checkin", t=t, speaks=_speaks(message)
-        )
+        checkin = await context.followup.propose_checkin(message.chat_id, text, t, speaks=_speaks(message))
         if checkin is not None:
             await offer(message, checkin, t)
 

@@ -107,15 +107,10 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         return
     try:
         await context.controls.forget_all(chat.id)
-    except Unavailable:
+    except Unavailable as exc:  # in the words of what failed (the memory, the database)
         logger.warning("erasing memories failed", exc_info=True)
         await query.answer()
-        await query.edit_message_text(
-            _(
-                "I couldn't erase the memories because my memory store is unavailable. "
-                "Nothing was lost; please try /forget again in a few minutes."
-            )
-        )
+        await query.edit_message_text(_(exc.button_reply))
         return
     await query.answer(_("Erased"))
     if is_group(chat):

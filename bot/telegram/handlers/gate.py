@@ -37,7 +37,6 @@ async def gate(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     user = update.effective_user
     message = update.message  # new messages only; edits and channel posts are never answered
-    query = update.callback_query
     if chat is not None and user is not None:
         # The chat wrote to us, so it can be written to again (e.g. the user unblocked the bot).
         await context.sender.note_incoming(chat.id)
@@ -54,16 +53,33 @@ async def gate(update: Update, context: BotContext) -> None:
         if message is not None and not _for_the_bot(message, context):
             raise ApplicationHandlerStop
     if settings.allowed_user_ids and (user is None or user.id not in settings.allowed_user_ids):
-        if user is not None:
-            logger.info("update from user %s refused: not in ALLOWED_USER_IDS", user.id)
-        _ = (await context.words(update)).gettext
-        if query is not None:
-            await query.answer(_(NOT_ALLOWED_REPLY), show_alert=True)
-        elif message is not None and chat is not None and chat.type == chat.PRIVATE:
-            await message.reply_text(_(NOT_ALLOWED_REPLY))
-        raise ApplicationHandlerStop
-    if message is None or user is None:
-        return
+        await _refuse_stranger(update, context)
+    if message is not None and user is not None:
+        await _within_limits(update, message, context)
+
+
+async def _refuse_stranger(update: Update, context: BotContext) -> None:
+    """Someone not in ALLOWED_USER_IDS: told so (a button's alert, a private message), stopped."""
+    user, chat, message, query = (
+        update.effective_user,
+        update.effective_chat,
+        update.message,
+        update.callback_query,
+    )
+    if user is not None:
+        logger.info("update from user %s refused: not in ALLOWED_USER_IDS", user.id)
+    _ = (await context.words(update)).gettext
+    if query is not None:
+        await query.answer(_(NOT_ALLOWED_REPLY), show_alert=True)
+    elif message is not None and chat is not None and chat.type == chat.PRIVATE:
+        await message.reply_text(_(NOT_ALLOWED_REPLY))
+    raise ApplicationHandlerStop
+
+
+async def _within_limits(update: Update, message: Message, context: BotContext) -> None:
+    """Stop a message over the sender's rate limit, over MAX_INPUT_CHARS, or (for a question to
+    the model) past the sender's DAILY_TOKEN_BUDGET; each with one short answer."""
+    settings = context.settings
     limiter = context.deps.limiter
     sender = counted_as(message)  # a person, or the chat behind a shared pseudo-sender id
     # An album is one message: its pictures come as messages with one media_group_id.

@@ -3,17 +3,15 @@ group that becomes a supergroup. When a group message is for the bot: bot/telegr
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Chat, Update, User
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from bot.errors import Unavailable
+from bot.i18n import N_
 from bot.telegram.addressing import PSEUDO_SENDERS, is_group
 from bot.telegram.handlers.context import BotContext
-
-logger = logging.getLogger(__name__)
 
 
 async def on_migration(update: Update, context: BotContext) -> None:
@@ -33,15 +31,25 @@ async def on_migration(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+class AdminCheckFailed(Unavailable):
+    """Telegram could not say whether the user administers the chat (getChatMember failed): an
+    outage, never read as "not an admin"."""
+
+    reply = N_("I couldn't check who is an administrator of this group. Please try again in a minute.")
+    button_reply = N_(
+        "I couldn't check who is an administrator of this group, so nothing was changed yet. "
+        "Please try again in a minute."
+    )
+
+
 async def is_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
-    """Whether Telegram says the user administers the chat (False if it cannot be asked)."""
+    """Whether Telegram says the user administers the chat; AdminCheckFailed when it cannot say."""
     if user_id in PSEUDO_SENDERS:
         return False
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
-    except TelegramError:
-        logger.warning("could not check the admin status of a user in chat %s", chat_id, exc_info=True)
-        return False
+    except TelegramError as exc:
+        raise AdminCheckFailed(f"getChatMember failed in chat {chat_id}: {type(exc).__name__}") from exc
     return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 
 

@@ -20,7 +20,6 @@ from bot.telegram.addressing import is_group
 from bot.telegram.handlers.account import REMEMBER_MAX_CHARS
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
-from bot.telegram.handlers.unhandled import UNAVAILABLE_BUTTON_REPLY
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +123,9 @@ async def on_edit_reply(update: Update, context: BotContext) -> None:
         return
     try:
         item = await context.controls.edit_memory(message.chat_id, pending.memory_id, text)
-    except Unavailable:
+    except Unavailable as exc:
         logger.warning("editing a memory failed", exc_info=True)
-        await message.reply_text(_(UNAVAILABLE_BUTTON_REPLY))  # the prompt stays open: reply again
+        await message.reply_text(_(exc.button_reply))  # the prompt stays open: reply again
         return
     except Refused as exc:  # its message names the kind, never the text
         await message.reply_text(

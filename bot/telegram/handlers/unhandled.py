@@ -1,8 +1,9 @@
 """What nothing else handled: unknown commands and buttons, and the one error handler.
 
 Handlers let the bot's two failures through (bot/errors.py) and this module answers them once:
-`Unavailable` (a dependency is down: nothing is reported as done) and `Refused` (not allowed:
-the reason is shown).
+`Unavailable` (a dependency is down: nothing is reported as done) in the words of its cause (Gemini,
+the memory, Telegram, the database, an admin check), and `Refused` (not allowed: the reason is
+shown).
 """
 
 from __future__ import annotations
@@ -20,12 +21,6 @@ from bot.telegram.handlers.context import BotContext
 logger = logging.getLogger(__name__)
 
 ERROR_REPLY = N_("Sorry, something went wrong on my side. Please try again.")
-UNAVAILABLE_REPLY = N_("My memory is unavailable right now. Please try again in a few minutes.")
-# A button (delete, edit, erase) whose action could not run: say that nothing happened yet.
-UNAVAILABLE_BUTTON_REPLY = N_(
-    "My memory is unavailable right now, so nothing was changed or erased yet. "
-    "Please try again in a few minutes."
-)
 
 
 async def on_unknown_command(update: Update, context: BotContext) -> None:
@@ -46,8 +41,9 @@ async def on_error(update: object, context: BotContext) -> None:
     """Tell the user what failed (an outage, a refusal, or our own error) and log it."""
     error = context.error
     if isinstance(error, Unavailable):
-        logger.warning("a dependency is unavailable: %s", error, exc_info=error)
-        reply, alert = UNAVAILABLE_REPLY, UNAVAILABLE_BUTTON_REPLY
+        # The cause's own words; a button says nothing was changed.
+        logger.warning("unavailable (%s): %s", type(error).__name__, error, exc_info=error)
+        reply, alert = error.reply, error.button_reply
     elif isinstance(error, Refused):
         reply = alert = str(error)  # a reason marked for translation where it is raised
     else:
