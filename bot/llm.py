@@ -1,20 +1,18 @@
-"""Chat generation and embeddings with Google Gemini (its REST API over aiohttp; google-genai is
-Mem0's, not ours: this module is the only one that speaks to Gemini)."""
+"""Chat generation with Google Gemini: the only module that imports google.genai."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
-import os
-import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-import aiohttp
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
 
 from bot.errors import RateLimited, Unavailable
 from bot.i18n import N_
@@ -87,22 +85,6 @@ class LLMRateLimited(LLMUnavailable, RateLimited):
 
 T = TypeVar("T")
 
-JSON = dict[str, Any]
-
-# Answers withheld for these reasons are shown as BLOCKED_REPLY (google-genai's FinishReason names).
-_WITHHELD = frozenset({"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION"})
-
-
-class _GeminiHTTPError(Exception):
-    """An HTTP error of Gemini (or an error event in a stream), shaped like genai's APIError."""
-
-    def __init__(self, code: int, body: Any) -> None:
-        error = body.get("error") if isinstance(body, dict) else None
-        self.code = code
-        self.status = str(error.get("status") or "") if isinstance(error, dict) else ""
-        self.details = body
-        super().__init__(f"Gemini API error {code} {self.status}".strip())
-
 
 class JsonModel(Protocol):
     """What structured output needs of a model: `GeminiChat.generate_json`, or a stand-in."""
@@ -120,12 +102,7 @@ class JsonModel(Protocol):
 
 
 class GeminiChat:
-    """Async chat generation with a timeout and bounded retries (408, 429, 5xx).
-
-    Every call goes over our own aiohttp session as the REST request google-genai would send for
-    it (tests/test_llm.py compares the two), without the SDK's pydantic round trips: they were
-    about half of a message's CPU (BENCHMARKS.md, issue 23).
-    """
+    """Async chat generation with a timeout and bounded retries (429 and 5xx)."""
 
     def __init__(
         self,
@@ -145,22 +122,34 @@ class GeminiChat:
         """
         self.model = model
         self._timeout_seconds = timeout_seconds
-        self._root = _api_root(base_url)
-        self._headers = {"x-goog-api-key": api_key, "Content-Type": "application/json"}
-        self._attempts = max(1, attempts)
-        self._retry_codes = frozenset({408, *([429] if retry_rate_limits else []), 500, 502, 503, 504})
         # Our own aiohttp session (bot/runtime/http.py): bounded, and no ~/.netrc lookup per request.
         self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
+        options = types.HttpOptions(
+            base_url=base_url,
+            aiohttp_client=self._session,
+            timeout=int(timeout_seconds * 1000),
+            retry_options=types.HttpRetryOptions(
+                attempts=attempts,
+                initial_delay=0.5,
+                max_delay=8.0,
+                http_status_codes=[408, *([429] if retry_rate_limits else []), 500, 502, 503, 504],
+            ),
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
 
     async def generate(self, system: str, turns: Sequence[Turn], media: Sequence[Media] = ()) -> Reply:
         """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
         of the last turn)."""
-        body = {"contents": _contents_json(turns, media), "systemInstruction": _system_json(system)}
+        config = types.GenerateContentConfig(system_instruction=system)
         with _outage_is_unavailable():
-            # Each attempt has its own time-out (in `_send`); this bounds the retries too.
-            async with asyncio.timeout(self._timeout_seconds * 2):
-                response = await self._generate(self.model, body)
-        return _reply_from_json(response)
+            response = await asyncio.wait_for(
+                self._client.aio.models.generate_content(
+                    model=self.model, contents=_contents(turns, media), config=config
+                ),
+                # The SDK's own timeout applies per attempt; this bounds the retries too.
+                timeout=self._timeout_seconds * 2,
+            )
+        return _reply_from(response)
 
     async def generate_json(
         self,
@@ -194,9 +183,9 @@ class GeminiChat:
         media: Sequence[Media] = (),
     ) -> tuple[T, int, int]:
         """`generate_json`, with the tokens Gemini reported: (parsed, prompt tokens, output tokens)."""
-        contents = _contents_json([Turn("user", prompt)], media)
+        contents = _contents([Turn("user", prompt)], media) if media else prompt
         parsed, response = await self._json(system, contents, schema, parse, model, attempts)
-        usage = _reply_from_json(response)
+        usage = _reply_from(response)
         return parsed, usage.prompt_tokens, usage.output_tokens
 
     async def hear(self, system: str, turns: Sequence[Turn], media: Sequence[Media]) -> Heard:
@@ -205,13 +194,13 @@ class GeminiChat:
         instruction = system + "\n\n" + HEAR_INSTRUCTION
         try:
             parsed, response = await self._json(
-                instruction, _contents_json(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
+                instruction, _contents(turns, media), HEAR_SCHEMA, _parse_heard, None, 2
             )
         except LLMBadOutput as exc:
             logger.warning("Gemini gave no usable answer to a voice note: %s", exc)
             return Heard("", Reply(EMPTY_REPLY, empty=True))
         transcript, text = parsed
-        usage = _reply_from_json(response)
+        usage = _reply_from(response)
         if usage.blocked:
             return Heard(transcript, usage)
         reply = Reply(text or EMPTY_REPLY, usage.prompt_tokens, usage.output_tokens, empty=not text)
@@ -220,27 +209,28 @@ class GeminiChat:
     async def _json(
         self,
         system: str,
-        contents: list[JSON],
+        contents: str | list[types.Content],
         schema: Mapping[str, Any],
         parse: Callable[[Any], T],
         model: str | None,
         attempts: int,
-    ) -> tuple[T, JSON]:
-        body = {
-            "contents": contents,
-            "systemInstruction": _system_json(system),
-            "generationConfig": {
-                "temperature": 0.0,
-                "responseMimeType": "application/json",
-                "responseSchema": api_schema(schema),
-            },
-        }
+    ) -> tuple[T, types.GenerateContentResponse]:
+        config = types.GenerateContentConfig(
+            system_instruction=system,
+            response_mime_type="application/json",
+            response_schema=dict(schema),
+            temperature=0.0,
+        )
         problem = "no attempt"
         for attempt in range(1, max(1, attempts) + 1):
             with _outage_is_unavailable():
-                async with asyncio.timeout(self._timeout_seconds * 2):
-                    response = await self._generate(model or self.model, body)
-            text = _chunk_text(response).strip()
+                response = await asyncio.wait_for(
+                    self._client.aio.models.generate_content(
+                        model=model or self.model, contents=contents, config=config
+                    ),
+                    timeout=self._timeout_seconds * 2,
+                )
+            text = _text_of(response).strip()
             try:
                 if not text:
                     problem = f"no text (finish_reason={_finish_reason(response)})"
@@ -262,64 +252,47 @@ class GeminiChat:
         """Like `generate`, but `on_text` gets the answer so far after each streamed chunk.
 
         Returns the whole reply with its token counts (from the last chunk's usage); a blocked
-        or empty answer is the same honest stand-in as `generate` gives. Retried (before the
-        first chunk) like every call: 408, 429 (unless `retry_rate_limits` is off), 5xx.
+        or empty answer is the same honest stand-in as `generate` gives.
         """
-        body = {"contents": _contents_json(turns, media), "systemInstruction": _system_json(system)}
+        config = types.GenerateContentConfig(system_instruction=system)
         text = ""
-        last: JSON | None = None
+        last: types.GenerateContentResponse | None = None
         with _outage_is_unavailable():
+            chunks = await asyncio.wait_for(
+                self._client.aio.models.generate_content_stream(
+                    model=self.model, contents=_contents(turns, media), config=config
+                ),
+                timeout=self._timeout_seconds,
+            )
             async with asyncio.timeout(self._timeout_seconds * 2):
-                response = await self._send(self.model, "streamGenerateContent?alt=sse", body)
-                async with response:
-                    async for chunk in _events(response):
-                        last = chunk
-                        piece = _chunk_text(chunk)
-                        if piece:
-                            text += piece
-                            await on_text(text)
+                async for chunk in chunks:
+                    last = chunk
+                    piece = _text_of(chunk)
+                    if piece:
+                        text += piece
+                        await on_text(text)
         if last is None:
             return Reply(EMPTY_REPLY, empty=True)
-        final = _reply_from_json(last)
+        final = _reply_from(last)
         if text.strip() and not final.blocked:
             return Reply(text.strip(), final.prompt_tokens, final.output_tokens)
         return final
 
-    async def _generate(self, model: str, body: JSON) -> JSON:
-        """One `generateContent` answer as JSON (with the retries)."""
-        response = await self._send(model, "generateContent", body)
-        async with response, asyncio.timeout(self._timeout_seconds):
-            return _json_object(await response.read())
-
-    async def _send(self, model: str, method: str, body: JSON) -> aiohttp.ClientResponse:
-        """POST `body` to the model's `method`; the response (status < 400) for the caller to read
-        and release. Retried as the SDK retries: exponential from 0.5 s, at most 8 s, plus up to
-        1 s of jitter; each attempt bounded by the time-out (the SDK's per-request time-out)."""
-        name = model if model.startswith(("models/", "tunedModels/")) else f"models/{model}"
-        url = f"{self._root}/{name}:{method}"
-        payload = json.dumps(body).encode()
-        for attempt in range(1, self._attempts + 1):
-            async with asyncio.timeout(self._timeout_seconds):
-                response = await self._session.post(url, data=payload, headers=self._headers)
-                if response.status < 400:
-                    return response
-                error = _GeminiHTTPError(response.status, await _error_body(response))
-            response.release()
-            if response.status not in self._retry_codes or attempt == self._attempts:
-                raise error
-            await asyncio.sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) + random.random())  # noqa: S311
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
     async def close(self) -> None:
-        await self._session.close()
+        try:
+            await self._client.aio.aclose()
+        finally:
+            await self._session.close()
 
 
 class GeminiEmbedder:
-    """Gemini embeddings on the event loop, over a session of its own: the request Mem0's Gemini
-    embedder sends (its sync google-genai client, on a thread), so the vectors are the same.
+    """Gemini embeddings with google-genai's async client on the event loop, over a session of its
+    own: the call Mem0's Gemini embedder makes with the sync client on a thread (same model, same
+    `output_dimensionality`, newlines as spaces), so the vectors are the same.
 
-    One attempt, no retries, as Mem0's: a 429 reaches the caller with Gemini's retryDelay (the
-    memory writer waits as asked). Make it inside the running event loop."""
+    One attempt, no retries, as Mem0's: a 429 reaches the caller as genai's APIError with
+    Gemini's retryDelay in its details (the memory service turns it into MemoryRateLimited and the
+    writer waits as asked). Make it inside the running event loop."""
 
     def __init__(
         self,
@@ -332,98 +305,37 @@ class GeminiEmbedder:
         max_connections: int = 64,
     ) -> None:
         self._model = f"models/{model.removeprefix('models/')}"
-        self._dims = dims
-        self._timeout_seconds = timeout_seconds
-        self._url = f"{_api_root(base_url)}/{self._model}:batchEmbedContents"
-        self._headers = {"x-goog-api-key": api_key, "Content-Type": "application/json"}
+        self._config = types.EmbedContentConfig(output_dimensionality=dims)  # built once
         self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
+        options = types.HttpOptions(
+            base_url=base_url, aiohttp_client=self._session, timeout=int(timeout_seconds * 1000)
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
 
     async def embed(self, text: str) -> list[float]:
-        """The embedding of `text` (newlines as spaces, as Mem0 sends it)."""
-        content = {"parts": [{"text": text.replace("\n", " ")}], "role": "user"}
-        body = {"requests": [{"content": content, "outputDimensionality": self._dims, "model": self._model}]}
-        payload = json.dumps(body)
-        async with asyncio.timeout(self._timeout_seconds):
-            async with self._session.post(self._url, data=payload, headers=self._headers) as response:
-                if response.status >= 400:
-                    raise _GeminiHTTPError(response.status, await _error_body(response))
-                answer = json.loads(await response.read())
-        try:
-            return [float(value) for value in answer["embeddings"][0]["values"]]
-        except (KeyError, IndexError, TypeError, ValueError):
-            raise LLMUnavailable("Gemini sent no embedding") from None
+        """The embedding of `text`, as Mem0's embedder computes it."""
+        response = await self._client.aio.models.embed_content(
+            model=self._model, contents=text.replace("\n", " "), config=self._config
+        )
+        values = response.embeddings[0].values if response.embeddings else None
+        if not values:
+            raise LLMUnavailable("Gemini sent no embedding")
+        return list(values)
 
     async def close(self) -> None:
-        await self._session.close()
+        try:
+            await self._client.aio.aclose()
+        finally:
+            await self._session.close()
 
 
-def _api_root(base_url: str | None) -> str:
-    """Base URL and API version as google-genai resolves them for a client with an API key."""
-    version = os.environ.get("GOOGLE_GENAI_API_VERSION") or "v1"
-    return f"{(base_url or GEMINI_DEFAULT_URL).rstrip('/')}/{'v1beta' if version == 'beta' else version}"
-
-
-def _system_json(system: str) -> JSON:
-    return {"parts": [{"text": system}], "role": "user"}
-
-
-def _contents_json(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[JSON]:
-    """The turns as the JSON the API takes (what google-genai sends for them); `media` become
-    inline parts of the last (the new) turn."""
-    contents: list[JSON] = [{"parts": [{"text": turn.text}], "role": turn.role} for turn in turns]
+def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.Content]:
+    """The turns as Gemini contents; `media` become inline parts of the last (the new) turn."""
+    contents = [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]
     if media and contents:
-        extra = [
-            # as google-genai sends it: URL-safe base64, the MIME type's key in snake case
-            {
-                "inlineData": {
-                    "data": base64.urlsafe_b64encode(item.data).decode(),
-                    "mime_type": item.mime_type,
-                }
-            }
-            for item in media
-        ]
-        contents[-1]["parts"] = [*extra, *contents[-1]["parts"]]
+        extra = [types.Part.from_bytes(data=item.data, mime_type=item.mime_type) for item in media]
+        contents[-1].parts = [*extra, *(contents[-1].parts or [])]
     return contents
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode()
-
-
-async def _error_body(response: Any) -> Any:
-    try:
-        return json.loads(await response.read())
-    except ValueError:
-        return None
-
-
-def _chunk_text(chunk: JSON) -> str:
-    """`_text_of` for a chunk as JSON."""
-    candidates = chunk.get("candidates") or []
-    content = candidates[0].get("content") if candidates else None
-    parts = (content or {}).get("parts") or []
-    return "".join(part["text"] for part in parts if part.get("text") and not part.get("thought"))
-
-
-def _reply_from_json(chunk: JSON) -> Reply:
-    """`_reply_from` for a (last) chunk as JSON."""
-    usage = chunk.get("usageMetadata") or {}
-    prompt_tokens = int(usage.get("promptTokenCount") or 0)
-    output_tokens = int(usage.get("candidatesTokenCount") or 0)
-    reason = (chunk.get("promptFeedback") or {}).get("blockReason")
-    if reason:
-        logger.warning("Gemini blocked the prompt: %s", reason)
-        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
-    text = _chunk_text(chunk).strip()
-    if text:
-        return Reply(text, prompt_tokens, output_tokens)
-    candidates = chunk.get("candidates") or []
-    finish = candidates[0].get("finishReason") if candidates else None
-    if finish in _WITHHELD:
-        logger.warning("Gemini withheld the answer: finish_reason=%s", finish)
-        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
-    logger.warning("Gemini returned no text: finish_reason=%s", finish)
-    return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
 
 
 def _parse_heard(data: Any) -> tuple[str, str]:
@@ -435,66 +347,43 @@ def _parse_heard(data: Any) -> tuple[str, str]:
     return " ".join(transcript.split()), answer.strip()
 
 
-async def _events(response: aiohttp.ClientResponse) -> AsyncIterator[JSON]:
-    """The JSON objects of a server-sent event stream (`data: {...}` lines); an error event raises."""
-    async for line in response.content:
-        if line.startswith(b"data:"):
-            chunk = _json_object(line[5:])
-            error = chunk.get("error")
-            if isinstance(error, dict):
-                raise _GeminiHTTPError(int(error.get("code") or 500), chunk)
-            yield chunk
+def _text_of(response: types.GenerateContentResponse) -> str:
+    candidates = response.candidates or []
+    if not candidates or candidates[0].content is None:
+        return ""
+    parts = candidates[0].content.parts or []
+    return "".join(part.text for part in parts if part.text and not part.thought)
 
 
-def _json_object(data: bytes) -> JSON:
-    try:
-        value = json.loads(data)
-    except ValueError:
-        raise LLMUnavailable("Gemini sent malformed JSON") from None
-    if not isinstance(value, dict):
-        raise LLMUnavailable("Gemini sent malformed JSON")
-    return value
+def _finish_reason(response: types.GenerateContentResponse) -> str:
+    if response.prompt_feedback is not None and response.prompt_feedback.block_reason is not None:
+        return f"prompt blocked {response.prompt_feedback.block_reason}"
+    return str(response.candidates[0].finish_reason) if response.candidates else "no candidates"
 
 
-# google-genai's spelling of a schema's keys as it sends them (its `process_schema`, then its
-# Schema model's serialisation).
-_SCHEMA_KEYS = {
-    "additional_properties": "additionalProperties",
-    "any_of": "anyOf",
-    "prefix_items": "prefixItems",
-    "propertyOrdering": "property_ordering",  # sic: genai sends this one in snake case
-}
-
-
-def api_schema(schema: Mapping[str, Any]) -> JSON:
-    """A response schema (OpenAPI subset, as our callers write it) as google-genai sends it: types
-    in capitals, sub-schemas alike, and an object's properties in their given order unless it says
-    (`property_ordering`). Plain schemas only: no `$ref`, `anyOf` or `const` (none of ours)."""
-    out: JSON = {}
-    for key, value in schema.items():
-        key = _SCHEMA_KEYS.get(key, key)
-        if key == "type" and isinstance(value, str):
-            value = value.upper()
-        elif key == "properties" and isinstance(value, Mapping):
-            value = {name: api_schema(sub) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties") and isinstance(value, Mapping):
-            value = api_schema(value)
-        elif key in ("$ref", "anyOf", "const", "$defs"):
-            raise ValueError(f"api_schema: {key} is not supported")
-        out[key] = value
-    properties = out.get("properties")
-    ordered = "property_ordering" in out
-    if out.get("type") == "OBJECT" and isinstance(properties, dict) and len(properties) > 1 and not ordered:
-        out["property_ordering"] = list(properties)
-    return out
-
-
-def _finish_reason(response: JSON) -> str:
-    reason = (response.get("promptFeedback") or {}).get("blockReason")
-    if reason:
-        return f"prompt blocked {reason}"
-    candidates = response.get("candidates") or []
-    return str(candidates[0].get("finishReason")) if candidates else "no candidates"
+def _reply_from(response: types.GenerateContentResponse) -> Reply:
+    usage = response.usage_metadata
+    prompt_tokens = (usage.prompt_token_count or 0) if usage else 0
+    output_tokens = (usage.candidates_token_count or 0) if usage else 0
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason is not None:
+        logger.warning("Gemini blocked the prompt: %s", feedback.block_reason)
+        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
+    text = _text_of(response).strip()
+    if text:
+        return Reply(text, prompt_tokens, output_tokens)
+    reason = response.candidates[0].finish_reason if response.candidates else None
+    if reason in {
+        types.FinishReason.SAFETY,
+        types.FinishReason.PROHIBITED_CONTENT,
+        types.FinishReason.BLOCKLIST,
+        types.FinishReason.SPII,
+        types.FinishReason.RECITATION,
+    }:
+        logger.warning("Gemini withheld the answer: finish_reason=%s", reason)
+        return Reply(BLOCKED_REPLY, prompt_tokens, output_tokens, blocked=True)
+    logger.warning("Gemini returned no text: finish_reason=%s", reason)
+    return Reply(EMPTY_REPLY, prompt_tokens, output_tokens, empty=True)
 
 
 @contextlib.contextmanager
@@ -511,13 +400,13 @@ def _outage_is_unavailable() -> Iterator[None]:
 
 def _is_unavailable(exc: BaseException) -> bool:
     """API errors, time-outs and transport errors (aiohttp's and httpx's are not OSError)."""
-    if isinstance(exc, _GeminiHTTPError | TimeoutError | OSError):
+    if isinstance(exc, genai_errors.APIError | TimeoutError | OSError):
         return True
     return type(exc).__module__.split(".")[0] in {"aiohttp", "httpx", "httpcore"}
 
 
 def _unavailable(exc: BaseException) -> LLMUnavailable:
-    if isinstance(exc, _GeminiHTTPError) and exc.code == 429:
+    if isinstance(exc, genai_errors.APIError) and exc.code == 429:
         return LLMRateLimited(_describe(exc), google_retry_delay(exc.details))
     return LLMUnavailable(_describe(exc))
 
@@ -537,7 +426,7 @@ def _describe_bad_json(exc: ValueError) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, _GeminiHTTPError):
+    if isinstance(exc, genai_errors.APIError):
         return f"Gemini API error {exc.code} {exc.status or ''}".strip()
     if isinstance(exc, TimeoutError):
         return "Gemini did not answer in time"

@@ -8,19 +8,14 @@ import time
 
 import pytest
 
-from bot.advisor.extraction import RESPONSE_SCHEMA
-from bot.advisor.media_notes import DESCRIBE_SCHEMA
-from bot.followup import checkins, model_reading
 from bot.llm import (
     BLOCKED_REPLY,
     EMPTY_REPLY,
-    HEAR_SCHEMA,
     GeminiChat,
-    GeminiEmbedder,
     LLMRateLimited,
     LLMUnavailable,
 )
-from bot.records import Media, Turn
+from bot.records import Turn
 from tests.fakes.gemini_api import Blocked, Empty, FakeGemini, Fault, Hang, PromptBlocked
 
 TURNS = [Turn("user", "How should I warm up?")]
@@ -96,12 +91,12 @@ async def test_a_429_for_the_memory_writer_is_raised_at_once_with_the_delay_gemi
         await replies_llm.close()
 
 
-async def test_a_streamed_answer_is_retried_after_a_5xx_and_a_429_as_the_sdk_retries(
+async def test_a_streamed_answer_is_retried_after_a_5xx_and_a_429(
     fake_gemini: FakeGemini,
 ) -> None:
-    """The streamed answer goes over our own session (not the SDK): a 503 and a 429 before the
-    first chunk are retried, the answer arrives piece by piece with its token counts; for the
-    memory writer's client a 429 is raised at once with Gemini's retryDelay."""
+    """A streamed answer: a 503 and a 429 before the first chunk are retried, the answer arrives
+    piece by piece with its token counts; for the memory writer's client a 429 is raised at once
+    with Gemini's retryDelay; a 400 is not retried."""
     llm = GeminiChat(
         api_key=fake_gemini.api_key, model="m", base_url=fake_gemini.base_url, timeout_seconds=5, attempts=3
     )
@@ -157,68 +152,3 @@ async def test_a_blocked_prompt_or_answer_in_a_stream_is_the_honest_stand_in(fak
             assert reply.empty == (expected == EMPTY_REPLY)
     finally:
         await llm.close()
-
-
-@pytest.mark.parametrize(
-    "schema",
-    [RESPONSE_SCHEMA, DESCRIBE_SCHEMA, HEAR_SCHEMA, checkins.RESPONSE_SCHEMA, model_reading.RESPONSE_SCHEMA],
-    ids=["extraction", "photo-description", "voice-note", "reminder-or-checkin", "reminder-time"],
-)
-async def test_our_requests_are_the_ones_google_genai_sends(fake_gemini: FakeGemini, schema: dict) -> None:
-    """GeminiChat speaks REST itself; for each of our response schemas (one per JSON caller), a
-    chat turn with a picture, and an embedding, the body it sends is the one google-genai builds
-    (the SDK the bot used before, and Mem0's embedder still uses)."""
-    from google import genai
-    from google.genai import types
-
-    sdk = genai.Client(
-        api_key=fake_gemini.api_key, http_options=types.HttpOptions(base_url=fake_gemini.base_url)
-    )
-    ours = GeminiChat(api_key=fake_gemini.api_key, model="m", base_url=fake_gemini.base_url, attempts=1)
-    embedder = GeminiEmbedder(
-        api_key=fake_gemini.api_key, model="gemini-embedding-001", dims=8, base_url=fake_gemini.base_url
-    )
-    picture = Media(b"\xff\xd8\xff\xe0picture", "image/jpeg", "photo")
-    try:
-        fake_gemini.json_responder = lambda _request: "{}"
-        await ours.generate_json("system", "prompt", schema=schema, parse=dict, attempts=1)
-        config = types.GenerateContentConfig(
-            system_instruction="system",
-            response_mime_type="application/json",
-            response_schema=dict(schema),
-            temperature=0.0,
-        )
-        await sdk.aio.models.generate_content(model="m", contents="prompt", config=config)
-        mine, theirs = fake_gemini.requests("json")[-2:]
-        assert (mine.version, mine.model, mine.body) == (theirs.version, theirs.model, theirs.body)
-
-        turns = [Turn("user", "hi"), Turn("model", "hello"), Turn("user", "what is this?")]
-        await ours.generate("system", turns, media=[picture])
-        contents = [types.Content(role=t.role, parts=[types.Part(text=t.text)]) for t in turns[:-1]] + [
-            types.Content(
-                role="user",
-                parts=[
-                    types.Part.from_bytes(data=picture.data, mime_type="image/jpeg"),
-                    types.Part(text=turns[-1].text),
-                ],
-            )
-        ]
-        await sdk.aio.models.generate_content(
-            model="m", contents=contents, config=types.GenerateContentConfig(system_instruction="system")
-        )
-        mine, theirs = fake_gemini.requests("chat")[-2:]
-        assert theirs.body.pop("generationConfig", {}) == {}  # nothing set: nothing sent by us
-        assert mine.body == theirs.body
-
-        await embedder.embed("a line\nand another")
-        sdk.models.embed_content(
-            model="models/gemini-embedding-001",
-            contents="a line and another",
-            config=types.EmbedContentConfig(output_dimensionality=8),
-        )
-        mine, theirs = fake_gemini.requests("embed")[-2:]
-        assert (mine.version, mine.model, mine.body) == (theirs.version, theirs.model, theirs.body)
-    finally:
-        await ours.close()
-        await embedder.close()
-        await sdk.aio.aclose()
