@@ -7,10 +7,13 @@ import asyncio
 import logging
 import sqlite3
 import sys
+from urllib.parse import unquote
 
 from telegram.error import InvalidToken
 
+from bot.advisor.safety import redact
 from bot.config import Settings, SettingsError, load_settings
+from bot.memory import pgvector
 from bot.memory.pgvector import VectorStoreUnreachable
 from bot.runtime.hosting import refuse_ephemeral_data_dir
 from bot.runtime.lock import DataDirError
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli.health import main as health
 
         return health(settings)
-    setup_logging(settings.log_level, _secrets(settings))
+    setup_logging(settings.log_level, _secrets(settings), scrub=redact)
     try:
         if args.command != "check":
             refuse_ephemeral_data_dir(settings.data_dir, allowed=settings.allow_ephemeral_data)
@@ -103,6 +106,11 @@ def _secrets(settings: Settings) -> list[str]:
     for secret in (settings.telegram_bot_token, settings.mem0_api_key, settings.webhook_secret):
         if secret is not None:
             values.append(secret.get_secret_value())
+    if settings.vector_store_url is not None:  # its password, as written and decoded
+        url = settings.vector_store_url.get_secret_value()
+        password = pgvector.password_of(url)
+        if password:
+            values += [url, password, unquote(password)]
     return values
 
 

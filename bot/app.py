@@ -14,6 +14,7 @@ from telegram import LinkPreviewOptions, Update
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 from bot.advisor.controls import MemoryControls
+from bot.advisor.erasures import Erasures
 from bot.advisor.extraction import Extractor
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.media_notes import PhotoNotes
@@ -153,9 +154,11 @@ def _advisor_and_controls(
     photo_notes: PhotoNotes,
 ) -> tuple[Advisor, MemoryControls]:
     """The advisor (answers, check-ins) and the memory controls, sharing what both act on: /forget
-    drops a chat's incognito turns and cancels its pictures' descriptions in flight."""
+    drops a chat's incognito turns, cancels its pictures' descriptions in flight and overtakes its
+    answers in flight (`Erasures`)."""
     recaller = Recaller(memory, top_k=settings.memory_top_k, min_score=settings.memory_min_score)
     incognito_turns = IncognitoTurns(per_chat=settings.recent_turns)
+    erasures = Erasures()
     advisor = Advisor(
         chats=store.chats,
         memory=memory,
@@ -164,6 +167,7 @@ def _advisor_and_controls(
         recaller=recaller,
         incognito_turns=incognito_turns,
         photo_notes=photo_notes,
+        erasures=erasures,
         persona=persona,
         recent_turns=settings.recent_turns,
         session_idle_minutes=settings.session_idle_minutes,
@@ -176,6 +180,7 @@ def _advisor_and_controls(
         recaller=recaller,
         incognito_turns=incognito_turns,
         photo_notes=photo_notes,
+        erasures=erasures,
     )
     return advisor, controls
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.advisor import media_notes
+from bot.advisor.erasures import Erasures
 from bot.advisor.grounding import shape_reason
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.memory_moves import move_memories
@@ -38,6 +39,7 @@ class MemoryControls:
         recaller: Recaller,
         incognito_turns: IncognitoTurns,
         photo_notes: media_notes.PhotoNotes,
+        erasures: Erasures,
     ) -> None:
         self._chats = chats
         self._outbox = outbox
@@ -46,6 +48,7 @@ class MemoryControls:
         self._recaller = recaller
         self._incognito_turns = incognito_turns
         self._photo_notes = photo_notes
+        self._erasures = erasures
 
     async def memories(
         self, chat_id: int, query: str | None = None, category: str | None = None, *, closest: bool = False
@@ -80,6 +83,7 @@ class MemoryControls:
         """Erase every memory, turn, preference and pending write of the chat (also the memories
         of a group that became this supergroup, if they were not merged yet)."""
         user_id = await self._chats.user_id_for(chat_id)
+        self._erasures.erase(chat_id)  # answers still in flight (an album, a download) store nothing
         self._incognito_turns.drop(chat_id)
         await self._photo_notes.cancel(user_id)
         async with self._writer.paused(user_id):  # only this chat's write in flight is waited for
@@ -99,7 +103,8 @@ class MemoryControls:
         item = await self._memory.get(user_id, memory_id)
         if item is None:
             return False
-        said_at = unix_time(item.metadata.get("saved_at"))
+        # A corrected memory keeps when its source was said ("said_at"): the edit re-dates the text.
+        said_at = unix_time(item.metadata.get("said_at") or item.metadata.get("saved_at"))
         async with self._writer.paused(user_id):
             await self._memory.erase(user_id, [memory_id])
             await self._outbox.forget_memory_ids([memory_id])
@@ -129,6 +134,9 @@ class MemoryControls:
         if item is None:
             return None
         metadata = {"source": "edit", "saved_at": datetime.now(UTC).isoformat()}
+        source_at = item.metadata.get("said_at") or item.metadata.get("saved_at")
+        if source_at:  # so 🗑 after ✏️ still finds the exchange the memory came from
+            metadata["said_at"] = str(source_at)
         # The expiry stays what it was: the person changed the words, not how long they matter.
         expiry = item.metadata.get("expiration_date") or item.metadata.get("expires_at")
         if not await self._memory.update(
@@ -191,14 +199,21 @@ class MemoryControls:
             await self._writer.enforce_cap(user_id, keep=[item.id for item in saved])
         return saved[0] if saved else None
 
-    async def export(self, chat_id: int) -> dict[str, Any]:
+    async def export(self, chat_id: int, usage_user: int | None = None) -> dict[str, Any]:
         """Everything kept about the chat that a person can take away: memories (all of them, the
-        newest first) and settings."""
-        items = await self._memory.list_memories(await self._chats.user_id_for(chat_id))
+        newest first), settings, the recent turns, the memory writes still waiting, and the usage
+        counted for `usage_user` (the person asking; the chat itself by default)."""
+        user_id = await self._chats.user_id_for(chat_id)
+        items = await self._memory.list_memories(user_id)
+        tables = await self._chats.exportable(chat_id, chat_id if usage_user is None else usage_user)
         return {
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,
+            "chat": tables["chat"],
             "preferences": asdict(await self._chats.get_prefs(chat_id)),
+            "recent_turns": tables["recent_turns"],
+            "pending_memory_writes": await self._outbox.memory_writes_of(user_id),
+            "usage": tables["usage"],
             "memories": [
                 {
                     "id": item.id,

@@ -14,6 +14,7 @@ those words (`bot.advisor.grounding`) and is no secret, instruction or link (`bo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -24,7 +25,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from bot.advisor.grounding import grounding_reason
-from bot.advisor.safety import clean, redact, unsafe_reason
+from bot.advisor.safety import clean, redact, secret_reason, unsafe_reason, without_secret_clauses
 from bot.llm import JsonModel
 from bot.memory import MemoryItem
 from bot.records import CATEGORIES
@@ -161,6 +162,9 @@ class Extractor:
             if fact.action == "none":
                 facts.append(fact)
                 continue
+            if secret_reason(fact.text):  # a placeholder costs only its clause
+                kept = without_secret_clauses(fact.text)
+                fact = dataclasses.replace(fact, text=kept or fact.text)
             reason = unsafe_reason(fact.text) or grounding_reason(
                 fact.text,
                 message=said,

@@ -34,6 +34,7 @@ from typing import Any
 
 from bot.advisor.extraction import Extractor
 from bot.advisor.plans import PlanRunner, normalise, parse_time
+from bot.advisor.safety import redact
 from bot.advisor.upkeep import KEEP_LONGEST, cap_victims, expires_on, is_expired
 from bot.errors import RateLimited
 from bot.llm import LLMBadOutput, LLMUnavailable
@@ -109,9 +110,11 @@ class MemoryWriter:
         notify: tuple[int, int] | None = None,
     ) -> int:
         """Queue `text` for extraction; `context` is the assistant's message it answers. With
-        `notify` = (chat id, message id), `on_changed` hears of it when it changed memory."""
-        messages = [{"role": "assistant", "content": context}] if context else []
-        messages.append({"role": "user", "content": text})
+        `notify` = (chat id, message id), `on_changed` hears of it when it changed memory.
+        The queue is on disk: it holds the texts with their secrets already replaced
+        (`safety.redact`, as the extraction model would see them anyway)."""
+        messages = [{"role": "assistant", "content": redact(context)}] if context else []
+        messages.append({"role": "user", "content": redact(text)})
         payload: dict[str, Any] = {"messages": messages, "saved_at": saved_at.isoformat()}
         if notify is not None:
             payload["notify"] = {"chat_id": notify[0], "message_id": notify[1]}

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.advisor import media_notes, prompts
+from bot.advisor.erasures import Erasures
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.recall import Recaller, RecallStats, needs_memory
-from bot.advisor.safety import unsafe_reason
+from bot.advisor.safety import redact, unsafe_reason
 from bot.i18n import N_, choose, translator
 from bot.llm import GeminiChat, LLMUnavailable, Reply
 from bot.memory import MemoryItem, MemoryService, MemoryUnavailable
@@ -54,6 +55,7 @@ class Advisor:
         recaller: Recaller,
         incognito_turns: IncognitoTurns,
         photo_notes: media_notes.PhotoNotes,
+        erasures: Erasures,
         persona: str,
         recent_turns: int = 6,
         session_idle_minutes: float = 30.0,
@@ -65,6 +67,7 @@ class Advisor:
         self._recaller = recaller
         self._incognito_turns = incognito_turns
         self._photo_notes = photo_notes
+        self._erasures = erasures
         self._persona = persona
         self._recent_turns = recent_turns
         self._session_idle_seconds = session_idle_minutes * 60
@@ -82,6 +85,7 @@ class Advisor:
         remember: bool = True,
         usage_user: int | None = None,
         acknowledge: int | None = None,
+        erasures: int | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
@@ -96,9 +100,11 @@ class Advisor:
         memory only (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message
         and its tokens count towards that user's usage, answered or not: the tokens are spent
         either way. With `acknowledge` (the id of the user's message), the
-        writer's `on_changed` hears of it once what it said changed memory.
+        writer's `on_changed` hears of it once what it said changed memory. `erasures`: the chat's
+        erasure count when the message arrived; if /forget ran since, nothing is stored (erasures.py).
         """
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
+        seen = self._erasures.count(chat_id) if erasures is None else erasures
         context = await self._chats.begin_message(chat_id, self._recent_turns)
         chat, prefs = context.chat, context.prefs
         incognito = prefs.memory == "off"
@@ -107,7 +113,7 @@ class Advisor:
         worth_memory = bool(message.strip()) and needs_memory(message)
         memories, recent = await self._context(chat_id, context, message, worth_memory, media=bool(media))
         system = prompts.system_prompt(self._persona, prefs, memories)
-        storing = remember and not incognito
+        storing = remember and not incognito and self._erasures.count(chat_id) == seen
         # The assistant's last message, so a short answer ("Mornings.") can be understood.
         asked = recent[-1].text if recent and recent[-1].role == "model" else ""
         notify = (chat_id, acknowledge) if acknowledge is not None else None
@@ -118,13 +124,14 @@ class Advisor:
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
         reply, heard = await self._generate(chat_id, system, turns, media, on_text)
         answer = _answer_of(reply, heard)
+        storing = storing and self._erasures.count(chat_id) == seen  # not if /forget ran meanwhile
         if storing and heard and needs_memory(heard):
             # What the person said in the voice note goes the way of typed text.
             await self._writer.enqueue(chat.user_id, heard, saved_at=said_at, context=asked, notify=notify)
         if storing and media and not spoken and reply is not None and not reply.blocked:
             self._photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         said = media_notes.turn_text(message, media, heard) if media else message
-        await self._finish(chat_id, said, answer, arrived, incognito=incognito, usage_user=usage_user)
+        await self._finish(chat_id, said, answer, arrived, seen, incognito=incognito, usage_user=usage_user)
         return answer
 
     async def _finish(
@@ -133,12 +140,21 @@ class Advisor:
         said: str,
         answer: Answer,
         arrived: float,
+        seen: int,
         *,
         incognito: bool,
         usage_user: int | None,
     ) -> None:
-        """Keep the exchange in the recent turns (in incognito: in memory only) and count the usage."""
-        keep = [Turn("user", said), *([Turn("model", answer.text)] if answer.generated else [])]
+        """Keep the exchange in the recent turns (in incognito: in memory only) and count the usage.
+        The model saw the message as sent; the turns keep it with its secrets replaced, and the
+        answer too, should the model have repeated one. If the chat was erased since the message
+        arrived (`seen`: its erasure count then), only the usage counts."""
+        keep = [
+            Turn("user", redact(said)),
+            *([Turn("model", redact(answer.text))] if answer.generated else []),
+        ]
+        if self._erasures.count(chat_id) != seen:  # /forget ran while this was answered
+            keep = []
         usage = None if usage_user is None else (usage_user, answer.prompt_tokens, answer.output_tokens)
         if incognito:
             self._incognito_turns.add(chat_id, keep, time.time())
@@ -219,6 +235,10 @@ class Advisor:
             await self._chats.add_tokens(usage_user, prompt_tokens, output_tokens)
 
         return count
+
+    def erasures_of(self, chat_id: int) -> int:
+        """How many times the chat was erased so far (note it when a message arrives, see `answer`)."""
+        return self._erasures.count(chat_id)
 
     def reply_sent(self) -> None:
         """The reply is out: let the memory writer work now (never before, so nobody waits for it)."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.advisor.random_tokens import random_token_spans
+from bot.advisor.secret_rules import SecretRules
 from bot.errors import Refused
 from bot.i18n import N_
 
@@ -78,12 +80,9 @@ _API_KEY = re.compile(
     r"|\b\d{6,12}:[A-Za-z0-9_\-]{30,}"  # Telegram bot token
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
 )
-# A long token mixing letters and digits (a key or a password more than a word).
-_OPAQUE_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{24,}(?![A-Za-z0-9_\-])"
-)
-
 _CONNECTOR = r"\s*(?:is|was|are|:|=|—|–|-|ist|lautet|est|es|era|é|è|это|будет|je|to)?\s*"
+# Without "to": "pin to 100" sets a weight stack.
+_PIN_CONNECTOR = r"\s*(?:is|was|are|:|=|—|–|-|ist|lautet|est|es|era|é|è|это|будет|je)?\s*"
 _VALUE = r"[\"'«“„]?(?P<value>[^\s\"'»”]+)"
 # The word of a secret, in the languages the bot answers in, and what may stand between the word
 # and its value ("password for the gym locker is ...").
@@ -102,15 +101,26 @@ _PASSWORD_BARE = re.compile(rf"\b{_LOGIN_WORD}\s+{_VALUE}", re.IGNORECASE)
 _PIN = re.compile(
     r"\b(?:pin|пин|пин-код|pin-code|pin-kod|code pin|código pin|codice pin)"
     r"(?:[\s-]?(?:code|number|код|nummer))?"
-    rf"{_CONNECTOR}(?P<value>\d(?:[\s-]?\d){{2,9}})\b",
+    rf"{_PIN_CONNECTOR}(?P<value>\d(?:[\s-]?\d){{2,9}})\b",
     re.IGNORECASE,
 )
 _CODE = re.compile(
     r"\b(?:(?:one[\s-]?time|verification|confirmation|login|sign[\s-]?in|sms|security|2fa|otp|auth(?:entication)?)"
-    r"[\s-]?(?:code|pin|password)?|otp|code|код(?:\s+(?:подтверждения|из смс|доступа))?|"
-    r"bestätigungscode|code de (?:vérification|confirmation)|código(?: de (?:verificación|confirmación))?|"
-    r"codice(?: di verifica)?)"
+    r"[\s-]?(?:code|pin|password)?|otp|код\s+(?:подтверждения|из смс|доступа)|"
+    r"bestätigungscode|code de (?:vérification|confirmation)|código de (?:verificación|confirmación)|"
+    r"codice di verifica)"
     rf"{_CONNECTOR}(?P<value>\d(?:[\s-]?\d){{3,9}})\b",
+    re.IGNORECASE,
+)
+# A bare "code" only with its value announced ("code: 552 901", "the code is 4821"), and never a zip,
+# postal, area, country or promo code: "zip code 10115", "the code 2024 release".
+_ZIP_OR_PROMO_BEFORE = (
+    r"(?<!zip )(?<!postal )(?<!post )(?<!area )(?<!country )(?<!dress )(?<!promo )(?<!discount )"
+)
+_CODE_BARE = re.compile(
+    rf"{_ZIP_OR_PROMO_BEFORE}\b(?:code|код|código|codice)"
+    r"\s*(?:\bis\b|\bwas\b|:|=|—|–|\bist\b|\blautet\b|\best\b|\bes\b|\bera\b|\bэто\b)\s*"
+    r"(?P<value>\d(?:[\s-]?\d){3,9})\b",
     re.IGNORECASE,
 )
 _CVV = re.compile(rf"\b(?:cvv2?|cvc2?|csc){_CONNECTOR}(?P<value>\d{{3,4}})\b", re.IGNORECASE)
@@ -133,8 +143,20 @@ _SECRET_WORDS = re.compile(
     re.IGNORECASE,
 )
 # "PIN" or "code" followed by digits ("my PIN is 4821", "code: 552 901"), not "pin-loaded machine".
-_CODE_VALUE = re.compile(r"\b(?:pin|code)\b\W{0,4}(?:is\W{1,3}|number\W{1,3})?\d[\d -]{2,}", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"\[(?:password|card number|PIN|IBAN|code|CVV|API key|token|account number)\]")
+_CODE_VALUE = re.compile(
+    _ZIP_OR_PROMO_BEFORE + r"\b(?:pin|code)\b\W{0,4}(?:is\W{1,3}|number\W{1,3})?\d[\d -]{2,}", re.IGNORECASE
+)
+_PLACEHOLDER = re.compile(
+    r"\[(?:password|card number|PIN|IBAN|code|CVV|API key|private key|token|account number)\]"
+)
+
+
+# gitleaks' rule set (bot/advisor/gitleaks.toml): keys, tokens, private keys and webhooks by shape.
+_RULES = SecretRules.bundled()
+
+
+def _rule_placeholder(rule: str) -> str:
+    return "[private key]" if rule == "private-key" else "[API key]"
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -145,6 +167,11 @@ def _luhn_ok(digits: str) -> bool:
             value = value * 2 - 9 if value > 4 else value * 2
         total += value
     return total % 10 == 0
+
+
+def _phone_like(text: str, start: int, digits: str) -> bool:
+    """A number after "+" or starting with 0 ("+49 151 …", "0049 160 …"): no card starts that way."""
+    return digits.startswith("0") or text[:start].rstrip().endswith("+")
 
 
 def _iban_ok(candidate: str) -> bool:
@@ -161,16 +188,20 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     for form in {text, fold(text)}:  # same length: positions hold in both
         for match in _CARD_CANDIDATE.finditer(form):
             digits = re.sub(r"\D", "", match.group())
+            if _phone_like(form, match.start(), digits):
+                continue
             if 13 <= len(digits) <= 19 and _luhn_ok(digits):
                 spans.append((match.start(), match.end(), "[card number]"))
         for match in _IBAN_CANDIDATE.finditer(form):
             if _iban_ok(match.group()):
                 spans.append((match.start(), match.end(), "[IBAN]"))
         spans += [(m.start(), m.end(), "[API key]") for m in _API_KEY.finditer(form)]
+        spans += [(start, end, _rule_placeholder(rule)) for start, end, rule in _RULES.spans(form)]
         for pattern, placeholder in (
             (_PIN, "[PIN]"),
             (_CVV, "[CVV]"),
             (_CODE, "[code]"),
+            (_CODE_BARE, "[code]"),
             (_ACCOUNT, "[account number]"),
             (_KEYWORD_TOKEN, "[token]"),
             (_PASSWORD, "[password]"),
@@ -184,15 +215,17 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
                     continue
                 start = match.start("value")
                 spans.append((start, start + len(value), placeholder))
-        spans += [(m.start(), m.end(), "[token]") for m in _OPAQUE_TOKEN.finditer(form)]
+        spans += [(start, end, "[token]") for start, end in random_token_spans(form)]
     return spans
 
 
 def _looks_secret(match: re.Match[str], value: str) -> bool:
     """After "password is" anything is the password; after a bare "password" only a word that
-    looks like one (a digit or a symbol in it): "forgot my password so I ran" keeps "so"."""
+    looks like one (a digit or a symbol in it): "forgot my password so I ran" keeps "so".
+    After "token is" / "api key:" a value of 8+ characters with a digit, a symbol or a capital
+    inside ("cafebabe:deadbeef"), not a word ("the access token is expired")."""
     if match.re is _KEYWORD_TOKEN:
-        return len(value) >= 12 and bool(re.search(r"\d", value))
+        return len(value) >= 8 and bool(re.search(r"[\d\W_]|.[A-Z]", value))
     return bool(re.search(r"[\d\W_]", value)) and any(c.isalpha() for c in value)
 
 
@@ -227,6 +260,27 @@ def secret_reason(text: str) -> str | None:
     if any(_SECRET_WORDS.search(form) or _CODE_VALUE.search(form) for form in _forms(text)):
         return N_("password, PIN or code")
     return None
+
+
+# A clause ends at a sentence or list mark, or before a joining word in the bot's languages.
+_JOINING = r"(?:and|but|also|plus|und|aber|sowie|et|mais|y|pero|e|mas|ma|и|а|но|і|та|але)"
+_CLAUSE_BREAK = re.compile(
+    rf"\s*[,;.!?]+(?:\s+{_JOINING})?(?:\s+|$)|\s*[—–]\s*|\s+{_JOINING}\s+", re.IGNORECASE
+)
+
+
+def without_secret_clauses(text: str) -> str | None:
+    """`text` without the clauses that hold or name a secret, or None when nothing else is left.
+
+    "My password is [password] and my card is [card number], and I like rowing." keeps
+    "I like rowing": a placeholder costs only its own clause, never the rest of the fact.
+    """
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(clean(text))]
+    kept = [c for c in clauses if c and any(ch.isalnum() for ch in c) and secret_reason(c) is None]
+    if not kept or len(kept) == len(clauses):
+        return None if not kept else text
+    joined = ", ".join(kept)
+    return None if secret_reason(joined) else joined
 
 
 # --- instructions and links ----------------------------------------------------------------------

@@ -30,20 +30,31 @@ def _hour(r: Reader, i: int) -> tuple[Clock, int, bool] | None:
     if token.numeric and (m := _CLOCK_TOKEN.fullmatch(token.numeric)):
         hour, minute = int(m.group(1)), int(m.group(2) or m.group(4) or 0)
         second = int(m.group(3) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None  # "25:00" and "24:00" are no time of day we fire at
         explicit = hour == 0 or hour > 12 or token.text.startswith("0")
         return Clock(hour, minute, second, explicit, has_minutes=True, digits=True), i + 1, False
     if token.number is not None and token.hour_suffix:
-        return Clock(token.number, explicit=token.number > 12 or token.text.startswith("0")), i + 1, True
+        if token.number > 23:
+            return None
+        explicit = token.number > 12 or token.text.startswith("0")
+        return Clock(token.number, explicit=explicit, marked=True), i + 1, True
     hhmm_context = r.preceded_by_at(i) or r.phrase(i + 1, "ampm") or (i and r.phrase(i - 1, "approx"))
     if token.number is not None and hhmm_context and len(token.text) in (3, 4) and token.number % 100 < 60:
         hour = token.number // 100
+        if hour > 23:
+            return None
         return (
             Clock(hour, token.number % 100, explicit=hour > 12, has_minutes=True, digits=True),
             i + 1,
             False,
         )
     found = r.number(i)
-    if found is None or not 0 <= found[0] <= 24 or token.ordinal:
+    if found is None and r.lang == "uk" and r.preceded_by_at(i) and (ordinal := r.phrase(i, "ordinal")):
+        found = (int(ordinal.value("ordinal")), ordinal.end)  # type: ignore[call-overload]  # о дев'ятій
+    elif found is None or token.ordinal:
+        return None
+    if not 0 <= found[0] <= 24:
         return None
     if not _clock_context(r, i, found[1]):
         return None
@@ -81,7 +92,7 @@ def _hour_then_minutes(r: Reader, i: int) -> tuple[Clock, int] | None:
     result, j, open_minutes = found
     oclock = r.phrase(j, "oclock")
     if oclock and not (r.slots.relative and r.phrase(j, "unit")):
-        j, open_minutes = oclock.end, True
+        j, open_minutes, result.marked = oclock.end, True, True
     minutes = _minutes_after(r, j, open_minutes)
     if minutes is not None and not result.has_minutes:
         delta, j = minutes
@@ -186,6 +197,8 @@ def _hour_word_or_number(r: Reader, i: int) -> tuple[Clock, int] | None:
     found = r.number(i)
     if found is None and token.hour_suffix and token.number is not None:
         found = (token.number, i + 1)  # "past 15h"
+    if found is None and r.lang == "uk" and (ordinal := r.phrase(i, "ordinal")):
+        found = (int(ordinal.value("ordinal")), ordinal.end)  # type: ignore[call-overload]  # за чверть дев'ята
     if found is None or not 0 <= found[0] <= 24:
         return None
     end = found[1]

@@ -89,8 +89,11 @@ def numbers(lang: str) -> dict[str, int]:
 
 
 def _slavic_ordinal_forms(word: str) -> list[str]:
-    if word.endswith(("ье", "тє")):  # третье, третє
-        return [word, word[:-1] + "его", word[:-1] + "ему", word[:-1] + "ього", word[:-1] + "ьому"]
+    if word.endswith("ье"):  # третье
+        stem = word[:-2]
+        return [word, stem + "ьего", stem + "ьему", stem + "ья", stem + "ью", stem + "ьей"]
+    if word.endswith("тє"):  # третє: третя (година), о третій, на третю, до третьої
+        return [word, word[:-1] + "ього", word[:-1] + "ьому", "третя", "третю", "третьої", "третій"]
     stem = word[:-2] if word.endswith(("ое", "ее")) else word[:-1]
     return [
         word,
@@ -102,6 +105,7 @@ def _slavic_ordinal_forms(word: str) -> list[str]:
         stem + "а",
         stem + "у",
         stem + "ої",
+        stem + "ій",  # о дев'ятій (at nine), о першій
     ]
 
 

@@ -54,6 +54,9 @@ def _span(r: Reader, j: int) -> tuple[float, int, int | None]:
     hours = r.tokens[j].number if j < len(r.tokens) and r.tokens[j].hour_suffix else None
     if hours is not None:
         return hours * 3600.0, 0, j + 1  # "in 1h"
+    numeric = r.tokens[j].numeric if j < len(r.tokens) else None
+    if numeric and (m := re.fullmatch(r"(\d{1,2})[hч](\d{2})", numeric)) and int(m.group(2)) < 60:
+        return int(m.group(1)) * 3600.0 + int(m.group(2)) * 60, 0, j + 1  # "dans 1h30"
     span = r.phrase(j, "span")
     if span:
         return float(span.value("span")) * 60, 0, span.end  # type: ignore[arg-type]
@@ -103,6 +106,8 @@ def part_of_day(r: Reader, i: int) -> int | None:
 
 
 def zone(r: Reader, i: int) -> int | None:
+    if i < len(r.tokens) and r.tokens[i].folded in ("по", "за") and r.phrase(i + 1, "zone"):
+        i += 1  # "в 12:00 по UTC", "о 13:00 за UTC"
     found = r.phrase(i, "zone")
     if found is None or r.slots.zone is not None or r.slots.clock is None:
         return None

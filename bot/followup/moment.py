@@ -26,6 +26,7 @@ AT_WORDS = frozenset(
         "à",
         "a",
         "las",
+        "alas",  # "a las" typed together
         "às",
         "as",
         "alle",
@@ -63,6 +64,7 @@ class Clock:
     has_minutes: bool = False
     digits: bool = False  # written "7:30": a 24-hour language means 07:30
     ampm: str | None = None
+    marked: bool = False  # "9h", "9 Uhr", "9 heures": the written 24-hour form of de es fr it pt
 
 
 @dataclass(slots=True)

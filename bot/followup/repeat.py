@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import DAILY, HOURLY, MINUTELY, WEEKLY, rrule
 
 from bot.followup.moment import Reader
-from bot.followup.resolve import _hour_of_day
+from bot.followup.resolve import MARKED_24_HOUR, TWELVE_HOUR_LANGUAGES, _hour_of_day
 from bot.followup.when import NO_TEXT, ReminderParseError, Schedule, aware, next_firing, rest_of, strip_joiner
 from bot.followup.words import (
     DAILY_WORD,
+    HALF_HOUR,
     INTERVAL,
     LIST_JOIN,
     PART_OF_DAY,
+    PART_OF_WORD,
+    WEEK_THEN_DAY,
     WEEKDAY_WORDS,
     WEEKDAYS,
     WEEKDAYS_WORD,
@@ -37,11 +40,15 @@ def parse_repeating(
     """ "every <rest>": a day, weekdays, a weekday list or an interval, then a clock and the text."""
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone).replace(tzinfo=None)
+    if not daily and (match := HALF_HOUR.match(rest)):
+        return _interval(30, "minutes", rest[match.end() :], local_now, tz)
+    if not daily and (match := WEEK_THEN_DAY.match(rest)) and weekday_list(rest[match.end() :])[0]:
+        rest = rest[match.end() :]
     if not daily and (match := INTERVAL.match(rest)):
         return _interval(int(match.group(1) or 1), match.group(2).lower(), rest[match.end() :], local_now, tz)
     freq: Literal[0, 1, 2, 3, 4, 5, 6] = DAILY
     days: list[int] = []
-    evening = False
+    part: str | None = None
     if daily:
         pass
     elif match := DAILY_WORD.match(rest):
@@ -49,7 +56,7 @@ def parse_repeating(
     elif match := WEEKDAYS_WORD.match(rest):
         freq, days, rest = WEEKLY, [0, 1, 2, 3, 4], rest[match.end() :].strip()
     elif match := PART_OF_DAY.match(rest):
-        evening = match.group(1).lower() in {"evening", "night", "afternoon"}
+        part = PART_OF_WORD[match.group(1).lower()]
         rest = rest[match.end() :].strip()
     else:
         days, rest = weekday_list(rest)
@@ -59,14 +66,14 @@ def parse_repeating(
                 examples="/remind every Monday 07:00 weigh in\n/remind every day at 21:00 stretch 10 minutes",
             )
         freq = WEEKLY
-    return _at_clock(rest, freq, days, evening, local_now, tz, lang)
+    return _at_clock(rest, freq, days, part, local_now, tz, lang)
 
 
 def _at_clock(
     rest: str,
     freq: Literal[0, 1, 2, 3, 4, 5, 6],
     days: list[int],
-    evening: bool,
+    part: str | None,
     local_now: datetime,
     tz: str,
     lang: str | None,
@@ -79,7 +86,11 @@ def _at_clock(
             example="/remind every Monday 07:00 weigh in",
             other="/remind every day at 21:00 stretch",
         )
-    at, bare = _hour_of_day(slots.clock, slots.part or ("evening" if evening else None))
+    at, bare = _hour_of_day(slots.clock, slots.part or part)
+    if slots.clock.marked and lang in MARKED_24_HOUR and at.hour >= 7:
+        bare = False  # "jeden Montag um 9 Uhr", "tous les lundis à 9h": 09:00; "um 5 Uhr" is asked
+    if slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES:
+        bare = False  # "кожної середи о 8:00" is 08:00
     text = rest_of(rest, reader)
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind every day at 21:00 stretch")

@@ -23,6 +23,8 @@ from bot.followup.moment import Clock, Day, Slots
 DEFAULT_HOUR = 9
 MAX_YEARS_AHEAD = 10
 TWELVE_HOUR_LANGUAGES = frozenset({"en"})
+# Languages whose written "9h" / "9 Uhr" / "9 heures" is the 24-hour clock: 09:00, 21h is 21:00.
+MARKED_24_HOUR = frozenset({"de", "es", "fr", "it", "pt"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
     frame: tzinfo = timezone(timedelta(hours=slots.zone)) if slots.zone is not None else zone
     local_now = now.astimezone(frame).replace(tzinfo=None)
     if slots.relative:
+        if slots.day is not None and slots.day.offset != 0:
+            raise Unreadable("mixed")  # "in 2 weeks on Monday": not one of the two alone
         return _relative(slots, now, local_now, frame)
     unsure = False
     day = None
@@ -62,15 +66,28 @@ def resolve(slots: Slots, now: datetime, zone: tzinfo, lang: str | None) -> Read
     bare = bare and not (
         slots.clock.digits and lang not in TWELVE_HOUR_LANGUAGES
     )  # "7:30" in German is 07:30
-    if (
-        day is not None
-        and clock.hour == 0
-        and slots.part in ("evening", "night")
-        and not slots.clock.explicit
-    ):
-        day += timedelta(days=1)
+    if bare and slots.clock.marked and lang in MARKED_24_HOUR:  # "Freitag um 10 Uhr", "demain à 9h"
+        bare = datetime.combine(day or local_now.date(), clock) <= local_now  # "um 5 Uhr" at 14:30: ask
+    if day is not None and slots.day is not None:
+        day, unsure = _small_hours(day, clock, slots, unsure)
     moment = _next_clock(clock, bare, local_now) if day is None else _on_day(clock, bare, day, local_now)
     return _finish(moment, frame, now, unsure or bare)
+
+
+def _small_hours(day: date, clock: time, slots: Slots, unsure: bool) -> tuple[date, bool]:
+    """ "tonight at 12" and "heute Nacht um 1" are after midnight, the next day; "tomorrow night at
+    2" may be either night, so it is asked."""
+    assert slots.clock is not None
+    assert slots.day is not None
+    if clock.hour == 0 and slots.part in ("evening", "night") and not slots.clock.explicit:
+        return day + timedelta(days=1), unsure
+    if clock == time(0) and slots.clock.explicit and slots.part is None:  # "heute um Mitternacht"
+        return (day + timedelta(days=1), unsure) if slots.day.offset == 0 else (day, True)
+    if slots.part in ("evening", "night") and clock.hour < 6:
+        if slots.day.offset == 0:
+            return day + timedelta(days=1), unsure
+        return day, True
+    return day, unsure
 
 
 def _relative(slots: Slots, now: datetime, local_now: datetime, frame: tzinfo) -> Reading:
@@ -249,4 +266,4 @@ def _weekday(spec: Day, today: date, lang: str | None) -> tuple[date, bool]:
     if spec.mode == "next":
         reading = next_week if lang in NEXT_WEEK_CONVENTION else coming
         return reading, next_week != coming
-    return coming, False
+    return coming, ahead == 0  # "Tuesday" said on a Tuesday: today's or next week's, asked

@@ -68,7 +68,18 @@ EXTRA_NUMBERS = {
         "unos pocos": 3,
     },
     "fr": {"une": 1, "premier": 1, "1er": 1, "1ere": 1, "quelques": 3},
-    "it": {"un": 1, "una": 1, "un'": 1, "primo": 1, "1º": 1, "1°": 1, "paio di": 2, "un paio di": 2},
+    "it": {
+        "un": 1,
+        "una": 1,
+        "un'": 1,
+        "primo": 1,
+        "1º": 1,
+        "1°": 1,
+        "paio di": 2,
+        "un paio di": 2,
+        "paio d'": 2,
+        "un paio d'": 2,  # "tra un paio d'ore"
+    },
     "pt": {
         "uma": 1,
         "primeiro": 1,
@@ -199,7 +210,8 @@ approx: approximately | approx | ish | in etwa | environ | circa | more or less 
 
 PHRASES = {
     "en": """
-day: today=0 | tomorrow=1 | tomorrows=1 | tmrw=1 | tmr=1 | day after tomorrow=2
+day: today=0 | tomorrow=1 | tomorrows=1 | tmrw=1 | tmr=1 | tomorow=1 | tommorow=1 | tommorrow=1
+    | tomorrw=1 | 2morrow=1 | day after tomorrow=2
     | the day after tomorrow=2 | tonight=0/evening | this morning=0/morning | this afternoon=0/afternoon
     | this evening=0/evening | tomorrow morning=1/morning | tomorrow evening=1/evening
     | tomorrow afternoon=1/afternoon | tomorrow night=1/night
@@ -275,7 +287,7 @@ and: y
 and_half: y media | y medio
 span: media hora=30 | un cuarto de hora=15 | cuarto de hora=15 | tres cuartos de hora=45 | hora y media=90
 last: último | última | el último
-filler: a | a las | a la | al | al las | las | la | el | de | del | para las | para la | sobre las
+filler: a | a las | a la | al | al las | alas | las | la | el | de | del | para las | para la | sobre las
     | hacia las | a eso de las | eso de las | como a las | día | dia
 """,
     "fr": """
@@ -357,20 +369,20 @@ and_half: e meia | e meio
 span: meia hora=30 | meia-hora=30 | um quarto de hora=15 | quarto de hora=15 | três quartos de hora=45
     | uma hora e meia=90
 last: último | última
-filler: essa | este | esse | esta | às | as | à | a | o | no | na | dia | no dia | de | da | do | pelas
+filler: essa | este | esse | esta | às | as | à | a | ao | o | no | na | dia | no dia | de | da | do | pelas
     | por volta das | lá pelas | perto das
 """,
     "ru": """
 day: сегодня=0 | завтра=1 | послезавтра=2 | послепослезавтра=3 | сегодня вечером=0/evening
     | сегодня утром=0/morning | сегодня днем=0/afternoon | сегодня ночью=0/night
     | завтра утром=1/morning | завтра вечером=1/evening | завтра днем=1/afternoon
-part: утра=morning | утром=morning | дня=afternoon | днем=afternoon | пополудни=afternoon
+part: утра=morning | утром=morning | с утра=morning | дня=afternoon | днем=afternoon | пополудни=afternoon
     | после полудня=afternoon | вечера=evening | вечером=evening | ночи=night | ночью=night
 noon: полдень=12 | в полдень=12 | полночь=0 | в полночь=0
 in: через | спустя
 later: спустя | позже
 next: следующий | следующую | следующая | следующее | следующей | след | ближайший | ближайшую
-this: этот | эту | это | эта
+this: этот | эту | это | эта | этой | этого | этом
 after_next: после следующего | после следующей
 oclock: час | часа | часов | ч
 quarter: четверть | четверти
@@ -387,14 +399,14 @@ filler: в | во | к | около | примерно | на | ровно
 day: сьогодні=0 | завтра=1 | післязавтра=2 | сьогодні ввечері=0/evening | сьогодні вранці=0/morning
     | сьогодні вдень=0/afternoon | сьогодні вночі=0/night | завтра вранці=1/morning
     | завтра ввечері=1/evening | завтра вдень=1/afternoon
-part: ранку=morning | зранку=morning | вранці=morning | дня=afternoon | вдень=afternoon
-    | пополудні=afternoon | після полудня=afternoon | вечора=evening | ввечері=evening | увечері=evening
-    | ночі=night | вночі=night
+part: ранку=morning | зранку=morning | з ранку=morning | вранці=morning | уранці=morning
+    | дня=afternoon | вдень=afternoon | удень=afternoon | пополудні=afternoon | після полудня=afternoon
+    | вечора=evening | ввечері=evening | увечері=evening | ночі=night | вночі=night | уночі=night
 noon: полудень=12 | опівдні=12 | північ=0 | опівночі=0
 in: через | за
 later: пізніше | потому
 next: наступного | наступний | наступну | наступна | наступне | наступної | найближчий | найближчу
-this: цей | цю | це | ця | цього
+this: цей | цю | це | ця | цього | цієї | цьому
 after_next: після наступного | після наступної
 oclock: година | годину | години | годині | годин | ч
 quarter: чверть | чверті

@@ -31,8 +31,9 @@ from dateutil.rrule import rrulestr
 
 from bot.errors import Refused
 from bot.followup.describe import describe_when
-from bot.followup.moment import Reader
+from bot.followup.moment import AT_WORDS, Reader, Slots
 from bot.followup.resolve import Unreadable, resolve
+from bot.followup.tokens import tokenize
 from bot.followup.words import DAILY_ALONE, EVERY
 from bot.i18n import N_, Translator, translator
 
@@ -104,6 +105,8 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
     reader = Reader(words, lang)
     slots = reader.read()
     text = rest_of(words, reader)
+    if slots.empty and (repeating := every_after_text(words, now=now, tz=tz, lang=lang)):
+        return repeating  # "water the plants every sunday at 10am"
     if slots.empty:
         reader, text = trailing_time(words, lang)  # "call mom tomorrow at 5pm"
         slots = reader.slots
@@ -115,7 +118,50 @@ def parse_reminder(words: str, *, now: datetime, tz: str, lang: str | None = Non
         raise _refusal(exc, words, text) from None
     if not text:
         raise ReminderParseError(NO_TEXT, example="/remind in 20 minutes stretch")
-    return Schedule(reading.moment.astimezone(UTC), tz, relative=slots.relative, unsure=reading.unsure), text
+    if any(token.folded in ZONE_HINTS for token in tokenize(text)[:3]):
+        raise ReminderParseError(NOT_READ, words=clip(words), examples=EXAMPLES)  # the model reads it
+    unsure = reading.unsure or time_left_in(text, slots, lang)
+    return Schedule(reading.moment.astimezone(UTC), tz, relative=slots.relative, unsure=unsure), text
+
+
+# Words after a clock that say its zone ("3pm london time") when the zone itself was not read: the
+# clock may be meant in another zone, so the rules refuse and the model reads it (a proposal).
+ZONE_HINTS = frozenset(
+    {
+        *("time", "zeit", "uhrzeit", "hora", "horario", "horário", "heure", "ora", "время", "времени"),
+        *("часу", "utc", "gmt", "cet", "cest", "msk", "мск", "est", "edt", "pst", "pdt", "cst", "cdt"),
+        *("bst", "wet", "eet"),
+    }
+)
+AT_OR_TYPO = AT_WORDS | {"alas", "ás", "ao", "ala"}
+# After a day without a clock ("tomorrow after work", "amanhã cedo", "demain en fin de matinée",
+# "завтра с утра"): words that narrow the time of that day, so 09:00 is only proposed.
+NARROWING = frozenset(
+    {
+        *("after", "before", "by", "end", "early", "late", "first", "nach", "vor", "früh", "spät", "ende"),
+        *("anfang", "después", "antes", "temprano", "tarde", "primera", "en", "après", "avant", "tôt"),
+        *("tard", "fin", "début", "cedo", "depois", "fim", "dopo", "prima", "presto", "tardi", "fine"),
+        *("с", "после", "до", "рано", "поздно", "под", "з", "після", "пізно"),
+    }
+)
+
+
+def time_left_in(text: str, slots: Slots, lang: str | None) -> bool:
+    """Whether the reminder's text starts with time words the grammar did not take when no clock
+    was read ("mañana a la 8 pan", "завтра в обед …"): the day alone (at 09:00) may not be meant."""
+    tokens = tokenize(text)[:3]
+    if slots.clock is not None or not tokens:
+        return False
+    first = tokens[0]
+    if first.number is not None or first.numeric:
+        return True
+    if first.folded in NARROWING or (first.folded in AT_OR_TYPO and len(tokens) > 1):
+        return True  # "mañana alas 8", "amanhã ao meio-dia", "завтра в обед", "tomorrow at 99pm"
+    for start in tokens[:2]:
+        clock = Reader(text[start.start :], lang).read().clock
+        if clock is not None:
+            return True
+    return False
 
 
 def _refusal(exc: Unreadable, words: str, text: str) -> ReminderParseError:
@@ -142,6 +188,28 @@ def trailing_time(words: str, lang: str | None) -> tuple[Reader, str]:
                 re.sub(r"\s+(?:to|at|on|um|am|à|a|в|о)$", "", words[: tokens[start].start].strip())
             )
     return Reader("", lang), words
+
+
+def every_after_text(words: str, *, now: datetime, tz: str, lang: str | None) -> tuple[Schedule, str] | None:
+    """A repetition said after the text ("call mom every sunday at 10"): read when all the words
+    from "every" on are time words, the words before it being the text."""
+    from bot.followup.repeat import parse_repeating
+
+    for token in Reader(words, lang).tokens[1:]:
+        tail = words[token.start :]
+        every = DAILY_ALONE.match(tail) or EVERY.match(tail)
+        if every is None:
+            continue
+        head = strip_joiner(re.sub(r"\s+(?:to|at|on|um|am|à|a|в|о)$", "", words[: token.start].strip()))
+        try:
+            schedule, text = parse_repeating(
+                tail[every.end() :] + " " + head, now=now, tz=tz, lang=lang, daily=every.re is DAILY_ALONE
+            )
+        except ReminderParseError:
+            continue
+        if head and text == head:
+            return schedule, text
+    return None
 
 
 def rest_of(words: str, reader: Reader) -> str:
@@ -171,7 +239,7 @@ def next_firing(schedule_rule: str, start_local: str, tz: str, after: datetime) 
 
 def strip_joiner(text: str) -> str:
     """Drop a leading "to" / ":" / "-" ("at 9 to stretch", "every day 21:00: stretch")."""
-    return re.sub(r"^(?:(?:to|that)\s+|[:\-–—,]\s*)", "", text.strip()).strip()
+    return re.sub(r"^(?:(?:me\s+)?(?:to|that)\s+|[:\-–—,]\s*)", "", text.strip()).strip()
 
 
 def aware(local: datetime, zone: ZoneInfo) -> datetime:

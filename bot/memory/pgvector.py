@@ -15,8 +15,9 @@ memories, which MEMORY_MAX_PER_USER caps). After an erasure, `vacuum` removes th
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.errors import Unavailable
 
@@ -32,15 +33,64 @@ class VectorStoreUnreachable(Unavailable):
 
 def server_name(url: str) -> str:
     """host:port/database of a postgresql:// URL, without the user or password (for messages)."""
-    parts = urlsplit(url)
-    host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
-    return f"{host}{f':{parts.port}' if parts.port else ''}{parts.path or ''}"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+        port = parts.port
+    except ValueError:
+        return "a malformed URL"
+    return hide_password(f"{host}{f':{port}' if port else ''}{parts.path or ''}", url)
+
+
+def password_of(url: str) -> str | None:
+    """The password in a postgresql:// URL as written (the user info ends at the last "@" before
+    the path), read without a URL parser so a malformed URL still gives it up for masking."""
+    rest = url.split("://", 1)[-1]
+    authority = rest.split("?", 1)[0]
+    if "@" not in authority:
+        return None
+    user_info = authority[: authority.rfind("@")]
+    return user_info.partition(":")[2] or None
+
+
+def hide_password(text: str, url: str) -> str:
+    """`text` with the URL's password (as written and percent-decoded) replaced by ***."""
+    password = password_of(url)
+    if not password:
+        return text
+    for form in sorted({password, unquote(password)}, key=len, reverse=True):
+        if len(form) >= 3:
+            text = text.replace(form, "***")
+    return text
+
+
+def check_url(url: str) -> None:
+    """VectorStoreUnreachable naming what is wrong with a malformed URL (never its password)."""
+    reason = None
+    if re.search(r"\s", url):
+        reason = "it holds a space or another blank; percent-encode it (a space is %20)"
+    elif re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        reason = "it holds a % that starts no %XX escape; write a % in the password as %25"
+    elif "%00" in url:
+        reason = "it holds %00 (a NUL character), which PostgreSQL refuses"
+    else:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (a port that is no number raises here)
+        except ValueError:  # its message may quote a piece of the password ("as 'pa'")
+            reason = (
+                "its host or port cannot be read (an unclosed [, or a : / # ? @ in the password); "
+                "percent-encode those characters in the password"
+            )
+    if reason is not None:
+        raise VectorStoreUnreachable(f"VECTOR_STORE_URL cannot be used: {reason}")
 
 
 def probe(url: str) -> str:
     """Connect once and return the pgvector version the server offers; VectorStoreUnreachable with
-    PostgreSQL's own reason (it names no password) if it cannot be used. Run before Mem0 opens
+    PostgreSQL's own reason (the password masked) if it cannot be used. Run before Mem0 opens
     its pool, so a wrong URL fails at once instead of after the pool's 30 s timeout."""
+    check_url(url)
     try:
         import psycopg
         import psycopg_pool  # noqa: F401 (Mem0's pgvector store needs it)
@@ -55,7 +105,8 @@ def probe(url: str) -> str:
                 "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"
             ).fetchone()
     except psycopg.Error as exc:
-        reason = " ".join(str(exc).split())
+        # psycopg quotes a malformed value, the password among them ('unexpected spaces in "…"')
+        reason = hide_password(" ".join(str(exc).split()), url)
         raise VectorStoreUnreachable(
             f"the PostgreSQL of VECTOR_STORE_URL ({server_name(url)}) cannot be used: {reason}"
         ) from None

@@ -3,7 +3,9 @@ they set, so the bot refuses to keep DATA_DIR there (it would lose every memory,
 write at the next deploy) unless DATA_DIR is on a mounted volume or the operator accepts the loss.
 
 Whether DATA_DIR is on a volume is read from /proc/self/mountinfo: the mount that holds it must be
-another one than the container's root filesystem, and not a memory filesystem (tmpfs).
+another one than the container's root filesystem, and a filesystem that keeps data (not tmpfs, nor
+devtmpfs, proc, sysfs or another overlay). On a platform without volumes (Heroku) DATA_DIR is
+refused wherever it is.
 """
 
 from __future__ import annotations
@@ -21,6 +23,25 @@ logger = logging.getLogger(__name__)
 
 MOUNTINFO = Path("/proc/self/mountinfo")
 MEMORY_FILESYSTEMS = frozenset({"tmpfs", "ramfs"})
+# Filesystems that are never a volume: memory, the kernel's own, a container's layered root.
+NOT_VOLUMES = MEMORY_FILESYSTEMS | frozenset(
+    {
+        "devtmpfs",
+        "proc",
+        "sysfs",
+        "overlay",
+        "devpts",
+        "mqueue",
+        "cgroup",
+        "cgroup2",
+        "securityfs",
+        "debugfs",
+        "tracefs",
+        "squashfs",
+        "nsfs",
+        "fuse.lxcfs",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +49,13 @@ class Platform:
     name: str
     markers: tuple[str, ...]  # environment variables the platform sets in every container
     fix: str  # how to give the bot a volume there, in one line
+    volumes: bool = True  # False: no mount there survives a restart (Heroku)
 
 
 PLATFORMS = (
-    Platform("Heroku", ("DYNO",), "Heroku dynos have no volumes: run the bot where a disk persists"),
+    Platform(
+        "Heroku", ("DYNO",), "Heroku dynos have no volumes: run the bot where a disk persists", volumes=False
+    ),
     Platform(
         "Render", ("RENDER",), "add a Disk to the service (e.g. mount path /var/data), DATA_DIR=/var/data"
     ),
@@ -121,7 +145,8 @@ def ephemeral_reason(
             mountinfo = ""
     where = data_dir.resolve()
     mount = mount_of(where, mounts(mountinfo))
-    if mount is not None and mount.point != Path("/") and mount.fstype not in MEMORY_FILESYSTEMS:
+    volume = mount is not None and mount.point != Path("/") and mount.fstype not in NOT_VOLUMES
+    if volume and platform.volumes:
         return None
     on = "memory" if mount is not None and mount.fstype in MEMORY_FILESYSTEMS else "the container's own disk"
     return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Telegram bot tokens and Google API keys, wherever they appear (URLs, exception messages).
 _PATTERNS = (
@@ -23,16 +23,22 @@ def redact_tokens(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Replace known secret values and anything shaped like a token or key with [REDACTED]."""
+    """Replace known secret values and anything shaped like a token or key with [REDACTED].
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    `scrub` (the advisor's `safety.redact`, given by the entry point) also replaces what a user's
+    message would have redacted (passwords, cards, keys by their shape), should a record quote one.
+    """
+
+    def __init__(self, secrets: Iterable[str] = (), scrub: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        self._scrub = scrub
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return redact_tokens(text)
+        text = redact_tokens(text)
+        return self._scrub(text) if self._scrub is not None else text
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -47,11 +53,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+def setup_logging(level: str, secrets: Iterable[str] = (), scrub: Callable[[str], str] | None = None) -> None:
     """Log to stdout through a redacting handler; quiet the libraries that log request URLs."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter(secrets))
+    handler.addFilter(RedactingFilter(secrets, scrub))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -229,6 +229,25 @@ class ChatTables(Tables):
         )
         return Usage(int(row[0]), int(row[1]), int(row[2])) if row else Usage()
 
+    async def exportable(self, chat_id: int, usage_user: int) -> dict[str, Any]:
+        """What the chat's tables hold for /export: the chat's record, its recent turns (oldest
+        first), and the usage counted for `usage_user` day by day."""
+        chat = await self._row(
+            "SELECT first_seen, last_seen, message_count FROM chats WHERE chat_id = ?", (chat_id,)
+        )
+        turns = await self._rows(
+            "SELECT role, text, created_at FROM turns WHERE chat_id = ? ORDER BY id", (chat_id,)
+        )
+        usage = await self._rows(
+            "SELECT day, messages, prompt_tokens, output_tokens FROM usage WHERE user_id = ? ORDER BY day",
+            (usage_user,),
+        )
+        return {
+            "chat": dict(chat) if chat is not None else None,
+            "recent_turns": [dict(row) for row in turns],
+            "usage": [dict(row) for row in usage],
+        }
+
     async def start_session(self, chat_id: int, at: float | None = None) -> None:
         """Turns before `at` (default now) no longer belong to the chat's current session."""
         await self._write(

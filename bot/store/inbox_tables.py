@@ -52,12 +52,12 @@ class UpdateInbox(Tables):
             (update_id, chat_id, now, now),
         )
 
-    async def finish_update(self, update_id: int, *, failed: bool = False) -> None:
+    async def finish_update(self, update_id: int, *, failed: bool = False, scrub: bool = False) -> None:
         """The update was handled (or given up on): drop its content, keep its id for dedupe.
 
-        For a chat with memory off (incognito) the WAL is emptied at once too: the update's text
-        leaves every file now, not at the next automatic checkpoint (the blanked row alone would
-        leave the old page in the WAL, also after a `kill -9`).
+        For a chat with memory off (incognito), and with `scrub` (the text held a secret), the WAL
+        is emptied at once too: the update's text leaves every file now, not at the next automatic
+        checkpoint (the blanked row alone would leave the old page in the WAL, also after a `kill -9`).
         """
 
         def finish(conn: sqlite3.Connection) -> bool:
@@ -68,7 +68,7 @@ class UpdateInbox(Tables):
             ).fetchone()
             return row is not None and row[0] is not None and _incognito(conn, int(row[0]))
 
-        if await self._transaction(finish):
+        if await self._transaction(finish) or scrub:
             await self._empty_wal()
 
     async def unfinished_updates(self) -> list[InboxUpdate]:

@@ -61,6 +61,23 @@ class MemoryOutbox(Tables):
         row = await self._row(sql, params)
         return int(row[0]) if row else 0
 
+    async def memory_writes_of(self, user_id: str) -> list[dict[str, Any]]:
+        """The user's writes still waiting (parked ones too), oldest first, for /export."""
+        rows = await self._rows(
+            "SELECT payload, attempts, parked, last_error, created_at FROM memory_outbox "
+            "WHERE user_id = ? ORDER BY id",
+            (user_id,),
+        )
+        return [
+            {
+                "messages": json.loads(row["payload"]).get("messages", []),
+                "attempts": row["attempts"],
+                "parked": bool(row["parked"]),
+                "created_at": row["created_at"],
+            }
+            for row in rows
+        ]
+
     async def parked_memory_writes(self, user_id: str) -> int:
         """The user's writes given up on for now (the model's answers stayed unusable)."""
         row = await self._row(

@@ -14,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 import mimetypes
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -207,13 +208,25 @@ class MediaDownloader:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
 
-    async def fetch(self, attachment: Attachment) -> Media:
+    async def fetch_all(self, attachments: Sequence[Attachment], *, limit: int | None = None) -> list[Media]:
+        """Every file's bytes, at most `limit` bytes read in all (an album sent inline at once):
+        reading stops at the cap (AlbumTooBig), whatever sizes Telegram declared. The first
+        failure cancels the other downloads."""
+        budget = _Budget(limit) if limit is not None else None
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self.fetch(a, budget)) for a in attachments]
+        except* DownloadFailed as failed:
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
+
+    async def fetch(self, attachment: Attachment, budget: _Budget | None = None) -> Media:
         """The file's bytes; DownloadFailed after the retries (never a partial file)."""
         problem = "no attempt"
         for attempt in range(1, self._attempts + 1):
             try:
                 async with asyncio.timeout(self._timeout):
-                    data = await self._fetch_once(attachment.file_id)
+                    data = await self._fetch_once(attachment.file_id, budget)
                 return Media(data, attachment.mime_type, attachment.kind)
             except RetryAfter as exc:
                 problem = "Telegram asked to wait"
@@ -240,29 +253,77 @@ class MediaDownloader:
             found.append(await self.fetch(Attachment(attachment.preview_file_id, "image", "image/jpeg")))
         return found
 
-    async def _fetch_once(self, file_id: str) -> bytes:
+    async def _fetch_once(self, file_id: str, budget: _Budget | None = None) -> bytes:
         file = await self._bot.get_file(file_id)
         if file.file_size is not None and file.file_size > self._max_bytes:
             raise _TooBig
         url = file.file_path or ""
         if not url.startswith(("http://", "https://")):
             raise DownloadFailed("Telegram gave no file URL (a local Bot API server in --local mode?)")
+        if not _plain_file_path(url, self._bot.base_file_url):
+            # "../../bot<token>/sendMessage?…" would call that method with the bot's own token
+            raise DownloadFailed("Telegram gave a file path that is not a plain relative path; not fetched")
         if self._session is None:
             self._session = new_session(self._bot.base_file_url, limit=self._max_connections)
         buffer = bytearray()
-        async with self._session.get(url) as response:
-            if response.status != 200:
-                raise _BadStatus(response.status)
-            async for chunk in response.content.iter_chunked(CHUNK):
-                buffer += chunk
-                if len(buffer) > self._max_bytes:
-                    raise _TooBig
+        try:
+            async with self._session.get(url) as response:
+                if response.status != 200:
+                    raise _BadStatus(response.status)
+                async for chunk in response.content.iter_chunked(CHUNK):
+                    buffer += chunk
+                    if len(buffer) > self._max_bytes:
+                        raise _TooBig
+                    if budget is not None:
+                        budget.take(len(chunk))
+        except BaseException:
+            if budget is not None:  # a failed attempt's bytes are gone: they do not count
+                budget.give_back(len(buffer))
+            raise
         return bytes(buffer)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+# What Telegram's file paths look like ("photos/file_12.jpg", "voice/file_3.oga"): plain names,
+# no "..", no query, no escapes.
+_FILE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*")
+
+
+def _plain_file_path(url: str, base: str) -> bool:
+    """`url` is the file URL PTB built (`base` + "/" + Telegram's file_path) and that path is plain."""
+    prefix = base.rstrip("/") + "/"
+    if not url.startswith(prefix):
+        return False
+    relative = url[len(prefix) :]
+    return _FILE_PATH.fullmatch(relative) is not None and ".." not in relative.split("/")
+
+
+class AlbumTooBig(DownloadFailed):
+    """The files of an album read together passed the limit (`read` bytes when reading stopped)."""
+
+    def __init__(self, read: int) -> None:
+        super().__init__(f"the album's files passed the inline limit after {read} bytes")
+        self.read = read
+
+
+class _Budget:
+    """Bytes several downloads may read together."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self, count: int) -> None:
+        self.used += count
+        if self.used > self.limit:
+            raise AlbumTooBig(self.used)
+
+    def give_back(self, count: int) -> None:
+        self.used -= count
 
 
 class _TooBig(Exception):

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from telegram import Update
 from telegram.ext import Application
 
+from bot.advisor.safety import secret_reason
 from bot.records import InboxUpdate
 from bot.store import UpdateInbox
 
@@ -65,6 +66,9 @@ class Inbox:
         self._store = store
         self._max_attempts = max_attempts
         self._answered: set[int] = set()
+        # Updates whose text holds a secret: once handled, the WAL is emptied so the stored text
+        # leaves every file (the row alone is blanked; its old page would stay in the WAL).
+        self._secret: set[int] = set()
 
     async def record(self, updates: Sequence[Update]) -> list[Update]:
         """Store the updates durably; return those not seen before, in order. An update that
@@ -89,6 +93,8 @@ class Inbox:
             if update.update_id in fresh:
                 fresh.discard(update.update_id)  # the same id twice in one batch counts once
                 new.append(update)
+                if _holds_secret(update):
+                    self._secret.add(update.update_id)
         return new
 
     async def _unstorable(self, update: Update, exc: BaseException) -> None:
@@ -111,7 +117,7 @@ class Inbox:
             logger.error(
                 "update %d was in flight in %d runs that died; skipping it", update.update_id, update.attempts
             )
-            await self._store.finish_update(update.update_id, failed=True)
+            await self._store.finish_update(update.update_id, failed=True, scrub=True)
         retry = [p for p in pending if p.attempts < self._max_attempts]
         await self._store.count_update_attempts([p.update_id for p in retry])
         logger.info("%d updates were not finished before the last stop; handling them now", len(retry))
@@ -123,8 +129,10 @@ class Inbox:
                 logger.error(
                     "stored update %d cannot be read (%s); skipped", row.update_id, type(exc).__name__
                 )
-                await self._store.finish_update(row.update_id, failed=True)
+                await self._store.finish_update(row.update_id, failed=True, scrub=True)
                 continue
+            if _holds_secret(stored):
+                self._secret.add(row.update_id)
             await application.update_queue.put(stored)
             queued += 1
         return queued
@@ -133,15 +141,23 @@ class Inbox:
         """A reply to the update reached Telegram: never replay it, even if we die right now."""
         if update_id not in self._answered:
             self._answered.add(update_id)
-            await self._store.finish_update(update_id)
+            await self._store.finish_update(update_id, scrub=update_id in self._secret)
             logger.debug("update %d answered", update_id)
 
     async def end(self, update: object, *, failed: bool) -> None:
         if isinstance(update, Update):
+            scrub = update.update_id in self._secret
+            self._secret.discard(update.update_id)
             if update.update_id in self._answered:
                 self._answered.discard(update.update_id)
                 return
-            await self._store.finish_update(update.update_id, failed=failed)
+            await self._store.finish_update(update.update_id, failed=failed, scrub=scrub)
+
+
+def _holds_secret(update: Update) -> bool:
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    return bool(text) and secret_reason(text) is not None
 
 
 def _row(update: Update) -> InboxUpdate:

@@ -213,3 +213,24 @@ def test_prompt_shows_when_a_memory_was_said_and_until_when_it_holds() -> None:
     quoted = quote_memories([item])
     assert '"saved": "2025-06-02"' in quoted
     assert '"valid_until": "2025-06-09"' in quoted
+
+
+@pytest.mark.parametrize(
+    "returned",
+    [
+        "…my password is [password] and my card is [card number], and I like rowing.",
+        "My password is hunter2 and my card is 4111 1111 1111 1111, and I like rowing.",
+        "Password [password]; card [card number]; likes rowing",
+    ],
+)
+async def test_a_placeholder_costs_only_its_clause(
+    llm: GeminiChat, fake_gemini: FakeGemini, returned: str
+) -> None:
+    """Whatever the model returns (here the user's own sentence), the clauses with a secret or its
+    placeholder go and "likes rowing" stays; nothing holding a placeholder is kept."""
+    fake_gemini.enqueue("json", answer({"text": returned, "category": "preferences", "action": "add"}))
+    facts = await Extractor(llm).extract(
+        "…my password is hunter2 and my card is 4111 1111 1111 1111, and I like rowing.", [], today=TODAY
+    )
+    assert [f.text.lower() for f in facts] in (["i like rowing"], ["likes rowing"])
+    assert not any("[" in f.text or "hunter2" in f.text or "4111" in f.text for f in facts)

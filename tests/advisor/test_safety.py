@@ -213,3 +213,59 @@ def test_grounding_needs_the_persons_words() -> None:
     # An update may carry words of the memory it rewrites.
     assert grounding_reason("Runs 5 km every morning", message="I now run 5 km, not 3 km.",
                             replaced=["Runs 3 km every morning"]) is None  # fmt: skip
+
+
+# Secrets by shape (issue 21). Keys are assembled from pieces so no key-shaped literal sits in the
+# repository; the pieces are random letters, as gitleaks' generated samples are.
+_HF = "hf_" + "jCBaQngSHiHDRYOcsMcif" + "UcysGyaiybUWz"
+_ASIA = "ASIA" + "HFYPS75XBLFLYBYL"
+_SENDGRID = "SG." + "ngeVfQFYQlKU0ufo8x5d1A" + "." + "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr"
+_SLACK_HOOK = "https://hooks.slack.com/services/" + "T024BE7LD/B024BE7LH/" + "Zk2cEFYq1aWbVx8JoPDxQZnV"
+_PEM_BODY = "MIIEowIBAAKCAQEAx4UbaDzY5x1Ep+F/2sbe8FeXrf5GR6Bw+o2r9sNyN6tfGk2x/9p1b0NR"
+_PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    + _PEM_BODY
+    + "\n"
+    + _PEM_BODY[::-1]
+    + "\n-----END RSA PRIVATE KEY-----"
+)
+
+
+@pytest.mark.parametrize("secret", [_HF, _ASIA, _SENDGRID, _SLACK_HOOK, "tiokyjzcas3m5o94d", "Sk94HG7f6KB"])
+@pytest.mark.parametrize(
+    "template", ["here is my key {} and I like rowing", "my api token is {} and I like rowing"]
+)
+def test_a_secret_is_removed_by_its_shape_with_or_without_a_cue(secret: str, template: str) -> None:
+    seen = redact(template.format(secret))
+    assert not any(secret[i : i + 8] in seen for i in range(len(secret) - 7)), seen
+    assert seen.endswith(" and I like rowing")
+
+
+def test_a_pem_private_key_is_removed_whole() -> None:
+    seen = redact(f"here is my key {_PEM} and I like rowing")
+    assert seen == "here is my key [private key] and I like rowing"
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+49 151 0211 0728",
+        "+49 1512 6766794",
+        "0049 160 80133757",
+        "+4915675198415",
+        "+55 11 94583-4001",
+        "+86 135 2783 6755",
+        "+1 (415) 555-0123",
+    ],
+)
+def test_phone_numbers_are_never_taken_for_cards(phone: str) -> None:
+    assert redact(f"call me at {phone} after the gym") == f"call me at {phone} after the gym"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my zip code 10115 is in Mitte", "I want to pin to 100 kg on the leg press"],
+)
+def test_numbers_that_are_no_secret_stay(text: str) -> None:
+    assert redact(text) == text
+    assert secret_reason(text) is None

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.advisor.controls import MemoryControls
+from bot.advisor.erasures import Erasures
 from bot.advisor.extraction import Extractor
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.media_notes import PhotoNotes
@@ -94,6 +95,7 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         recaller=Recaller(pipeline.memory),
         incognito_turns=IncognitoTurns(per_chat=6),
         photo_notes=PhotoNotes(pipeline.llm, pipeline.writer, model=None, attempts=3),
+        erasures=Erasures(),
     )
     erased_chat, others = 77, [81, 82, 83, 84, 85]
     erased = await pipeline.store.chats.user_id_for(erased_chat)

@@ -284,3 +284,32 @@ async def test_check_reports_the_memory_store(
     store = next(c for c in await run_checks(bad) if c.name == "memory store")
     assert not store.ok
     assert "does not exist" in store.detail
+
+
+MALFORMED = [
+    ("postgresql://advisor:hunter2 secret@127.0.0.1:5/memories", "a space"),
+    ("postgresql://advisor:hunter2%secret@127.0.0.1:5/memories", "%25"),
+    ("postgresql://advisor:hunter2%00secret@127.0.0.1:5/memories", "%00"),
+    ("postgresql://advisor:hunter2[secret@127.0.0.1:5/memories", "host or port cannot be read"),
+    ("postgresql://advisor:hunter2#secret@127.0.0.1:5/memories", "host or port cannot be read"),
+    ("postgresql://advisor:hunter2/secret@127.0.0.1:5/memories", "host or port cannot be read"),
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), MALFORMED)
+def test_a_malformed_url_exits_6_with_its_reason_and_never_shows_the_password(
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, url: str, reason: str
+) -> None:
+    """N1: a password holding a space, a bare %, %00, an unclosed [ (or an unescaped # or /):
+    exit code 6 with what is wrong, at start and in `check`; no password, no traceback."""
+    env = bot_env(fake_telegram, fake_gemini, tmp_path / "data", VECTOR_STORE_URL=url)
+    result = run_cli(env, tmp_path, "chat", input="exit\n", timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode == 6, output
+    assert reason in output
+    assert "Traceback" not in output
+    checked = run_cli(env, tmp_path, "check", timeout=60)
+    assert reason in checked.stdout + checked.stderr
+    for shown in (output, checked.stdout + checked.stderr):
+        assert "hunter2" not in shown
+        assert "secret@" not in shown

@@ -76,8 +76,8 @@ def test_on_every_platform_the_container_disk_is_refused_and_a_volume_accepted(p
         assert f"DATA_DIR {data_dir} is on {platform.name}'s ephemeral filesystem" in reason
         assert platform.fix in reason
         assert "ALLOW_EPHEMERAL_DATA=true" in reason
-    assert ephemeral_reason(Path("/data"), env, MOUNTINFO) is None
-    assert ephemeral_reason(Path("/srv/my volume/bot"), env, MOUNTINFO) is None
+    on_volume = [ephemeral_reason(Path(p), env, MOUNTINFO) for p in ("/data", "/srv/my volume/bot")]
+    assert on_volume == [None, None] if platform.volumes else None not in on_volume
 
 
 def test_without_a_platform_nothing_is_refused() -> None:
@@ -132,3 +132,20 @@ async def test_check_reports_the_ephemeral_data_dir(
     volume = next(c for c in await run_checks(accepted) if c.name == "DATA_DIR volume")
     assert volume.ok
     assert "ALLOW_EPHEMERAL_DATA=true accepts the loss" in volume.detail
+
+
+def test_heroku_is_refused_even_on_a_separate_mount_and_kernel_mounts_are_never_a_volume() -> None:
+    """Heroku has no volumes: any mount there is the dyno's own. devtmpfs, proc and overlay mounts
+    are no volume on any platform."""
+    table = MOUNTINFO + (
+        "630 612 0:5 / /dev rw,nosuid - devtmpfs udev rw\n"
+        "631 612 0:190 / /srv/layer rw - overlay overlay rw\n"
+        "632 612 0:191 / /srv/proc rw - proc proc rw\n"
+    )
+    heroku = {"DYNO": "worker.1"}
+    for data_dir in (Path("/data"), Path("/dev/data"), Path("/srv/layer/data")):
+        assert ephemeral_reason(data_dir, heroku, table) is not None
+    render = {"RENDER": "true"}
+    for data_dir in (Path("/dev/data"), Path("/srv/layer/data"), Path("/srv/proc/data")):
+        assert ephemeral_reason(data_dir, render, table) is not None
+    assert ephemeral_reason(Path("/data"), render, table) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram, UploadedFile
 from tests.support.harness import CHAT, StartBot, say
 
@@ -132,3 +132,21 @@ async def test_new_starts_a_fresh_conversation(
     assert "Fresh start" in (await say(fake_telegram, "/new"))["text"]
     await say(fake_telegram, "Something else entirely")
     assert "marathon tapering" not in fake_gemini.last_chat_prompt()
+
+
+async def test_export_holds_the_recent_turns_pending_memory_writes_and_usage(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N11: "everything I keep about you" includes the conversation kept for context, what still
+    waits to be written to memory (the model is down for it here) and the usage counted."""
+    await start_bot()
+    fake_gemini.enqueue("json", *[Fault(503)] * 20)
+    await say(fake_telegram, "I row 5 km every morning before work")
+    document = exported(await say(fake_telegram, "/export"))
+    turns = [(t["role"], t["text"]) for t in document["recent_turns"]]
+    assert ("user", "I row 5 km every morning before work") in turns
+    assert any(role == "model" for role, _ in turns)
+    pending = [m["content"] for w in document["pending_memory_writes"] for m in w["messages"]]
+    assert "I row 5 km every morning before work" in pending
+    assert sum(day["messages"] for day in document["usage"]) >= 1
+    assert document["chat"]["message_count"] >= 1

@@ -204,3 +204,32 @@ async def test_forget_words_says_when_more_memories_match_than_it_shows(
     offer = await say(fake_telegram, "/forget knee exercise")
     assert sum(b["text"].startswith("🗑") for b in buttons(offer)) == 8
     assert "More memories match; these are the 8 closest." in offer["text"]
+
+
+async def test_a_corrected_memory_deleted_later_takes_its_source_message_along(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N3: ✏️ re-dates a memory's text, yet 🗑 afterwards still erases the exchange it was
+    extracted from: the next prompt carries nothing of it."""
+    bot = await start_bot()
+    fake_gemini.enqueue("json", scripted([{"text": "Has a cat called Zorblax", "category": "personal_info"}]))
+    await say(fake_telegram, "My cat is called Zorblax. Can cats run with me?")
+    await bot.settle()
+    listing = await say(fake_telegram, "/memories")
+    edit = next(b["callback_data"] for b in buttons(listing) if b["text"] == "✏️ 1")
+    before = len(fake_telegram.sent(CHAT))
+    fake_telegram.press_button(CHAT, edit, message_id=listing["message_id"])
+    prompt = (await fake_telegram.wait_for_messages(CHAT, before + 1))[before]
+    done = await say(fake_telegram, "Has a cat called Zorby", reply_to={"message_id": prompt["message_id"]})
+    assert done["text"].startswith("Saved.")
+
+    listing = await say(fake_telegram, "/memories")
+    [delete] = [b for b in buttons(listing) if b["callback_data"].startswith("mem:d:")]
+    fake_telegram.press_button(CHAT, delete["callback_data"], message_id=listing["message_id"])
+    answer = await fake_telegram.wait_for_call(
+        "answerCallbackQuery", lambda c: c.params.get("text") == "Deleted"
+    )
+    assert answer.params["text"] == "Deleted"
+    await say(fake_telegram, "What should I do today?")
+    assert "Zorblax" not in fake_gemini.last_chat_prompt()
+    assert "Zorblax" not in turn_and_write_texts(bot)

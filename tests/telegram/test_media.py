@@ -22,7 +22,7 @@ from bot.telegram.handlers.gate import BUDGET_REPLY
 from bot.telegram.handlers.media_messages import HEARD_PREFIX
 from tests.fakes.gemini_api import FakeGemini, Fault
 from tests.fakes.telegram_api import BOT_USERNAME, FakeTelegram
-from tests.support.chat import CHAT, drained, say
+from tests.support.chat import CHAT, buttons, drained, say
 from tests.support.harness import StartBot
 
 OTHER = 1002
@@ -395,3 +395,66 @@ async def test_heard_line_shows_the_words_as_said(start_bot: StartBot, fake_tele
     reply = await next_reply(fake_telegram)
     assert str(reply["text"]).startswith(f"{HEARD_PREFIX}I did 3*10 squats_today *hard*\n\n")
     assert not [e for e in reply.get("entities") or [] if e["offset"] < 40]  # type: ignore[attr-defined]
+
+
+async def test_a_file_path_that_is_not_plain_is_refused_before_any_request(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N8: a getFile `file_path` climbing out of the file URL ("../../bot<token>/sendMessage?…")
+    would make the bot call that API method with its own token: it is refused, nothing is fetched."""
+    await start_bot()
+    fake_telegram.file_path_override = f"../../bot{fake_telegram.token}/sendMessage?chat_id={CHAT}&text=pwned"
+    fake_telegram.send_photo(CHAT, data=SALAD)
+    assert (await next_reply(fake_telegram))["text"] == DOWNLOAD_FAILED_REPLY
+    assert [c for c in fake_telegram.calls("sendMessage") if c.params.get("text") == "pwned"] == []
+    assert fake_telegram.file_downloads == []
+    assert [r for r in fake_gemini.requests() if r.media()] == []
+
+
+async def test_an_album_without_declared_sizes_is_held_to_the_limit_on_the_bytes_read(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N7: 40 pictures of 600 KB whose sizes are not declared (24 MB in all) pass no check on
+    declared sizes; reading stops at the 19 MB cap and the album is refused, nothing goes inline."""
+    bot = await start_bot()
+    picture = b"\xff\xd8\xff\xe0" + b"rowing machine " * 40960
+    for _ in range(40):
+        fake_telegram.send_photo(CHAT, data=picture, media_group_id="album-big", declare_sizes=False)
+    reply = await next_reply(fake_telegram)
+    await drained(bot, fake_telegram)
+    assert "too big to look at together" in str(reply["text"])
+    assert [r for r in fake_gemini.requests() if r.media()] == []
+
+
+async def test_forget_confirmed_while_an_album_is_answered_erases_that_album_too(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """N2: albums are answered outside the chat's order, so /forget's "Erased" can come while one
+    is still being answered; the album's turns, memory write and description are then not stored,
+    and the next prompt carries nothing of it."""
+    bot = await start_bot()
+    confirm = await say(fake_telegram, "/forget")
+    yes = next(b for b in buttons(confirm) if b["callback_data"].startswith("forget:yes"))
+    fake_gemini.latency = 1.5
+    for index, data in enumerate([SALAD, b"\xff\xd8 kettlebell"]):
+        caption = "My kettlebell is called Borkzilla" if index == 0 else None
+        fake_telegram.send_photo(CHAT, data=data, caption=caption, media_group_id="album-forget")
+    await fake_gemini.wait_for_requests("chat", 1)  # the album is being answered
+    fake_telegram.press_button(CHAT, yes["callback_data"], message_id=confirm["message_id"])
+    await fake_telegram.wait_for_call(
+        "editMessageText", lambda call: "forgotten" in call.params.get("text", "")
+    )
+    for _ in range(200):  # the album's answer still goes out
+        if any("Borkzilla" in str(m.get("text")) for m in fake_telegram.sent(CHAT)):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the album was not answered")
+    fake_gemini.latency = 0.0
+    await bot.services.photo_notes.wait()
+    await bot.settle()
+    await drained(bot, fake_telegram)
+    assert (await bot.services.store.chats.begin_message(CHAT, 10)).recent == []
+    assert await bot.services.memory.list_memories(memory_user_id(CHAT)) == []
+    await say(fake_telegram, "What should I train today?")
+    assert "Borkzilla" not in fake_gemini.last_chat_prompt()

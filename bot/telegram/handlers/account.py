@@ -84,12 +84,13 @@ async def remember(update: Update, context: BotContext) -> None:
 
 
 async def export(update: Update, context: BotContext) -> None:
-    """Send a JSON file with every memory and setting of this chat."""
+    """Send a JSON file with everything kept about this chat: memories, settings, recent turns,
+    memory writes still waiting, usage and reminders."""
     message = update.effective_message
     if message is None:
         return
     t = await context.words(update)
-    document = await context.controls.export(message.chat_id)
+    document = await context.controls.export(message.chat_id, usage_user=counted_as(message))
     document["reminders"] = await context.followup.export(message.chat_id)
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     await message.reply_document(

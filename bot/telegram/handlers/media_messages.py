@@ -4,7 +4,6 @@ the bot understands. Limits are checked before anything is downloaded."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
@@ -17,6 +16,7 @@ from bot.telegram.attachments import (
     ALBUM_TOO_BIG_REPLY,
     DOWNLOAD_FAILED_REPLY,
     NOT_UNDERSTOOD,
+    AlbumTooBig,
     Attachment,
     DownloadFailed,
     Refusal,
@@ -45,8 +45,10 @@ async def on_media(update: Update, context: BotContext) -> None:
             refusal = found if found is not None else NON_TEXT_REPLY
             await send_long(context, message, refusal.text(await context.words(update)))
         return
+    # Counted on arrival: a /forget confirmed while this is collected, downloaded or answered wins.
+    erasures = context.advisor.erasures_of(message.chat_id)
     if message.media_group_id is None:
-        await _answer(update, context, message, [found])
+        await _answer(update, context, message, [found], erasures)
         return
     async with context.deps.media.albums.collect(
         message.chat_id, message.media_group_id, (message, found)
@@ -56,11 +58,11 @@ async def on_media(update: Update, context: BotContext) -> None:
         members.sort(key=lambda member: member[0].message_id)
         # The caption of an album sits on one of its messages (usually the first).
         leader = next((m for m, _ in members if m.caption), members[0][0])
-        await _answer(update, context, leader, [attachment for _, attachment in members])
+        await _answer(update, context, leader, [attachment for _, attachment in members], erasures)
 
 
 async def _answer(
-    update: Update, context: BotContext, message: Message, attachments: list[Attachment]
+    update: Update, context: BotContext, message: Message, attachments: list[Attachment], erasures: int
 ) -> None:
     # The caption as meant for the bot (a group's @mention removed); `message` may be another
     # message of the album than the one this update brought.
@@ -68,11 +70,9 @@ async def _answer(
     # Anonymous admins and channels are many people at once: their words are never stored.
     remember = not (is_group(message.chat) and is_pseudo_sender(message))
     total = sum(a.size or 0 for a in attachments)
-    if len(attachments) > 1 and total > INLINE_LIMIT:
-        values = {"size": f"{total / 2**20:.1f}", "limit": str(INLINE_LIMIT // 2**20)}
-        await send_long(
-            context, message, Refusal(ALBUM_TOO_BIG_REPLY, values).text(await context.words(update))
-        )
+    album = len(attachments) > 1
+    if album and total > INLINE_LIMIT:  # declared sizes: refused before any download
+        await _album_too_big(update, context, message, total)
         return
     downloader = context.deps.media.downloader
     spoken = any(a.kind != "image" for a in attachments)
@@ -81,7 +81,13 @@ async def _answer(
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
     async with typing(context, message.chat_id), context.deps.media.slots:
         try:
-            media: list[Media] = list(await asyncio.gather(*(downloader.fetch(a) for a in attachments)))
+            # sizes Telegram did not declare are held to the limit on the bytes actually read
+            media: list[Media] = await downloader.fetch_all(
+                attachments, limit=INLINE_LIMIT if album else None
+            )
+        except AlbumTooBig as exc:
+            await _album_too_big(update, context, message, exc.read)
+            return
         except DownloadFailed as exc:
             logger.warning("chat %s: %s", message.chat_id, exc)
             await send_long(context, message, (await context.words(update)).gettext(DOWNLOAD_FAILED_REPLY))
@@ -97,6 +103,7 @@ async def _answer(
                 remember=remember,
                 # counted before the reply is sent: the tokens are spent, sent or not
                 usage_user=counted_as(message),
+                erasures=erasures,
             )
         finally:
             media.clear()  # the bytes are not needed any more (a description holds its own list)
@@ -110,3 +117,8 @@ async def _answer(
         heard = _MARKDOWN.sub(r"\\\1", answer.heard)
         text = f"{HEARD_PREFIX}{heard}\n\n{text}"
     await send_long(context, message, text)
+
+
+async def _album_too_big(update: Update, context: BotContext, message: Message, size: int) -> None:
+    values = {"size": f"{size / 2**20:.1f}", "limit": str(INLINE_LIMIT // 2**20)}
+    await send_long(context, message, Refusal(ALBUM_TOO_BIG_REPLY, values).text(await context.words(update)))

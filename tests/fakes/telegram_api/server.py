@@ -609,7 +609,7 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
             "file_id": file_id,
             "file_unique_id": f"AgAD{file_id[-8:]}",
             "file_size": len(known[1]),
-            "file_path": known[0],
+            "file_path": known[0] if self.file_path_override is None else self.file_path_override,
         }
 
     # ---- state helpers (call with the lock held where they touch shared state) -------------

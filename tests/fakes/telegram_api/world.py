@@ -68,6 +68,8 @@ class TelegramWorld:
         self.file_failures = 0
         #: File downloads served (path, bytes) and attempted.
         self.file_downloads: list[str] = []
+        #: When set, getFile answers this `file_path` for every file (a hostile or broken server).
+        self.file_path_override: str | None = None
         #: Chat ids that blocked the bot: every send to them answers 403.
         self.blocked: set[int] = set()
         #: User ids getChatMember reports as "administrator" (in every chat).
@@ -181,10 +183,12 @@ class TelegramWorld:
         media_group_id: str | None = None,
         file_size: int | None = None,
         reply_to: JSON | None = None,
+        declare_sizes: bool = True,
     ) -> int:
         """A user sends a picture: three sizes, the largest holding ``data`` (the smaller ones are
         thumbnails: a header of their own, then the first 60 bytes after ``data``'s 4-byte JPEG
-        marker). ``file_size`` reports another size than ``len(data)`` for the largest."""
+        marker). ``file_size`` reports another size than ``len(data)`` for the largest; with
+        ``declare_sizes`` false no size says how big it is (the field is optional in the Bot API)."""
         message = self._user_message(chat_id, user_id, chat_type, first_name, username, None, "en")
         sizes = []
         for width, height in ((90, 68), (320, 240), (1280, 960)):
@@ -201,6 +205,8 @@ class TelegramWorld:
                     "height": height,
                 }
             )
+            if not declare_sizes:
+                del sizes[-1]["file_size"]
         message["photo"] = sizes
         if media_group_id is not None:
             message["media_group_id"] = media_group_id
