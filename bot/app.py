@@ -16,6 +16,8 @@ from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, ExtBot
 from bot.advisor.controls import MemoryControls
 from bot.advisor.erasures import Erasures
 from bot.advisor.extraction import Extractor
+from bot.advisor.import_jobs import ImportRunner
+from bot.advisor.importer import Importer
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.media_notes import PhotoNotes
 from bot.advisor.memory_writer import MemoryWriter, OnChanged
@@ -26,6 +28,7 @@ from bot.config import Settings
 from bot.errors import Unavailable
 from bot.followup.checkins import IntentReader, QuietHours
 from bot.followup.model_reading import TimeReader
+from bot.followup.restore import restore_reminders
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat, GeminiEmbedder
@@ -40,6 +43,7 @@ from bot.telegram.albums import Albums
 from bot.telegram.attachments import MediaDeps, MediaDownloader
 from bot.telegram.handlers.context import AdvisorApplication, BotContext, HandlerDeps
 from bot.telegram.http_server import ConnectionLimits
+from bot.telegram.import_progress import ImportProgress
 from bot.telegram.inbox import Inbox, UpdateSource
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.outreach import Outreach
@@ -64,6 +68,7 @@ class Services:
     llm: GeminiChat  # the chat model's client (also the follow-up reader's)
     advisor: Advisor
     controls: MemoryControls
+    extractor: Extractor  # also /import's (bot/advisor/importer.py)
 
     @classmethod
     async def open(
@@ -104,7 +109,7 @@ class Services:
         advisor, controls = _advisor_and_controls(settings, persona, store, memory, llm, writer, photo_notes)
         await _resume(store, writer, controls)
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
-        return cls(store, memory, writer, photo_notes, llm, advisor, controls)
+        return cls(store, memory, writer, photo_notes, llm, advisor, controls, extractor)
 
 
 def _embedder(settings: Settings) -> GeminiEmbedder:
@@ -270,6 +275,8 @@ class BotRuntime:
             application = build_application(settings, bot, deps, inbox)
             await application.initialize()
             stack.push_async_callback(application.shutdown)
+            # Import jobs stop once no handler can start one; they stay 'running' and resume.
+            stack.push_async_callback(deps.import_runner.stop)
             stack.push_async_callback(_stop_if_running, application)  # after the update source
             await deps.sender.load()
             await handlers.publish_commands(bot)
@@ -277,6 +284,7 @@ class BotRuntime:
             # Reminders stop before the application shuts down: deliveries under way finish
             # (briefly) while the bot can still send.
             stack.push_async_callback(scheduler.stop)
+            await deps.import_runner.resume()  # imports a stop or a crash interrupted
             return cls(settings, services, application, inbox, stack.pop_all())
         raise AssertionError("unreachable: the stack re-raises")  # for mypy: __aexit__ may swallow
 
@@ -356,6 +364,8 @@ async def _telegram_side(
         checkins_per_week=settings.checkins_per_week,
     )
     await followup.load()
+    media = _media(settings, bot)
+    importer, import_runner = build_imports(settings, services, scheduler, clock, media.downloader, bot)
     deps = HandlerDeps(
         settings=settings,
         advisor=services.advisor,
@@ -364,10 +374,39 @@ async def _telegram_side(
         sender=sender,
         limiter=RateLimiter(settings.rate_limit_per_minute),
         remember_limiter=RateLimiter(settings.remember_per_hour, window=3600.0),
-        media=_media(settings, bot),
+        media=media,
         followup=followup,
+        importer=importer,
+        import_runner=import_runner,
     )
     return deps, scheduler
+
+
+def build_imports(
+    settings: Settings,
+    services: Services,
+    scheduler: Scheduler,
+    clock: Clock,
+    downloader: MediaDownloader,
+    bot: ExtBot[None],
+) -> tuple[Importer, ImportRunner]:
+    """/import: the importer (text, export files) and the background runner of ChatGPT / Claude
+    exports, which downloads a job's file again by its id (never stored) and edits its progress."""
+    importer = Importer(
+        chats=services.store.chats,
+        outbox=services.store.outbox,
+        memory=services.memory,
+        writer=services.writer,
+        extractor=services.extractor,
+        restore_reminders=functools.partial(
+            restore_reminders, services.store.reminders, clock=clock, wake=scheduler.wake
+        ),
+        max_tokens=settings.import_max_tokens,
+    )
+    runner = ImportRunner(
+        services.store.imports, importer, fetch=downloader.fetch_file, progress=ImportProgress(bot)
+    )
+    return importer, runner
 
 
 def _media(settings: Settings, bot: ExtBot[None]) -> MediaDeps:

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     daily_token_budget: int = Field(0, ge=0, validation_alias="DAILY_TOKEN_BUDGET")
     remember_per_hour: int = Field(30, ge=0, le=10_000, validation_alias="REMEMBER_PER_HOUR")
     max_input_chars: int = Field(4000, ge=100, le=100_000, validation_alias="MAX_INPUT_CHARS")
+    # Gemini tokens one import of a ChatGPT or Claude export may spend (the newest conversations first).
+    import_max_tokens: int = Field(
+        2_000_000, ge=10_000, le=1_000_000_000, validation_alias="IMPORT_MAX_TOKENS"
+    )
     # Voice notes, audio files and round videos: longer ones are refused before any download.
     max_voice_seconds: int = Field(300, ge=1, le=3600, validation_alias="MAX_VOICE_SECONDS")
     # Voice notes and pictures handled at once (each costs CPU to download and send to Gemini);

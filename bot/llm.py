@@ -100,6 +100,17 @@ class JsonModel(Protocol):
         attempts: int = 3,
     ) -> T: ...
 
+    async def generate_json_usage(
+        self,
+        system: str,
+        prompt: str,
+        *,
+        schema: Mapping[str, Any],
+        parse: Callable[[Any], T],
+        model: str | None = None,
+        attempts: int = 3,
+    ) -> tuple[T, int, int]: ...
+
 
 class GeminiChat:
     """Async chat generation with a timeout and bounded retries (429 and 5xx)."""

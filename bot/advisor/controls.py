@@ -12,6 +12,7 @@ from typing import Any
 from bot.advisor import media_notes
 from bot.advisor.erasures import Erasures
 from bot.advisor.grounding import shape_reason
+from bot.advisor.import_formats import EXPORT_FORMAT, EXPORT_VERSION
 from bot.advisor.incognito import IncognitoTurns
 from bot.advisor.memory_moves import move_memories
 from bot.advisor.memory_writer import MemoryWriter
@@ -207,6 +208,9 @@ class MemoryControls:
         items = await self._memory.list_memories(user_id)
         tables = await self._chats.exportable(chat_id, chat_id if usage_user is None else usage_user)
         return {
+            # /import reads every version back (bot/advisor/import_formats.py).
+            "format": EXPORT_FORMAT,
+            "version": EXPORT_VERSION,
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "chat_id": chat_id,
             "chat": tables["chat"],

@@ -145,7 +145,6 @@ class Extractor:
         said = redact(message).strip()
         if not said:
             return []
-        ids = {str(index): item.id for index, item in enumerate(existing)}
         system = build_system(existing, today=today, context=redact(context)[:CONTEXT_CHARS])
         answer: _RawAnswer = await self._llm.generate_json(
             system,
@@ -155,6 +154,40 @@ class Extractor:
             model=self._model,
             attempts=self._attempts,
         )
+        return self._guarded(answer, said, existing, system, today=today, context=context)
+
+    async def extract_counted(
+        self, message: str, existing: Sequence[MemoryItem], *, today: date, context: str = ""
+    ) -> tuple[list[Fact], int, int]:
+        """`extract`, with the tokens the call cost: (facts, prompt tokens, output tokens)."""
+        said = redact(message).strip()
+        if not said:
+            return [], 0, 0
+        system = build_system(existing, today=today, context=redact(context)[:CONTEXT_CHARS])
+        answer, prompt_tokens, output_tokens = await self._llm.generate_json_usage(
+            system,
+            said,
+            schema=RESPONSE_SCHEMA,
+            parse=_RawAnswer.model_validate,
+            model=self._model,
+            attempts=self._attempts,
+        )
+        facts = self._guarded(answer, said, existing, system, today=today, context=context)
+        return facts, prompt_tokens, output_tokens
+
+    def _guarded(
+        self,
+        answer: _RawAnswer,
+        said: str,
+        existing: Sequence[MemoryItem],
+        system: str,
+        *,
+        today: date,
+        context: str,
+    ) -> list[Fact]:
+        """The model's facts that pass the guards: no secret, instruction or link, grounded in
+        the person's words, not an existing memory offered back."""
+        ids = {str(index): item.id for index, item in enumerate(existing)}
         texts = {item.id: item.text for item in existing}
         facts: list[Fact] = []
         for raw in answer.facts:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -80,14 +81,20 @@ class PlanRunner:
 
     async def _apply_fact(self, user_id: str, fact: Fact, write_id: int, saved_at: datetime) -> bool:
         """Apply one step of a plan; True when it changed memory."""
+        return await self.apply_fact(
+            user_id, fact, {"source": "chat", "saved_at": saved_at.isoformat(), "write_id": write_id}
+        )
+
+    async def apply_fact(self, user_id: str, fact: Fact, origin: Mapping[str, Any]) -> bool:
+        """Apply one fact (add, or supersede / merge with history kept; an exact duplicate is not
+        added twice); `origin` says where it came from ("source", "saved_at", …). True when it
+        changed memory. The caller holds the user's writer lock."""
         if unsafe_reason(fact.text):  # a plan saved by an older version is checked again
             return False
         metadata: dict[str, Any] = {
             "categories": [fact.category],
-            "source": "chat",
-            "saved_at": saved_at.isoformat(),
+            **origin,
             "expires_at": fact.expires_on.isoformat() if fact.expires_on else None,
-            "write_id": write_id,
         }
         expiry = fact.expires_on.isoformat() if fact.expires_on else None
         if fact.action == "none":

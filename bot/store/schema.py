@@ -131,6 +131,32 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE followup_chats ADD COLUMN speaks TEXT;
     """,
+    # Imports of a ChatGPT or Claude data export (bot/store/import_tables.py): one row per job, read
+    # in the background and resumed after a restart. The file itself is never stored: its
+    # Telegram file id is, and the job downloads it again to resume from `done`.
+    """
+    CREATE TABLE import_jobs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id     INTEGER NOT NULL,
+        asker       INTEGER NOT NULL,
+        file_id     TEXT    NOT NULL,
+        source      TEXT    NOT NULL CHECK (source IN ('chatgpt', 'claude')),
+        state       TEXT    NOT NULL DEFAULT 'confirm'
+                    CHECK (state IN ('confirm', 'running', 'done', 'cancelled', 'failed')),
+        found       INTEGER NOT NULL,
+        total       INTEGER NOT NULL,
+        estimate    INTEGER NOT NULL,
+        done        INTEGER NOT NULL DEFAULT 0,
+        facts       INTEGER NOT NULL DEFAULT 0,
+        tokens      INTEGER NOT NULL DEFAULT 0,
+        language    TEXT    NOT NULL DEFAULT 'en',
+        message_id  INTEGER,
+        created_at  REAL    NOT NULL,
+        updated_at  REAL    NOT NULL
+    );
+    CREATE INDEX import_jobs_by_state ON import_jobs (state);
+    CREATE INDEX import_jobs_by_chat ON import_jobs (chat_id);
+    """,
 )
 
 

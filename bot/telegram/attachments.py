@@ -222,12 +222,16 @@ class MediaDownloader:
 
     async def fetch(self, attachment: Attachment, budget: _Budget | None = None) -> Media:
         """The file's bytes; DownloadFailed after the retries (never a partial file)."""
+        return Media(await self.fetch_file(attachment.file_id, budget), attachment.mime_type, attachment.kind)
+
+    async def fetch_file(self, file_id: str, budget: _Budget | None = None) -> bytes:
+        """The bytes of any file (in memory only, e.g. an /import upload); DownloadFailed after
+        the retries."""
         problem = "no attempt"
         for attempt in range(1, self._attempts + 1):
             try:
                 async with asyncio.timeout(self._timeout):
-                    data = await self._fetch_once(attachment.file_id, budget)
-                return Media(data, attachment.mime_type, attachment.kind)
+                    return await self._fetch_once(file_id, budget)
             except RetryAfter as exc:
                 problem = "Telegram asked to wait"
                 await asyncio.sleep(retry_after_seconds(exc))

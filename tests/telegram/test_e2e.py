@@ -45,6 +45,7 @@ async def test_commands_menu_is_registered_at_start(start_bot: StartBot, fake_te
         "prefs",
         "new",
         "export",
+        "import",
         "usage",
         "remind",
         "reminders",

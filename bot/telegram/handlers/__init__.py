@@ -21,6 +21,8 @@ from bot.telegram.handlers import (
     forget,
     gate,
     groups,
+    import_buttons,
+    imports,
     intro,
     media_messages,
     memories,
@@ -44,6 +46,7 @@ COMMANDS = (
     ("prefs", N_("Your settings: length, units, language, style, memory")),
     ("new", N_("Start a fresh conversation (memories stay)")),
     ("export", N_("Download everything I keep about you")),
+    ("import", N_("Bring what ChatGPT, Claude or an /export file knows about you")),
     ("usage", N_("Messages and tokens used today and this month")),
     ("remind", N_("Set a reminder: /remind every Monday 07:00 weigh in")),
     ("reminders", N_("Your reminders, with a delete button each")),
@@ -66,6 +69,23 @@ MIGRATION_GROUP = -2  # a group's move to a supergroup id, before the gate (whic
 GATE_GROUP = -1  # runs before every other handler (but the migration); stops with ApplicationHandlerStop
 
 
+def register_imports(
+    application: Application[Any, Any, Any, Any, Any, Any], new_message: filters.BaseFilter
+) -> None:
+    """The other assistant's answer, or an import file: replying to /import's prompt, or a file
+    with /import as its caption."""
+    import_prompt = imports.RepliesToImportPrompt()
+    application.add_handler(
+        MessageHandler(new_message & filters.TEXT & ~filters.COMMAND & import_prompt, imports.on_import_text)
+    )
+    application.add_handler(
+        MessageHandler(
+            new_message & filters.Document.ALL & (import_prompt | imports.ImportCaption()),
+            imports.on_import_file,
+        )
+    )
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Attach every handler: the gate first, then commands, buttons and plain messages."""
     application.add_handler(
@@ -82,6 +102,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "prefs": prefs.prefs,
         "new": session.new,
         "export": account.export,
+        "import": imports.start_import,
         "usage": account.usage,
         "remind": reminders.remind,
         "reminders": reminders.reminders,
@@ -90,6 +111,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         application.add_handler(CommandHandler(name, callback, filters=new_message))
     buttons = {
         r"^forget:": forget.on_forget_answer,
+        r"^imp:": import_buttons.on_import_button,
         r"^fo:": forget.on_forget_one,
         r"^mem:e:": memory_edit.on_edit_button,  # before "^mem:", which takes the other mem: buttons
         r"^mem:": memories.on_memories_button,
@@ -105,6 +127,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         MessageHandler(new_message & filters.COMMAND & private, unhandled.on_unknown_command)
     )
+    register_imports(application, new_message)  # before plain messages and media take them
     # A reply giving a memory's new wording (after ✏️), before plain messages take it.
     edit_reply = new_message & filters.TEXT & ~filters.COMMAND & memory_edit.RepliesToEditPrompt()
     application.add_handler(MessageHandler(edit_reply, memory_edit.on_edit_reply))

@@ -14,6 +14,8 @@ from bot.i18n import Translator, choose, translator
 
 if TYPE_CHECKING:
     from bot.advisor.controls import MemoryControls
+    from bot.advisor.import_jobs import ImportRunner
+    from bot.advisor.importer import Importer
     from bot.advisor.pipeline import Advisor
     from bot.config import Settings
     from bot.followup.service import Followup
@@ -52,6 +54,8 @@ class HandlerDeps:
     remember_limiter: RateLimiter  # /remember's own limit (REMEMBER_PER_HOUR)
     media: MediaDeps  # voice notes and pictures: downloads, albums, how many at once
     followup: Followup  # reminders and check-ins (bot/followup)
+    importer: Importer  # /import: pasted text, this bot's export, ChatGPT / Claude exports
+    import_runner: ImportRunner  # ChatGPT / Claude exports read in the background
 
 
 class AdvisorApplication(Application[Any, Any, Any, Any, Any, Any]):

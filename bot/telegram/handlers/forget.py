@@ -106,6 +106,7 @@ async def on_forget_answer(update: Update, context: BotContext) -> None:
         await query.answer(_(ADMIN_ONLY_REPLY), show_alert=True)
         return
     try:
+        await context.deps.import_runner.forget_chat(chat.id)  # no import lands after the erasure
         await context.controls.forget_all(chat.id)
     except Unavailable as exc:  # in the words of what failed (the memory, the database)
         logger.warning("erasing memories failed", exc_info=True)

@@ -191,10 +191,35 @@ def _grouped_lines(items: list[MemoryItem], t: Translator, *, start: int, dated:
             current = category
         text = shortened(item.text)
         said = _said_on(item) if dated else None
-        if said is not None:
+        imported = _imported(item) if dated else None
+        if imported is not None:
+            text = imported_note(t, text, *imported)
+        elif said is not None:
             text = t.gettext("{memory} (said on {date})").format(memory=text, date=t.date(said))
         lines.append(f"{number}. {text}")
     return lines
+
+
+def _imported(item: MemoryItem) -> tuple[str, datetime] | None:
+    """Where an imported memory came from and when it was imported (a memory restored from an
+    /export file keeps the day it was said instead)."""
+    source = item.metadata.get("imported_from")
+    if item.metadata.get("source") != "import" or source not in ("chatgpt", "claude", "text"):
+        return None
+    try:
+        return str(source), datetime.fromisoformat(str(item.metadata.get("imported_at")))
+    except ValueError:
+        return None
+
+
+def imported_note(t: Translator, text: str, source: str, day: datetime) -> str:
+    """ "Lives in Berlin (imported from ChatGPT on 6 Dec 2026)"."""
+    if source == "text":
+        return t.gettext("{memory} (imported on {date})").format(memory=text, date=t.date(day))
+    names = {"chatgpt": "ChatGPT", "claude": "Claude"}
+    return t.gettext("{memory} (imported from {source} on {date})").format(
+        memory=text, source=names[source], date=t.date(day)
+    )
 
 
 def _said_on(item: MemoryItem) -> datetime | None:
