@@ -53,8 +53,9 @@ class Settings(BaseSettings):
     recent_turns: int = Field(6, ge=0, le=50, validation_alias="RECENT_TURNS")
     memory_min_score: float = Field(0.25, ge=0.0, le=1.0, validation_alias="MEMORY_MIN_SCORE")
     memory_max_per_user: int = Field(200, ge=10, le=10_000, validation_alias="MEMORY_MAX_PER_USER")
-    # Memory writes (an extraction call each) of different people applied at once.
-    memory_write_concurrency: int = Field(32, ge=1, le=512, validation_alias="MEMORY_WRITE_CONCURRENCY")
+    # Memory writes (an extraction call each) of different people applied at once. 96: Telegram's
+    # 30 messages/s × ~2-3 s per write (search, extraction, embedding, store) is 60-90 in flight.
+    memory_write_concurrency: int = Field(96, ge=1, le=512, validation_alias="MEMORY_WRITE_CONCURRENCY")
     session_idle_minutes: float = Field(30.0, gt=0, le=7 * 24 * 60, validation_alias="SESSION_IDLE_MINUTES")
     llm_timeout_seconds: float = Field(60.0, gt=0, le=600, validation_alias="LLM_TIMEOUT_SECONDS")
     llm_max_attempts: int = Field(3, ge=1, le=10, validation_alias="LLM_MAX_ATTEMPTS")

@@ -66,7 +66,7 @@ class MemoryWriter:
         max_memories: int = 200,
         expiry_interval: float = 3600.0,
         related_k: int = 10,
-        concurrency: int = 32,
+        concurrency: int = 96,
         bad_output_attempts: int = 3,
         on_changed: OnChanged | None = None,
         clock: Clock | None = None,
