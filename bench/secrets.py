@@ -42,14 +42,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# This file shares its name with the standard library's `secrets`: its folder goes to the end of the
-# path, so a library importing `secrets` gets the standard one.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-sys.path.append(str(ROOT / "bench"))
+# The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 
-from gitleaks_samples import build  # noqa: E402
-
+from bench.gitleaks_samples import build  # noqa: E402
 from bot.advisor.safety import clean, redact  # noqa: E402
 
 DEFAULT_GITLEAKS = Path(os.environ.get("GITLEAKS_DIR", "/work/ext/gitleaks"))
