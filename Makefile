@@ -65,6 +65,12 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/load.py --media
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py
+	$(PY) bench/import.py
+	@# These two read corpora other projects wrote: give a checkout of facebook/duckling and of gitleaks/gitleaks.
+	@if [ -d "$(DUCKLING_DIR)" ]; then $(PY) bench/reminders_parse.py "$(DUCKLING_DIR)"; \
+	 else echo "bench/reminders_parse.py skipped: set DUCKLING_DIR to a checkout of facebook/duckling"; fi
+	@if [ -d "$(GITLEAKS_DIR)" ]; then $(PY) bench/secrets.py --gitleaks "$(GITLEAKS_DIR)"; \
+	 else echo "bench/secrets.py skipped: set GITLEAKS_DIR to a checkout of gitleaks/gitleaks"; fi
 
 # Slow, so not part of `make test`: builds the image with podman (and the base images it needs from
 # Debian's packages), runs it against the fake servers on 127.0.0.1 with SQLite and with PostgreSQL.
