@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run chat test lint bench messages docker-test clean
+.PHONY: run chat test check fmt lint hooks bench messages docker-test clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +33,29 @@ run: $(VENV)/.runtime .env  ## start the Telegram bot (reads .env)
 chat: $(VENV)/.runtime .env  ## talk to the advisor in this terminal
 	$(PY) -m bot chat
 
-test: $(VENV)/.dev  ## the whole suite, offline
-	$(PY) -m pytest
+# Two worker processes (pytest-xdist): the suite needs more CPU than one core gives in the time it
+# may take (BENCHMARKS.md, "The test suite"); the PostgreSQL tests run on one worker (loadgroup).
+XDIST := -n 2 --dist loadgroup
+ARGS  ?=  # more pytest options, e.g. make test ARGS="--durations=30"
 
-lint: $(VENV)/.dev  ## ruff, mypy (strict on bot/), import-linter (the layering)
+test: $(VENV)/.dev  ## the whole suite, offline
+	$(PY) -m pytest $(XDIST) $(ARGS)
+
+check: lint  ## before a commit: lint, then the fast tests (no child processes, no PostgreSQL)
+	$(PY) -m pytest $(XDIST) -q -m "not slow"
+
+fmt: $(VENV)/.dev  ## fix what ruff can (imports, lint fixes) and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lint: $(VENV)/.dev  ## ruff, mypy (strict on bot/, relaxed on tests/), import-linter (the layering)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+hooks: $(VENV)/.dev  ## run ruff and ruff format before every git commit (.pre-commit-config.yaml)
+	$(VENV)/bin/pre-commit install
 
 bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --sizes 2000,20000
@@ -50,6 +65,12 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/load.py --media
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py
+	$(PY) bench/import.py
+	@# These two read corpora other projects wrote: give a checkout of facebook/duckling and of gitleaks/gitleaks.
+	@if [ -d "$(DUCKLING_DIR)" ]; then $(PY) bench/reminders_parse.py "$(DUCKLING_DIR)"; \
+	 else echo "bench/reminders_parse.py skipped: set DUCKLING_DIR to a checkout of facebook/duckling"; fi
+	@if [ -d "$(GITLEAKS_DIR)" ]; then $(PY) bench/secrets.py --gitleaks "$(GITLEAKS_DIR)"; \
+	 else echo "bench/secrets.py skipped: set GITLEAKS_DIR to a checkout of gitleaks/gitleaks"; fi
 
 # Slow, so not part of `make test`: builds the image with podman (and the base images it needs from
 # Debian's packages), runs it against the fake servers on 127.0.0.1 with SQLite and with PostgreSQL.

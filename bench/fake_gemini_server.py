@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 # This folder off the path: bench/secrets.py would stand in for the standard library's `secrets`.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+# The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
+sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != REPO / "bench")]
 
 from tests.fakes.gemini_api import FakeGemini  # noqa: E402
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # This folder off the path: bench/secrets.py would stand in for the standard library's `secrets`.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
-sys.path.insert(0, str(REPO))
+# The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
+sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != REPO / "bench")]
 
 from bench.load import pct, rss_peak_mb, sequential, start_bot, stop_bot, wait_ready  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402

@@ -35,6 +35,10 @@ runs in the background; the figures above are what the user waits for.
 The last line is one summary:
 load overhead_p50_ms=… overhead_p95_ms=… burst_wall_s=… burst_out_of_order=… rss_mb=…
 memory_writes_per_s=… memory_listed_p95_s=… (the latter at 30 chats talking at once)
+cpu_ms_per_msg=… returning_cpu_ms_per_msg=… ((b)'s bot CPU per message, new and returning chats;
+nan without --returning). `--no-memory` skips (d) (its fields print nan), `--write-concurrency`
+sets (d)'s MEMORY_WRITE_CONCURRENCY, `--profile DIR` records each (b) burst with py-spy
+(bench/profile_top.py reads it).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import argparse
 import contextlib
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import statistics
@@ -50,14 +55,53 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
+sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != REPO / "bench")]
 
 from tests.fakes.gemini_api import FakeGemini  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.support.harness import bot_env  # noqa: E402
+
+PROFILE_DIR: Path | None = None  # --profile: py-spy records each (b) burst there
+
+
+@contextlib.contextmanager
+def profiled(pid: int, name: str) -> Iterator[None]:
+    """With --profile, py-spy samples the bot (the thread holding the GIL) while the block runs and
+    writes collapsed stacks to PROFILE_DIR/<name>.txt (read them with bench/profile_top.py)."""
+    if PROFILE_DIR is None:
+        yield
+        return
+    out = PROFILE_DIR / f"{name}.txt"
+    spy = subprocess.Popen(
+        [
+            shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+            or "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "100",
+            "--nonblocking",
+            "--gil",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # py-spy attaches
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
 
 
 def rss_mb(pid: int) -> float:
@@ -271,7 +315,8 @@ def memory_writes(gemini: FakeGemini, tmp: Path, args: argparse.Namespace) -> tu
     gemini.latency, gemini.json_latency, gemini.embed_latency = 0.0, None, 0.0
     with FakeTelegram() as telegram:
         data = tmp / "memory"
-        proc = start_bot(telegram, gemini, data)
+        extra = {"MEMORY_WRITE_CONCURRENCY": str(args.write_concurrency)} if args.write_concurrency else {}
+        proc = start_bot(telegram, gemini, data, **extra)
         try:
             wait_ready(telegram, proc)
             gemini.latency, gemini.json_latency = ANSWER_SECONDS, EXTRACTION_SECONDS
@@ -431,6 +476,15 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=5.0, help="seconds between answer and next message")
     parser.add_argument("--memory-only", action="store_true", help="run (d) alone")
     parser.add_argument(
+        "--write-concurrency", type=int, help="MEMORY_WRITE_CONCURRENCY of (d)'s bot (default: the bot's)"
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip (d) (its fields print nan)")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record each (b) burst with py-spy into this folder (new.txt, returning.txt)",
+    )
+    parser.add_argument(
         "--returning",
         action="store_true",
         help="also run (b) for chats that already have memories (each message recalls them)",
@@ -439,6 +493,8 @@ def main() -> None:
     parser.add_argument("--media-rounds", type=int, default=4)
     parser.add_argument("--media-latency", type=float, default=0.5, help="seconds per Gemini call in --media")
     args = parser.parse_args()
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile
     if args.memory_only:
         with tempfile.TemporaryDirectory() as tmp, FakeGemini() as gemini:
             rate, listed_p95 = memory_writes(gemini, Path(tmp), args)
@@ -469,13 +525,16 @@ def main() -> None:
             gemini.latency = args.latency
             total = args.chats * args.per_chat
             cpu_before = cpu_seconds(proc.pid)
-            wall, out_of_order = burst(telegram, [910_000 + c for c in range(args.chats)], args.per_chat)
+            with profiled(proc.pid, "new"):
+                wall, out_of_order = burst(telegram, [910_000 + c for c in range(args.chats)], args.per_chat)
             cpu = cpu_seconds(proc.pid) - cpu_before
+            cpu_ms_per_msg = cpu / total * 1000
             print(
                 f"(b) {total} messages over {args.chats} new chats, {args.latency} s per answer, no send "
                 f"cap: {wall:.2f} s, {total / wall:.0f} msg/s, {out_of_order} chats out of order; "
                 f"bot CPU {cpu:.1f} s ({cpu / total * 1000:.1f} ms per message)"
             )
+            returning_cpu_ms_per_msg = float("nan")  # without --returning
             if args.returning:
                 returning = [920_000 + c for c in range(max(args.chats, args.sequential + 10))]
                 gemini.latency = 0.0
@@ -491,8 +550,10 @@ def main() -> None:
                 returning = returning[: args.chats]
                 gemini.latency = args.latency
                 cpu_before = cpu_seconds(proc.pid)
-                r_wall, r_out_of_order = burst(telegram, returning, args.per_chat)
+                with profiled(proc.pid, "returning"):
+                    r_wall, r_out_of_order = burst(telegram, returning, args.per_chat)
                 cpu = cpu_seconds(proc.pid) - cpu_before
+                returning_cpu_ms_per_msg = cpu / total * 1000
                 print(
                     f"(b) the same over {args.chats} returning chats ({len(SEEDED_FACTS)} memories each, "
                     f"recalled): {r_wall:.2f} s, {total / r_wall:.0f} msg/s, {r_out_of_order} chats out "
@@ -520,11 +581,14 @@ def main() -> None:
                 )
             finally:
                 stop_bot(proc)
-        rate, listed_p95 = memory_writes(gemini, Path(tmp), args)
+        rate, listed_p95 = (
+            (float("nan"), float("nan")) if args.no_memory else memory_writes(gemini, Path(tmp), args)
+        )
     print(
         f"load overhead_p50_ms={p50:.1f} overhead_p95_ms={p95:.1f} burst_wall_s={wall:.2f} "
         f"burst_out_of_order={out_of_order} rss_mb={rss_after:.0f} "
-        f"memory_writes_per_s={rate:.1f} memory_listed_p95_s={listed_p95:.1f}"
+        f"memory_writes_per_s={rate:.1f} memory_listed_p95_s={listed_p95:.1f} "
+        f"cpu_ms_per_msg={cpu_ms_per_msg:.2f} returning_cpu_ms_per_msg={returning_cpu_ms_per_msg:.2f}"
     )
 
 

@@ -38,7 +38,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from store_adapters import PgvectorAdapter, QdrantAdapter, SQLiteAdapter
+
+REPO = Path(__file__).resolve().parents[1]
+# The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
+sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != REPO / "bench")]
+
+from bench.store_adapters import PgvectorAdapter, QdrantAdapter, SQLiteAdapter  # noqa: E402
 
 BATCH = 1_000
 WORDS = re.findall(

@@ -42,7 +42,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
+sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != REPO / "bench")]
 
 from bot.followup.when import ReminderParseError, parse_reminder  # noqa: E402
 

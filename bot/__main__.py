@@ -45,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        settings = load_settings()
-        if args.command == "run":
-            settings.require_telegram()
+        settings = load_settings(telegram=args.command == "run")
     except SettingsError as exc:
         print(f"Cannot start: {exc}", file=sys.stderr)
         return EXIT_SETTINGS

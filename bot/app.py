@@ -31,7 +31,7 @@ from bot.followup.model_reading import TimeReader
 from bot.followup.restore import restore_reminders
 from bot.followup.scheduler import Scheduler
 from bot.followup.service import Followup, chat_words
-from bot.llm import GeminiChat
+from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.heartbeat import Heartbeat
@@ -86,7 +86,9 @@ class Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = await Store.open(settings.db_path)
         stack.push_async_callback(store.close)
-        memory = await open_memory(settings)
+        embedder = _embedder(settings)  # Mem0's embeddings on the event loop, not on threads
+        stack.push_async_callback(embedder.close)
+        memory = await open_memory(settings, embed=embedder.embed)
         stack.push_async_callback(memory.close)
         llm, memory_llm = _gemini_clients(settings)
         stack.push_async_callback(memory_llm.close)
@@ -108,6 +110,19 @@ class Services:
         await _resume(store, writer, controls)
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
         return cls(store, memory, writer, photo_notes, llm, advisor, controls, extractor)
+
+
+def _embedder(settings: Settings) -> GeminiEmbedder:
+    """Mem0's Gemini embeddings (recall's question, the writes' texts) on the event loop: the
+    request Mem0's own embedder sends, without a thread and a sync HTTP client per call."""
+    return GeminiEmbedder(
+        api_key=settings.google_api_key.get_secret_value(),
+        model=settings.embedding_model,
+        dims=settings.embedding_dims,
+        base_url=settings.google_gemini_base_url,
+        timeout_seconds=settings.llm_timeout_seconds,
+        max_connections=settings.memory_write_concurrency + 16,
+    )
 
 
 def _gemini_clients(settings: Settings) -> tuple[GeminiChat, GeminiChat]:

@@ -296,6 +296,50 @@ class GeminiChat:
             await self._session.close()
 
 
+class GeminiEmbedder:
+    """Gemini embeddings with google-genai's async client on the event loop, over a session of its
+    own: the call Mem0's Gemini embedder makes with the sync client on a thread (same model, same
+    `output_dimensionality`, newlines as spaces), so the vectors are the same.
+
+    One attempt, no retries, as Mem0's: a 429 reaches the caller as genai's APIError with
+    Gemini's retryDelay in its details (the memory service turns it into MemoryRateLimited and the
+    writer waits as asked). Make it inside the running event loop."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        dims: int,
+        base_url: str | None = None,
+        timeout_seconds: float = 60.0,
+        max_connections: int = 64,
+    ) -> None:
+        self._model = f"models/{model.removeprefix('models/')}"
+        self._config = types.EmbedContentConfig(output_dimensionality=dims)  # built once
+        self._session = new_session(base_url or GEMINI_DEFAULT_URL, limit=max_connections)
+        options = types.HttpOptions(
+            base_url=base_url, aiohttp_client=self._session, timeout=int(timeout_seconds * 1000)
+        )
+        self._client = genai.Client(api_key=api_key, http_options=options)
+
+    async def embed(self, text: str) -> list[float]:
+        """The embedding of `text`, as Mem0's embedder computes it."""
+        response = await self._client.aio.models.embed_content(
+            model=self._model, contents=text.replace("\n", " "), config=self._config
+        )
+        values = response.embeddings[0].values if response.embeddings else None
+        if not values:
+            raise LLMUnavailable("Gemini sent no embedding")
+        return list(values)
+
+    async def close(self) -> None:
+        try:
+            await self._client.aio.aclose()
+        finally:
+            await self._session.close()
+
+
 def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.Content]:
     """The turns as Gemini contents; `media` become inline parts of the last (the new) turn."""
     contents = [types.Content(role=turn.role, parts=[types.Part(text=turn.text)]) for turn in turns]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,12 @@ from typing import Any
 import pytest
 
 from bot.runtime.clock import Clock
+from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini
+from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.harness import RunningBot, StartBot, make_settings
+from tests.support.memory_pipeline import Pipeline, open_pipeline
 from tests.support.postgres import Postgres, running_postgres
 
 
@@ -27,6 +31,39 @@ def fake_gemini() -> Iterator[FakeGemini]:
     """A started fake Gemini API on 127.0.0.1 (``.base_url``, ``.api_key``)."""
     with FakeGemini() as fake:
         yield fake
+
+
+@pytest.fixture
+def platform() -> Iterator[FakeMem0Platform]:
+    """A started fake Mem0 Platform API on 127.0.0.1 (``.base_url``, ``.api_key``)."""
+    fake = FakeMem0Platform().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listened on a moment ago (for a child process's PORT)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """Our SQLite store on a fresh file, closed at the end."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def pipeline(fake_gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Pipeline]:
+    """The memory pipeline without Telegram (real Mem0 on the SQLite vector store, real
+    google-genai, our store, extractor and writer) on a fresh DATA_DIR, against the fake Gemini."""
+    pipe = await open_pipeline(fake_gemini, tmp_path / "data")
+    yield pipe
+    await pipe.close()
 
 
 @pytest.fixture

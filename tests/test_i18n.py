@@ -49,7 +49,8 @@ def problems(template: Catalog, translated: Catalog) -> list[str]:
             continue
         key = wanted.id if isinstance(wanted.id, str) else wanted.id[0]
         have: Message | None = translated.get(key, wanted.context)
-        forms = [] if have is None else [have.string] if isinstance(have.string, str) else list(have.string)
+        string = None if have is None else have.string
+        forms = [] if not string else [string] if isinstance(string, str) else list(string)
         if have is None or not any(forms):
             found.append(f"missing: {key!r}")
             continue

@@ -63,7 +63,7 @@ def translations(language: str) -> list[tuple[str, str]]:
         if not message.id or str(message.id).startswith(NOT_THE_BOTS_VOICE):
             continue
         english = message.id if isinstance(message.id, str) else message.id[0]
-        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string or ())
         found += [(english, form) for form in forms if form]
     return found
 
@@ -120,7 +120,7 @@ def test_prefs_buttons_fit_a_phone(language: str) -> None:
     for key in Prefs.names():
         values = Prefs.choices(key) if key != "timezone" else ("", "America/Los_Angeles", "America/Sao_Paulo")
         for value in values:
-            current = dataclasses.replace(Prefs(), **{key: value})
+            current = dataclasses.replace(Prefs(), **{key: value})  # type: ignore[arg-type]
             labels = [b.text for row in prefs_keyboard(current, t).inline_keyboard for b in row]
             if key != "timezone":
                 labels += [b.text for row in choices_keyboard(current, key, t).inline_keyboard for b in row]

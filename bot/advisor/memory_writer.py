@@ -40,6 +40,7 @@ from bot.errors import RateLimited
 from bot.llm import LLMBadOutput, LLMUnavailable
 from bot.memory import MemoryService, MemoryUnavailable
 from bot.records import PendingWrite
+from bot.runtime.clock import Clock, SystemClock
 from bot.runtime.tasks import cancel_and_wait
 from bot.store import ChatTables, MemoryOutbox
 
@@ -65,12 +66,16 @@ class MemoryWriter:
         max_memories: int = 200,
         expiry_interval: float = 3600.0,
         related_k: int = 10,
-        concurrency: int = 32,
+        concurrency: int = 96,
         bad_output_attempts: int = 3,
         on_changed: OnChanged | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock`: the time its pauses and backoff are measured in (the system clock by default;
+        tests pass one they move by hand)."""
         self._outbox = outbox
         self._chats = chats
+        self._clock = clock or SystemClock()
         self._memory = memory
         self._plans = PlanRunner(outbox, memory, extractor, related_k=related_k)
         self._base_delay = base_delay
@@ -81,7 +86,7 @@ class MemoryWriter:
         self._next_expiry = 0.0
         self._concurrency = max(1, concurrency)
         self._limit = float(self._concurrency)  # lowered by a 429, raised again by each success
-        self._resume_at = 0.0  # monotonic time before which no write starts (a 429 asked to wait)
+        self._resume_at = 0.0  # the clock's monotonic time before which no write starts (a 429 asked for it)
         self._bad_output_attempts = bad_output_attempts
         self._on_changed = on_changed
         self._wake = asyncio.Event()
@@ -126,6 +131,11 @@ class MemoryWriter:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="memory-writer")
+
+    @property
+    def applying(self) -> int:
+        """How many writes are being applied now (past any pause)."""
+        return self._in_flight
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -196,7 +206,7 @@ class MemoryWriter:
 
     async def process_due(self) -> int:
         """Start a worker for each user with a due write, as many as allowed; return how many."""
-        if time.monotonic() < self._resume_at:
+        if self._clock.monotonic() < self._resume_at:
             return 0
         free = int(self._limit) - len(self._workers)
         if free <= 0:
@@ -221,7 +231,7 @@ class MemoryWriter:
 
     async def _work(self, user_id: str) -> None:
         """Apply the user's due writes, oldest first, one at a time."""
-        while time.monotonic() >= self._resume_at and len(self._workers) <= int(self._limit):
+        while self._clock.monotonic() >= self._resume_at and len(self._workers) <= int(self._limit):
             async with self._writing(user_id):
                 # Read under the lock: /forget may have removed the user's writes meanwhile.
                 write = await self._outbox.memory_write_head(user_id)
@@ -284,7 +294,7 @@ class MemoryWriter:
         return True
 
     def _slow_down(self, delay: float) -> None:
-        now = time.monotonic()
+        now = self._clock.monotonic()
         if now >= self._resume_at:  # once per pause: the other writes in flight hit it too
             self._limit = max(1.0, self._limit / 2)
         self._resume_at = max(self._resume_at, now + delay)
@@ -342,8 +352,9 @@ class MemoryWriter:
         while True:
             try:
                 await self.process_due()
-                if time.monotonic() >= self._next_expiry and (self._purge is None or self._purge.done()):
-                    self._next_expiry = time.monotonic() + self._expiry_interval
+                now = self._clock.monotonic()
+                if now >= self._next_expiry and (self._purge is None or self._purge.done()):
+                    self._next_expiry = now + self._expiry_interval
                     # Its own task: it takes each user's lock in turn and must not hold up new writes.
                     self._purge = asyncio.create_task(self.purge_expired(), name="memory-expiry")
                     self._purge.add_done_callback(_log_failure)
@@ -353,14 +364,12 @@ class MemoryWriter:
             except Exception:
                 logger.exception("memory writer loop failed; retrying")
                 next_at = None
-            wait = min(self._idle_poll, max(0.05, self._next_expiry - time.monotonic()))
+            wait = min(self._idle_poll, max(0.05, self._next_expiry - self._clock.monotonic()))
             if next_at is not None and len(self._workers) < int(self._limit):
-                wait = max(0.05, min(wait, next_at - time.time()))
+                wait = max(0.05, min(wait, next_at - time.time()))  # the outbox keeps wall-clock times
             # All slots busy: a finishing worker wakes the loop. Paused by a 429: not before the end.
-            wait = max(wait, self._resume_at - time.monotonic())
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait):
-                    await self._wake.wait()
+            wait = max(wait, self._resume_at - self._clock.monotonic())
+            await self._clock.sleep_until(self._clock.now() + wait, self._wake)
             self._wake.clear()
 
 

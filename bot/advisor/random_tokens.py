@@ -13,6 +13,7 @@ also taken for a secret when its characters alternate the way random ones do and
 - upper, lower, digit and a symbol together, digits among the letters (10+): `P@ssw0rd$1`.
 
 Each also needs a Shannon entropy of 2.5 bits per character or more ("aaaa1111bbbb2222" is no key).
+A parcel's UPS tracking number or a car's VIN whose check digit holds never counts.
 Words with hyphens and apostrophes (`self-acceptance`, `neighborhood's`), links, e-mail addresses and
 phone numbers (`+4915…`) never count. None of the 1,451 LoCoMo dev turns has such a token
 (bench/secrets.py).
@@ -80,6 +81,29 @@ def _few_vowels(token: str) -> bool:
     return sum(c in "aeiou" for c in letters) < 0.25 * len(letters)
 
 
+_VIN_VALUES = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMNPR", (1, 2, 3, 4, 5, 7, 9), strict=True)),
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def _label_code(token: str) -> bool:
+    """A code printed on a label whose check digit holds, as a card's Luhn digit does: a UPS
+    tracking number (`1Z999AA10123456784`) or a vehicle's VIN (`1HGCM82633A004352`). Random
+    capitals and digits pass one of the checks one time in ten, and only at exactly that length."""
+    if len(token) == 18 and token.startswith("1Z") and token[2:].isalnum() and token.isupper():
+        values = [int(c) if c.isdigit() else (ord(c) - 63) % 10 for c in token[2:17]]
+        total = sum(v * 2 if i % 2 else v for i, v in enumerate(values))
+        return token[17] == str((10 - total % 10) % 10)
+    if len(token) == 17 and all(c in _VIN_VALUES for c in token):
+        total = sum(_VIN_VALUES[c] * w for c, w in zip(token, _VIN_WEIGHTS, strict=True)) % 11
+        return token[8] == ("X" if total == 10 else str(total))
+    return False
+
+
 def looks_random(token: str) -> bool:
     """True when `token` (no spaces) looks like a key or password rather than a word or number."""
     if "://" in token or token.lower().startswith("www.") or _EMAIL.fullmatch(token):
@@ -90,7 +114,7 @@ def looks_random(token: str) -> bool:
         return True
     letters = sum(c.isalpha() for c in token)
     digits = sum(c.isdigit() for c in token)
-    if not letters or _entropy(token) < 2.5:
+    if not letters or _entropy(token) < 2.5 or _label_code(token):
         return False
     runs = _runs(token)
     switches = sum(1 for a, b in pairwise(runs) if {a[0], b[0]} in ({"d", "l"}, {"d", "U"}))

@@ -13,6 +13,7 @@ the sentence can still be understood; `unsafe_reason` tells why a fact may never
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 
@@ -129,6 +130,13 @@ _KEYWORD_TOKEN = re.compile(
     rf"токен|schlüssel|clé(?: api)?|clave(?: api)?){_CONNECTOR}{_VALUE}",
     re.IGNORECASE,
 )
+# "here is my key mlm9iqkm", "the key: KULOcaja": a key named as such, with an article or possessive
+# before it ("key points", "the key to success" stay; the value must not look like a word).
+_KEY_NAMED = re.compile(
+    r"\b(?:my|the|your|our|his|her|their|this|that|a|new|app|license|licence|client|access|private)\s+"
+    rf"key{_PIN_CONNECTOR}{_VALUE}",
+    re.IGNORECASE,
+)
 _ACCOUNT = re.compile(
     rf"\b(?:account|acct|номер сч[её]та|сч[её]т|konto(?:nummer)?|numéro de compte|número de cuenta)"
     rf"(?:\s+(?:number|no\.?|#))?{_CONNECTOR}(?P<value>\d(?:[\s-]?\d){{5,19}})\b",
@@ -196,7 +204,9 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
             if _iban_ok(match.group()):
                 spans.append((match.start(), match.end(), "[IBAN]"))
         spans += [(m.start(), m.end(), "[API key]") for m in _API_KEY.finditer(form)]
-        spans += [(start, end, _rule_placeholder(rule)) for start, end, rule in _RULES.spans(form)]
+        found = _RULES.spans(form)
+        widened = _whole_tokens(form, [(start, end) for start, end, _ in found])
+        spans += [(*span, _rule_placeholder(rule)) for span, (_, _, rule) in zip(widened, found, strict=True)]
         for pattern, placeholder in (
             (_PIN, "[PIN]"),
             (_CVV, "[CVV]"),
@@ -204,19 +214,55 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
             (_CODE_BARE, "[code]"),
             (_ACCOUNT, "[account number]"),
             (_KEYWORD_TOKEN, "[token]"),
+            (_KEY_NAMED, "[API key]"),
             (_PASSWORD, "[password]"),
             (_PASSWORD_BARE, "[password]"),
         ):
+            if pattern is _KEY_NAMED and "key" not in form.lower():  # most messages: skip the regex
+                continue
             for match in pattern.finditer(form):
                 value = match.group("value").rstrip(".,;:!?)")
                 if not value or _PLACEHOLDER.fullmatch(value) or value.startswith("["):
                     continue
-                if match.re in (_PASSWORD_BARE, _KEYWORD_TOKEN) and not _looks_secret(match, value):
+                if match.re in (_PASSWORD_BARE, _KEYWORD_TOKEN, _KEY_NAMED) and not _looks_secret(
+                    match, value
+                ):
                     continue
                 start = match.start("value")
                 spans.append((start, start + len(value), placeholder))
-        spans += [(start, end, "[token]") for start, end in random_token_spans(form)]
+        spans += [(*span, "[token]") for span in _whole_tokens(form, random_token_spans(form))]
     return spans
+
+
+_OPENING = "\"'«“„([{<`"
+_CLOSING = "\"'»”)]}>`.,;:!?"
+
+
+_RUN = re.compile(r"\S+")
+
+
+def _whole_tokens(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each key's span widened to the run of non-space characters it sits in (without the marks
+    at its ends): a rule that matches a key's first 40 characters, or a random run cut at a quote
+    or bracket inside a password (`4nXYKv]…]4QEfMg6`), must not leave the rest behind. The runs
+    are found once, so a long message of many keys stays linear."""
+    if not spans:
+        return []
+    runs = [m.span() for m in _RUN.finditer(text)]
+    starts = [start for start, _ in runs]
+    out = []
+    for start, end in spans:
+        if text.startswith("-----BEGIN", start):  # a PEM block spans lines: the rule knows its end
+            out.append((start, end))
+            continue
+        left, right = runs[bisect.bisect_right(starts, start) - 1]
+        right = max(right, end)
+        while left < start and text[left] in _OPENING:
+            left += 1
+        while right > end and text[right - 1] in _CLOSING:
+            right -= 1
+        out.append((left, right))
+    return out
 
 
 def _looks_secret(match: re.Match[str], value: str) -> bool:
@@ -226,6 +272,12 @@ def _looks_secret(match: re.Match[str], value: str) -> bool:
     inside ("cafebabe:deadbeef"), not a word ("the access token is expired")."""
     if match.re is _KEYWORD_TOKEN:
         return len(value) >= 8 and bool(re.search(r"[\d\W_]|.[A-Z]", value))
+    if match.re is _KEY_NAMED:
+        # a digit, a symbol other than - ' . or case no word has: "KULOcaja", "vZrEclFw" (not "CrossFit")
+        if len(value) < 8:
+            return False
+        lone_small = len(re.findall(r"(?<=[A-Z])[a-z](?=[A-Z])", value))  # "MyFitnessPal" has one
+        return lone_small >= 2 or bool(re.search(r"\d|[^\w\s'’.-]|[A-Z]{2}[a-z]", value))
     return bool(re.search(r"[\d\W_]", value)) and any(c.isalpha() for c in value)
 
 

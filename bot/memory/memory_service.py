@@ -5,15 +5,15 @@ Mem0's embedded stores are not safe to change from several threads at once (300 
 `AsyncMemory.add` calls gave 7 errors and memory/disk divergence in a probe), so every change
 runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
 on reader threads of their own beside it. The embedding a change or a search needs is computed
-first on a pool of its own (bot/memory/prefetch.py), so the change thread only stores: many users'
-writes then run at once, their store changes one at a time.
+first, on the event loop (or a pool of threads; bot/memory/prefetch.py), so the change thread only
+stores: many users' writes then run at once, their store changes one at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -48,6 +48,7 @@ class MemoryService:
         readers: int = 0,
         embedders: int = 0,
         change_threads: int = 1,
+        embed: Callable[[str], Awaitable[Sequence[float]]] | None = None,
     ) -> None:
         """Build the client with `factory` on the worker thread that will make every change.
 
@@ -59,7 +60,9 @@ class MemoryService:
         client whose `embedding_model` is a `PrefetchingEmbedder`, embeddings are computed on that
         many threads before the call that needs them. `change_threads` > 1 only for a backend
         that needs no order of its own (the hosted Platform: each call is an HTTP request); the
-        writer still applies one user's changes one after another.
+        writer still applies one user's changes one after another. With `embed` (an async
+        embedding of one text, the same model and request as the client's embedder), those
+        embeddings are computed on the event loop instead of that pool: no thread, no sync HTTP.
         """
         self.backend = backend
         self._executor = ThreadPoolExecutor(max_workers=max(1, change_threads), thread_name_prefix="mem0")
@@ -73,7 +76,8 @@ class MemoryService:
         self._embedders: ThreadPoolExecutor | None = None
         embedder = getattr(self._client, "embedding_model", None)
         self._prefetcher = embedder if isinstance(embedder, PrefetchingEmbedder) else None
-        if self._prefetcher is not None and embedders > 0:
+        self._embed = embed if self._prefetcher is not None else None
+        if self._prefetcher is not None and embedders > 0 and self._embed is None:
             self._embedders = ThreadPoolExecutor(max_workers=embedders, thread_name_prefix="mem0-embed")
         self._reads: frozenset[Callable[..., Any]] = frozenset()
         # Our SQLite store answers "does this user have any memory?" with one indexed lookup.
@@ -106,11 +110,16 @@ class MemoryService:
 
     async def _prefetch(self, texts: Sequence[str], action: str) -> None:
         """Embed `texts` on the embedding pool for the Mem0 call that follows (see prefetch.py)."""
-        prefetcher, pool = self._prefetcher, self._embedders
-        if prefetcher is None or pool is None:
+        prefetcher, pool, embed = self._prefetcher, self._embedders, self._embed
+        if prefetcher is None or (pool is None and embed is None):
             return
         loop = asyncio.get_running_loop()
         try:
+            if embed is not None:
+                vectors = await asyncio.gather(*(embed(text) for text in texts))
+                for text, vector in zip(texts, vectors, strict=True):
+                    prefetcher.put(text, action, list(vector))
+                return
             await asyncio.gather(
                 *(loop.run_in_executor(pool, prefetcher.prefetch, text, action) for text in texts)
             )
@@ -223,7 +232,7 @@ class MemoryService:
         if explain and self.explains:
             kwargs["explain"] = True
         has_any, search = self._has_any, self._client.search
-        if self._prefetcher is not None and self._embedders is not None:
+        if self._prefetcher is not None and (self._embedders is not None or self._embed is not None):
             # A user without memories (most new users' first messages) costs no embedding call.
             if has_any is not None and not await self._call(True, lambda: has_any(all_filters)):
                 return []

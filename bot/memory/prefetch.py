@@ -4,8 +4,9 @@ Mem0's embedded stores need their changes in order on one thread (shared/LIBRARY
 `Memory.add` / `update` / `search` embed their text on the thread that runs them: with 0.1–0.3 s per
 Gemini embedding, one change thread could store at most a few memories per second for everybody.
 `PrefetchingEmbedder` wraps Mem0's embedder: `MemoryService` first computes the embedding of the
-exact text Mem0 will embed, on a pool of threads of its own (embedding is pure network I/O), and
-Mem0's call then takes it from here instead of asking the model again.
+exact text Mem0 will embed, on the event loop (bot.llm.GeminiEmbedder, `put`: the same request as
+Mem0's embedder, no thread, no sync HTTP client) or, without one, on a pool of threads of its own
+(`prefetch`), and Mem0's call then takes it from here instead of asking the model again.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ class PrefetchingEmbedder:
 
     def prefetch(self, text: str, memory_action: str | None) -> None:
         """Embed `text` now (on the caller's thread) for the next `embed(text, memory_action)`."""
-        vector = self._inner.embed(text, memory_action)
+        self.put(text, memory_action, self._inner.embed(text, memory_action))
+
+    def put(self, text: str, memory_action: str | None, vector: Any) -> None:
+        """Keep `vector` (computed on the event loop) for the next `embed(text, memory_action)`."""
         now = time.monotonic()
         with self._lock:
             if len(self._ready) > 1000:

@@ -9,7 +9,7 @@ import asyncio
 import os
 import sys
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ READER_THREADS = 4
 # Threads computing embeddings ahead of Mem0's calls (network waits, not CPU): as many as memory
 # writes and recalls run at once, so none queues behind another's embedding.
 EMBEDDING_THREADS = 48
+# An embedding computed on the event loop (bot.llm.GeminiEmbedder.embed).
+AsyncEmbed = Callable[[str], Awaitable[Sequence[float]]]
 # Calls to the hosted Mem0 Platform in flight at once (HTTP requests; the Platform orders changes).
 PLATFORM_THREADS = 16
 
@@ -99,21 +101,30 @@ def server_vector_store(url: str, dims: int) -> dict[str, Any]:
     return pgvector.store_config(url, dims)
 
 
-def build_memory(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
-    """Create the memory backend the settings ask for (blocking: call before the event loop is busy)."""
+def build_memory(
+    settings: Settings, *, embedder: Mapping[str, Any] | None = None, embed: AsyncEmbed | None = None
+) -> MemoryService:
+    """Create the memory backend the settings ask for (blocking: call before the event loop is busy).
+
+    `embed`: the Gemini embedding on the event loop (bot.llm.GeminiEmbedder.embed), used instead of
+    Mem0's own embedder's thread pool unless `embedder` replaces the Gemini embedder."""
     prepare_environment(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.mem0_api_key is not None:
         return _build_platform(settings)
-    return _build_embedded(settings, embedder=embedder)
+    return _build_embedded(settings, embedder=embedder, embed=None if embedder is not None else embed)
 
 
-async def open_memory(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
+async def open_memory(
+    settings: Settings, *, embedder: Mapping[str, Any] | None = None, embed: AsyncEmbed | None = None
+) -> MemoryService:
     """`build_memory` off the event loop (importing mem0 and opening the store take a while)."""
-    return await asyncio.to_thread(build_memory, settings, embedder=embedder)
+    return await asyncio.to_thread(build_memory, settings, embedder=embedder, embed=embed)
 
 
-def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = None) -> MemoryService:
+def _build_embedded(
+    settings: Settings, *, embedder: Mapping[str, Any] | None = None, embed: AsyncEmbed | None = None
+) -> MemoryService:
     config = mem0_config(settings, embedder=embedder)
     (settings.data_dir / "mem0").mkdir(parents=True, exist_ok=True)
 
@@ -136,7 +147,9 @@ def _build_embedded(settings: Settings, *, embedder: Mapping[str, Any] | None = 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
     # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
     readers = READER_THREADS if config["vector_store"]["provider"] == SQLITE_PROVIDER else 0
-    return EmbeddedMemory(factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS)
+    return EmbeddedMemory(
+        factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS, embed=embed
+    )
 
 
 def _build_platform(settings: Settings) -> MemoryService:

@@ -22,11 +22,9 @@ a MAYBE_SENT one counts as delivered, so it is not sent a second time.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dtm
 import enum
 import logging
-import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.runtime.clock import Clock, SystemClock
 from bot.store import ChatTables
 from bot.telegram.ordering import current_update_id
 from bot.telegram.transport import RequestNotSent
@@ -104,8 +103,12 @@ class Sender:
         network_attempts: int = 3,
         on_migrated: MigrationHook | None = None,
         on_answered: AnsweredHook | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock`: the time pacing, flood-control holds and resend pauses are measured in (the
+        system clock by default; tests pass one they move by hand)."""
         self._bot = bot
+        self._clock = clock or SystemClock()
         self._store = store
         self._global = _Pace(global_per_second, max(1, int(global_per_second))) if global_per_second else None
         self._private_rate = private_per_second
@@ -118,7 +121,7 @@ class Sender:
         # done there and then, so a crash after this point cannot answer it twice).
         self.on_answered = on_answered
         self._paces: dict[int, _Pace] = {}
-        self._held_until: dict[int, float] = {}  # chat id → monotonic time its 429 ends
+        self._held_until: dict[int, float] = {}  # chat id → the clock's monotonic time its 429 ends
         self._inactive: dict[int, str] = {}
         self._moved: dict[int, int] = {}
 
@@ -185,7 +188,7 @@ class Sender:
             delay = self._reserve(target)
             if delay:
                 waited += delay
-                await asyncio.sleep(delay)
+                await self._clock.sleep(delay)
             try:
                 sent = await self._bot.send_message(
                     target,
@@ -223,7 +226,7 @@ class Sender:
                 if pause is None:
                     return Sent(Delivery.NOT_SENT if _never_sent(exc) else Delivery.MAYBE_SENT)
                 waited += pause
-                await asyncio.sleep(pause)
+                await self._clock.sleep(pause)
 
     def _hold(self, target: int, seconds: float, waited: float) -> bool:
         """Flood control asked to wait `seconds`: hold the chat that long and resend (True), unless
@@ -232,7 +235,7 @@ class Sender:
             logger.warning("chat %s: flood control for %.0fs; message dropped", target, seconds)
             return False
         logger.info("chat %s: flood control, resending in %.1fs", target, seconds)
-        self._held_until[target] = time.monotonic() + seconds
+        self._held_until[target] = self._clock.monotonic() + seconds
         return True
 
     def _resend_pause(self, target: int, exc: NetworkError, failures: int) -> float | None:
@@ -270,7 +273,7 @@ class Sender:
 
     def _reserve(self, chat_id: int) -> float:
         """Book this chat's next slot (and a global one); return the wait. Never blocks other chats."""
-        now = time.monotonic()
+        now = self._clock.monotonic()
         pace = self._paces.get(chat_id)
         if pace is None:
             if len(self._paces) > 10_000:

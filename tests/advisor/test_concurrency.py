@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.memory import open_memory
+from bot.llm import GeminiEmbedder
+from bot.memory import MemoryService, open_memory
 from bot.records import Turn
 from bot.store import Store
 from bot.store.sqlite_writer import SQLiteWriter
@@ -17,13 +19,39 @@ from tests.fakes.gemini_api import FakeGemini, GeminiRequest
 from tests.support.settings import make_settings
 
 USER = "tg-4242"
+# Mem0's embeddings on its own embedder's thread pool, or on the event loop (GeminiEmbedder, as
+# the bot runs): the same guarantees either way.
+ON_LOOP = pytest.mark.parametrize("on_loop", [False, True], ids=["threads", "event-loop"])
+EMBEDDERS: list[GeminiEmbedder] = []
 
 
+async def open_memory_with(gemini: FakeGemini, tmp_path: Path, on_loop: bool) -> MemoryService:
+    settings = make_settings(tmp_path / "data", gemini=gemini, VECTOR_STORE="sqlite")
+    if not on_loop:
+        return await open_memory(settings)
+    embedder = GeminiEmbedder(
+        api_key=gemini.api_key,
+        model=settings.embedding_model,
+        dims=settings.embedding_dims,
+        base_url=gemini.base_url,
+    )
+    EMBEDDERS.append(embedder)
+    return await open_memory(settings, embed=embedder.embed)
+
+
+@pytest.fixture(autouse=True)
+async def _close_embedders() -> AsyncIterator[None]:
+    yield
+    while EMBEDDERS:
+        await EMBEDDERS.pop().close()
+
+
+@ON_LOOP
 async def test_a_recall_completes_while_a_memory_write_is_in_flight(
-    fake_gemini: FakeGemini, tmp_path: Path
+    fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool
 ) -> None:
     """A search answers while an earlier add is still waiting for its embedding (SQLite store)."""
-    memory = await open_memory(make_settings(tmp_path / "data", gemini=fake_gemini, VECTOR_STORE="sqlite"))
+    memory = await open_memory_with(fake_gemini, tmp_path, on_loop)
     released = threading.Event()
 
     def held_embedding(request: GeminiRequest) -> None:
@@ -90,11 +118,12 @@ async def test_store_writes_are_seen_by_its_reads_at_once(tmp_path: Path) -> Non
         await store.close()
 
 
+@ON_LOOP
 async def test_a_search_for_a_user_without_memories_makes_no_embedding_call(
-    fake_gemini: FakeGemini, tmp_path: Path
+    fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool
 ) -> None:
     """New users' first messages cost no query embedding; once the user has a memory, it is searched."""
-    memory = await open_memory(make_settings(tmp_path / "data", gemini=fake_gemini, VECTOR_STORE="sqlite"))
+    memory = await open_memory_with(fake_gemini, tmp_path, on_loop)
     try:
         marathon = [{"role": "user", "content": "I train for a marathon in May"}]
         await memory.add("tg-other", marathon, infer=False)
@@ -110,12 +139,13 @@ async def test_a_search_for_a_user_without_memories_makes_no_embedding_call(
         await memory.close()
 
 
+@ON_LOOP
 async def test_an_add_waiting_for_its_embedding_does_not_hold_other_users_adds(
-    fake_gemini: FakeGemini, tmp_path: Path
+    fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool
 ) -> None:
     """Embeddings are computed before Mem0's change thread is taken: while one add waits for its
     embedding, another user's add is stored, with one embedding call each (none twice)."""
-    memory = await open_memory(make_settings(tmp_path / "data", gemini=fake_gemini, VECTOR_STORE="sqlite"))
+    memory = await open_memory_with(fake_gemini, tmp_path, on_loop)
     released = threading.Event()
 
     def held_embedding(request: GeminiRequest) -> None:

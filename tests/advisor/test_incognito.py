@@ -34,6 +34,6 @@ def test_drop_and_no_turns_at_all() -> None:
     turns.drop(1)
     assert turns.recent(1) == []
     none = IncognitoTurns(per_chat=0)
-    none.add(1, [("user", "q")], now=1.0)
+    none.add(1, [Turn("user", "q")], now=1.0)
     assert none.recent(1) == []
     assert len(none) == 0

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.advisor.recall import group_by_category
 from bot.advisor.safety import instruction_reason, secret_reason
@@ -21,14 +18,6 @@ START = date(2025, 3, 3)
 
 def day(n: int) -> datetime:
     return datetime.combine(START + timedelta(days=n), datetime.min.time(), tzinfo=UTC).replace(hour=9)
-
-
-@pytest.fixture
-async def pipeline(fake_gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    """The memory pipeline on a fresh DATA_DIR."""
-    pipe = await open_pipeline(fake_gemini, tmp_path / "data")
-    yield pipe
-    await pipe.close()
 
 
 async def tell(

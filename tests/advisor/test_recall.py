@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.advisor.recall import Recaller, boost_by_conversation, conversations, fuse, saved_order, with_context
 from bot.memory import MemoryItem, dated_text, undated_text
-from tests.fakes.gemini_api import FakeGemini
-from tests.support.memory_pipeline import Pipeline, open_pipeline
+from tests.support.memory_pipeline import Pipeline
 
 
 def item(
@@ -181,14 +177,6 @@ def test_dated_text_writes_the_day_once_and_undated_text_removes_it() -> None:
     assert dated_text("Runs 5 km", "not a date") == "Runs 5 km"
     assert dated_text("Runs 5 km", None) == "Runs 5 km"
     assert undated_text("[note] keep brackets") == "[note] keep brackets"
-
-
-@pytest.fixture
-async def pipeline(fake_gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    """The real memory layer (Mem0, SQLite store) against the fake Gemini embeddings."""
-    pipe = await open_pipeline(fake_gemini, tmp_path / "data")
-    yield pipe
-    await pipe.close()
 
 
 async def remember(pipe: Pipeline, text: str, at: str) -> None:

@@ -10,9 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -25,16 +23,10 @@ from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.recall import Recaller
 from bot.llm import GeminiChat
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, advisor_extraction_responder
-from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
+from tests.support.clock import FakeClock
+from tests.support.memory_pipeline import Pipeline, files_containing
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def pipeline(fake_gemini: FakeGemini, tmp_path: Path) -> AsyncIterator[Pipeline]:
-    pipe = await open_pipeline(fake_gemini, tmp_path / "data")
-    yield pipe
-    await pipe.close()
 
 
 def user_message(request: GeminiRequest) -> str:
@@ -110,7 +102,8 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
         assert erased_in_flight.is_set()
 
         forgetting = asyncio.create_task(controls.forget_all(erased_chat))
-        await asyncio.sleep(0.2)
+        # The same erasure for a chat with no write in flight finishes: by then this one would have.
+        await asyncio.wait_for(controls.forget_all(99), 10)
         assert not forgetting.done()  # it waits for the erased user's write in flight...
         release_erased.set()
         await asyncio.wait_for(forgetting, 10)  # ...and not for anyone else's
@@ -132,8 +125,10 @@ async def test_forget_during_a_write_burst_waits_only_for_its_own_user(
 async def test_a_429_pauses_new_writes_for_the_delay_gemini_asks(
     pipeline: Pipeline, fake_gemini: FakeGemini
 ) -> None:
-    """Gemini's 429 is not retried at once: the write waits its retryDelay, and no other write
-    starts meanwhile; afterwards both land, with no extraction call wasted."""
+    """Gemini's 429 is not retried at once: the write waits its retryDelay (on the writer's clock,
+    moved by hand), and no other write starts meanwhile; afterwards both land, with no extraction
+    call wasted."""
+    clock = FakeClock(NOW)
     llm = GeminiChat(
         api_key=fake_gemini.api_key,
         model="m",
@@ -148,19 +143,22 @@ async def test_a_429_pauses_new_writes_for_the_delay_gemini_asks(
         pipeline.memory,
         Extractor(llm, attempts=3),
         base_delay=60,
+        clock=clock,
     )
     try:
         fake_gemini.enqueue("json", Fault(429, retry_after=1.0))
         await writer.enqueue("tg-1", "I row on Saturdays.", saved_at=NOW)
-        assert await writer.drain(10) == 1
+        await retried_after_the_delay_asked(pipeline, writer, 1.0)
         assert len(fake_gemini.requests("json")) == 1
         await writer.enqueue("tg-2", "I swim on Sundays.", saved_at=NOW)
         assert await writer.process_due() == 0  # paused: Gemini asked for a second
-        await asyncio.sleep(1.05)
+        clock.advance(0.75)
+        assert await writer.process_due() == 0  # still paused three quarters into the second
+        assert len(fake_gemini.requests("json")) == 1  # no call while paused
+        clock.advance(0.25)
+        await pipeline.store.outbox.make_memory_writes_due()  # the outbox's wall-clock retry time (checked)
         assert await writer.drain(10) == 0
-        first, *rest = fake_gemini.requests("json")
-        assert len(rest) == 2
-        assert min(r.at for r in rest) - first.at >= 1.0
+        assert len(fake_gemini.requests("json")) == 3  # the 429, then one call per write
         assert await pipeline.texts("tg-1") == {"I row on Saturdays"}
         assert await pipeline.texts("tg-2") == {"I swim on Sundays"}
     finally:
@@ -223,14 +221,40 @@ async def test_a_429_on_an_embedding_also_pauses_the_writer(
 ) -> None:
     """Mem0's embedder hitting Gemini's quota is a rate limit too: the write waits the delay asked
     for (its saved plan is applied then, without a second extraction call)."""
-    fake_gemini.enqueue("embed", Fault(429, retry_after=1.0))
-    await pipeline.writer.enqueue("tg-3", "I box on Wednesdays.", saved_at=NOW)
-    assert await pipeline.writer.drain(10) == 1
-    assert await pipeline.writer.process_due() == 0
-    await asyncio.sleep(1.05)
-    assert await pipeline.writer.drain(10) == 0
-    assert await pipeline.texts("tg-3") == {"I box on Wednesdays"}
-    assert len(fake_gemini.requests("json")) == 1
+    clock = FakeClock(NOW)
+    writer = MemoryWriter(
+        pipeline.store.outbox,
+        pipeline.store.chats,
+        pipeline.memory,
+        pipeline.extractor,
+        base_delay=60,
+        clock=clock,
+    )
+    try:
+        fake_gemini.enqueue("embed", Fault(429, retry_after=1.0))
+        await writer.enqueue("tg-3", "I box on Wednesdays.", saved_at=NOW)
+        await retried_after_the_delay_asked(pipeline, writer, 1.0)
+        assert await writer.process_due() == 0
+        clock.advance(0.75)
+        assert await writer.process_due() == 0
+        clock.advance(0.25)
+        await pipeline.store.outbox.make_memory_writes_due()  # the outbox's wall-clock retry time (checked)
+        assert await writer.drain(10) == 0
+        assert await pipeline.texts("tg-3") == {"I box on Wednesdays"}
+        assert len(fake_gemini.requests("json")) == 1
+    finally:
+        await writer.stop()
+
+
+async def retried_after_the_delay_asked(pipeline: Pipeline, writer: MemoryWriter, delay: float) -> None:
+    """One write fails with the 429 and its row waits exactly the delay Gemini asked for (not the
+    writer's 60 s backoff) in the outbox."""
+    before = time.time()
+    assert await writer.drain(10) == 1
+    after = time.time()
+    next_at = await pipeline.store.outbox.next_memory_write_at()
+    assert next_at is not None
+    assert before + delay <= next_at <= after + delay
 
 
 async def test_a_pause_of_everybody_waits_for_the_writes_in_flight_and_holds_new_ones(
@@ -245,28 +269,53 @@ async def test_a_pause_of_everybody_waits_for_the_writes_in_flight_and_holds_new
         return advisor_extraction_responder(request)
 
     fake_gemini.json_responder = held
-    await pipeline.writer.enqueue("tg-a", "I hike on Sundays.", saved_at=NOW)
-    pipeline.writer.start()
-    await fake_gemini.wait_for_requests("json", 1)
+    clock = FakeClock(NOW)  # the writer's loop sleeps on it: the test sees when it went round
+    writer = MemoryWriter(
+        pipeline.store.outbox, pipeline.store.chats, pipeline.memory, pipeline.extractor, clock=clock
+    )
     entered = asyncio.Event()
     leave = asyncio.Event()
 
     async def pause_everybody() -> None:
-        async with pipeline.writer.paused():
+        async with writer.paused():
             entered.set()
             await leave.wait()
 
-    pausing = asyncio.create_task(pause_everybody())
-    await asyncio.sleep(0.2)
-    assert not entered.is_set()  # the write in flight finishes first
-    release.set()
-    await asyncio.wait_for(entered.wait(), 10)
-    assert await pipeline.texts("tg-a") == {"I hike on Sundays"}
-    await pipeline.writer.enqueue("tg-b", "I climb on Mondays.", saved_at=NOW)
-    pipeline.writer.wake()
-    await asyncio.sleep(0.3)
-    assert len(fake_gemini.requests("json")) == 1  # held while paused
-    leave.set()
-    await pausing
-    assert await pipeline.writer.drain(10) == 0
-    assert await pipeline.texts("tg-b") == {"I climb on Mondays"}
+    async def turns() -> None:  # entering a pause, or a write passing it, takes no I/O
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    try:
+        await writer.enqueue("tg-a", "I hike on Sundays.", saved_at=NOW)
+        writer.start()
+        await fake_gemini.wait_for_requests("json", 1)
+        pausing = asyncio.create_task(pause_everybody())
+        await turns()
+        assert not entered.is_set()  # the write in flight finishes first
+        release.set()
+        await asyncio.wait_for(entered.wait(), 10)
+        assert await pipeline.texts("tg-a") == {"I hike on Sundays"}
+        await writer.enqueue("tg-b", "I climb on Mondays.", saved_at=NOW)
+        writer.wake()
+        async with asyncio.timeout(10):  # the loop went round (a worker for tg-b started) and sleeps
+            while not clock.asleep():
+                await asyncio.sleep(0.005)
+        await turns()
+        assert writer.applying == 0  # held while paused: the worker waits at the pause
+        assert len(fake_gemini.requests("json")) == 1
+        leave.set()
+        await pausing
+        assert await writer.drain(10) == 0
+        assert await pipeline.texts("tg-b") == {"I climb on Mondays"}
+
+        # The proof that those turns were enough: with no write in flight, the pause is in by then.
+        entered.clear()
+        leave.clear()
+        again = asyncio.create_task(pause_everybody())
+        await turns()
+        assert entered.is_set()
+        leave.set()
+        await again
+    finally:
+        release.set()
+        await writer.stop()

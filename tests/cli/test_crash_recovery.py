@@ -15,18 +15,28 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from bot.records import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import Call, FakeTelegram
 from tests.support.chat import say
 from tests.support.harness import BotProcess, RunningBot, bot_env, make_settings
 from tests.support.memory_pipeline import files_containing
 
+pytestmark = pytest.mark.slow  # kill -9 of `python -m bot` child processes
+
 REPO = Path(__file__).resolve().parents[2]
 CHATS = (7001, 7002, 7003)
 TRIALS = int(os.environ.get("CRASH_TRIALS", "3"))
+
+
+def polled_after(fake: FakeTelegram, polls: int) -> Callable[[Call], bool]:
+    """A getUpdates call after the first `polls` ones: the new process is polling."""
+    return lambda _call: len(fake.calls("getUpdates")) > polls
 
 
 def fact(trial: int, chat: int, n: int) -> str:
@@ -54,7 +64,7 @@ async def test_kill_9_loses_no_update_and_no_memory_write(
             )
             try:
                 await fake_telegram.wait_for_call(
-                    "getUpdates", lambda c, p=polls: len(fake_telegram.calls("getUpdates")) > p, timeout=30
+                    "getUpdates", polled_after(fake_telegram, polls), timeout=30
                 )
                 for n in range(2):
                     for chat in CHATS:
@@ -117,6 +127,7 @@ async def test_incognito_text_is_in_no_file_after_its_answer_even_after_kill_9(
     secret, control = "Quetzalbanjo-5521", "Narwhalpiccolo-7734"
     proc = BotProcess(bot_env(fake_telegram, fake_gemini, data_dir, LOG_LEVEL="INFO"), tmp_path)
     try:
+        await fake_telegram.wait_for_call("getUpdates", timeout=30)  # started (slow on a busy machine)
         await say(fake_telegram, f"I keep a {control} in my gym bag.", chat_id=7101)
         await say(fake_telegram, "/prefs memory off", chat_id=7102)
         reply = await say(fake_telegram, f"My ex works at {secret}. Should I change gyms?", chat_id=7102)

@@ -9,11 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.chat import drained
 from tests.support.harness import RunningBot, bot_env, make_settings
 
 HEARD_PREFIX = "🎙 I heard: "  # English: the Telegram user of these tests speaks it
+pytestmark = pytest.mark.slow  # kill -9 of a `python -m bot` child process
 
 CHAT = 7101
 VOICE = b"OggS\x00 I stretch every evening before bed."
@@ -53,7 +57,7 @@ async def test_kill_9_mid_download_replays_the_voice_note(
     try:
         [reply] = await fake_telegram.wait_for_messages(CHAT, 1, timeout=30)
         assert str(reply["text"]).startswith(HEARD_PREFIX + "OggS I stretch every evening")
-        await asyncio.sleep(1.0)
+        await drained(bot, fake_telegram)  # the replayed update is handled to the end: one answer
         assert len(fake_telegram.sent(CHAT)) == 1
         assert len(fake_telegram.file_downloads) == 2
         assert (await bot.services.store.inbox.inbox_states()).get("pending", 0) == 0

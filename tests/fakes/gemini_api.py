@@ -575,7 +575,7 @@ def echoing_responder(request: GeminiRequest) -> str:
     """A model on a bad day: every line of its input (system instruction and user turn alike) comes
     back as a new fact, as Mem0 users saw in production (mem0ai/mem0#4573)."""
     lines = [line.strip() for text in request.texts() for line in text.splitlines()]
-    facts = [
+    facts: list[dict[str, Any]] = [
         {"text": line, "category": "personal_info", "expires_on": None, "action": "add", "target_ids": []}
         for line in dict.fromkeys(lines)
         if line

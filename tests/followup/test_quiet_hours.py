@@ -11,8 +11,8 @@ from bot.config import SettingsError, load_settings
 from bot.followup.checkins import QuietHours, might_ask_reminder, might_state_plan
 
 
-def at(*args: int) -> float:
-    return datetime(*args, tzinfo=UTC).timestamp()
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> float:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp()
 
 
 def test_a_window_across_midnight_ends_at_its_end_in_the_persons_zone() -> None:

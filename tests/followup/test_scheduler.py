@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from bot.followup.checkins import QuietHours
 from bot.followup.scheduler import Outcome, Scheduler
@@ -49,13 +47,6 @@ async def settle() -> None:
     """Let the scheduler look at the clock and finish what it started."""
     for _ in range(20):
         await asyncio.sleep(0.01)
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "bot.sqlite3")
-    yield store
-    await store.close()
 
 
 def make_scheduler(store: Store, outbox: Outbox, clock: FakeClock, **kwargs: object) -> Scheduler:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from bot.memory import mem0_config, prepare_environment
 from tests.support.settings import make_settings
 
 
-def settings(tmp_path: Path, **values: object) -> Settings:
+def settings(tmp_path: Path, **values: Any) -> Settings:
     return make_settings(tmp_path, **values)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,6 @@ from bot.config import Settings
 from bot.memory import MemoryUnavailable, open_memory
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.support.settings import make_settings
-
-
-@pytest.fixture
-def platform() -> Iterator[FakeMem0Platform]:
-    fake = FakeMem0Platform().start()
-    yield fake
-    fake.stop()
 
 
 def settings_for(platform: FakeMem0Platform, tmp_path: Path) -> Settings:

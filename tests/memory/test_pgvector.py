@@ -21,9 +21,13 @@ from tests.support.harness import StartBot, bot_env, make_settings, run_cli
 from tests.support.memory_pipeline import Pipeline, files_containing, open_pipeline
 from tests.support.postgres import Postgres, relation_files, where_found
 
+# A real PostgreSQL server (pgserver): slow, and under `make test`'s two workers all of these run on
+# one of them (--dist loadgroup), so one server starts, once.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres")]
+
 
 @pytest.fixture
-async def pipeline(fake_gemini: FakeGemini, tmp_path: Path, postgres_url: str) -> AsyncIterator[Pipeline]:
+async def pg_pipeline(fake_gemini: FakeGemini, tmp_path: Path, postgres_url: str) -> AsyncIterator[Pipeline]:
     """The real memory layer (Mem0 on pgvector) against the fake Gemini embeddings."""
     pipe = await open_pipeline(fake_gemini, tmp_path / "data", VECTOR_STORE_URL=postgres_url)
     yield pipe
@@ -43,59 +47,59 @@ def rows_by_user(url: str) -> dict[str, int]:
     return {str(user): int(count) for user, count in rows}
 
 
-async def test_memory_round_trip_through_the_memory_service(pipeline: Pipeline, postgres_url: str) -> None:
+async def test_memory_round_trip_through_the_memory_service(pg_pipeline: Pipeline, postgres_url: str) -> None:
     """Add, search (user filter), keyword scores, list, update with history, delete, erase a user:
     each touches only the asking user's rows in PostgreSQL."""
-    assert pipeline.memory.backend == "mem0-oss/pgvector"
-    knee = await remember(pipeline, "u1", "Has a sore left knee")
-    await remember(pipeline, "u1", "Swims on Tuesday mornings")
-    other = await remember(pipeline, "u2", "Has a sore left knee after skiing")
+    assert pg_pipeline.memory.backend == "mem0-oss/pgvector"
+    knee = await remember(pg_pipeline, "u1", "Has a sore left knee")
+    await remember(pg_pipeline, "u1", "Swims on Tuesday mornings")
+    other = await remember(pg_pipeline, "u2", "Has a sore left knee after skiing")
     assert rows_by_user(postgres_url) == {"u1": 2, "u2": 1}
 
-    found = await pipeline.memory.search("u1", "sore knee", limit=5, explain=True)
+    found = await pg_pipeline.memory.search("u1", "sore knee", limit=5, explain=True)
     assert found[0].text == "Has a sore left knee"
     assert {i.user_id for i in found} == {"u1"}
     assert found[0].semantic_score is not None
-    scores = await pipeline.memory.keyword_scores("u1", "knee", limit=10)
+    scores = await pg_pipeline.memory.keyword_scores("u1", "knee", limit=10)
     assert set(scores) == {knee}
-    assert await pipeline.texts("u1") == {"Has a sore left knee", "Swims on Tuesday mornings"}
+    assert await pg_pipeline.texts("u1") == {"Has a sore left knee", "Swims on Tuesday mornings"}
 
-    assert await pipeline.memory.update("u1", knee, "Has a healed left knee")
-    assert await pipeline.texts("u1") == {"Has a healed left knee", "Swims on Tuesday mornings"}
-    events = [row["event"] for row in await pipeline.memory.history("u1", knee)]
+    assert await pg_pipeline.memory.update("u1", knee, "Has a healed left knee")
+    assert await pg_pipeline.texts("u1") == {"Has a healed left knee", "Swims on Tuesday mornings"}
+    events = [row["event"] for row in await pg_pipeline.memory.history("u1", knee)]
     assert events == ["ADD", "UPDATE"]
 
     # ids are not user-scoped in Mem0: another user's id is refused, not deleted
-    assert not await pipeline.memory.delete("u1", other)
-    assert await pipeline.memory.get("u1", other) is None
-    assert await pipeline.memory.delete("u1", knee)
-    assert await pipeline.texts("u1") == {"Swims on Tuesday mornings"}
+    assert not await pg_pipeline.memory.delete("u1", other)
+    assert await pg_pipeline.memory.get("u1", other) is None
+    assert await pg_pipeline.memory.delete("u1", knee)
+    assert await pg_pipeline.texts("u1") == {"Swims on Tuesday mornings"}
 
-    await remember(pipeline, "u1", "Runs 5 km on Sundays")
-    assert await pipeline.memory.erase_user("u1", [knee]) == 2
-    assert await pipeline.memory.list_memories("u1") == []
-    assert await pipeline.memory.history("u1", knee) == []
+    await remember(pg_pipeline, "u1", "Runs 5 km on Sundays")
+    assert await pg_pipeline.memory.erase_user("u1", [knee]) == 2
+    assert await pg_pipeline.memory.list_memories("u1") == []
+    assert await pg_pipeline.memory.history("u1", knee) == []
     assert rows_by_user(postgres_url) == {"u2": 1}
-    assert [i.text for i in await pipeline.memory.list_memories("u2")] == [
+    assert [i.text for i in await pg_pipeline.memory.list_memories("u2")] == [
         "Has a sore left knee after skiing"
     ]
 
 
 async def test_a_user_with_few_memories_gets_them_among_many_closer_ones(
-    pipeline: Pipeline, postgres_url: str
+    pg_pipeline: Pipeline, postgres_url: str
 ) -> None:
     """Search reads the asking user's rows through the user index (no HNSW post-filter): a user
     with 3 memories gets all 3 back although 3,000 of other users' memories are closer; the
     query plan uses the index."""
-    mine = {await remember(pipeline, "few", text) for text in ("Knee brace", "Knee tape", "Knee ice")}
-    store = pipeline.memory._client.vector_store
+    mine = {await remember(pg_pipeline, "few", text) for text in ("Knee brace", "Knee tape", "Knee ice")}
+    store = pg_pipeline.memory._client.vector_store
     texts = [f"Has a sore left knee {i}" for i in range(3000)]
-    vectors = [embed_text(t, pipeline.settings.embedding_dims) for t in texts]
+    vectors = [embed_text(t, pg_pipeline.settings.embedding_dims) for t in texts]
     payloads = [{"user_id": f"crowd{i % 30}", "data": t, "text_lemmatized": t} for i, t in enumerate(texts)]
     ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(3000)]
     store.insert(vectors, payloads, ids)
 
-    found = await pipeline.memory.search("few", "Has a sore left knee", limit=10, threshold=0.0)
+    found = await pg_pipeline.memory.search("few", "Has a sore left knee", limit=10, threshold=0.0)
     assert {i.id for i in found} == mine
 
     with psycopg.connect(postgres_url) as conn:
@@ -138,13 +142,13 @@ async def test_a_table_made_with_mem0_defaults_loses_its_hnsw_and_text_indexes(
 
 
 async def test_vacuum_removes_the_dead_tuple_a_delete_leaves(
-    pipeline: Pipeline, postgres: Postgres, postgres_url: str
+    pg_pipeline: Pipeline, postgres: Postgres, postgres_url: str
 ) -> None:
     """A DELETE alone leaves the text in a dead tuple of the table file; `pgvector.vacuum` removes
     it (read from the files, line pointer by line pointer)."""
-    memory_id = await remember(pipeline, "u1", "Keeps a Quokkaharbour membership card")
-    await remember(pipeline, "u1", "Something else entirely")
-    client: Any = pipeline.memory._client
+    memory_id = await remember(pg_pipeline, "u1", "Keeps a Quokkaharbour membership card")
+    await remember(pg_pipeline, "u1", "Something else entirely")
+    client: Any = pg_pipeline.memory._client
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         assert where_found(relation_files(conn, postgres.pgdata, "memories"), "Quokkaharbour") == {
             "memories": "tuple"

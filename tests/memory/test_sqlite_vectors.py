@@ -27,68 +27,68 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[SQLiteVectorStore]:
+def vectors(db_path: Path) -> Iterator[SQLiteVectorStore]:
     s = SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=DIMS)
     yield s
     s.close()
 
 
 def add(
-    store: SQLiteVectorStore, vid: str, user: str, text: str = "", seed: int = 0, **extra: object
+    vectors: SQLiteVectorStore, vid: str, user: str, text: str = "", seed: int = 0, **extra: object
 ) -> None:
-    store.insert([unit(seed)], [{"user_id": user, "data": text or vid, **extra}], [vid])
+    vectors.insert([unit(seed)], [{"user_id": user, "data": text or vid, **extra}], [vid])
 
 
 # --- schema, pragmas, collections -----------------------------------------------------------------
 
 
-def test_file_is_created_with_wal_and_secure_delete(store: SQLiteVectorStore, db_path: Path) -> None:
+def test_file_is_created_with_wal_and_secure_delete(vectors: SQLiteVectorStore, db_path: Path) -> None:
     """The file exists under its folder, in WAL mode, with secure_delete and a busy timeout."""
     assert db_path.exists()
-    conn = store._db()
+    conn = vectors._db()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
 
 
-def test_collections_share_one_file_and_stay_apart(store: SQLiteVectorStore, db_path: Path) -> None:
+def test_collections_share_one_file_and_stay_apart(vectors: SQLiteVectorStore, db_path: Path) -> None:
     """Mem0's `<name>_entities` collection lives in the same file without seeing the memories."""
     entities = SQLiteVectorStore(
         collection_name="memories_entities", path=str(db_path), embedding_model_dims=DIMS
     )
     try:
-        add(store, "m1", "alice", "likes tea", seed=1)
+        add(vectors, "m1", "alice", "likes tea", seed=1)
         entities.insert([unit(1)], [{"user_id": "alice", "data": "tea"}], ["e1"])
-        assert sorted(store.list_cols()) == ["memories", "memories_entities"]
-        assert [r.id for r in store.list({"user_id": "alice"})[0]] == ["m1"]
+        assert sorted(vectors.list_cols()) == ["memories", "memories_entities"]
+        assert [r.id for r in vectors.list({"user_id": "alice"})[0]] == ["m1"]
         assert [r.id for r in entities.search("tea", unit(1), 5, {"user_id": "alice"})] == ["e1"]
-        assert store.get("e1") is None
-        assert store.col_info()["count"] == 1
+        assert vectors.get("e1") is None
+        assert vectors.col_info()["count"] == 1
         entities.delete_col()
-        assert store.list_cols() == ["memories"]
-        assert store.count() == 1
+        assert vectors.list_cols() == ["memories"]
+        assert vectors.count() == 1
     finally:
         entities.close()
 
 
-def test_reopening_with_other_dimensions_is_refused(store: SQLiteVectorStore, db_path: Path) -> None:
+def test_reopening_with_other_dimensions_is_refused(vectors: SQLiteVectorStore, db_path: Path) -> None:
     """A collection keeps its dimensions: a different embedding model must not mix in."""
     with pytest.raises(ValueError, match="8-d"):
         SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=16)
 
 
-def test_wrong_vector_length_is_refused(store: SQLiteVectorStore) -> None:
+def test_wrong_vector_length_is_refused(vectors: SQLiteVectorStore) -> None:
     """Inserting a vector of the wrong size raises and stores nothing."""
     with pytest.raises(ValueError, match="dimensions"):
-        store.insert([[1.0, 2.0]], [{"user_id": "u"}], ["x"])
-    assert store.count() == 0
+        vectors.insert([[1.0, 2.0]], [{"user_id": "u"}], ["x"])
+    assert vectors.count() == 0
 
 
-def test_only_cosine_is_offered(store: SQLiteVectorStore) -> None:
+def test_only_cosine_is_offered(vectors: SQLiteVectorStore) -> None:
     """Asking for another distance fails loudly instead of scoring wrongly."""
     with pytest.raises(ValueError, match="cosine"):
-        store.create_col("other", DIMS, "euclid")
+        vectors.create_col("other", DIMS, "euclid")
 
 
 def test_closed_store_raises(db_path: Path) -> None:
@@ -103,85 +103,85 @@ def test_closed_store_raises(db_path: Path) -> None:
 # --- insert / get / update / delete -------------------------------------------------------------
 
 
-def test_insert_get_roundtrip_keeps_payload(store: SQLiteVectorStore) -> None:
+def test_insert_get_roundtrip_keeps_payload(vectors: SQLiteVectorStore) -> None:
     """get() returns the id and the payload exactly, with no score; unknown ids give None."""
     payload = {"user_id": "u", "data": "Ünïcode ✓", "nested": {"a": [1, 2]}, "n": 3.5}
-    store.insert([unit(1)], [payload], ["id-1"])
-    record = store.get("id-1")
+    vectors.insert([unit(1)], [payload], ["id-1"])
+    record = vectors.get("id-1")
     assert record is not None
     assert (record.id, record.score, record.payload) == ("id-1", None, payload)
-    assert store.get("missing") is None
+    assert vectors.get("missing") is None
 
 
-def test_insert_same_id_replaces(store: SQLiteVectorStore) -> None:
+def test_insert_same_id_replaces(vectors: SQLiteVectorStore) -> None:
     """Inserting an existing id replaces it (Qdrant's upsert), also in the keyword index."""
-    add(store, "a", "u", "old words", seed=1)
-    add(store, "a", "u", "new words", seed=2)
-    assert store.count() == 1
-    assert store.keyword_search("old", 5, {"user_id": "u"}) == []
-    assert [r.id for r in store.keyword_search("new", 5, {"user_id": "u"})] == ["a"]
+    add(vectors, "a", "u", "old words", seed=1)
+    add(vectors, "a", "u", "new words", seed=2)
+    assert vectors.count() == 1
+    assert vectors.keyword_search("old", 5, {"user_id": "u"}) == []
+    assert [r.id for r in vectors.keyword_search("new", 5, {"user_id": "u"})] == ["a"]
 
 
-def test_insert_without_ids_generates_them(store: SQLiteVectorStore) -> None:
+def test_insert_without_ids_generates_them(vectors: SQLiteVectorStore) -> None:
     """Missing ids and payloads are filled in."""
-    store.insert([unit(1), unit(2)])
-    rows = store.list()[0]
+    vectors.insert([unit(1), unit(2)])
+    rows = vectors.list()[0]
     assert len(rows) == 2
     assert all(r.id and r.payload == {} for r in rows)
 
 
-def test_update_vector_and_payload(store: SQLiteVectorStore) -> None:
+def test_update_vector_and_payload(vectors: SQLiteVectorStore) -> None:
     """update() replaces the payload (and the scope columns), the vector, or both."""
-    add(store, "a", "alice", "first", seed=1)
-    store.update("a", payload={"user_id": "bob", "data": "second"})
-    record = store.get("a")
+    add(vectors, "a", "alice", "first", seed=1)
+    vectors.update("a", payload={"user_id": "bob", "data": "second"})
+    record = vectors.get("a")
     assert record is not None
     assert record.payload == {"user_id": "bob", "data": "second"}
-    assert store.list({"user_id": "alice"})[0] == []
-    hits = store.search("q", unit(1), 1, {"user_id": "bob"})
+    assert vectors.list({"user_id": "alice"})[0] == []
+    hits = vectors.search("q", unit(1), 1, {"user_id": "bob"})
     assert hits[0].score == pytest.approx(1.0, abs=1e-5)
-    store.update("a", vector=unit(2))
-    assert store.search("q", unit(2), 1, {"user_id": "bob"})[0].score == pytest.approx(1.0, abs=1e-5)
-    assert store.get("a").payload["data"] == "second"  # type: ignore[union-attr]
+    vectors.update("a", vector=unit(2))
+    assert vectors.search("q", unit(2), 1, {"user_id": "bob"})[0].score == pytest.approx(1.0, abs=1e-5)
+    assert vectors.get("a").payload["data"] == "second"  # type: ignore[union-attr]
     with pytest.raises(KeyError):
-        store.update("missing", payload={})
+        vectors.update("missing", payload={})
 
 
-def test_delete_one(store: SQLiteVectorStore) -> None:
+def test_delete_one(vectors: SQLiteVectorStore) -> None:
     """delete() removes the row and its keyword entry; deleting twice is harmless."""
-    add(store, "a", "u", "hello world", seed=1)
-    add(store, "b", "u", "hello there", seed=2)
-    store.delete("a")
-    store.delete("a")
-    assert store.get("a") is None
-    assert [r.id for r in store.keyword_search("hello", 5, {"user_id": "u"})] == ["b"]
+    add(vectors, "a", "u", "hello world", seed=1)
+    add(vectors, "b", "u", "hello there", seed=2)
+    vectors.delete("a")
+    vectors.delete("a")
+    assert vectors.get("a") is None
+    assert [r.id for r in vectors.keyword_search("hello", 5, {"user_id": "u"})] == ["b"]
 
 
-def test_delete_scope_removes_only_that_user(store: SQLiteVectorStore) -> None:
+def test_delete_scope_removes_only_that_user(vectors: SQLiteVectorStore) -> None:
     """delete_scope(user_id=...) erases that user's rows (and keyword entries) and nobody else's."""
     for i in range(5):
-        add(store, f"a{i}", "alice", "secret plan", seed=i)
-        add(store, f"b{i}", "bob", "secret plan", seed=i)
-    assert store.delete_scope(user_id="alice") == 5
-    assert store.list({"user_id": "alice"})[0] == []
-    assert len(store.list({"user_id": "bob"})[0]) == 5
-    conn = store._db()
+        add(vectors, f"a{i}", "alice", "secret plan", seed=i)
+        add(vectors, f"b{i}", "bob", "secret plan", seed=i)
+    assert vectors.delete_scope(user_id="alice") == 5
+    assert vectors.list({"user_id": "alice"})[0] == []
+    assert len(vectors.list({"user_id": "bob"})[0]) == 5
+    conn = vectors._db()
     assert conn.execute("SELECT count(*) FROM vectors_fts").fetchone()[0] == 5
     with pytest.raises(ValueError, match="at least one"):
-        store.delete_scope()
+        vectors.delete_scope()
 
 
-def test_reset_empties_the_collection_only(store: SQLiteVectorStore, db_path: Path) -> None:
+def test_reset_empties_the_collection_only(vectors: SQLiteVectorStore, db_path: Path) -> None:
     """reset() empties this collection and keeps it usable; other collections stay."""
     other = SQLiteVectorStore(collection_name="other", path=str(db_path), embedding_model_dims=DIMS)
     try:
-        add(store, "a", "u", seed=1)
+        add(vectors, "a", "u", seed=1)
         other.insert([unit(1)], [{"user_id": "u"}], ["o"])
-        store.reset()
-        assert store.count() == 0
+        vectors.reset()
+        assert vectors.count() == 0
         assert other.count() == 1
-        add(store, "b", "u", seed=2)
-        assert store.count() == 1
+        add(vectors, "b", "u", seed=2)
+        assert vectors.count() == 1
     finally:
         other.close()
 
@@ -189,21 +189,21 @@ def test_reset_empties_the_collection_only(store: SQLiteVectorStore, db_path: Pa
 # --- list / search / keyword_search ----------------------------------------------------------------
 
 
-def test_list_is_wrapped_and_limited(store: SQLiteVectorStore) -> None:
+def test_list_is_wrapped_and_limited(vectors: SQLiteVectorStore) -> None:
     """list() returns [rows] (Mem0's delete_all reads [0]), oldest first, at most top_k, None = all."""
     for i in range(7):
-        add(store, f"m{i}", "u", seed=i)
-    result = store.list({"user_id": "u"}, top_k=3)
+        add(vectors, f"m{i}", "u", seed=i)
+    result = vectors.list({"user_id": "u"}, top_k=3)
     assert isinstance(result, list)
     assert len(result) == 1
     assert [r.id for r in result[0]] == ["m0", "m1", "m2"]
-    assert len(store.list({"user_id": "u"}, top_k=None)[0]) == 7
-    assert len(store.list({"user_id": "u", "data": {"in": ["m5", "m6"]}}, top_k=1)[0]) == 1
+    assert len(vectors.list({"user_id": "u"}, top_k=None)[0]) == 7
+    assert len(vectors.list({"user_id": "u", "data": {"in": ["m5", "m6"]}}, top_k=1)[0]) == 1
 
 
-def test_search_scores_are_cosine_best_first(store: SQLiteVectorStore) -> None:
+def test_search_scores_are_cosine_best_first(vectors: SQLiteVectorStore) -> None:
     """Scores are cosine similarities (scale-free), sorted best first, at most top_k."""
-    store.insert(
+    vectors.insert(
         [
             [1, 0, 0, 0, 0, 0, 0, 0],
             [3, 3, 0, 0, 0, 0, 0, 0],
@@ -213,48 +213,48 @@ def test_search_scores_are_cosine_best_first(store: SQLiteVectorStore) -> None:
         [{"user_id": "u", "data": str(i)} for i in range(4)],
         ["x", "xy", "y", "-x"],
     )
-    hits = store.search("q", [2, 0, 0, 0, 0, 0, 0, 0], top_k=3, filters={"user_id": "u"})
+    hits = vectors.search("q", [2, 0, 0, 0, 0, 0, 0, 0], top_k=3, filters={"user_id": "u"})
     assert [h.id for h in hits] == ["x", "xy", "y"]
     assert [h.score for h in hits] == pytest.approx([1.0, 0.7071068, 0.0], abs=1e-6)
     assert hits[0].payload == {"user_id": "u", "data": "0"}
-    assert store.search("q", unit(1), top_k=0, filters={"user_id": "u"}) == []
-    assert store.search("q", unit(1), top_k=5, filters={"user_id": "nobody"}) == []
+    assert vectors.search("q", unit(1), top_k=0, filters={"user_id": "u"}) == []
+    assert vectors.search("q", unit(1), top_k=5, filters={"user_id": "nobody"}) == []
 
 
-def test_search_recall_equals_brute_force(store: SQLiteVectorStore) -> None:
+def test_search_recall_equals_brute_force(vectors: SQLiteVectorStore) -> None:
     """For every user, the top 10 are exactly brute force over that user's vectors."""
     rng = np.random.default_rng(7)
     users = [f"user{u}" for u in range(12)]
-    vectors = rng.standard_normal((600, DIMS)).astype(np.float32)
+    points = rng.standard_normal((600, DIMS)).astype(np.float32)
     owners = [users[i % len(users)] for i in range(600)]
-    store.insert(
-        list(vectors),
+    vectors.insert(
+        list(points),
         [{"user_id": o, "data": f"m{i}"} for i, o in enumerate(owners)],
         [f"m{i}" for i in range(600)],
     )
-    normed = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    normed = points / np.linalg.norm(points, axis=1, keepdims=True)
     for query in rng.standard_normal((20, DIMS)).astype(np.float32):
         q = query / np.linalg.norm(query)
         for user in users[:4]:
             idx = [i for i, o in enumerate(owners) if o == user]
             truth = sorted(idx, key=lambda i: -float(normed[i] @ q))[:10]
-            got = store.search("q", query.tolist(), top_k=10, filters={"user_id": user})
+            got = vectors.search("q", query.tolist(), top_k=10, filters={"user_id": user})
             assert [h.id for h in got] == [f"m{i}" for i in truth]
 
 
-def test_users_are_isolated(store: SQLiteVectorStore) -> None:
+def test_users_are_isolated(vectors: SQLiteVectorStore) -> None:
     """A user never sees another user's memories, even when those are much closer to the query."""
-    add(store, "mine", "alice", "far", seed=1)
+    add(vectors, "mine", "alice", "far", seed=1)
     for i in range(50):
-        store.insert([unit(2)], [{"user_id": "bob", "data": f"b{i}"}], [f"b{i}"])
-    assert [h.id for h in store.search("q", unit(2), 10, {"user_id": "alice"})] == ["mine"]
-    assert [h.id for h in store.keyword_search("far", 10, {"user_id": "bob"})] == []
-    assert [r.id for r in store.list({"user_id": "alice"})[0]] == ["mine"]
+        vectors.insert([unit(2)], [{"user_id": "bob", "data": f"b{i}"}], [f"b{i}"])
+    assert [h.id for h in vectors.search("q", unit(2), 10, {"user_id": "alice"})] == ["mine"]
+    assert [h.id for h in vectors.keyword_search("far", 10, {"user_id": "bob"})] == []
+    assert [r.id for r in vectors.list({"user_id": "alice"})[0]] == ["mine"]
 
 
-def test_agent_and_run_scopes(store: SQLiteVectorStore) -> None:
+def test_agent_and_run_scopes(vectors: SQLiteVectorStore) -> None:
     """agent_id and run_id narrow like user_id, alone or combined."""
-    store.insert(
+    vectors.insert(
         [unit(1), unit(2), unit(3)],
         [
             {"user_id": "u", "run_id": "r1", "data": "a"},
@@ -263,41 +263,41 @@ def test_agent_and_run_scopes(store: SQLiteVectorStore) -> None:
         ],
         ["a", "b", "c"],
     )
-    assert [r.id for r in store.list({"user_id": "u", "run_id": "r2"})[0]] == ["b"]
-    assert [r.id for r in store.list({"agent_id": "coach"})[0]] == ["c"]
-    assert [h.id for h in store.search("q", unit(1), 5, {"run_id": {"eq": "r1"}})] == ["a"]
-    assert store.delete_scope(agent_id="coach") == 1
+    assert [r.id for r in vectors.list({"user_id": "u", "run_id": "r2"})[0]] == ["b"]
+    assert [r.id for r in vectors.list({"agent_id": "coach"})[0]] == ["c"]
+    assert [h.id for h in vectors.search("q", unit(1), 5, {"run_id": {"eq": "r1"}})] == ["a"]
+    assert vectors.delete_scope(agent_id="coach") == 1
 
 
-def test_keyword_search_scores_positive_and_ranks_by_bm25(store: SQLiteVectorStore) -> None:
+def test_keyword_search_scores_positive_and_ranks_by_bm25(vectors: SQLiteVectorStore) -> None:
     """keyword_search returns -bm25() (positive, higher better), any word matching, ranked."""
-    add(store, "a", "u", "I ran a marathon in Berlin last spring", seed=1)
-    add(store, "b", "u", "marathon training plan for Berlin: marathon pace runs", seed=2)
-    add(store, "c", "u", "likes green tea", seed=3)
-    add(store, "d", "other", "Berlin marathon", seed=4)
-    hits = store.keyword_search("Which marathon did she run in Berlin?", top_k=5, filters={"user_id": "u"})
+    add(vectors, "a", "u", "I ran a marathon in Berlin last spring", seed=1)
+    add(vectors, "b", "u", "marathon training plan for Berlin: marathon pace runs", seed=2)
+    add(vectors, "c", "u", "likes green tea", seed=3)
+    add(vectors, "d", "other", "Berlin marathon", seed=4)
+    hits = vectors.keyword_search("Which marathon did she run in Berlin?", top_k=5, filters={"user_id": "u"})
     assert {h.id for h in hits} == {"a", "b"}
     assert all(h.score is not None and h.score > 0 for h in hits)
     assert hits[0].score >= hits[1].score  # type: ignore[operator]
-    assert store.keyword_search("marathon", top_k=1, filters={"user_id": "u"})[0].id in {"a", "b"}
-    assert store.keyword_search("the of and ???", 5, {"user_id": "u"}) == []
+    assert vectors.keyword_search("marathon", top_k=1, filters={"user_id": "u"})[0].id in {"a", "b"}
+    assert vectors.keyword_search("the of and ???", 5, {"user_id": "u"}) == []
 
 
-def test_keyword_search_stems_and_ignores_fts_syntax(store: SQLiteVectorStore) -> None:
+def test_keyword_search_stems_and_ignores_fts_syntax(vectors: SQLiteVectorStore) -> None:
     """Porter stemming matches running/runs; quotes, NEAR, '*' or ':' in a query are just text."""
-    add(store, "a", "u", "She enjoys running", seed=1)
-    assert [h.id for h in store.keyword_search("runs", 5, {"user_id": "u"})] == ["a"]
+    add(vectors, "a", "u", "She enjoys running", seed=1)
+    assert [h.id for h in vectors.keyword_search("runs", 5, {"user_id": "u"})] == ["a"]
     for nasty in ['"unbalanced', "NEAR(x y)", "data:*", "a AND OR NOT", "-running ^"]:
-        store.keyword_search(nasty, 5, {"user_id": "u"})
+        vectors.keyword_search(nasty, 5, {"user_id": "u"})
     assert fts_query('say "hi" NEAR') == '"say" OR "hi" OR "near"'
     assert fts_query("?! the") is None
 
 
-def test_keyword_search_honours_other_filters(store: SQLiteVectorStore) -> None:
+def test_keyword_search_honours_other_filters(vectors: SQLiteVectorStore) -> None:
     """Metadata filters apply to keyword hits too."""
-    add(store, "a", "u", "pizza night", seed=1, categories=["food"])
-    add(store, "b", "u", "pizza oven", seed=2, categories=["tools"])
-    hits = store.keyword_search("pizza", 5, {"user_id": "u", "categories": "food"})
+    add(vectors, "a", "u", "pizza night", seed=1, categories=["food"])
+    add(vectors, "b", "u", "pizza oven", seed=2, categories=["tools"])
+    hits = vectors.keyword_search("pizza", 5, {"user_id": "u", "categories": "food"})
     assert [h.id for h in hits] == ["a"]
 
 
@@ -323,11 +323,11 @@ PAYLOADS = {
 
 
 @pytest.fixture
-def filled(store: SQLiteVectorStore) -> SQLiteVectorStore:
+def filled(vectors: SQLiteVectorStore) -> SQLiteVectorStore:
     for i, (vid, payload) in enumerate(PAYLOADS.items()):
-        store.insert([unit(i)], [payload], [vid])
-    add(store, "z", "someone-else", "Paris", n=1, categories=["health"])
-    return store
+        vectors.insert([unit(i)], [payload], [vid])
+    add(vectors, "z", "someone-else", "Paris", n=1, categories=["health"])
+    return vectors
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,7 @@ def memory_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_the_bot_refuses_to_start_on_an_ephemeral_data_dir(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, memory_dir: Path
 ) -> None:

@@ -14,13 +14,6 @@ from bot.store.database import Database
 from bot.store.schema import MIGRATIONS
 
 
-@pytest.fixture
-async def store(tmp_path: Path):
-    store = await Store.open(tmp_path / "bot.sqlite3")
-    yield store
-    await store.close()
-
-
 async def test_migrations_run_once_and_record_the_version(tmp_path: Path) -> None:
     """Opening twice migrates once; user_version equals the number of migrations."""
     path = tmp_path / "bot.sqlite3"

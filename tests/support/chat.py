@@ -28,9 +28,16 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def drained(bot: RunningBot, fake: FakeTelegram) -> None:
-    """Wait until every update pushed so far has been fetched and handled."""
-    for _ in range(200):
-        if not fake.pending_updates and not await bot.services.store.inbox.unfinished_updates():
+    """Wait until every update pushed so far has been fetched and handled: stored (the fake lets go
+    of an update once the poller confirmed it), answered (the inbox), and every handler finished,
+    also what it does after its reply (the application's update processor)."""
+    processor = bot.runtime.application.update_processor
+    for _ in range(1000):
+        if (
+            not fake.pending_updates
+            and not await bot.services.store.inbox.unfinished_updates()
+            and processor.current_concurrent_updates == 0
+        ):
             return
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.01)
     raise AssertionError("updates still unhandled")

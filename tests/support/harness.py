@@ -21,6 +21,7 @@ from bot.telegram.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import CHAT, say
+from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
 
 __all__ = ["CHAT", "BotProcess", "RunningBot", "StartBot", "make_settings", "say"]
@@ -75,6 +76,18 @@ class RunningBot:
         """Apply every pending memory write (what the writer would do in the background)."""
         pending = await self.services.writer.drain(seconds)
         assert pending == 0, f"{pending} memory writes still pending"
+
+    async def reminders_idle(self, timeout: float = 10) -> None:
+        """Wait until the reminder scheduler has looked at the (fake) clock's time since it last
+        moved and sleeps again, and no reminder is due any more (a delivery under way keeps its row
+        due until Telegram's answer is recorded): whatever the moved clock made due has been sent
+        by then, so a test can check that nothing more was."""
+        clock = self.clock
+        assert isinstance(clock, FakeClock), "start the bot with a FakeClock"
+        reminders = self.services.store.reminders
+        async with asyncio.timeout(timeout):
+            while not (clock.asleep() and not await reminders.due(clock.now(), 1) and clock.asleep()):
+                await asyncio.sleep(0.005)
 
     async def stop(self) -> None:
         """Stop like SIGTERM does; a stop that hangs fails with every pending task's stack."""

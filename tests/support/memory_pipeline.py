@@ -13,10 +13,11 @@ from typing import Any
 from bot.advisor.extraction import Extractor
 from bot.advisor.memory_writer import MemoryWriter
 from bot.config import Settings
-from bot.llm import GeminiChat
+from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryItem, MemoryService, open_memory
 from bot.store import Store
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
+from tests.support.settings import make_settings
 
 
 @dataclass
@@ -25,7 +26,9 @@ class Pipeline:
     store: Store
     memory: MemoryService
     llm: GeminiChat
+    extractor: Extractor
     writer: MemoryWriter
+    embedder: GeminiEmbedder
 
     async def texts(self, user_id: str) -> set[str]:
         return {item.text for item in await self.memory.list_memories(user_id, include_expired=True)}
@@ -39,22 +42,23 @@ class Pipeline:
         await self.writer.stop()
         await self.llm.close()
         await self.memory.close()
+        await self.embedder.close()
         await self.store.close()
 
 
 async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) -> Pipeline:
-    values: dict[str, Any] = {
-        "GOOGLE_API_KEY": gemini.api_key,
-        "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
-        "DATA_DIR": data_dir,
-        "VECTOR_STORE": "sqlite",
-        "LLM_MAX_ATTEMPTS": 3,
-        "LLM_TIMEOUT_SECONDS": 10,
-    }
-    values.update(overrides)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    values: dict[str, Any] = {"VECTOR_STORE": "sqlite", "LLM_MAX_ATTEMPTS": 3, **overrides}
+    settings = make_settings(data_dir, gemini=gemini, **values)
     store = await Store.open(settings.db_path)
-    memory = await open_memory(settings)
+    # Mem0's embeddings on the event loop, as the bot makes them (bot/app.py)
+    embedder = GeminiEmbedder(
+        api_key=gemini.api_key,
+        model=settings.embedding_model,
+        dims=settings.embedding_dims,
+        base_url=gemini.base_url,
+        timeout_seconds=10,
+    )
+    memory = await open_memory(settings, embed=embedder.embed)
     llm = GeminiChat(
         api_key=gemini.api_key, model="chat-model", base_url=gemini.base_url, timeout_seconds=10, attempts=1
     )
@@ -67,7 +71,7 @@ async def open_pipeline(gemini: FakeGemini, data_dir: Path, **overrides: Any) ->
         base_delay=60.0,
         max_memories=settings.memory_max_per_user,
     )
-    return Pipeline(settings, store, memory, llm, writer)
+    return Pipeline(settings, store, memory, llm, extractor, writer, embedder)
 
 
 def scripted(facts: Sequence[dict[str, Any]]) -> Callable[[GeminiRequest], str]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.advisor.pipeline import UNAVAILABLE_REPLY
 from bot.i18n import translator
 from bot.llm import BLOCKED_REPLY
 from bot.telegram.handlers import NON_TEXT_REPLY
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.chat import drained
 from tests.support.harness import CHAT, StartBot, say
 
 
@@ -165,7 +164,7 @@ async def test_gemini_outage_degrades_and_keeps_the_message_for_memory(
     fake_gemini.fail_all_with = Fault(503)
     reply = await say(fake_telegram, "I cycle 40 km on Sundays.")
     assert reply["text"] == UNAVAILABLE_REPLY
-    await asyncio.sleep(0.2)
+    await drained(bot, fake_telegram)  # the handler is done, what it queued is queued
     assert await bot.controls.pending_memories(CHAT) == 1
 
     await bot.stop()

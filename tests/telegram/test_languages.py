@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.i18n import languages, translator
 from bot.records import memory_user_id
@@ -13,7 +14,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
 from tests.support.harness import CHAT, RunningBot, StartBot, say
 
-SPANISH = {"language_code": "es"}
+SPANISH: dict[str, Any] = {"language_code": "es"}
 
 
 async def add_memory(bot: RunningBot, text: str, category: str) -> None:
@@ -27,7 +28,7 @@ async def add_memory(bot: RunningBot, text: str, category: str) -> None:
 
 
 def labels(message: dict[str, object]) -> list[str]:
-    return [b["text"] for b in buttons(message)]  # type: ignore[arg-type]
+    return [b["text"] for b in buttons(message)]
 
 
 async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(

@@ -127,8 +127,7 @@ async def test_album_is_answered_once_with_every_picture(
         caption = "My home gym" if index == 0 else None
         fake_telegram.send_photo(CHAT, data=data, caption=caption, media_group_id="album-1")
     reply = await next_reply(fake_telegram)
-    await drained(bot, fake_telegram)
-    await asyncio.sleep(0.3)
+    await drained(bot, fake_telegram)  # all three updates' handlers have finished
     assert len(fake_telegram.sent(CHAT)) == 1
     [chat] = fake_gemini.requests("chat")
     assert sorted(data for _, data in chat.media()) == sorted(pictures)

@@ -3,10 +3,7 @@ history kept), the guards, who may, and an outage of the memory backend during t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from bot.memory import MemoryUnavailable
 from bot.records import memory_user_id
@@ -100,7 +97,7 @@ async def test_in_a_group_only_an_administrator_corrects_and_only_the_one_who_as
     admin's reply does."""
     fake_telegram.admins.add(ADMIN)
     bot = await start_bot(GROUPS_ENABLED=True)
-    group = {"chat_id": GROUP, "chat_type": "supergroup"}
+    group: dict[str, Any] = {"chat_id": GROUP, "chat_type": "supergroup"}
     await remember(bot, fake_telegram, "We meet at the track on Thursdays", user_id=ADMIN, **group)
     listing = await say(fake_telegram, "/memories", user_id=MEMBER, **group)
     data = next(b["callback_data"] for b in buttons(listing) if b["text"] == "✏️ 1")
@@ -120,13 +117,6 @@ async def test_in_a_group_only_an_administrator_corrects_and_only_the_one_who_as
     )
     assert done["text"].startswith("Saved. I'll remember:")
     assert [m.text for m in await bot.controls.memories(GROUP)] == ["We meet at the track on Fridays"]
-
-
-@pytest.fixture
-def platform() -> Iterator[FakeMem0Platform]:
-    fake = FakeMem0Platform().start()
-    yield fake
-    fake.stop()
 
 
 async def test_a_memory_backend_outage_during_an_edit_is_reported_and_changes_nothing(

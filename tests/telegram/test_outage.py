@@ -3,10 +3,6 @@ answering 503 while the memory is still stored)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from bot.memory import MemoryUnavailable
 from tests.fakes.mem0_platform import FakeMem0Platform
 from tests.fakes.telegram_api import FakeTelegram
@@ -14,13 +10,6 @@ from tests.support.chat import CHAT, say
 from tests.support.harness import StartBot
 
 UNAVAILABLE_REPLY, UNAVAILABLE_BUTTON_REPLY = MemoryUnavailable.reply, MemoryUnavailable.button_reply
-
-
-@pytest.fixture
-def platform() -> Iterator[FakeMem0Platform]:
-    fake = FakeMem0Platform().start()
-    yield fake
-    fake.stop()
 
 
 async def test_delete_buttons_during_an_outage_say_nothing_was_erased(

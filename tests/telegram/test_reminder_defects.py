@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ async def test_in_groups_only_administrators_set_or_delete_reminders(
     bot = await start_bot(clock=FakeClock(START), GROUPS_ENABLED=True)
     fake_telegram.admins.add(ADMIN)
     await bot.services.store.chats.set_pref(GROUP, "timezone", "Europe/Berlin")
-    group = {"chat_id": GROUP, "chat_type": "supergroup"}
+    group: dict[str, Any] = {"chat_id": GROUP, "chat_type": "supergroup"}
     refused = await say(fake_telegram, "/remind every 10 minutes spam", user_id=MEMBER, **group)
     assert "Only a group administrator" in refused["text"]
     assert await bot.services.store.reminders.for_chat(GROUP) == []

@@ -5,6 +5,7 @@ the rules are unsure of."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from tests.fakes.gemini_api import TIME_READING_MARKER, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
@@ -13,7 +14,7 @@ from tests.support.clock import FakeClock
 from tests.support.harness import CHAT, StartBot, say
 from tests.telegram.test_reminders import START, arrives, press, with_berlin
 
-RUSSIAN = {"language_code": "ru"}
+RUSSIAN: dict[str, Any] = {"language_code": "ru"}
 
 
 async def test_a_russian_user_gets_every_reminder_text_in_russian(

@@ -13,7 +13,7 @@ import pytest
 
 from tests.fakes.gemini_api import FakeGemini, Fault, GeminiRequest, default_json_responder
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.chat import buttons
+from tests.support.chat import buttons, drained
 from tests.support.clock import FakeClock
 from tests.support.harness import CHAT, RunningBot, StartBot, say
 from tests.support.memory_pipeline import files_containing
@@ -31,10 +31,6 @@ async def arrives(fake: FakeTelegram, needle: str, count: int = 1, timeout: floa
             await asyncio.sleep(0.01)
 
 
-async def quiet(seconds: float = 0.3) -> None:
-    await asyncio.sleep(seconds)
-
-
 def press(fake: FakeTelegram, message: dict[str, Any], data_prefix: str) -> None:
     button = next(b for b in buttons(message) if b["callback_data"].startswith(data_prefix))
     fake.press_button(CHAT, button["callback_data"], message_id=message["message_id"])
@@ -48,7 +44,7 @@ async def test_remind_in_minutes_confirms_lists_fires_once_and_leaves_the_list(
     start_bot: StartBot, fake_telegram: FakeTelegram
 ) -> None:
     clock = FakeClock(START)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     reply = await say(fake_telegram, "/remind in 20 minutes stretch")
     assert reply["text"].startswith("Done. In 20 minutes (at 13:20 UTC): stretch")
     listing = await say(fake_telegram, "/reminders")
@@ -58,7 +54,7 @@ async def test_remind_in_minutes_confirms_lists_fires_once_and_leaves_the_list(
     clock.advance(20 * 60)
     assert await arrives(fake_telegram, "⏰ Reminder: stretch") == ["⏰ Reminder: stretch"]
     clock.advance(3600)
-    await quiet()
+    await bot.reminders_idle()
     assert len([t for t in fake_telegram.texts(CHAT) if "⏰" in t]) == 1
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
 
@@ -118,7 +114,7 @@ async def test_prefs_timezone_takes_any_iana_name_in_any_case(
 
 async def test_the_delete_button_cancels_a_reminder(start_bot: StartBot, fake_telegram: FakeTelegram) -> None:
     clock = FakeClock(START)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     await say(fake_telegram, "/remind in 5 minutes stretch")
     await say(fake_telegram, "/remind in 10 minutes water")
     listing = await say(fake_telegram, "/reminders")
@@ -128,7 +124,7 @@ async def test_the_delete_button_cancels_a_reminder(start_bot: StartBot, fake_te
     assert "water" in edited.params["text"]
     clock.advance(11 * 60)
     await arrives(fake_telegram, "⏰ Reminder: water")
-    await quiet()
+    await bot.reminders_idle()
     assert not [t for t in fake_telegram.texts(CHAT) if t == "⏰ Reminder: stretch"]
 
 
@@ -140,9 +136,9 @@ async def test_a_restart_between_scheduling_and_firing(
     await say(fake_telegram, "/remind in 30 minutes protein shake")
     await bot.stop()
     clock.advance(30 * 60)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     await arrives(fake_telegram, "⏰ Reminder: protein shake")
-    await quiet()
+    await bot.reminders_idle()
     assert len([t for t in fake_telegram.texts(CHAT) if t.startswith("⏰")]) == 1
 
 
@@ -163,7 +159,7 @@ async def test_a_chat_that_blocked_the_bot_stops_getting_reminders(
     assert await bot.services.store.reminders.for_chat(CHAT) == []
     attempts = len(fake_telegram.calls("sendMessage"))
     clock.advance(24 * 3600)
-    await quiet()
+    await bot.reminders_idle()
     assert len(fake_telegram.calls("sendMessage")) == attempts
 
 
@@ -183,7 +179,7 @@ async def test_forget_erases_every_byte_of_the_reminders_and_export_includes_the
     press(fake_telegram, confirm, "forget:yes")
     await fake_telegram.wait_for_call("editMessageText", lambda c: "forgotten" in c.params.get("text", ""))
     clock.advance(3600)
-    await quiet()
+    await bot.reminders_idle()
     await bot.stop()
     assert not [t for t in fake_telegram.texts(CHAT) if t.startswith("⏰")]
     assert files_containing(tmp_path / "data", ["zebracorn", "quokkaberry"]) == {}
@@ -280,6 +276,9 @@ async def test_a_plan_brings_one_check_in_offer_written_at_send_time_with_fresh_
     await bot.settle()
     chats_before = len(fake_gemini.chat_requests())
     clock.set(datetime(2026, 12, 3, 17, 0, 1, tzinfo=UTC))  # 18:00 in Berlin, the next day
+    # Until the scheduler records the send (mark_sent, which also counts it unanswered), the
+    # message can be at Telegram while the count is still 0: wait for the record, not the message.
+    await bot.reminders_idle(timeout=30)
     [checkin] = await arrives(fake_telegram, "scheduled check-in")
     assert checkin.startswith("Coach says:")
     prompt = fake_gemini.chat_requests()[chats_before].prompt()
@@ -307,13 +306,13 @@ async def test_check_in_offers_respect_the_weekly_budget_and_the_prefs_switch(
     await arrives(fake_telegram, "scheduled check-in")
     clock.advance(2 * 24 * 3600)  # past the gap between offers, within the week
     await say(fake_telegram, plan)
-    await quiet()
+    await drained(bot, fake_telegram)  # an offer would follow the answer in the same handler
     assert not [t for t in fake_telegram.texts(CHAT)[before + 2 :] if t.startswith("Shall I check in")]
 
     await say(fake_telegram, "/prefs checkins off")
     clock.advance(8 * 24 * 3600)
     await say(fake_telegram, plan)
-    await quiet()
+    await drained(bot, fake_telegram)
     assert len([t for t in fake_telegram.texts(CHAT) if t.startswith("Shall I check in")]) == 1
 
 
@@ -323,15 +322,15 @@ async def test_a_reminder_whose_answer_is_lost_is_not_sent_again_after_the_retry
     """Telegram took the reminder but the connection dropped before its answer: it may have
     arrived (here it did), so it counts as delivered and the retry 60 s later does not repeat it."""
     clock = FakeClock(START)
-    await start_bot(clock=clock)
+    bot = await start_bot(clock=clock)
     await say(fake_telegram, "/remind in 20 minutes stretch")
     fake_telegram.drop_connection_next("sendMessage", chat_id=CHAT)
     clock.advance(20 * 60)
     assert await arrives(fake_telegram, "⏰ Reminder: stretch") == ["⏰ Reminder: stretch"]
-    await quiet()
+    await bot.reminders_idle()
     for _ in range(3):  # past the scheduler's retry delay, more than once
         clock.advance(61)
-        await quiet()
+        await bot.reminders_idle()
     assert [t for t in fake_telegram.texts(CHAT) if "⏰" in t] == ["⏰ Reminder: stretch"]
     assert "No reminders" in (await say(fake_telegram, "/reminders"))["text"]
 
@@ -344,7 +343,7 @@ async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
     clock = FakeClock(START)
     bot = await start_bot(clock=clock)
     await with_berlin(bot)
-    spanish = {"language_code": "es"}
+    spanish: dict[str, Any] = {"language_code": "es"}
     weekly = await say(fake_telegram, "/remind every Monday 07:00 pesarme", **spanish)
     assert weekly["text"] == (
         "Hecho. Cada lunes a las 7:00 (Europe/Berlin): pesarme\n/reminders muestra todos sus recordatorios."

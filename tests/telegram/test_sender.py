@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,17 +18,12 @@ from bot.telegram.sender import Delivery, Sender
 from bot.telegram.transport import AiohttpRequest
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.clock import FakeClock
 from tests.support.harness import RunningBot, make_settings
 
 CHAT = 5005
 OTHER = 5006
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = await Store.open(tmp_path / "bot.sqlite3")
-    yield store
-    await store.close()
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,13 +33,26 @@ async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
 
 
 async def test_retry_after_holds_only_that_chat(fake_telegram: FakeTelegram, bot: Bot, store: Store) -> None:
-    """A 429 with retry_after makes that chat wait and resend once; another chat is not held up."""
-    sender = Sender(bot, store=store.chats)
+    """A 429 with retry_after makes that chat wait (the second asked, on the sender's clock) and
+    resend once; another chat is not held up."""
+    clock = FakeClock(NOW)
+    sender = Sender(bot, store=store.chats, clock=clock)
     fake_telegram.fail_next("sendMessage", status=429, retry_after=1, chat_id=CHAT)
     held = asyncio.create_task(sender.send_text(CHAT, "after the flood"))
     await fake_telegram.wait_for_call("sendMessage", lambda c: c.params["chat_id"] == CHAT)
-    other = await sender.send_text(OTHER, "not held up")
-    assert other is not None
+    async with asyncio.timeout(10):
+        while not clock.asleep():  # the held chat waits for its second
+            await asyncio.sleep(0.005)
+    other = asyncio.create_task(sender.send_text(OTHER, "not held up"))
+    async with asyncio.timeout(10):
+        while len(clock.slept) < 2:  # the other chat waits only for a slot of the global pace
+            await asyncio.sleep(0.005)
+    assert clock.slept[0] == 1.0
+    assert clock.slept[1] < 0.1
+    clock.advance(0.25)
+    assert await other is not None
+    assert not held.done()
+    clock.advance(0.75)
     assert await held is not None
     order = [(m["chat_id"], m["text"]) for m in fake_telegram.sent()]
     assert order == [(OTHER, "not held up"), (CHAT, "after the flood")]
@@ -179,10 +188,12 @@ async def test_a_request_that_could_not_connect_is_resent(caplog: pytest.LogCapt
     await request.initialize()
     try:
         bot = Bot("123:abc", base_url=f"http://127.0.0.1:{port}/bot", request=request)
-        sender = Sender(bot, network_attempts=3)
+        clock = FakeClock(NOW, autojump=True)
+        sender = Sender(bot, network_attempts=3, clock=clock)
         assert await sender.send_text(CHAT, "never arrives") is None
         assert (await sender.send(CHAT, "never either")).delivery is Delivery.NOT_SENT
     finally:
         await request.shutdown()
+    assert clock.slept == [0.5, 1.0, 0.5, 1.0]  # backing off, for each message
     assert caplog.text.count("could not connect to Telegram, resending") == 4
     assert "not sent after 3 attempts" in caplog.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from telegram import Bot
@@ -65,7 +66,7 @@ async def test_calls_and_uploads_reach_the_bot_api(fake_telegram: FakeTelegram) 
     assert upload.params["caption"] == "yours"
 
 
-async def failed_post(url: str, **settings: float) -> BaseException:
+async def failed_post(url: str, **settings: Any) -> BaseException:
     """The exception a POST to `url` raises through a fresh AiohttpRequest (it must raise)."""
     request = AiohttpRequest(**settings)
     await request.initialize()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.telegram.webhook import SECRET_HEADER, WebhookServer, webhook_path
 from tests.fakes.gemini_api import FakeGemini
@@ -101,17 +101,12 @@ def test_webhook_path_defaults_to_telegram() -> None:
     assert webhook_path("https://bot.example.com/a/b/") == "/a/b"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
+@pytest.mark.slow
 def test_webhook_process_serves_health_and_stops_cleanly_on_sigterm(
-    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
+    fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path, free_port: int
 ) -> None:
     """`python -m bot` with WEBHOOK_URL listens on PORT, answers /healthz, exits 0 on SIGTERM."""
-    port = free_port()
+    port = free_port
     env = bot_env(fake_telegram, fake_gemini, tmp_path / "data")
     env.update(WEBHOOK_URL=URL, WEBHOOK_LISTEN="127.0.0.1", PORT=str(port), WEBHOOK_SECRET=SECRET)
     log = (tmp_path / "bot.log").open("w")
@@ -146,6 +141,7 @@ def test_webhook_process_serves_health_and_stops_cleanly_on_sigterm(
     assert fake_telegram.token not in output
 
 
+@pytest.mark.slow
 def test_check_passes_against_working_services(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:
@@ -157,6 +153,7 @@ def test_check_passes_against_working_services(
     assert "All checks passed." in result.stdout
 
 
+@pytest.mark.slow
 def test_check_reports_what_is_wrong(
     fake_telegram: FakeTelegram, fake_gemini: FakeGemini, tmp_path: Path
 ) -> None:

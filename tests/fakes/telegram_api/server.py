@@ -59,7 +59,7 @@ from tests.fakes.telegram_api.parsing import (
     _parse_params,
     _update_kind,
 )
-from tests.fakes.telegram_api.world import TelegramWorld
+from tests.fakes.telegram_api.world import TelegramWorld, commands_key
 
 
 class FakeTelegram(TelegramWorld, LoopbackFake):
@@ -262,11 +262,6 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
                 "pending_update_count": len(self._updates),
             }
 
-    @staticmethod
-    def _commands_key(scope: Any, language_code: Any) -> str:
-        scope_obj = scope if isinstance(scope, dict) and scope else {"type": "default"}
-        return json.dumps([scope_obj, language_code or ""], sort_keys=True)
-
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list) or len(commands) > 100:
@@ -277,7 +272,7 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
                 raise _bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise _bad_request("command description is empty or too long")
-        key = self._commands_key(params.get("scope"), params.get("language_code"))
+        key = commands_key(params.get("scope"), params.get("language_code"))
         with self._cond:
             self._commands[key] = [
                 {"command": c["command"], "description": c["description"]} for c in commands
@@ -289,7 +284,7 @@ class FakeTelegram(TelegramWorld, LoopbackFake):
 
     def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
         with self._cond:
-            self._commands.pop(self._commands_key(params.get("scope"), params.get("language_code")), None)
+            self._commands.pop(commands_key(params.get("scope"), params.get("language_code")), None)
         return True
 
     def _target_chat(self, params: dict[str, Any]) -> int:

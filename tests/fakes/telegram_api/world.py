@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from tests.fakes.telegram_api.parsing import (
     _CANONICAL,
@@ -40,6 +42,12 @@ def _mark_caption_mentions(message: JSON, caption: str) -> None:
         entities.append({"type": "mention", "offset": offset, "length": length})
     if entities:
         message["caption_entities"] = entities
+
+
+def commands_key(scope: Any, language_code: Any) -> str:
+    """Where setMyCommands keeps a command list: its scope (default when none) and language."""
+    scope_obj = scope if isinstance(scope, dict) and scope else {"type": "default"}
+    return json.dumps([scope_obj, language_code or ""], sort_keys=True)
 
 
 class TelegramWorld:
@@ -501,7 +509,7 @@ class TelegramWorld:
 
     def my_commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         with self._cond:
-            return list(self._commands.get(self._commands_key(scope, language_code), []))
+            return list(self._commands.get(commands_key(scope, language_code), []))
 
     @property
     def pending_updates(self) -> list[JSON]:
