@@ -67,7 +67,7 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
         "Estilo del coach: equilibrado",
         "Memoria: sí",
         "✍ al guardar: sí",
-        "Mostrar lo que entendí: sí",
+        "Mostrar transcripción: sí",
         "Zona horaria: sin definir",
         "Seguimientos: sí",
     ]

@@ -351,7 +351,7 @@ async def test_a_spanish_user_gets_remind_and_reminders_in_spanish(
     soon = await say(fake_telegram, "/remind in 20 minutes estirar", **spanish)
     assert soon["text"].startswith("Hecho. Dentro de 20 minutos (a las 14:20 Europe/Berlin): estirar")
     bad = await say(fake_telegram, "/remind someday maybe stretch", **spanish)
-    assert bad["text"].startswith("No he entendido cuándo en «someday maybe stretch». Ponga primero")
+    assert bad["text"].startswith("No encuentro el momento en «someday maybe stretch». Ponga primero")
     listing = await say(fake_telegram, "/reminders", **spanish)
     assert listing["text"] == (
         "Sus recordatorios (2):\n\n"
