@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.advisor.pipeline import UNAVAILABLE_REPLY
 from bot.i18n import translator
 from bot.llm import BLOCKED_REPLY
@@ -60,6 +62,19 @@ async def test_start_and_help_explain_memory_control(
     assert "/forget" in start["text"]
     help_ = await say(fake_telegram, "/help")
     assert "/prefs" in help_["text"]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr", "it", "pt-br", "pt-pt", "ru", "uk"])
+async def test_help_names_every_command_of_the_menu(
+    start_bot: StartBot, fake_telegram: FakeTelegram, language: str
+) -> None:
+    """/help, in each language, names every command the menu offers (/import included)."""
+    await start_bot()
+    call = await fake_telegram.wait_for_call("setMyCommands")
+    help_ = await say(fake_telegram, "/help", language_code=language)
+    missing = {c["command"] for c in call.params["commands"]} - {"help"}
+    missing = {name for name in missing if f"/{name}" not in help_["text"]}
+    assert not missing, help_["text"]
 
 
 async def test_typing_indicator_while_answering(

@@ -33,6 +33,7 @@ Just write to me in plain text: questions, updates, how it went.
 /reminders: what is scheduled, with a delete button each
 /new: start a fresh conversation (memories stay)
 /export: a JSON file of your memories, reminders and settings
+/import: bring in what another assistant or an /export file knows about you
 /usage: messages and tokens used today and this month
 /start: what I am
 
