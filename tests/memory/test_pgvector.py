@@ -3,6 +3,7 @@ through the bot's MemoryService, writer, recall and /forget."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -157,7 +158,14 @@ async def test_vacuum_removes_the_dead_tuple_a_delete_leaves(
         assert where_found(relation_files(conn, postgres.pgdata, "memories"), "Quokkaharbour") == {
             "memories": "tuple"
         }, "a deleted row stays as a dead tuple until VACUUM"
-        assert pgvector.vacuum(client.vector_store) == 0
+        # The dead-tuple count PostgreSQL reports can lag on a busy machine (another backend's
+        # statistics are flushed later, or an older snapshot is still open): VACUUM again until it
+        # reports none, for at most 5 s. The file check below is what proves the text is gone.
+        dead = [pgvector.vacuum(client.vector_store)]
+        while dead[-1] and len(dead) < 50:
+            await asyncio.sleep(0.1)
+            dead.append(pgvector.vacuum(client.vector_store))
+        assert dead[-1] == 0, dead
         left = where_found(relation_files(conn, postgres.pgdata, "memories"), "Quokkaharbour")
     assert "tuple" not in left.values()
 
