@@ -24,7 +24,6 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 # The repository leads sys.path, not bench/: bench/secrets.py would shadow the standard library's secrets.
 sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != REPO / "bench")]
 
-from bench.load import pct, rss_peak_mb, sequential, start_bot, stop_bot, wait_ready  # noqa: E402
+from bench.load import RemoteGemini, pct, rss_peak_mb, sequential, start_bot, stop_bot, wait_ready  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.support.exports import chatgpt_conversation, zipped  # noqa: E402
 
@@ -93,37 +92,10 @@ def overhead(telegram: FakeTelegram, count: int, first_chat: int) -> tuple[float
     return statistics.median(latencies), pct(latencies, 95)
 
 
-class RemoteGemini:
-    """The fake Gemini in a child process (bench/fake_gemini_server.py): computing thousands of
-    embeddings there does not hold this process's GIL, which the fake Telegram timing (a) needs."""
-
-    def __init__(self, json_latency: float, embed_latency: float) -> None:
-        self._proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(REPO / "bench" / "fake_gemini_server.py"),
-                "--json-latency",
-                str(json_latency),
-                "--embed-latency",
-                str(embed_latency),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._proc.stdout is not None
-        self.base_url, self.api_key = self._proc.stdout.readline().split()
-
-    def close(self) -> None:
-        assert self._proc.stdin is not None
-        self._proc.stdin.close()
-        self._proc.wait(timeout=30)
-
-
 def run(args: argparse.Namespace) -> None:
     data, facts_in_file = synthetic_export(args.conversations)
     print(f"export: {args.conversations} conversations, {len(data) / 2**20:.1f} MB zipped", flush=True)
-    gemini = RemoteGemini(args.extraction_latency, args.embed_latency)
+    gemini = RemoteGemini(json_latency=args.extraction_latency, embed_latency=args.embed_latency)
     with FakeTelegram() as telegram, tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         proc = start_bot(

@@ -386,11 +386,15 @@ PHOTO_SECONDS: list[float] = []  # each photo's time to its answer in the --medi
 
 class RemoteGemini:
     """The fake Gemini in a child process (bench/fake_gemini_server.py): parsing 50 MB of inline
-    pictures there does not hold this process's GIL, which the fake Telegram timing the replies needs."""
+    pictures or computing thousands of embeddings there does not hold this process's GIL, which the
+    fake Telegram timing the replies needs. `latencies`: the server's flags, e.g. {"latency": 0.5}."""
 
-    def __init__(self, latency: float) -> None:
+    def __init__(self, **latencies: float) -> None:
+        flags = [
+            arg for name, value in latencies.items() for arg in (f"--{name.replace('_', '-')}", str(value))
+        ]
         self._proc = subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "fake_gemini_server.py"), "--latency", str(latency)],
+            [sys.executable, str(REPO / "bench" / "fake_gemini_server.py"), *flags],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -407,7 +411,7 @@ class RemoteGemini:
 def media_run(rounds: int, latency: float) -> None:
     """Text overhead with and without 50 chats sending 1 MB photos at the same time."""
     photo = b"\xff\xd8\xff\xe0" + os.urandom(1024 * 1024 - 4)
-    gemini = RemoteGemini(latency)
+    gemini = RemoteGemini(latency=latency)
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram() as telegram:
         proc = start_bot(telegram, gemini, Path(tmp) / "data", SEND_RATE_PER_SECOND="0")  # type: ignore[arg-type]
         try:
