@@ -142,19 +142,8 @@ class Extractor:
     ) -> list[Fact]:
         """The facts to apply. `context` is the assistant's last message (never a source of
         facts). Raises LLMUnavailable / LLMBadOutput (the caller keeps the write)."""
-        said = redact(message).strip()
-        if not said:
-            return []
-        system = build_system(existing, today=today, context=redact(context)[:CONTEXT_CHARS])
-        answer: _RawAnswer = await self._llm.generate_json(
-            system,
-            said,
-            schema=RESPONSE_SCHEMA,
-            parse=_RawAnswer.model_validate,
-            model=self._model,
-            attempts=self._attempts,
-        )
-        return self._guarded(answer, said, existing, system, today=today, context=context)
+        facts, _, _ = await self.extract_counted(message, existing, today=today, context=context)
+        return facts
 
     async def extract_counted(
         self, message: str, existing: Sequence[MemoryItem], *, today: date, context: str = ""
