@@ -64,3 +64,12 @@ def addressed_text(message: Message, bot: User) -> str | None:
     if not (mentioned or to_bot):
         return None
     return " ".join(text.split())
+
+
+def replied_bot_text(message: Message) -> str | None:
+    """The text of the bot's message this one replies to ("" for one without text); None when it
+    replies to no message of a bot."""
+    reply = message.reply_to_message
+    if reply is None or reply.from_user is None or not reply.from_user.is_bot:
+        return None
+    return reply.text or ""

@@ -27,7 +27,7 @@ from bot.advisor.importer import IMPORT_PROMPT
 from bot.errors import Unavailable
 from bot.i18n import N_, Translator
 from bot.records import TELEGRAM_DOWNLOAD_LIMIT
-from bot.telegram.addressing import is_group, is_pseudo_sender
+from bot.telegram.addressing import is_group, is_pseudo_sender, replied_bot_text
 from bot.telegram.attachments import DOWNLOAD_FAILED_REPLY, DownloadFailed
 from bot.telegram.handlers.account import PSEUDO_SENDER_REPLY
 from bot.telegram.handlers.context import BotContext
@@ -63,13 +63,8 @@ class RepliesToImportPrompt(filters.MessageFilter):
     """A message answering the bot's "send me its answer" prompt."""
 
     def filter(self, message: Message) -> bool:
-        reply = message.reply_to_message
-        return (
-            reply is not None
-            and reply.from_user is not None
-            and reply.from_user.is_bot
-            and (reply.text or "").startswith(PROMPT_MARK)
-        )
+        replied = replied_bot_text(message)
+        return replied is not None and replied.startswith(PROMPT_MARK)
 
 
 class ImportCaption(filters.MessageFilter):

@@ -17,7 +17,7 @@ from telegram.ext import filters
 
 from bot.errors import Refused, Unavailable
 from bot.i18n import N_
-from bot.telegram.addressing import is_group
+from bot.telegram.addressing import is_group, replied_bot_text
 from bot.telegram.handlers.account import REMEMBER_MAX_CHARS
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.groups import may_manage
@@ -45,13 +45,8 @@ class RepliesToEditPrompt(filters.MessageFilter):
     """A message answering one of the bot's "new wording" prompts."""
 
     def filter(self, message: Message) -> bool:
-        reply = message.reply_to_message
-        return (
-            reply is not None
-            and reply.from_user is not None
-            and reply.from_user.is_bot
-            and _PROMPT.match(reply.text or "") is not None
-        )
+        replied = replied_bot_text(message)
+        return replied is not None and _PROMPT.match(replied) is not None
 
 
 async def on_edit_button(update: Update, context: BotContext) -> None:
