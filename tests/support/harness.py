@@ -15,7 +15,8 @@ from bot.advisor.controls import MemoryControls
 from bot.advisor.pipeline import Advisor
 from bot.app import BotRuntime, Services
 from bot.config import Settings
-from bot.records import Usage, utc_day
+from bot.memory import MemoryItem
+from bot.records import Usage, memory_user_id, utc_day
 from bot.runtime.clock import Clock
 from bot.telegram.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
@@ -24,7 +25,7 @@ from tests.support.chat import CHAT, say
 from tests.support.clock import FakeClock
 from tests.support.settings import make_settings
 
-__all__ = ["CHAT", "BotProcess", "RunningBot", "StartBot", "make_settings", "say"]
+__all__ = ["CHAT", "BotProcess", "RunningBot", "StartBot", "add_memory", "make_settings", "say"]
 
 
 class RunningBot:
@@ -109,6 +110,15 @@ StartBot = Callable[..., Awaitable[RunningBot]]
 
 
 # --- the bot as a child process ---------------------------------------------------------------
+
+
+async def add_memory(bot: RunningBot, chat_id: int, text: str, category: str | None = None) -> MemoryItem:
+    """Store a memory directly through the bot's MemoryService (what extraction would do)."""
+    metadata = {"categories": [category]} if category else {}
+    [item] = await bot.services.memory.add(
+        memory_user_id(chat_id), [{"role": "user", "content": text}], metadata=metadata, infer=False
+    )
+    return item
 
 
 def bot_env(telegram: FakeTelegram, gemini: FakeGemini, data_dir: Path, **extra: str) -> dict[str, str]:

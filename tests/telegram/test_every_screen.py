@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 
 from bot.i18n import languages
-from bot.records import Prefs, memory_user_id
+from bot.records import Prefs
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons, drained
 from tests.support.clock import FakeClock
-from tests.support.harness import CHAT, RunningBot, StartBot, say
+from tests.support.harness import CHAT, RunningBot, StartBot, add_memory, say
 
 START = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)  # a Wednesday, 14:00 in Berlin
 # Words a reader of any of these languages would notice as English. Words the languages share or
@@ -79,18 +79,9 @@ def press(fake: FakeTelegram, message: dict[str, Any], prefix: str, *, last: boo
     fake.press_button(CHAT, found[-1 if last else 0], message_id=message["message_id"])
 
 
-async def add_memory(bot: RunningBot, text: str, category: str) -> None:
-    await bot.services.memory.add(
-        memory_user_id(CHAT),
-        [{"role": "user", "content": text}],
-        metadata={"categories": [category]},
-        infer=False,
-    )
-
-
 async def memories_and_forget(bot: RunningBot, fake: FakeTelegram, code: str) -> None:
-    await add_memory(bot, "Marathon 2027 🏃", "goals")
-    await add_memory(bot, "Yoga 🧘 07:00", "health")
+    await add_memory(bot, CHAT, "Marathon 2027 🏃", "goals")
+    await add_memory(bot, CHAT, "Yoga 🧘 07:00", "health")
     listing = await say(fake, "/memories", language_code=code)
     await say(fake, "/memories Marathon", language_code=code)
     await say(fake, "/memories zzzz", language_code=code)

@@ -5,24 +5,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 
-from bot.memory import MemoryItem
-from bot.records import memory_user_id
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
-from tests.support.harness import CHAT, RunningBot, StartBot, say
+from tests.support.harness import CHAT, RunningBot, StartBot, add_memory, say
 from tests.support.memory_pipeline import files_containing, scripted
 
 OTHER_CHAT = 2002
-
-
-async def add_memory(bot: RunningBot, chat_id: int, text: str, category: str | None = None) -> MemoryItem:
-    """Store a memory directly through the bot's MemoryService (what extraction would do)."""
-    metadata = {"categories": [category]} if category else {}
-    [item] = await bot.services.memory.add(
-        memory_user_id(chat_id), [{"role": "user", "content": text}], metadata=metadata, infer=False
-    )
-    return item
 
 
 async def test_memories_are_paged_and_grouped_by_category(

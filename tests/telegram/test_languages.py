@@ -7,24 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.i18n import languages, translator
-from bot.records import memory_user_id
 from bot.telegram.handlers import COMMANDS, commands
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import buttons
-from tests.support.harness import CHAT, RunningBot, StartBot, say
+from tests.support.harness import CHAT, StartBot, add_memory, say
 
 SPANISH: dict[str, Any] = {"language_code": "es"}
-
-
-async def add_memory(bot: RunningBot, text: str, category: str) -> None:
-    """Store a memory directly, the way extraction would (with its category)."""
-    await bot.services.memory.add(
-        memory_user_id(CHAT),
-        [{"role": "user", "content": text}],
-        metadata={"categories": [category]},
-        infer=False,
-    )
 
 
 def labels(message: dict[str, object]) -> list[str]:
@@ -40,8 +29,8 @@ async def test_a_spanish_user_gets_start_memories_forget_and_prefs_in_spanish(
     assert start["text"].startswith("¡Hola, Ana! Soy su asesor con IA")
     assert "/memories muestra lo que recuerdo" in start["text"]
 
-    await add_memory(bot, "Tiene la rodilla izquierda débil", "health")
-    await add_memory(bot, "Quiere correr una maratón", "goals")
+    await add_memory(bot, CHAT, "Tiene la rodilla izquierda débil", "health")
+    await add_memory(bot, CHAT, "Quiere correr una maratón", "goals")
     listing = (await say(fake_telegram, "/memories", **SPANISH))["text"]
     assert listing.startswith("Lo que recuerdo sobre usted (2 recuerdos):")
     assert "\nSalud:\n" in listing
