@@ -73,7 +73,13 @@ class EmbeddedMemory(MemoryService):
         search = getattr(store, "keyword_search", None)
         if not callable(search):
             return {}
-        rows = await self._run(search, query=query, top_k=limit, filters={"user_id": user_id})
+        filters = {"user_id": user_id}
+        # Mem0's search has just run the same query (its keyword leg): our store kept the answer,
+        # so no thread and no second full-text query (bot/memory/sqlite_vectors.py, KeywordMemo).
+        memo = getattr(store, "memo", None)
+        rows = memo.get(query.strip(), limit, filters) if memo is not None else None
+        if rows is None:
+            rows = await self._run(search, query=query.strip(), top_k=limit, filters=filters)
         scores: dict[str, float] = {}
         for row in rows or []:
             score = getattr(row, "score", None)

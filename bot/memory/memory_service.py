@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 PLATFORM_BACKEND = "mem0-platform"
+# Users known to hold memories (so a search skips the "any memory?" look-up): at most this many.
+HOLDERS_KEPT = 10_000
 
 
 class MemoryService:
@@ -84,6 +87,9 @@ class MemoryService:
         self._has_any: Callable[[Mapping[str, Any]], bool] | None = getattr(
             getattr(self._client, "vector_store", None), "has_any", None
         )
+        # Users whose last look-up (or add) found memories: only ever "yes", so a stale entry costs
+        # one embedding call for nothing, never hides a memory; a deletion forgets the user.
+        self._holders: OrderedDict[str, None] = OrderedDict()
         if readers > 0:
             self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mem0-read")
             client = self._client
@@ -112,6 +118,9 @@ class MemoryService:
         """Embed `texts` on the embedding pool for the Mem0 call that follows (see prefetch.py)."""
         prefetcher, pool, embed = self._prefetcher, self._embedders, self._embed
         if prefetcher is None or (pool is None and embed is None):
+            return
+        texts = [text for text in texts if not prefetcher.reuse(text, action)]
+        if not texts:
             return
         loop = asyncio.get_running_loop()
         try:
@@ -153,7 +162,27 @@ class MemoryService:
             contents = [m["content"] for m in payload if m.get("role") != "system" and m.get("content")]
             await self._prefetch(contents, "add")
         result = await self._run(self._client.add, payload, **kwargs)
-        return [to_item(row, user_id) for row in result_rows(result) if row.get("event", "ADD") != "NONE"]
+        items = [to_item(row, user_id) for row in result_rows(result) if row.get("event", "ADD") != "NONE"]
+        if items:
+            self._hold(user_id)
+        return items
+
+    def _hold(self, user_id: str) -> None:
+        """Note that `user_id` has memories."""
+        self._holders[user_id] = None
+        self._holders.move_to_end(user_id)
+        if len(self._holders) > HOLDERS_KEPT:
+            self._holders.popitem(last=False)
+
+    async def _holds(self, user_id: str, filters: Mapping[str, Any]) -> bool:
+        """Whether the user may have memories in `filters`' scope: known, or one look-up."""
+        has_any = self._has_any
+        if has_any is None or user_id in self._holders:
+            return True
+        if not await self._call(True, lambda: has_any(filters)):
+            return False
+        self._hold(user_id)  # rows in the filters' scope are the user's rows
+        return True
 
     async def update(
         self,
@@ -200,12 +229,18 @@ class MemoryService:
         Ids that are not the user's are skipped; ids already gone only have their history scrubbed.
         Returns how many memories were deleted.
         """
-        return await self._run(self._erase, user_id, list(memory_ids), False)
+        try:
+            return await self._run(self._erase, user_id, list(memory_ids), False)
+        finally:
+            self._holders.pop(user_id, None)
 
     async def erase_user(self, user_id: str, known_ids: Sequence[str] = ()) -> int:
         """Erase everything held about `user_id`: memories, their history (also of `known_ids`,
         memories deleted earlier), Mem0's saved messages, entities; then scrub free pages and WAL."""
-        return await self._run(self._erase, user_id, list(known_ids), True)
+        try:
+            return await self._run(self._erase, user_id, list(known_ids), True)
+        finally:
+            self._holders.pop(user_id, None)
 
     async def search(
         self,
@@ -234,7 +269,7 @@ class MemoryService:
         has_any, search = self._has_any, self._client.search
         if self._prefetcher is not None and (self._embedders is not None or self._embed is not None):
             # A user without memories (most new users' first messages) costs no embedding call.
-            if has_any is not None and not await self._call(True, lambda: has_any(all_filters)):
+            if not await self._holds(user_id, all_filters):
                 return []
             await self._prefetch([query], "search")
             result = await self._run(search, query, **kwargs)
@@ -285,12 +320,18 @@ class MemoryService:
         """Delete one memory, only if it belongs to `user_id`."""
         if await self.get(user_id, memory_id) is None:
             return False
-        await self._run(self._client.delete, memory_id)
+        try:
+            await self._run(self._client.delete, memory_id)
+        finally:
+            self._holders.pop(user_id, None)
         return True
 
     async def delete_all(self, user_id: str) -> None:
         """Erase every memory of `user_id`."""
-        await self._run(self._client.delete_all, user_id=user_id)
+        try:
+            await self._run(self._client.delete_all, user_id=user_id)
+        finally:
+            self._holders.pop(user_id, None)
 
     async def close(self) -> None:
         """Release the store (folder locks, connections) and stop the worker thread."""

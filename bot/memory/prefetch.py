@@ -7,16 +7,25 @@ Gemini embedding, one change thread could store at most a few memories per secon
 exact text Mem0 will embed, on the event loop (bot.llm.GeminiEmbedder, `put`: the same request as
 Mem0's embedder, no thread, no sync HTTP client) or, without one, on a pool of threads of its own
 (`prefetch`), and Mem0's call then takes it from here instead of asking the model again.
+
+A text is embedded once: the last `RECENT_ENTRIES` embeddings are kept for `RECENT_SECONDS` by
+(text, action, model), in memory only, so the memory writer's related-memory search of a message
+reuses the vector its recall computed a moment before (`reuse`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from array import array
+from collections import OrderedDict
 from typing import Any
 
 # A prefetched embedding nobody took (the call it was for failed first) is dropped after this.
 TTL_SECONDS = 120.0
+# Embeddings kept for a repeat of the same text: how many, and for how long.
+RECENT_ENTRIES = 256
+RECENT_SECONDS = 60.0
 
 
 class PrefetchingEmbedder:
@@ -26,7 +35,11 @@ class PrefetchingEmbedder:
         self._inner = inner
         self._lock = threading.Lock()
         self._ready: dict[tuple[str, str | None], list[tuple[float, Any]]] = {}
+        # (text, action, model) -> (when, the vector as doubles: exact, a third of a list's size)
+        self._recent: OrderedDict[tuple[str, str | None, str], tuple[float, array[float]]] = OrderedDict()
+        self._model = str(getattr(getattr(inner, "config", None), "model", None))
         self.hits = 0
+        self.reused = 0
 
     def __getattr__(self, name: str) -> Any:
         # config, dims and anything else Mem0 reads from its embedder
@@ -43,6 +56,27 @@ class PrefetchingEmbedder:
             if len(self._ready) > 1000:
                 self._expire(now)
             self._ready.setdefault((text, memory_action), []).append((now, vector))
+            self._remember(text, memory_action, vector, now)
+
+    def reuse(self, text: str, memory_action: str | None) -> bool:
+        """Whether `text` was embedded for `memory_action` in the last RECENT_SECONDS; if so, that
+        vector is ready for the next `embed(text, memory_action)` and no model call is needed."""
+        key = (text, memory_action, self._model)
+        now = time.monotonic()
+        with self._lock:
+            found = self._recent.get(key)
+            if found is None or now - found[0] > RECENT_SECONDS:
+                return False
+            self._ready.setdefault((text, memory_action), []).append((now, found[1].tolist()))
+            self.reused += 1
+            return True
+
+    def _remember(self, text: str, memory_action: str | None, vector: Any, now: float) -> None:
+        key = (text, memory_action, self._model)
+        self._recent[key] = (now, array("d", vector))
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_ENTRIES:
+            self._recent.popitem(last=False)
 
     def embed(self, text: str, memory_action: str | None = None) -> Any:
         with self._lock:

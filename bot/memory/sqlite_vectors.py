@@ -17,6 +17,11 @@ recall is that of brute force; a user's few hundred memories take well under a m
 Mem0 calls a store from several threads (its `AsyncMemory`, its entity-boost pool), so each store
 owns one connection used only under a lock. Nothing here imports mem0: Mem0 only needs objects
 with `.id`, `.score` and `.payload` back.
+
+A user's keyword search is kept for a moment (`KeywordMemo`): Mem0's search runs its keyword leg
+and our recall asks the same query right after for its own fusion (bot/memory/embedded.py), so the
+second is answered from the first. Every write drops the kept searches of the users it touches,
+in the same lock hold as the write, so a kept answer is always what the query would return now.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import json
 import re
 import sqlite3
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,6 +89,10 @@ _STOPWORDS = frozenset(
 )
 _TOKEN = re.compile(r"[^\W_]+")
 _MAX_QUERY_TERMS = 32
+# Kept keyword searches: how many, and for how long (a write of the user drops them at once; the
+# age limit only bounds what another process writing the same file could leave stale).
+MEMO_ENTRIES = 256
+MEMO_SECONDS = 2.0
 
 
 class SQLiteVectorConfig(BaseModel):
@@ -118,6 +129,7 @@ class SQLiteVectorStore:
         self.embedding_model_dims = int(embedding_model_dims)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self.memo = KeywordMemo()
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
         )
@@ -162,6 +174,7 @@ class SQLiteVectorStore:
     def close(self) -> None:
         """Close the connection (idempotent)."""
         with self._lock:
+            self.memo.clear()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -193,6 +206,7 @@ class SQLiteVectorStore:
     def delete_col(self) -> None:
         """Drop this store's collection and all its vectors."""
         with self._write() as cur:
+            self.memo.clear()
             cur.execute(
                 "DELETE FROM vectors_fts WHERE rowid IN (SELECT pk FROM vectors WHERE col = ?)", (self._col,)
             )
@@ -258,9 +272,10 @@ class SQLiteVectorStore:
         """Delete one vector by id (no error if it is absent)."""
         with self._write() as cur:
             row = cur.execute(
-                "SELECT pk FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id))
+                "SELECT pk, user_id FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id))
             ).fetchone()
             if row is not None:
+                self.memo.drop(row[1])
                 cur.execute("DELETE FROM vectors_fts WHERE rowid = ?", (row[0],))
                 cur.execute("DELETE FROM vectors WHERE pk = ?", (row[0],))
 
@@ -277,6 +292,10 @@ class SQLiteVectorStore:
             raise ValueError("delete_scope needs at least one of user_id, agent_id, run_id")
         where, params = self._scope_sql(scope)
         with self._write() as cur:
+            if user_id is None:
+                self.memo.clear()  # an agent's or a run's rows, of any user
+            else:
+                self.memo.drop(user_id)
             fts_sql = f"DELETE FROM vectors_fts WHERE rowid IN (SELECT pk FROM vectors WHERE {where})"  # noqa: S608
             cur.execute(fts_sql, params)
             cur.execute(f"DELETE FROM vectors WHERE {where}", params)  # noqa: S608
@@ -304,8 +323,11 @@ class SQLiteVectorStore:
         )
         encoded = json.dumps(payload, ensure_ascii=False, default=str)
         row = cur.execute(
-            "SELECT pk FROM vectors WHERE col = ? AND id = ?", (self._col, vector_id)
+            "SELECT pk, user_id FROM vectors WHERE col = ? AND id = ?", (self._col, vector_id)
         ).fetchone()
+        self.memo.drop(scope[0])
+        if row is not None and row[1] != scope[0]:
+            self.memo.drop(row[1])
         if row is None:
             cur.execute(
                 "INSERT INTO vectors (col, id, user_id, agent_id, run_id, vector, payload)"
@@ -424,9 +446,22 @@ class SQLiteVectorStore:
     def keyword_search(
         self, query: str, top_k: int = 5, filters: Filters | None = None
     ) -> builtins.list[VectorRecord]:
-        """FTS5 BM25 over the rows the filters allow; score = -bm25() (positive, higher is better)."""
+        """FTS5 BM25 over the rows the filters allow; score = -bm25() (positive, higher is better),
+        ties in the order the rows were stored. A repeat within `MEMO_SECONDS` with no write of
+        the user between is answered from the kept result (`KeywordMemo`)."""
+        if top_k <= 0:
+            return []
+        kept = self.memo.get(query, top_k, filters)
+        if kept is not None:
+            return kept
+        with self._lock:  # the search and keeping its result, with no write between
+            hits = self._keyword_search(query, top_k, filters)
+            self.memo.put(query, top_k, filters, hits)
+        return list(hits)
+
+    def _keyword_search(self, query: str, top_k: int, filters: Filters | None) -> builtins.list[VectorRecord]:
         words = fts_query(query)
-        if words is None or top_k <= 0:
+        if words is None:
             return []
         scope_sql, params, residual, scope = self._plan(filters, table="v")
         match = " AND ".join(
@@ -436,7 +471,7 @@ class SQLiteVectorStore:
         sql = (
             "SELECT v.id, v.payload, -bm25(vectors_fts, 1.0, 0.0) AS score FROM vectors_fts"  # noqa: S608
             f" JOIN vectors AS v ON v.pk = vectors_fts.rowid WHERE vectors_fts MATCH ? AND {scope_sql}"
-            " ORDER BY score DESC"
+            " ORDER BY score DESC, v.pk"
         )
         all_params: builtins.list[Any] = [match, *params]
         if not residual:
@@ -520,3 +555,66 @@ def fts_query(text: str) -> str | None:
     if not terms:
         return None
     return " OR ".join(f'"{t}"' for t in terms[:_MAX_QUERY_TERMS])
+
+
+class KeywordMemo:
+    """Recent keyword searches of single users: (user, query, filters) -> (top_k asked, hits).
+
+    `get` answers a search for at most as many hits as a kept one asked for (the first `top_k` of
+    them; the kept answer is ordered completely) or any number when the kept one found fewer than
+    it asked (every match). Its own small lock, so the event loop can look without waiting for
+    the store's (a write holds that through its fsync)."""
+
+    def __init__(self, entries: int = MEMO_ENTRIES, seconds: float = MEMO_SECONDS) -> None:
+        self._entries = entries
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[tuple[str, str, str], tuple[float, int, builtins.list[VectorRecord]]] = (
+            OrderedDict()
+        )
+
+    @staticmethod
+    def _key(query: str, filters: Filters | None) -> tuple[str, str, str] | None:
+        user = (filters or {}).get("user_id")
+        if not isinstance(user, str) or user == "*":
+            return None  # only one user's searches are kept (a write says whose rows it changed)
+        return user, query, json.dumps(filters, sort_keys=True, default=str)
+
+    def get(self, query: str, top_k: int, filters: Filters | None) -> builtins.list[VectorRecord] | None:
+        """The hits of `keyword_search(query, top_k, filters)` if a kept search answers it, else None."""
+        key = self._key(query, filters)
+        if key is None:
+            return None
+        with self._lock:
+            entry = self._kept.get(key)
+        if entry is None:
+            return None
+        at, asked, hits = entry
+        if time.monotonic() - at > self._seconds or (top_k > asked and len(hits) >= asked):
+            return None
+        return hits[:top_k]
+
+    def put(self, query: str, top_k: int, filters: Filters | None, hits: builtins.list[VectorRecord]) -> None:
+        """Keep a search's hits (call under the store's lock, with the search)."""
+        key = self._key(query, filters)
+        if key is None:
+            return
+        with self._lock:
+            self._kept[key] = (time.monotonic(), top_k, list(hits))
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._entries:
+                self._kept.popitem(last=False)
+
+    def drop(self, user_id: str | None) -> None:
+        """Forget the kept searches of `user_id` (a row without a user is in none). Call under the
+        store's lock, in the write that changes the user's rows."""
+        if user_id is None:
+            return
+        with self._lock:
+            for key in [key for key in self._kept if key[0] == user_id]:
+                del self._kept[key]
+
+    def clear(self) -> None:
+        """Forget every kept search (a write whose users are not known)."""
+        with self._lock:
+            self._kept.clear()
