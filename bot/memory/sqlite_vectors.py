@@ -599,10 +599,14 @@ class KeywordMemo:
         key = self._key(query, filters)
         if key is None:
             return
+        now = time.monotonic()
         with self._lock:
-            self._kept[key] = (time.monotonic(), top_k, list(hits))
+            self._kept[key] = (now, top_k, list(hits))
             self._kept.move_to_end(key)
-            while len(self._kept) > self._entries:
+            # oldest first: drop what is past its age, and what is past the count
+            while self._kept and (
+                len(self._kept) > self._entries or now - next(iter(self._kept.values()))[0] > self._seconds
+            ):
                 self._kept.popitem(last=False)
 
     def drop(self, user_id: str | None) -> None:
