@@ -14,8 +14,11 @@ the sentence can still be understood; `unsafe_reason` tells why a fact may never
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 
 from bot.advisor.random_tokens import random_token_spans
 from bot.advisor.secret_rules import SecretRules
@@ -190,8 +193,31 @@ def _iban_ok(candidate: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
+# One message's text is scanned several times (the inbox, the turns kept, the memory outbox, the
+# extraction prompt): the spans of the last texts scanned are kept, under a digest of the text
+# (never the text itself), so each text is scanned once.
+_SPANS_KEPT = 1024
+_spans_seen: OrderedDict[bytes, tuple[tuple[int, int, str], ...]] = OrderedDict()
+_spans_lock = threading.Lock()  # redact also runs on worker threads
+
+
 def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, placeholder) of every secret value in `text` (already `clean`)."""
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    with _spans_lock:
+        seen = _spans_seen.get(key)
+        if seen is not None:
+            _spans_seen.move_to_end(key)
+            return list(seen)
+    spans = _scan_secret_spans(text)
+    with _spans_lock:
+        _spans_seen[key] = tuple(spans)
+        if len(_spans_seen) > _SPANS_KEPT:
+            _spans_seen.popitem(last=False)
+    return spans
+
+
+def _scan_secret_spans(text: str) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = []
     for form in {text, fold(text)}:  # same length: positions hold in both
         for match in _CARD_CANDIDATE.finditer(form):

@@ -308,3 +308,18 @@ def test_a_short_key_named_a_key_is_removed(secret: str) -> None:
 )
 def test_named_keys_and_label_codes_that_are_no_secret_stay(text: str) -> None:
     assert redact(text) == text
+
+
+def test_a_text_scanned_again_is_redacted_the_same_and_only_digests_are_kept() -> None:
+    from bot.advisor import safety
+
+    text = "my pin is 4821 and the card 4111 1111 1111 1111, see you at 7"
+    first = redact(text)
+    assert "4821" not in first and "4111" not in first
+    assert redact(text) == first  # the second scan comes from the kept spans
+    for n in range(safety._SPANS_KEPT + 50):
+        redact(f"set {n}: four sets of squats")
+    assert len(safety._spans_seen) == safety._SPANS_KEPT
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in safety._spans_seen)
+    assert not any(b"squats" in key for key in safety._spans_seen)
+    assert redact(text) == first  # pushed out, scanned again: the same
