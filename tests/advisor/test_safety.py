@@ -315,7 +315,8 @@ def test_a_text_scanned_again_is_redacted_the_same_and_only_digests_are_kept() -
 
     text = "my pin is 4821 and the card 4111 1111 1111 1111, see you at 7"
     first = redact(text)
-    assert "4821" not in first and "4111" not in first
+    assert "4821" not in first
+    assert "4111" not in first
     assert redact(text) == first  # the second scan comes from the kept spans
     for n in range(safety._SPANS_KEPT + 50):
         redact(f"set {n}: four sets of squats")
