@@ -49,6 +49,8 @@ class SQLiteWriter:
         self._jobs: list[_Job] = []
         self._queued = threading.Condition()
         self._closed = False
+        self._ended = False  # the thread is done (its connection closed)
+        self._on_end: list[asyncio.Future[None]] = []  # close() calls waiting for that
         self._thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
 
     @classmethod
@@ -74,9 +76,9 @@ class SQLiteWriter:
             for pragma in self._pragmas:
                 conn.execute(pragma)
         except BaseException as exc:
-            self._fail_all(exc)
             if conn is not None:
                 conn.close()
+            self._fail_all(exc)
             return
         try:
             while True:
@@ -89,12 +91,20 @@ class SQLiteWriter:
                 _settle_later([(future, *_run(fn, conn, future)) for fn, future in jobs])
         finally:
             conn.close()
+            self._end()
 
     def _fail_all(self, exc: BaseException) -> None:
         with self._queued:
             jobs, self._jobs = self._jobs, []
             self._closed = True
         _settle_later([(future, None, exc) for _, future in jobs])
+        self._end()
+
+    def _end(self) -> None:
+        with self._queued:
+            self._ended = True
+            waiting, self._on_end = self._on_end, []
+        _settle_later([(future, None, None) for future in waiting])
 
     async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(connection)` on the writer thread, outside any transaction (e.g. a checkpoint)."""
@@ -134,11 +144,14 @@ class SQLiteWriter:
 
     async def close(self) -> None:
         """Run what is queued, close the connection on its thread and end the thread."""
+        ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         with self._queued:
             self._closed = True
+            if self._ended:
+                return
+            self._on_end.append(ended)
             self._queued.notify()
-        if self._thread.is_alive():
-            await asyncio.to_thread(self._thread.join)
+        await ended
 
 
 def _run(
