@@ -78,7 +78,7 @@ async def run(calls: int, turns: int) -> None:
                 bodies.append(gemini.chat_requests()[-1].body)
             if bodies[0] != bodies[1]:
                 raise SystemExit("the two shapes sent different requests")
-            results = {name: 0.0 for name in shapes}
+            results = dict.fromkeys(shapes, 0.0)
             for _ in range(3):  # alternate, so a busy moment hits both shapes
                 for name, contents in shapes.items():
                     results[name] += await cpu_per_call(client, contents, calls // 3) / 3

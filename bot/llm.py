@@ -151,7 +151,8 @@ class GeminiChat:
     async def generate(self, system: str, turns: Sequence[Turn], media: Sequence[Media] = ()) -> Reply:
         """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
         of the last turn)."""
-        config = types.GenerateContentConfig(system_instruction=system)
+        # A dict: the SDK builds its model from it, where it would deep-copy a model we built.
+        config: types.GenerateContentConfigDict = {"system_instruction": system}
         with _outage_is_unavailable():
             response = await asyncio.wait_for(
                 self._client.aio.models.generate_content(
@@ -226,12 +227,12 @@ class GeminiChat:
         model: str | None,
         attempts: int,
     ) -> tuple[T, types.GenerateContentResponse]:
-        config = types.GenerateContentConfig(
-            system_instruction=system,
-            response_mime_type="application/json",
-            response_schema=dict(schema),
-            temperature=0.0,
-        )
+        config: types.GenerateContentConfigDict = {
+            "system_instruction": system,
+            "response_mime_type": "application/json",
+            "response_schema": dict(schema),
+            "temperature": 0.0,
+        }
         problem = "no attempt"
         for attempt in range(1, max(1, attempts) + 1):
             with _outage_is_unavailable():
@@ -265,7 +266,7 @@ class GeminiChat:
         Returns the whole reply with its token counts (from the last chunk's usage); a blocked
         or empty answer is the same honest stand-in as `generate` gives.
         """
-        config = types.GenerateContentConfig(system_instruction=system)
+        config: types.GenerateContentConfigDict = {"system_instruction": system}
         text = ""
         last: types.GenerateContentResponse | None = None
         with _outage_is_unavailable():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.advisor import media_notes, prompts
 from bot.advisor.erasures import Erasures
@@ -118,11 +120,10 @@ class Advisor:
         asked = recent[-1].text if recent and recent[-1].role == "model" else ""
         notify = (chat_id, acknowledge) if acknowledge is not None else None
         said_at = datetime.fromtimestamp(arrived, UTC)
-        if storing and worth_memory:
-            # Queued before generating, so a failed or blocked answer still keeps what the user said.
-            await self._writer.enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
+        enqueue = self._writer.enqueue if storing and worth_memory else None
+        write = enqueue and enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
-        reply, heard = await self._generate(chat_id, system, turns, media, on_text)
+        reply, heard = await self._generate_queuing(write, chat_id, system, turns, media, on_text)
         answer = _answer_of(reply, heard)
         storing = storing and self._erasures.count(chat_id) == seen  # not if /forget ran meanwhile
         if storing and heard and needs_memory(heard):
@@ -133,6 +134,25 @@ class Advisor:
         said = media_notes.turn_text(message, media, heard) if media else message
         await self._finish(chat_id, said, answer, arrived, seen, incognito=incognito, usage_user=usage_user)
         return answer
+
+    async def _generate_queuing(
+        self,
+        write: Coroutine[Any, Any, int] | None,
+        chat_id: int,
+        system: str,
+        turns: list[Turn],
+        media: Sequence[Media],
+        on_text: Callable[[str], Awaitable[None]] | None,
+    ) -> tuple[Reply | None, str | None]:
+        """`_generate`, while `write` queues the message for long-term memory (durably, in the
+        outbox): a failed or blocked answer still keeps what the user said, and the update stays
+        in the inbox until both are done, should the bot stop meanwhile."""
+        queued = asyncio.ensure_future(write) if write is not None else None
+        try:
+            return await self._generate(chat_id, system, turns, media, on_text)
+        finally:
+            if queued is not None:
+                await queued
 
     async def _finish(
         self,
