@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ async def test_a_batch_keeps_each_transaction_apart(tmp_path: Path) -> None:
             busy.set()
             release.wait(10)
 
-        def insert(x: int) -> int:
+        def insert(x: int) -> Callable[[sqlite3.Connection], int]:
             def run(conn: sqlite3.Connection) -> int:
                 conn.execute("INSERT INTO t VALUES (?)", (x,))
                 if x % 3 == 0:
