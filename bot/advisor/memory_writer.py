@@ -96,6 +96,9 @@ class MemoryWriter:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         # paused() without a user: how many such pauses hold, and the writes in flight they wait for.
         self._halts = 0
+        # How many pauses (of one user or of everybody) ended so far: a write read from the outbox
+        # before one ended is read again before it is applied (the pause may have erased it).
+        self._pauses_ended = 0
         self._resumed = asyncio.Event()
         self._resumed.set()
         self._in_flight = 0
@@ -156,7 +159,10 @@ class MemoryWriter:
         changes that span users, such as a group's move to a supergroup)."""
         if user_id is not None:
             async with self._lock_for(user_id):
-                yield
+                try:
+                    yield
+                finally:
+                    self._pauses_ended += 1
             return
         self._halts += 1
         self._resumed.clear()
@@ -165,6 +171,7 @@ class MemoryWriter:
                 await self._settled.wait()
             yield
         finally:
+            self._pauses_ended += 1
             self._halts -= 1
             if not self._halts:
                 self._resumed.set()
@@ -206,21 +213,28 @@ class MemoryWriter:
 
     async def process_due(self) -> int:
         """Start a worker for each user with a due write, as many as allowed; return how many."""
-        if self._clock.monotonic() < self._resume_at:
-            return 0
-        free = int(self._limit) - len(self._workers)
-        if free <= 0:
-            return 0
+        started, _ = await self._schedule()
+        return started
+
+    async def _schedule(self) -> tuple[int, float | None]:
+        """`process_due`, and when (wall clock) the next write not started is due: None when no
+        write waits, or when every slot is busy (a finishing worker wakes the loop). One read."""
+        paused = self._clock.monotonic() < self._resume_at
+        free = 0 if paused else int(self._limit) - len(self._workers)
+        if free <= 0 and not paused:
+            return 0, None
+        pauses_ended = self._pauses_ended
+        writes, next_at = await self._outbox.memory_write_schedule(free, skip=set(self._workers))
         started = 0
-        for write in await self._outbox.due_memory_writes(free, skip=set(self._workers)):
+        for write in writes:
             if write.user_id in self._workers or len(self._workers) >= int(self._limit):
                 continue  # taken meanwhile by another caller
-            task = asyncio.create_task(self._work(write.user_id), name="memory-write")
+            task = asyncio.create_task(self._work(write, pauses_ended), name="memory-write")
             self._workers[write.user_id] = task
             task.add_done_callback(functools.partial(self._worker_done, write.user_id))
             started += 1
         self.peak_workers = max(self.peak_workers, len(self._workers))
-        return started
+        return started, next_at
 
     def _worker_done(self, user_id: str, task: asyncio.Task[None]) -> None:
         if self._workers.get(user_id) is task:
@@ -229,17 +243,27 @@ class MemoryWriter:
             logger.error("memory writes of %s failed", user_id, exc_info=task.exception())
         self._wake.set()  # a slot is free
 
-    async def _work(self, user_id: str) -> None:
-        """Apply the user's due writes, oldest first, one at a time."""
+    async def _work(self, head: PendingWrite, read_at: int) -> None:
+        """Apply the user's due writes, oldest first, one at a time, starting with `head` (their
+        oldest write, read from the outbox when `read_at` pauses had ended)."""
+        user_id = head.user_id
+        write: PendingWrite | None = head
         while self._clock.monotonic() >= self._resume_at and len(self._workers) <= int(self._limit):
             async with self._writing(user_id):
-                # Read under the lock: /forget may have removed the user's writes meanwhile.
-                write = await self._outbox.memory_write_head(user_id)
-                if write is None or not await self._attempt(write):
+                if self._pauses_ended != read_at:
+                    # A pause (/forget, a move) ended since the write was read: it may have
+                    # removed or moved the user's writes, so read the head again under the lock.
+                    write = await self._outbox.memory_write_head(user_id)
+                if write is None:
+                    return
+                read_at = self._pauses_ended
+                applied, write = await self._attempt(write)
+                if not applied:
                     return
 
-    async def _attempt(self, write: PendingWrite) -> bool:
-        """Apply one write; True when the user's next write may follow now."""
+    async def _attempt(self, write: PendingWrite) -> tuple[bool, PendingWrite | None]:
+        """Apply one write. When it was applied or parked: (True, the user's next write if it is
+        due), read with the completion; when the user's writes wait (a failure, a 429): (False, None)."""
         try:
             changed = await self._plans.run(write)
             if changed:
@@ -253,7 +277,7 @@ class MemoryWriter:
                 int(self._limit),
             )
             await self._outbox.retry_memory_write(write.id, delay, str(exc))
-            return False
+            return False, None
         except (MemoryUnavailable, LLMUnavailable) as exc:
             bad = int(write.payload.get("bad_answers", 0)) + 1
             if isinstance(exc, LLMBadOutput) and bad >= self._bad_output_attempts:
@@ -265,7 +289,7 @@ class MemoryWriter:
                     exc,
                 )
                 await self._outbox.park_memory_write(write.id, str(exc))
-                return True  # the user's later writes go on
+                return True, await self._outbox.memory_write_head(write.user_id)  # the later ones go on
             delay = min(self._max_delay, self._base_delay * 2**write.attempts)
             logger.warning(
                 "memory write %d for %s failed (attempt %d), retrying in %.0fs: %s",
@@ -276,7 +300,7 @@ class MemoryWriter:
                 exc,
             )
             await self._outbox.retry_memory_write(write.id, delay, str(exc))
-            return False
+            return False, None
         except Exception as exc:  # a bug must not make a hot loop of one write: back off as well
             delay = min(self._max_delay, self._base_delay * 2**write.attempts)
             logger.exception(
@@ -286,12 +310,12 @@ class MemoryWriter:
                 delay,
             )
             await self._outbox.retry_memory_write(write.id, delay, type(exc).__name__)
-            return False
-        await self._outbox.complete_memory_write(write.id)
+            return False, None
+        following = await self._outbox.complete_memory_write(write.id)
         self._limit = min(float(self._concurrency), self._limit + 1)
         if changed:
             await self._notify(write)
-        return True
+        return True, following
 
     def _slow_down(self, delay: float) -> None:
         now = self._clock.monotonic()
@@ -351,14 +375,13 @@ class MemoryWriter:
     async def _run(self) -> None:
         while True:
             try:
-                await self.process_due()
+                _, next_at = await self._schedule()
                 now = self._clock.monotonic()
                 if now >= self._next_expiry and (self._purge is None or self._purge.done()):
                     self._next_expiry = now + self._expiry_interval
                     # Its own task: it takes each user's lock in turn and must not hold up new writes.
                     self._purge = asyncio.create_task(self.purge_expired(), name="memory-expiry")
                     self._purge.add_done_callback(_log_failure)
-                next_at = await self._outbox.next_memory_write_at()
             except asyncio.CancelledError:
                 raise
             except Exception:

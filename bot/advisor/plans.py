@@ -69,8 +69,11 @@ class PlanRunner:
                 raise
             plan = [fact_to_json(fact) for fact in fit_facts(facts)]
             payload.update(plan=plan, done=0)
-            # Saved before any step, so a retry applies this plan, not a new (different) answer.
-            await self._store.update_memory_write(write.id, payload)
+            if plan:
+                # Saved before any step, so a retry applies this plan, not a new (different)
+                # answer. A plan without steps is not saved: the write is completed next, and
+                # should that fail, nothing of it was applied that a new answer could contradict.
+                await self._store.update_memory_write(write.id, payload)
         done = int(payload.get("done", 0))
         for index in range(done, len(plan)):
             if await self._apply_fact(user_id, fact_from_json(plan[index]), write.id, saved_at):

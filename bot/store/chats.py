@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -28,14 +29,25 @@ logger = logging.getLogger(__name__)
 
 # Recent turns older than their expiry are deleted from every chat about this often.
 TURN_SWEEP_SECONDS = 3600.0
+# The chats whose preferences are kept in memory (the most recently used ones).
+PREFS_CACHED_CHATS = 4096
 
 
 class ChatTables(Tables):
-    """A chat's row, settings, turns, session, delivery state and usage."""
+    """A chat's row, settings, turns, session, delivery state and usage.
 
-    def __init__(self, db: Database) -> None:
+    A chat's preferences are read once and then served from memory (a message asks for them
+    several times, each read a hand-over to aiosqlite's thread): one process owns DATA_DIR (its
+    lock), and every change of the prefs table goes through this class, which drops the chat's
+    copy. At most `prefs_cached` chats are kept, the least recently used go first."""
+
+    def __init__(self, db: Database, *, prefs_cached: int = PREFS_CACHED_CHATS) -> None:
         super().__init__(db)
         self._next_turn_sweep = 0.0  # when expired turns are next deleted from every chat
+        self._prefs: OrderedDict[int, Prefs] = OrderedDict()
+        self._prefs_cached = prefs_cached
+        # Counts changes of the prefs table: a read that a change overtook is not kept.
+        self._prefs_changes = 0
 
     async def begin_message(self, chat_id: int, recent: int) -> MessageContext:
         """Record a message from the chat (its row is created on first contact, then counts every
@@ -43,6 +55,7 @@ class ChatTables(Tables):
         one transaction: one hand-over to the writer thread per message instead of four (each
         costs more CPU than the SQL itself)."""
         now = time.time()
+        changes = self._prefs_changes
 
         def begin(conn: sqlite3.Connection) -> MessageContext:
             chat = _touch_chat(conn, chat_id, now)
@@ -55,7 +68,9 @@ class ChatTables(Tables):
                 float(started[0]) if started else None,
             )
 
-        return await self._transaction(begin)
+        context = await self._transaction(begin)
+        self._keep_prefs(chat_id, context.prefs, changes)
+        return context
 
     async def user_id_for(self, chat_id: int) -> str:
         """The chat's Mem0 user id: its row's (kept across a group's migration); for a group that
@@ -97,19 +112,51 @@ class ChatTables(Tables):
         return Chat(**dict(row)) if row else None
 
     async def get_prefs(self, chat_id: int) -> Prefs:
+        prefs = self._prefs.get(chat_id)
+        if prefs is not None:
+            self._prefs.move_to_end(chat_id)
+            return prefs
+        changes = self._prefs_changes
         rows = await self._rows("SELECT key, value FROM prefs WHERE chat_id = ?", (chat_id,))
-        return _prefs_from(rows)
+        prefs = _prefs_from(rows)
+        self._keep_prefs(chat_id, prefs, changes)
+        return prefs
+
+    def _keep_prefs(self, chat_id: int, prefs: Prefs, changes: int) -> None:
+        """Keep the chat's prefs read when the prefs table had seen `changes` changes, unless
+        one happened since (the read may predate it)."""
+        if changes != self._prefs_changes:
+            return
+        self._prefs[chat_id] = prefs
+        self._prefs.move_to_end(chat_id)
+        while len(self._prefs) > self._prefs_cached:
+            self._prefs.popitem(last=False)
+
+    def _prefs_changed(self, *chat_ids: int) -> None:
+        """The chats' prefs rows may have changed (called once the write ended, committed or
+        not, even when its caller was cancelled meanwhile): read them again next time."""
+        self._prefs_changes += 1
+        for chat_id in chat_ids:
+            self._prefs.pop(chat_id, None)
+
+    @property
+    def prefs_cached(self) -> int:
+        """How many chats' prefs are held in memory now."""
+        return len(self._prefs)
 
     async def set_pref(self, chat_id: int, key: str, value: str) -> Prefs:
         if key not in Prefs.names():
             raise ValueError(f"unknown preference {key!r}")
         if not Prefs.accepts(key, value):
             raise ValueError(f"{key} must be one of {', '.join(Prefs.choices(key))}")
-        await self._write(
-            "INSERT INTO prefs (chat_id, key, value) VALUES (?, ?, ?) "
-            "ON CONFLICT (chat_id, key) DO UPDATE SET value = excluded.value",
-            (chat_id, key, value),
-        )
+        try:
+            await self._write(
+                "INSERT INTO prefs (chat_id, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (chat_id, key) DO UPDATE SET value = excluded.value",
+                (chat_id, key, value),
+            )
+        finally:
+            self._prefs_changed(chat_id)
         return await self.get_prefs(chat_id)
 
     async def finish_message(
@@ -174,7 +221,10 @@ class ChatTables(Tables):
         old row stays, marked as moved, until its memories were moved too (`pending_merges`,
         `finish_merge`): until then /forget in the new chat erases them as well. Idempotent.
         """
-        await self._transaction(lambda conn: move_chat_rows(conn, old_chat_id, new_chat_id))
+        try:
+            await self._transaction(lambda conn: move_chat_rows(conn, old_chat_id, new_chat_id))
+        finally:
+            self._prefs_changed(old_chat_id, new_chat_id)
 
     async def pending_merges(self) -> list[tuple[int, str, str]]:
         """Moved chats whose memories still have to join their new chat's: (old chat id, its
@@ -267,7 +317,10 @@ class ChatTables(Tables):
             conn.execute("DELETE FROM sessions WHERE chat_id = ?", (chat_id,))
             reminder_tables.forget_chat(conn, chat_id)
 
-        await self._transaction(forget)
+        try:
+            await self._transaction(forget)
+        finally:
+            self._prefs_changed(chat_id)
         await self._empty_wal()
 
 

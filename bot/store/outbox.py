@@ -30,17 +30,34 @@ class MemoryOutbox(Tables):
         return cursor.lastrowid
 
     async def due_memory_writes(self, limit: int = 20, *, skip: Collection[str] = ()) -> list[PendingWrite]:
-        """Each user's oldest write that is not parked (one user's writes apply in order; the
-        subquery "h" finds them through the index outbox_head), where it is due, earliest due
-        first: at most `limit`, users in `skip` (being written already) left out."""
+        """Each user's oldest write that is not parked (one user's writes apply in order), where
+        it is due, earliest due first: at most `limit`, users in `skip` (being written already)
+        left out."""
+        writes, _ = await self.memory_write_schedule(limit, skip=skip)
+        return writes
+
+    async def memory_write_schedule(
+        self, limit: int, *, skip: Collection[str] = ()
+    ) -> tuple[list[PendingWrite], float | None]:
+        """What the writer's loop needs, in one read: the due writes of `due_memory_writes`, and
+        when the earliest of the other users' oldest writes (not in `skip`, not returned) is due
+        (None when there is none). Each user's oldest write is found through the index
+        outbox_head (the subquery "h")."""
         rows = await self._rows(
-            "SELECT o.id, o.user_id, o.payload, o.attempts FROM memory_outbox o JOIN "
+            "SELECT o.id, o.user_id, o.payload, o.attempts, o.next_attempt FROM memory_outbox o JOIN "
             "(SELECT MIN(id) AS id FROM memory_outbox WHERE parked = 0 GROUP BY user_id) h "
-            "ON h.id = o.id WHERE o.next_attempt <= ? ORDER BY o.next_attempt, o.id LIMIT ?",
-            (time.time(), limit + len(skip)),
+            "ON h.id = o.id ORDER BY o.next_attempt, o.id LIMIT ?",
+            (max(0, limit) + len(skip) + 1,),
         )
-        writes = [_pending(row) for row in rows if row["user_id"] not in skip]
-        return writes[:limit]
+        now = time.time()
+        writes: list[PendingWrite] = []
+        for row in rows:
+            if row["user_id"] in skip:
+                continue
+            if len(writes) >= limit or row["next_attempt"] > now:
+                return writes, float(row["next_attempt"])
+            writes.append(_pending(row))
+        return writes, None
 
     async def memory_write_head(self, user_id: str) -> PendingWrite | None:
         """The user's oldest pending (not parked) write, if it is due."""
@@ -108,8 +125,20 @@ class MemoryOutbox(Tables):
         )
         return float(row[0]) if row and row[0] is not None else None
 
-    async def complete_memory_write(self, write_id: int) -> None:
-        await self._write("DELETE FROM memory_outbox WHERE id = ?", (write_id,))
+    async def complete_memory_write(self, write_id: int) -> PendingWrite | None:
+        """The write is applied: delete it, and return its user's next write if it is due (the
+        one `memory_write_head` would return), in one transaction."""
+        now = time.time()
+
+        def complete(conn: sqlite3.Connection) -> PendingWrite | None:
+            done = conn.execute(
+                "DELETE FROM memory_outbox WHERE id = ? RETURNING user_id", (write_id,)
+            ).fetchone()
+            if done is None:
+                return None
+            return _head(conn, str(done[0]), now)
+
+        return await self._transaction(complete)
 
     async def retry_memory_write(self, write_id: int, delay: float, error: str) -> None:
         await self._write(
@@ -151,5 +180,18 @@ class MemoryOutbox(Tables):
         return [str(row[0]) for row in rows]
 
 
-def _pending(row: sqlite3.Row) -> PendingWrite:
-    return PendingWrite(row["id"], row["user_id"], json.loads(row["payload"]), row["attempts"])
+def _pending(row: sqlite3.Row | tuple[Any, ...]) -> PendingWrite:
+    write_id, user_id, payload, attempts = row[0], row[1], row[2], row[3]
+    return PendingWrite(write_id, user_id, json.loads(payload), attempts)
+
+
+def _head(conn: sqlite3.Connection, user_id: str, now: float) -> PendingWrite | None:
+    """The user's oldest pending (not parked) write, if it is due at `now` (on the writer thread)."""
+    row = conn.execute(
+        "SELECT id, user_id, payload, attempts, next_attempt FROM memory_outbox "
+        "WHERE parked = 0 AND user_id = ? ORDER BY id LIMIT 1",
+        (user_id,),
+    ).fetchone()
+    if row is None or row[4] > now:
+        return None
+    return _pending(row)

@@ -319,3 +319,50 @@ async def test_a_pause_of_everybody_waits_for_the_writes_in_flight_and_holds_new
     finally:
         release.set()
         await writer.stop()
+
+
+async def test_the_loop_sleeps_while_the_only_writes_are_in_flight(
+    pipeline: Pipeline, fake_gemini: FakeGemini
+) -> None:
+    """A write being applied does not make the writer's loop poll the outbox every 50 ms (its
+    worker wakes the loop when it ends): the loop sleeps its idle poll; a write enqueued meanwhile
+    for that user is applied by the same worker, one for another user once woken."""
+    release = threading.Event()
+
+    def held(request: GeminiRequest) -> str:
+        release.wait(10)
+        return advisor_extraction_responder(request)
+
+    fake_gemini.json_responder = held
+    clock = FakeClock(NOW)
+    writer = MemoryWriter(
+        pipeline.store.outbox,
+        pipeline.store.chats,
+        pipeline.memory,
+        pipeline.extractor,
+        idle_poll=30,
+        clock=clock,
+    )
+    try:
+        await writer.enqueue("tg-a", "I hike on Sundays.", saved_at=NOW)
+        writer.start()
+        await fake_gemini.wait_for_requests("json", 1)
+        await writer.enqueue("tg-a", "I cycle on Tuesdays.", saved_at=NOW)
+        async with asyncio.timeout(10):
+            while not clock.asleep():
+                await asyncio.sleep(0.005)
+        assert [moment - clock.now() for moment in clock.sleeping_until()] == [pytest.approx(30)]
+        release.set()
+        async with asyncio.timeout(10):
+            while await pipeline.texts("tg-a") != {"I hike on Sundays", "I cycle on Tuesdays"}:
+                await asyncio.sleep(0.02)
+        await writer.enqueue("tg-b", "I swim on Fridays.", saved_at=NOW)
+        writer.wake()
+        async with asyncio.timeout(10):  # stored, and its row gone from the outbox
+            while await pipeline.store.outbox.pending_memory_writes():
+                await asyncio.sleep(0.02)
+        assert await pipeline.texts("tg-b") == {"I swim on Fridays"}
+        assert len(fake_gemini.requests("json")) == 3
+    finally:
+        release.set()
+        await writer.stop()

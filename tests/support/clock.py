@@ -57,6 +57,10 @@ class FakeClock:
         while self._now < moment:
             await self.sleep_until(moment, asyncio.Event())
 
+    def sleeping_until(self) -> list[float]:
+        """The moments the sleepers not yet woken wait for."""
+        return [moment for wake, moment in self._sleepers.items() if not wake.is_set()]
+
     def asleep(self) -> int:
         """How many sleepers wait for a later moment and have not been woken (every one of them
         has looked at the time since the clock last moved)."""
