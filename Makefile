@@ -63,6 +63,7 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
 	$(PY) bench/load.py --media
+	$(PY) bench/recall_reads.py
 	$(PY) bench/llm_request.py
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py
