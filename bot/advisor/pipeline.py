@@ -123,7 +123,7 @@ class Advisor:
         enqueue = self._writer.enqueue if storing and worth_memory else None
         write = enqueue and enqueue(chat.user_id, message, saved_at=said_at, context=asked, notify=notify)
         turns = prompts.conversation(recent, media_notes.prompt_text(message, media) if media else message)
-        reply, heard = await self._generate_queuing(write, chat_id, system, turns, media, on_text)
+        reply, heard = await self._generate(write, chat_id, system, turns, media, on_text)
         answer = _answer_of(reply, heard)
         storing = storing and self._erasures.count(chat_id) == seen  # not if /forget ran meanwhile
         if storing and heard and needs_memory(heard):
@@ -134,25 +134,6 @@ class Advisor:
         said = media_notes.turn_text(message, media, heard) if media else message
         await self._finish(chat_id, said, answer, arrived, seen, incognito=incognito, usage_user=usage_user)
         return answer
-
-    async def _generate_queuing(
-        self,
-        write: Coroutine[Any, Any, int] | None,
-        chat_id: int,
-        system: str,
-        turns: list[Turn],
-        media: Sequence[Media],
-        on_text: Callable[[str], Awaitable[None]] | None,
-    ) -> tuple[Reply | None, str | None]:
-        """`_generate`, while `write` queues the message for long-term memory (durably, in the
-        outbox): a failed or blocked answer still keeps what the user said, and the update stays
-        in the inbox until both are done, should the bot stop meanwhile."""
-        queued = asyncio.ensure_future(write) if write is not None else None
-        try:
-            return await self._generate(chat_id, system, turns, media, on_text)
-        finally:
-            if queued is not None:
-                await queued
 
     async def _finish(
         self,
@@ -208,13 +189,18 @@ class Advisor:
 
     async def _generate(
         self,
+        write: Coroutine[Any, Any, int] | None,
         chat_id: int,
         system: str,
         turns: list[Turn],
         media: Sequence[Media],
         on_text: Callable[[str], Awaitable[None]] | None,
     ) -> tuple[Reply | None, str | None]:
-        """The model's reply (None when it is unavailable) and, for a voice note, what it heard."""
+        """The model's reply (None when it is unavailable) and, for a voice note, what it heard.
+        Meanwhile `write` queues the message for long-term memory (durably, in the outbox): a
+        failed or blocked answer still keeps what the user said, and the update stays in the
+        inbox until both are done, should the bot stop meanwhile."""
+        queued = asyncio.ensure_future(write) if write is not None else None
         try:
             if any(item.spoken for item in media):
                 result = await self._llm.hear(system, turns, media)
@@ -225,6 +211,9 @@ class Advisor:
         except LLMUnavailable as exc:
             logger.warning("chat %s: no answer from the model: %s", chat_id, exc)
             return None, None
+        finally:
+            if queued is not None:
+                await queued
 
     async def checkin_text(self, chat_id: int, topic: str) -> str:
         """A check-in message about `topic`, written now with the person's current memories, so it
