@@ -11,32 +11,17 @@ from pathlib import Path
 import pytest
 
 from bot.llm import GeminiEmbedder
-from bot.memory import MemoryService, open_memory
 from bot.records import Turn
 from bot.store import Store
 from bot.store.sqlite_writer import SQLiteWriter
 from tests.fakes.gemini_api import FakeGemini, GeminiRequest
-from tests.support.settings import make_settings
+from tests.support.memory_pipeline import open_sqlite_memory
 
 USER = "tg-4242"
 # Mem0's embeddings on its own embedder's thread pool, or on the event loop (GeminiEmbedder, as
 # the bot runs): the same guarantees either way.
 ON_LOOP = pytest.mark.parametrize("on_loop", [False, True], ids=["threads", "event-loop"])
 EMBEDDERS: list[GeminiEmbedder] = []
-
-
-async def open_memory_with(gemini: FakeGemini, tmp_path: Path, on_loop: bool) -> MemoryService:
-    settings = make_settings(tmp_path / "data", gemini=gemini, VECTOR_STORE="sqlite")
-    if not on_loop:
-        return await open_memory(settings)
-    embedder = GeminiEmbedder(
-        api_key=gemini.api_key,
-        model=settings.embedding_model,
-        dims=settings.embedding_dims,
-        base_url=gemini.base_url,
-    )
-    EMBEDDERS.append(embedder)
-    return await open_memory(settings, embed=embedder.embed)
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +36,7 @@ async def test_a_recall_completes_while_a_memory_write_is_in_flight(
     fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool
 ) -> None:
     """A search answers while an earlier add is still waiting for its embedding (SQLite store)."""
-    memory = await open_memory_with(fake_gemini, tmp_path, on_loop)
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=on_loop, embedders=EMBEDDERS)
     released = threading.Event()
 
     def held_embedding(request: GeminiRequest) -> None:
@@ -123,7 +108,7 @@ async def test_a_search_for_a_user_without_memories_makes_no_embedding_call(
     fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool
 ) -> None:
     """New users' first messages cost no query embedding; once the user has a memory, it is searched."""
-    memory = await open_memory_with(fake_gemini, tmp_path, on_loop)
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=on_loop, embedders=EMBEDDERS)
     try:
         marathon = [{"role": "user", "content": "I train for a marathon in May"}]
         await memory.add("tg-other", marathon, infer=False)
@@ -145,7 +130,7 @@ async def test_an_add_waiting_for_its_embedding_does_not_hold_other_users_adds(
 ) -> None:
     """Embeddings are computed before Mem0's change thread is taken: while one add waits for its
     embedding, another user's add is stored, with one embedding call each (none twice)."""
-    memory = await open_memory_with(fake_gemini, tmp_path, on_loop)
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=on_loop, embedders=EMBEDDERS)
     released = threading.Event()
 
     def held_embedding(request: GeminiRequest) -> None:

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.llm import GeminiEmbedder
-from bot.memory import MemoryService, open_memory
 from bot.memory.sqlite_vectors import SQLiteVectorStore
 from tests.fakes.gemini_api import FakeGemini
-from tests.support.settings import make_settings
+from tests.support.memory_pipeline import open_sqlite_memory
 
 USER = "tg-4242"
 ON_LOOP = pytest.mark.parametrize("on_loop", [False, True], ids=["threads", "event-loop"])
@@ -26,29 +25,13 @@ async def embedders() -> AsyncIterator[list[GeminiEmbedder]]:
         await embedder.close()
 
 
-async def open_with(
-    gemini: FakeGemini, tmp_path: Path, on_loop: bool, embedders: list[GeminiEmbedder]
-) -> MemoryService:
-    settings = make_settings(tmp_path / "data", gemini=gemini, VECTOR_STORE="sqlite")
-    if not on_loop:
-        return await open_memory(settings)
-    embedder = GeminiEmbedder(
-        api_key=gemini.api_key,
-        model=settings.embedding_model,
-        dims=settings.embedding_dims,
-        base_url=gemini.base_url,
-    )
-    embedders.append(embedder)
-    return await open_memory(settings, embed=embedder.embed)
-
-
 @ON_LOOP
 async def test_the_same_question_is_embedded_once(
     fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool, embedders: list[GeminiEmbedder]
 ) -> None:
     """The recall's search and the memory writer's related-memory search of one message ask the
     model for one embedding between them, and find the same memories; another text is embedded."""
-    memory = await open_with(fake_gemini, tmp_path, on_loop, embedders)
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=on_loop, embedders=embedders)
     try:
         await memory.add(USER, [{"role": "user", "content": "I swim on Mondays"}], infer=False)
         before = len(fake_gemini.requests("embed"))
@@ -68,7 +51,7 @@ async def test_a_user_whose_memories_are_gone_costs_no_embedding_again(
 ) -> None:
     """Remembering that a user has memories never outlives them: after the user's memories are
     erased, a search makes no embedding call; a new memory is found at once."""
-    memory = await open_with(fake_gemini, tmp_path, on_loop, embedders)
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=on_loop, embedders=embedders)
     try:
         await memory.add(USER, [{"role": "user", "content": "I swim on Mondays"}], infer=False)
         assert [i.text for i in await memory.search(USER, "when do I swim", limit=5)] == ["I swim on Mondays"]

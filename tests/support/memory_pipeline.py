@@ -107,3 +107,22 @@ def files_containing(root: Path, needles: Sequence[str]) -> dict[str, list[str]]
             if needle.encode() in data or needle.lower().encode() in data:
                 found.setdefault(needle, []).append(str(path.relative_to(root)))
     return found
+
+
+async def open_sqlite_memory(
+    gemini: FakeGemini, tmp_path: Path, *, on_loop: bool, embedders: list[GeminiEmbedder]
+) -> MemoryService:
+    """Mem0 over our SQLite store, its embeddings on its own embedder's thread pool or (`on_loop`)
+    with GeminiEmbedder on the event loop, as the bot runs; the embedder made goes into
+    `embedders` for the caller to close."""
+    settings = make_settings(tmp_path / "data", gemini=gemini, VECTOR_STORE="sqlite")
+    if not on_loop:
+        return await open_memory(settings)
+    embedder = GeminiEmbedder(
+        api_key=gemini.api_key,
+        model=settings.embedding_model,
+        dims=settings.embedding_dims,
+        base_url=gemini.base_url,
+    )
+    embedders.append(embedder)
+    return await open_memory(settings, embed=embedder.embed)
