@@ -8,10 +8,11 @@ chat is among the least recently active past `max_chats`.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Sequence
 
 from bot.records import Turn
+from bot.runtime.recent import Recent
 
 
 class IncognitoTurns:
@@ -19,24 +20,21 @@ class IncognitoTurns:
 
     def __init__(self, *, per_chat: int, max_chats: int = 10_000) -> None:
         self._per_chat = max(per_chat, 0)
-        self._max_chats = max(max_chats, 1)
-        self._chats: OrderedDict[int, deque[Turn]] = OrderedDict()
+        self._chats: Recent[int, deque[Turn]] = Recent(max(max_chats, 1))
 
     def recent(self, chat_id: int) -> list[Turn]:
         """The chat's kept turns, oldest first."""
-        return list(self._chats.get(chat_id, ()))
+        return list(self._chats.peek(chat_id) or ())
 
     def add(self, chat_id: int, turns: Sequence[Turn], now: float) -> None:
         if self._per_chat == 0 or not turns:
             return
-        kept = self._chats.pop(chat_id, None) or deque(maxlen=self._per_chat)
+        kept = self._chats.peek(chat_id) or deque(maxlen=self._per_chat)
         kept.extend(Turn(turn.role, turn.text, now) for turn in turns)
-        self._chats[chat_id] = kept  # now the most recently active
-        while len(self._chats) > self._max_chats:
-            self._chats.popitem(last=False)
+        self._chats.put(chat_id, kept)  # now the most recently active
 
     def drop(self, chat_id: int) -> None:
-        self._chats.pop(chat_id, None)
+        self._chats.pop(chat_id)
 
     def __len__(self) -> int:
         return len(self._chats)

@@ -18,12 +18,12 @@ import hashlib
 import re
 import threading
 import unicodedata
-from collections import OrderedDict
 
 from bot.advisor.random_tokens import random_token_spans
 from bot.advisor.secret_rules import SecretRules
 from bot.errors import Refused
 from bot.i18n import N_
+from bot.runtime.recent import Recent
 
 
 class MemoryRefused(Refused):
@@ -197,7 +197,7 @@ def _iban_ok(candidate: str) -> bool:
 # extraction prompt): the spans of the last texts scanned are kept, under a digest of the text
 # (never the text itself), so each text is scanned once.
 _SPANS_KEPT = 1024
-_spans_seen: OrderedDict[bytes, tuple[tuple[int, int, str], ...]] = OrderedDict()
+_spans_seen: Recent[bytes, tuple[tuple[int, int, str], ...]] = Recent(_SPANS_KEPT)
 _spans_lock = threading.Lock()  # redact also runs on worker threads
 
 
@@ -207,13 +207,10 @@ def _secret_spans(text: str) -> list[tuple[int, int, str]]:
     with _spans_lock:
         seen = _spans_seen.get(key)
         if seen is not None:
-            _spans_seen.move_to_end(key)
             return list(seen)
     spans = _scan_secret_spans(text)
     with _spans_lock:
-        _spans_seen[key] = tuple(spans)
-        if len(_spans_seen) > _SPANS_KEPT:
-            _spans_seen.popitem(last=False)
+        _spans_seen.put(key, tuple(spans))
     return spans
 
 

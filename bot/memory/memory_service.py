@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -29,6 +28,7 @@ from bot.memory.items import (
 )
 from bot.memory.prefetch import PrefetchingEmbedder
 from bot.records import MemoryItem
+from bot.runtime.recent import Recent
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class MemoryService:
         )
         # Users whose last look-up (or add) found memories: only ever "yes", so a stale entry costs
         # one embedding call for nothing, never hides a memory; a deletion forgets the user.
-        self._holders: OrderedDict[str, None] = OrderedDict()
+        self._holders: Recent[str, bool] = Recent(HOLDERS_KEPT)
         if readers > 0:
             self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mem0-read")
             client = self._client
@@ -169,10 +169,7 @@ class MemoryService:
 
     def _hold(self, user_id: str) -> None:
         """Note that `user_id` has memories."""
-        self._holders[user_id] = None
-        self._holders.move_to_end(user_id)
-        if len(self._holders) > HOLDERS_KEPT:
-            self._holders.popitem(last=False)
+        self._holders.put(user_id, True)
 
     async def _holds(self, user_id: str, filters: Mapping[str, Any]) -> bool:
         """Whether the user may have memories in `filters`' scope: known, or one look-up."""
@@ -232,7 +229,7 @@ class MemoryService:
         try:
             return await self._run(self._erase, user_id, list(memory_ids), False)
         finally:
-            self._holders.pop(user_id, None)
+            self._holders.pop(user_id)
 
     async def erase_user(self, user_id: str, known_ids: Sequence[str] = ()) -> int:
         """Erase everything held about `user_id`: memories, their history (also of `known_ids`,
@@ -240,7 +237,7 @@ class MemoryService:
         try:
             return await self._run(self._erase, user_id, list(known_ids), True)
         finally:
-            self._holders.pop(user_id, None)
+            self._holders.pop(user_id)
 
     async def search(
         self,
@@ -323,7 +320,7 @@ class MemoryService:
         try:
             await self._run(self._client.delete, memory_id)
         finally:
-            self._holders.pop(user_id, None)
+            self._holders.pop(user_id)
         return True
 
     async def delete_all(self, user_id: str) -> None:
@@ -331,7 +328,7 @@ class MemoryService:
         try:
             await self._run(self._client.delete_all, user_id=user_id)
         finally:
-            self._holders.pop(user_id, None)
+            self._holders.pop(user_id)
 
     async def close(self) -> None:
         """Release the store (folder locks, connections) and stop the worker thread."""

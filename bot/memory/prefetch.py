@@ -18,8 +18,9 @@ from __future__ import annotations
 import threading
 import time
 from array import array
-from collections import OrderedDict
 from typing import Any
+
+from bot.runtime.recent import Recent
 
 # A prefetched embedding nobody took (the call it was for failed first) is dropped after this.
 TTL_SECONDS = 120.0
@@ -36,7 +37,7 @@ class PrefetchingEmbedder:
         self._lock = threading.Lock()
         self._ready: dict[tuple[str, str | None], list[tuple[float, Any]]] = {}
         # (text, action, model) -> (when, the vector as doubles: exact, a third of a list's size)
-        self._recent: OrderedDict[tuple[str, str | None, str], tuple[float, array[float]]] = OrderedDict()
+        self._recent: Recent[tuple[str, str | None, str], tuple[float, array[float]]] = Recent(RECENT_ENTRIES)
         self._model = str(getattr(getattr(inner, "config", None), "model", None))
         self.hits = 0
         self.reused = 0
@@ -64,7 +65,7 @@ class PrefetchingEmbedder:
         key = (text, memory_action, self._model)
         now = time.monotonic()
         with self._lock:
-            found = self._recent.get(key)
+            found = self._recent.peek(key)
             if found is None or now - found[0] > RECENT_SECONDS:
                 return False
             self._ready.setdefault((text, memory_action), []).append((now, found[1].tolist()))
@@ -73,10 +74,7 @@ class PrefetchingEmbedder:
 
     def _remember(self, text: str, memory_action: str | None, vector: Any, now: float) -> None:
         key = (text, memory_action, self._model)
-        self._recent[key] = (now, array("d", vector))
-        self._recent.move_to_end(key)
-        while len(self._recent) > RECENT_ENTRIES:
-            self._recent.popitem(last=False)
+        self._recent.put(key, (now, array("d", vector)))
 
     def embed(self, text: str, memory_action: str | None = None) -> Any:
         with self._lock:

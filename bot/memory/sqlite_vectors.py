@@ -34,7 +34,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from bot.memory.vector_filters import Filters, matches
+from bot.runtime.recent import Recent
 
 Vector = Sequence[float] | npt.NDArray[np.floating[Any]]
 
@@ -566,11 +566,10 @@ class KeywordMemo:
     the store's (a write holds that through its fsync)."""
 
     def __init__(self, entries: int = MEMO_ENTRIES, seconds: float = MEMO_SECONDS) -> None:
-        self._entries = entries
         self._seconds = seconds
         self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[str, str, str], tuple[float, int, builtins.list[VectorRecord]]] = (
-            OrderedDict()
+        self._kept: Recent[tuple[str, str, str], tuple[float, int, builtins.list[VectorRecord]]] = Recent(
+            entries
         )
 
     @staticmethod
@@ -586,7 +585,7 @@ class KeywordMemo:
         if key is None:
             return None
         with self._lock:
-            entry = self._kept.get(key)
+            entry = self._kept.peek(key)
         if entry is None:
             return None
         at, asked, hits = entry
@@ -601,13 +600,12 @@ class KeywordMemo:
             return
         now = time.monotonic()
         with self._lock:
-            self._kept[key] = (now, top_k, list(hits))
-            self._kept.move_to_end(key)
-            # oldest first: drop what is past its age, and what is past the count
-            while self._kept and (
-                len(self._kept) > self._entries or now - next(iter(self._kept.values()))[0] > self._seconds
-            ):
-                self._kept.popitem(last=False)
+            self._kept.put(key, (now, top_k, list(hits)))  # past the count, the oldest goes
+            for old in self._kept:  # oldest first: drop what is past its age
+                kept = self._kept.peek(old)
+                if kept is None or now - kept[0] <= self._seconds:
+                    break
+                self._kept.pop(old)
 
     def drop(self, user_id: str | None) -> None:
         """Forget the kept searches of `user_id` (a row without a user is in none). Call under the
@@ -615,8 +613,9 @@ class KeywordMemo:
         if user_id is None:
             return
         with self._lock:
-            for key in [key for key in self._kept if key[0] == user_id]:
-                del self._kept[key]
+            for key in self._kept:
+                if key[0] == user_id:
+                    self._kept.pop(key)
 
     def clear(self) -> None:
         """Forget every kept search (a write whose users are not known)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -20,6 +19,7 @@ from bot.records import (
     memory_user_id,
     utc_day,
 )
+from bot.runtime.recent import Recent
 from bot.store import reminder_tables
 from bot.store.chat_moves import move_chat_rows
 from bot.store.database import Database, Tables
@@ -44,8 +44,7 @@ class ChatTables(Tables):
     def __init__(self, db: Database, *, prefs_cached: int = PREFS_CACHED_CHATS) -> None:
         super().__init__(db)
         self._next_turn_sweep = 0.0  # when expired turns are next deleted from every chat
-        self._prefs: OrderedDict[int, Prefs] = OrderedDict()
-        self._prefs_cached = prefs_cached
+        self._prefs: Recent[int, Prefs] = Recent(prefs_cached)
         # Counts changes of the prefs table: a read that a change overtook is not kept.
         self._prefs_changes = 0
 
@@ -114,7 +113,6 @@ class ChatTables(Tables):
     async def get_prefs(self, chat_id: int) -> Prefs:
         prefs = self._prefs.get(chat_id)
         if prefs is not None:
-            self._prefs.move_to_end(chat_id)
             return prefs
         changes = self._prefs_changes
         rows = await self._rows("SELECT key, value FROM prefs WHERE chat_id = ?", (chat_id,))
@@ -127,17 +125,14 @@ class ChatTables(Tables):
         one happened since (the read may predate it)."""
         if changes != self._prefs_changes:
             return
-        self._prefs[chat_id] = prefs
-        self._prefs.move_to_end(chat_id)
-        while len(self._prefs) > self._prefs_cached:
-            self._prefs.popitem(last=False)
+        self._prefs.put(chat_id, prefs)
 
     def _prefs_changed(self, *chat_ids: int) -> None:
         """The chats' prefs rows may have changed (called once the write ended, committed or
         not, even when its caller was cancelled meanwhile): read them again next time."""
         self._prefs_changes += 1
         for chat_id in chat_ids:
-            self._prefs.pop(chat_id, None)
+            self._prefs.pop(chat_id)
 
     @property
     def prefs_cached(self) -> int:
