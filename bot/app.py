@@ -55,6 +55,8 @@ from bot.telegram.transport import AiohttpRequest
 from bot.telegram.webhook import WebhookServer, webhook_server
 
 logger = logging.getLogger(__name__)
+# Memories a write shows the extractor (the first of the recall's own search; see RelatedSearch).
+RELATED_MEMORIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,7 @@ class Services:
         stack.push_async_callback(memory_llm.close)
         stack.push_async_callback(llm.close)
         extractor = Extractor(memory_llm, model=settings.memory_model, attempts=settings.llm_max_attempts)
+        recaller = Recaller(memory, top_k=settings.memory_top_k, min_score=settings.memory_min_score)
         writer = MemoryWriter(
             store.outbox,
             store.chats,
@@ -101,12 +104,15 @@ class Services:
             extractor,
             max_memories=settings.memory_max_per_user,
             concurrency=settings.memory_write_concurrency,
+            related=recaller.related_search(RELATED_MEMORIES),
             on_changed=on_memory_changed,
         )
         photo_notes = PhotoNotes(llm, writer, model=settings.memory_model, attempts=settings.llm_max_attempts)
         stack.push_async_callback(writer.stop)
         stack.push_async_callback(photo_notes.close)
-        advisor, controls = _advisor_and_controls(settings, persona, store, memory, llm, writer, photo_notes)
+        advisor, controls = _advisor_and_controls(
+            settings, persona, store, memory, recaller, llm, writer, photo_notes
+        )
         await _resume(store, writer, controls)
         logger.info("services ready: memory backend %s, chat model %s", memory.backend, settings.chat_model)
         return cls(store, memory, writer, photo_notes, llm, advisor, controls, extractor)
@@ -154,6 +160,7 @@ def _advisor_and_controls(
     persona: str,
     store: Store,
     memory: MemoryService,
+    recaller: Recaller,
     llm: GeminiChat,
     writer: MemoryWriter,
     photo_notes: PhotoNotes,
@@ -161,7 +168,6 @@ def _advisor_and_controls(
     """The advisor (answers, check-ins) and the memory controls, sharing what both act on: /forget
     drops a chat's incognito turns, cancels its pictures' descriptions in flight and overtakes its
     answers in flight (`Erasures`)."""
-    recaller = Recaller(memory, top_k=settings.memory_top_k, min_score=settings.memory_min_score)
     incognito_turns = IncognitoTurns(per_chat=settings.recent_turns)
     erasures = Erasures()
     advisor = Advisor(

@@ -29,6 +29,7 @@ from bot.advisor.import_formats import (
 )
 from bot.advisor.memory_writer import MemoryWriter
 from bot.advisor.plans import PlanRunner, fit_facts, normalise
+from bot.advisor.recall import RelatedSearch
 from bot.advisor.safety import clean, unsafe_reason
 from bot.i18n import N_
 from bot.memory import MemoryService
@@ -78,7 +79,7 @@ class Importer:
         self._memory = memory
         self._writer = writer
         self._extractor = extractor
-        self._plans = PlanRunner(outbox, memory, extractor, related_k=related_k)
+        self._plans = PlanRunner(outbox, memory, extractor, related=RelatedSearch(related_k, limit=related_k))
         self._exports = ExportRestore(chats, outbox, memory, writer, restore_reminders)
         self.max_tokens = max_tokens
         self._related_k = related_k

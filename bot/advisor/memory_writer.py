@@ -34,6 +34,7 @@ from typing import Any
 
 from bot.advisor.extraction import Extractor
 from bot.advisor.plans import PlanRunner, normalise, parse_time
+from bot.advisor.recall import RelatedSearch
 from bot.advisor.safety import redact
 from bot.advisor.upkeep import KEEP_LONGEST, cap_victims, expires_on, is_expired
 from bot.errors import RateLimited
@@ -65,19 +66,20 @@ class MemoryWriter:
         idle_poll: float = 30.0,
         max_memories: int = 200,
         expiry_interval: float = 3600.0,
-        related_k: int = 10,
+        related: RelatedSearch | None = None,
         concurrency: int = 96,
         bad_output_attempts: int = 3,
         on_changed: OnChanged | None = None,
         clock: Clock | None = None,
     ) -> None:
         """`clock`: the time its pauses and backoff are measured in (the system clock by default;
-        tests pass one they move by hand)."""
+        tests pass one they move by hand). `related`: how a write finds the memories its facts
+        may update (`Recaller.related_search`, so the recall's search answers it)."""
         self._outbox = outbox
         self._chats = chats
         self._clock = clock or SystemClock()
         self._memory = memory
-        self._plans = PlanRunner(outbox, memory, extractor, related_k=related_k)
+        self._plans = PlanRunner(outbox, memory, extractor, related=related or RelatedSearch())
         self._base_delay = base_delay
         self._max_delay = max_delay
         self._idle_poll = idle_poll

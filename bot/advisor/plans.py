@@ -1,6 +1,7 @@
 """One memory write, applied: extraction → a saved plan → Mem0's add / update / delete, step by step.
 
-1. find the user's memories related to the message;
+1. find the user's memories related to the message (`RelatedSearch`: the recall's own search,
+   answered from the recall's kept result when nothing changed since);
 2. ask our extractor (Gemini structured output) for the facts in the USER's words, each with a
    category, an optional expiry and an action against those memories (add / update / merge / none);
    a fact longer than MAX_FACT_CHARS is split at sentence ends (or shortened at a word);
@@ -22,10 +23,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.advisor.extraction import Extractor, Fact
+from bot.advisor.recall import RelatedSearch
 from bot.advisor.safety import unsafe_reason
 from bot.llm import LLMBadOutput
 from bot.memory import MemoryService
-from bot.records import PendingWrite
+from bot.records import MemoryItem, PendingWrite
 from bot.store import MemoryOutbox
 
 # Longer facts are split or shortened: a memory is one fact, read back in prompts and listings.
@@ -36,12 +38,12 @@ class PlanRunner:
     """Applies one outbox write for its user; the caller holds that user's lock."""
 
     def __init__(
-        self, store: MemoryOutbox, memory: MemoryService, extractor: Extractor, *, related_k: int
+        self, store: MemoryOutbox, memory: MemoryService, extractor: Extractor, *, related: RelatedSearch
     ) -> None:
         self._store = store
         self._memory = memory
         self._extractor = extractor
-        self._related_k = related_k
+        self._related = related
 
     async def run(self, write: PendingWrite) -> bool:
         """Apply the write; True when memory changed (a fact added, replaced or merged).
@@ -57,7 +59,7 @@ class PlanRunner:
             text = "\n".join(
                 str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "user"
             )
-            related = await self._memory.search(user_id, text, limit=self._related_k, threshold=0.0)
+            related = await self._related_memories(user_id, text)
             context = "\n".join(
                 str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "assistant"
             )
@@ -81,6 +83,14 @@ class PlanRunner:
             payload["done"] = index + 1
             await self._store.update_memory_write(write.id, payload)
         return bool(payload.get("changed"))
+
+    async def _related_memories(self, user_id: str, text: str) -> list[MemoryItem]:
+        """The user's memories the facts of `text` may concern, best first."""
+        search = self._related
+        found = await self._memory.search(
+            user_id, text, limit=search.limit, threshold=search.threshold, explain=search.explain
+        )
+        return found[: search.k]
 
     async def _apply_fact(self, user_id: str, fact: Fact, write_id: int, saved_at: datetime) -> bool:
         """Apply one step of a plan; True when it changed memory."""

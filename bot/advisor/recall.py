@@ -212,6 +212,19 @@ def _same_conversation(first: MemoryItem, second: MemoryItem, window: timedelta)
     return a is not None and b is not None and abs(b - a) <= window
 
 
+@dataclass(frozen=True, slots=True)
+class RelatedSearch:
+    """How the memory writer finds the memories a message's new facts may update, add to or
+    repeat: Mem0's search with these parameters, of which the first `k` go to the extractor.
+    `Recaller.related_search` gives the recall's own search, so that the writer's (the same call,
+    moments later) is answered from the recall's kept result (bot/memory/kept_reads.py)."""
+
+    k: int = 10
+    limit: int = 10
+    threshold: float = 0.0
+    explain: bool = False
+
+
 class Recaller:
     """Bounded, thresholded hybrid recall with context and a skip counter.
 
@@ -238,6 +251,20 @@ class Recaller:
         self.context_after = context_after
         self.conversation_weight = conversation_weight
         self.stats = RecallStats()
+
+    def related_search(self, k: int) -> RelatedSearch:
+        """The Mem0 search `recall` starts from (no category), of which the writer shows `k`; the
+        writer's own (`RelatedSearch(k)`) where the recall leaves its threshold to Mem0."""
+        if not self._filters_itself:
+            return RelatedSearch(k, limit=k)
+        return RelatedSearch(k, limit=max(self.top_k, self.pool), threshold=0.0, explain=True)
+
+    @property
+    def _filters_itself(self) -> bool:
+        """Whether the recall asks Mem0 with no threshold and drops the hits whose cosine is below
+        it itself (Mem0 gates on the cosine too): then the writer's search, which wants every
+        related memory, is the same call."""
+        return self.keyword_weight > 0 and self.memory.explains
 
     async def recall(self, user_id: str, message: str, *, category: str | None = None) -> list[MemoryItem]:
         """The memories worth showing the model for `message`. The caller skips small talk
@@ -286,9 +313,17 @@ class Recaller:
                 user_id, query, limit=limit, threshold=threshold, filters=filters
             )
             return found, None
+        itself = self._filters_itself
         found = await self.memory.search(
-            user_id, query, limit=max(limit, self.pool), threshold=threshold, filters=filters, explain=True
+            user_id,
+            query,
+            limit=max(limit, self.pool),
+            threshold=0.0 if itself else threshold,
+            filters=filters,
+            explain=True,
         )
+        if itself:
+            found = [item for item in found if (item.semantic_score or 0.0) >= threshold]
         saved: list[MemoryItem] | None = None
         if found:
             keyword = await self.memory.keyword_scores(user_id, query, limit=KEYWORD_POOL)

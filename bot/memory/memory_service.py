@@ -26,6 +26,7 @@ from bot.memory.items import (
     to_item,
     undated_history,
 )
+from bot.memory.kept_reads import KeptReads
 from bot.memory.prefetch import PrefetchingEmbedder
 from bot.records import MemoryItem
 from bot.runtime.recent import Recent
@@ -52,6 +53,7 @@ class MemoryService:
         embedders: int = 0,
         change_threads: int = 1,
         embed: Callable[[str], Awaitable[Sequence[float]]] | None = None,
+        kept: KeptReads | None = None,
     ) -> None:
         """Build the client with `factory` on the worker thread that will make every change.
 
@@ -66,6 +68,8 @@ class MemoryService:
         writer still applies one user's changes one after another. With `embed` (an async
         embedding of one text, the same model and request as the client's embedder), those
         embeddings are computed on the event loop instead of that pool: no thread, no sync HTTP.
+        With `kept`, a search or listing repeated with the same parameters before the user's
+        memories changed is answered from the first (only where every change goes through here).
         """
         self.backend = backend
         self._executor = ThreadPoolExecutor(max_workers=max(1, change_threads), thread_name_prefix="mem0")
@@ -90,6 +94,7 @@ class MemoryService:
         # Users whose last look-up (or add) found memories: only ever "yes", so a stale entry costs
         # one embedding call for nothing, never hides a memory; a deletion forgets the user.
         self._holders: Recent[str, bool] = Recent(HOLDERS_KEPT)
+        self._kept = kept or KeptReads(seconds=0.0)
         if readers > 0:
             self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mem0-read")
             client = self._client
@@ -161,7 +166,8 @@ class MemoryService:
         if not infer:
             contents = [m["content"] for m in payload if m.get("role") != "system" and m.get("content")]
             await self._prefetch(contents, "add")
-        result = await self._run(self._client.add, payload, **kwargs)
+        with self._kept.changing(user_id):
+            result = await self._run(self._client.add, payload, **kwargs)
         items = [to_item(row, user_id) for row in result_rows(result) if row.get("event", "ADD") != "NONE"]
         if items:
             self._hold(user_id)
@@ -201,7 +207,8 @@ class MemoryService:
         await self._prefetch([text], "update")
         kwargs: dict[str, Any] = {"text": text, "metadata": dict(metadata or {})}
         kwargs.update(self._expiry(expiration_date))
-        await self._run(self._client.update, memory_id, **kwargs)
+        with self._kept.changing(user_id):
+            await self._run(self._client.update, memory_id, **kwargs)
         return True
 
     async def history(self, user_id: str, memory_id: str) -> list[dict[str, Any]]:
@@ -227,7 +234,8 @@ class MemoryService:
         Returns how many memories were deleted.
         """
         try:
-            return await self._run(self._erase, user_id, list(memory_ids), False)
+            with self._kept.changing(user_id):
+                return await self._run(self._erase, user_id, list(memory_ids), False)
         finally:
             self._holders.pop(user_id)
 
@@ -235,7 +243,8 @@ class MemoryService:
         """Erase everything held about `user_id`: memories, their history (also of `known_ids`,
         memories deleted earlier), Mem0's saved messages, entities; then scrub free pages and WAL."""
         try:
-            return await self._run(self._erase, user_id, list(known_ids), True)
+            with self._kept.changing(user_id):
+                return await self._run(self._erase, user_id, list(known_ids), True)
         finally:
             self._holders.pop(user_id)
 
@@ -263,23 +272,34 @@ class MemoryService:
             kwargs["threshold"] = threshold
         if explain and self.explains:
             kwargs["explain"] = True
-        has_any, search = self._has_any, self._client.search
+
+        async def search() -> list[MemoryItem]:
+            items = [to_item(row, user_id) for row in await self._search_rows(user_id, query, kwargs)]
+            return [item for item in items if item.user_id in (None, user_id)][:limit]
+
+        return await self._kept.read(user_id, ("search", query, repr(sorted(kwargs.items()))), search)
+
+    @property
+    def reads_kept(self) -> int:
+        """How many searches and listings were answered from a kept result (`kept`) so far."""
+        return self._kept.hits
+
+    async def _search_rows(self, user_id: str, query: str, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+        """Mem0's search result rows (none, without a call, for a user known to hold nothing)."""
+        has_any, search, all_filters = self._has_any, self._client.search, kwargs["filters"]
         if self._prefetcher is not None and (self._embedders is not None or self._embed is not None):
             # A user without memories (most new users' first messages) costs no embedding call.
             if not await self._holds(user_id, all_filters):
                 return []
             await self._prefetch([query], "search")
-            result = await self._run(search, query, **kwargs)
-        else:
+            return result_rows(await self._run(search, query, **kwargs))
 
-            def run() -> Any:
-                if has_any is not None and not has_any(all_filters):
-                    return {"results": []}
-                return search(query, **kwargs)
+        def run() -> Any:
+            if has_any is not None and not has_any(all_filters):
+                return {"results": []}
+            return search(query, **kwargs)
 
-            result = await self._call(search in self._reads, run)
-        items = [to_item(row, user_id) for row in result_rows(result)]
-        return [item for item in items if item.user_id in (None, user_id)][:limit]
+        return result_rows(await self._call(search in self._reads, run))
 
     async def list_memories(
         self,
@@ -295,10 +315,15 @@ class MemoryService:
         are read to the end, so a listing never silently drops the newest memories.
         """
         all_filters = {**dict(filters or {}), "user_id": user_id}
-        rows = await self._list_rows(all_filters, include_expired)
-        items = [to_item(row, user_id) for row in rows]
-        items = [item for item in items if item.user_id in (None, user_id)]
-        items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
+
+        async def listing() -> list[MemoryItem]:
+            items = [to_item(row, user_id) for row in await self._list_rows(all_filters, include_expired)]
+            items = [item for item in items if item.user_id in (None, user_id)]
+            items.sort(key=lambda item: item.updated_at or item.created_at or "", reverse=True)
+            return items
+
+        params = ("list", repr(sorted(all_filters.items())), include_expired)
+        items = await self._kept.read(user_id, params, listing)
         return items if limit is None else items[:limit]
 
     async def get(self, user_id: str, memory_id: str) -> MemoryItem | None:
@@ -318,7 +343,8 @@ class MemoryService:
         if await self.get(user_id, memory_id) is None:
             return False
         try:
-            await self._run(self._client.delete, memory_id)
+            with self._kept.changing(user_id):
+                await self._run(self._client.delete, memory_id)
         finally:
             self._holders.pop(user_id)
         return True
@@ -326,7 +352,8 @@ class MemoryService:
     async def delete_all(self, user_id: str) -> None:
         """Erase every memory of `user_id`."""
         try:
-            await self._run(self._client.delete_all, user_id=user_id)
+            with self._kept.changing(user_id):
+                await self._run(self._client.delete_all, user_id=user_id)
         finally:
             self._holders.pop(user_id)
 

@@ -16,6 +16,7 @@ from typing import Any
 from bot.config import Settings
 from bot.memory import pgvector
 from bot.memory.embedded import EmbeddedMemory
+from bot.memory.kept_reads import KeptReads
 from bot.memory.memory_service import PLATFORM_BACKEND, MemoryService
 from bot.memory.platform import PlatformMemory
 from bot.memory.prefetch import PrefetchingEmbedder
@@ -146,9 +147,16 @@ def _build_embedded(
 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
     # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
-    readers = READER_THREADS if config["vector_store"]["provider"] == SQLITE_PROVIDER else 0
+    own_file = config["vector_store"]["provider"] == SQLITE_PROVIDER
+    readers = READER_THREADS if own_file else 0
     return EmbeddedMemory(
-        factory, backend=f"mem0-oss/{store}", readers=readers, embedders=EMBEDDING_THREADS, embed=embed
+        factory,
+        backend=f"mem0-oss/{store}",
+        readers=readers,
+        embedders=EMBEDDING_THREADS,
+        embed=embed,
+        # Reads are kept only where this process makes every change (one bot owns the file).
+        kept=KeptReads() if own_file else None,
     )
 
 

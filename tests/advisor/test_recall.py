@@ -118,6 +118,8 @@ def test_conversation_boost_lifts_what_was_said_around_the_best_match() -> None:
 class StubMemory:
     """The MemoryService calls a Recaller makes, with fixed answers, counting the listings."""
 
+    explains = True  # the found items carry their cosine (`semantic_score`), as embedded Mem0's
+
     def __init__(self, found: list[MemoryItem], saved: list[MemoryItem]) -> None:
         self.found = found
         self.saved = saved

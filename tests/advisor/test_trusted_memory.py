@@ -158,3 +158,24 @@ async def test_an_existing_memory_offered_back_as_new_is_not_stored_again(
         "I have a dog named Rex",
         "Rex was ill yesterday",
     ]
+
+
+async def test_a_returning_persons_message_is_searched_once_for_the_recall_and_the_writer(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """The writer's search for the memories a message's facts may update is the recall's own
+    search: answered from it, and the extractor is still shown every related memory (the writer
+    asks with no relevance threshold, the recall applies its own afterwards)."""
+    bot = await start_bot()
+    await say(fake_telegram, "/remember I swim on Mondays")
+    await say(fake_telegram, "/remember My dog is called Rex")
+    memory = bot.services.memory
+    kept = memory.reads_kept
+    await say(fake_telegram, "I swim on Fridays now, not on Mondays.")
+    await bot.settle()
+    # The writer's search (the recall's), and its "already stored?" listing (/remember's cap
+    # check listed the same, and nothing changed since).
+    assert memory.reads_kept == kept + 2
+    existing = system_of(fake_gemini.requests("json")[-1]).split("## Existing memories", 1)[1]
+    assert "I swim on Mondays" in existing
+    assert "Rex" in existing
