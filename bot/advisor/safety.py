@@ -54,6 +54,8 @@ _JOINER_IN_WORD = re.compile(r"(?<=\w)\u200d|\u200d(?=\w)")
 
 def clean(text: str) -> str:
     """NFKC (full-width letters, ligatures, compatibility forms) without invisible characters."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and no ASCII character is invisible (Cf)
+        return text
     text = unicodedata.normalize("NFKC", text)
     text = "".join(c for c in text if c == "\u200d" or unicodedata.category(c) != "Cf")
     text = _JOINER_IN_WORD.sub("", text)
