@@ -14,7 +14,7 @@ import pytest
 from google.genai import errors as genai_errors
 
 from bot.llm import GeminiEmbedder, LLMUnavailable
-from tests.fakes.gemini_api import FakeGemini, Fault, Hang, embed_text
+from tests.fakes.gemini_api import Empty, FakeGemini, Fault, Hang, embed_text
 
 DIMS = 32
 
@@ -94,6 +94,15 @@ async def test_a_429_reaches_every_caller_of_the_request_with_its_retry_delay(
     assert "RetryInfo" in details
     assert "7s" in details
     assert await embedder.embed("text 0") == embed_text("text 0", DIMS)  # the next one is sent
+
+
+async def test_an_answer_without_embeddings_is_unavailable_to_every_caller(
+    fake_gemini: FakeGemini, embedder: GeminiEmbedder
+) -> None:
+    fake_gemini.enqueue("embed", Empty())
+    outcomes = await asyncio.gather(embedder.embed("a"), embedder.embed("b"), return_exceptions=True)
+    assert len(fake_gemini.requests("embed")) == 1
+    assert all(isinstance(outcome, LLMUnavailable) for outcome in outcomes), outcomes
 
 
 async def test_a_cancelled_caller_leaves_the_others_their_vectors(
