@@ -2,11 +2,13 @@
 memory writer's related-memory search of the same text, as the bot makes them, against our SQLite
 store and the fake Gemini in a process of its own (bench/load.py's RemoteGemini, no latency).
 
-    python bench/recall_reads.py [--users 200] [--rounds 10]
+    python bench/recall_reads.py [--users 200] [--rounds 10] [--own-questions]
 
 `--users` people hold the four facts bench/load.py seeds; each round, every person asks one
-question, 50 at once. Measured: this process's CPU (all threads) per message, the wall time, and
-how many memories a recall found.
+question, 50 at once. By default all ask the same question in a round, so one embedding serves
+them all (the embedder's recent vectors); with `--own-questions` each person's question is their
+own, as in real chats, and each message needs an embedding. Measured: this process's CPU (all
+threads) per message, the wall time, and how many memories a recall found.
 Last line: recall_reads cpu_ms_per_msg=… wall_s=… recalled_per_msg=…
 """
 
@@ -38,7 +40,7 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def run(users: int, rounds: int, gemini: RemoteGemini) -> None:
+async def run(users: int, rounds: int, gemini: RemoteGemini, own_questions: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             DATA_DIR=Path(tmp),
@@ -62,7 +64,8 @@ async def run(users: int, rounds: int, gemini: RemoteGemini) -> None:
                     await memory.add(person, [{"role": "user", "content": fact}], infer=False)
 
             async def message(person: str, n: int) -> int:
-                question = f"question {n}: how many sets of squats today?"
+                asker = f" ({person})" if own_questions else ""
+                question = f"question {n}{asker}: how many sets of squats today?"
                 found = await recaller.recall(person, question)
                 await memory.search(person, question, limit=10, threshold=0.0)  # the writer's
                 return len(found)
@@ -93,10 +96,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--own-questions", action="store_true", help="a question of its own per person")
     args = parser.parse_args()
     gemini = RemoteGemini(latency=0.0)
     try:
-        asyncio.run(run(args.users, args.rounds, gemini))
+        asyncio.run(run(args.users, args.rounds, gemini, args.own_questions))
     finally:
         gemini.close()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -297,14 +298,24 @@ class GeminiChat:
             await self._session.close()
 
 
+# The most texts Gemini's batchEmbedContents takes in one request.
+EMBED_BATCH_LIMIT = 100
+
+
 class GeminiEmbedder:
     """Gemini embeddings with google-genai's async client on the event loop, over a session of its
     own: the call Mem0's Gemini embedder makes with the sync client on a thread (same model, same
     `output_dimensionality`, newlines as spaces), so the vectors are the same.
 
-    One attempt, no retries, as Mem0's: a 429 reaches the caller as genai's APIError with
-    Gemini's retryDelay in its details (the memory service turns it into MemoryRateLimited and the
-    writer waits as asked). Make it inside the running event loop."""
+    Texts asked for in the same event-loop iteration share one request (a list of up to
+    `EMBED_BATCH_LIMIT` texts, each distinct text once; more go as several requests at once),
+    sent on the next iteration: a lone caller waits no longer than before, and a burst of
+    recalls pays google-genai's fixed cost per request once instead of once per text.
+
+    One attempt, no retries, as Mem0's: a 429 reaches every caller of that request as genai's
+    APIError with Gemini's retryDelay in its details (the memory service turns it into
+    MemoryRateLimited and the writer waits as asked); a missing embedding is LLMUnavailable. A
+    cancelled caller leaves the request to the others. Make it inside the running event loop."""
 
     def __init__(
         self,
@@ -323,22 +334,74 @@ class GeminiEmbedder:
             base_url=base_url, aiohttp_client=self._session, timeout=int(timeout_seconds * 1000)
         )
         self._client = genai.Client(api_key=api_key, http_options=options)
+        self._waiting: dict[str, list[asyncio.Future[list[float]]]] = {}  # callers by text
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def embed(self, text: str) -> list[float]:
         """The embedding of `text`, as Mem0's embedder computes it."""
-        response = await self._client.aio.models.embed_content(
-            model=self._model, contents=text.replace("\n", " "), config=self._config
-        )
-        values = response.embeddings[0].values if response.embeddings else None
-        if not values:
-            raise LLMUnavailable("Gemini sent no embedding")
-        return list(values)
+        loop = asyncio.get_running_loop()
+        if not self._waiting:
+            loop.call_soon(self._flush)  # after the callers of this iteration
+        # a future per caller: a cancelled caller cancels its own, which the request then skips
+        future: asyncio.Future[list[float]] = loop.create_future()
+        self._waiting.setdefault(text.replace("\n", " "), []).append(future)
+        return await future
+
+    def _flush(self) -> None:
+        """Send the texts asked for since the last flush, `EMBED_BATCH_LIMIT` per request."""
+        waiting = list(self._waiting.items())
+        self._waiting = {}
+        for first in range(0, len(waiting), EMBED_BATCH_LIMIT):
+            batch = dict(waiting[first : first + EMBED_BATCH_LIMIT])
+            task = asyncio.create_task(self._send(batch))
+            self._sending.add(task)
+            task.add_done_callback(functools.partial(self._sent, batch))
+
+    def _sent(self, batch: dict[str, list[asyncio.Future[list[float]]]], task: asyncio.Task[None]) -> None:
+        """A request ended: a caller it left without an answer was cut off by `close()`."""
+        self._sending.discard(task)
+        _fail(batch.values(), LLMUnavailable("the embedder was closed"))
+
+    async def _send(self, batch: dict[str, list[asyncio.Future[list[float]]]]) -> None:
+        """One embed_content request for the texts of `batch`; each caller gets its own copy of its
+        text's vector, or the request's failure (the same exception for all)."""
+        try:
+            response = await self._client.aio.models.embed_content(
+                model=self._model, contents=list(batch), config=self._config
+            )
+            embeddings = response.embeddings or []
+            if len(embeddings) != len(batch):
+                raise LLMUnavailable(f"Gemini sent {len(embeddings)} embeddings for {len(batch)} texts")
+        except Exception as exc:
+            _fail(batch.values(), exc)
+            return
+        for futures, embedding in zip(batch.values(), embeddings, strict=True):
+            if not embedding.values:
+                _fail([futures], LLMUnavailable("Gemini sent no embedding"))
+                continue
+            for future in futures:
+                if not future.done():  # not cancelled
+                    future.set_result(list(embedding.values))
 
     async def close(self) -> None:
+        """Fail the texts not yet sent, stop the requests under way, then close the client."""
+        _fail(self._waiting.values(), LLMUnavailable("the embedder was closed"))
+        self._waiting = {}
+        for task in self._sending:
+            task.cancel()
+        await asyncio.gather(*self._sending, return_exceptions=True)
         try:
             await self._client.aio.aclose()
         finally:
             await self._session.close()
+
+
+def _fail(callers: Iterable[list[asyncio.Future[Any]]], exc: BaseException) -> None:
+    """`exc` to each caller still waiting (a cancelled one is done already)."""
+    for futures in callers:
+        for future in futures:
+            if not future.done():
+                future.set_exception(exc)
 
 
 def _contents(turns: Sequence[Turn], media: Sequence[Media] = ()) -> list[types.ContentDict]:

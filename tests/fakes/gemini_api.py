@@ -157,7 +157,8 @@ class PromptBlocked:
 
 @dataclass(frozen=True)
 class Empty:
-    """A candidate whose content has no parts (``finishReason`` STOP)."""
+    """A candidate whose content has no parts (``finishReason`` STOP); for an embed request, an
+    answer without any embedding."""
 
 
 @dataclass(frozen=True)
@@ -662,7 +663,7 @@ class FakeGemini(LoopbackFake):
 
     def enqueue(self, kind: str, *responses: Response) -> None:
         """Queue answers for the next requests of ``kind`` (chat / json / embed / count).
-        Embed and count requests only use ``Fault`` and ``Hang`` entries."""
+        Embed and count requests only use ``Fault`` and ``Hang`` entries (and embed ``Empty``)."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         with self._lock:
@@ -793,7 +794,8 @@ class FakeGemini(LoopbackFake):
         if operation == "embed":
             if self.embed_latency > 0:
                 self._stopped.wait(self.embed_latency)
-            _reply_json(handler, 200, self._embed(action, body))
+            answer = {"usageMetadata": {}} if isinstance(response, Empty) else self._embed(action, body)
+            _reply_json(handler, 200, answer)
             return
         if operation == "count":
             tokens = _estimate_tokens(request.prompt())
@@ -828,6 +830,8 @@ class FakeGemini(LoopbackFake):
                 response = response(request)
             else:
                 break
+        if request.kind == "embed" and isinstance(response, Empty):
+            return response
         if request.kind in ("embed", "count") and not isinstance(response, Fault):
             return None
         return response
