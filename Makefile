@@ -62,8 +62,10 @@ bench: $(VENV)/.bench  ## benchmarks that print numbers (see BENCHMARKS.md)
 	$(PY) bench/memory_store.py --store pgvector --sizes 2000,20000 --hnsw-max 2000
 	$(PY) bench/locomo.py
 	$(PY) bench/load.py --returning
+	$(PY) bench/message_cost.py
 	$(PY) bench/load.py --media
-	$(PY) bench/recall_reads.py
+	$(PY) bench/recall_reads.py --own-questions
+	$(PY) bench/embed_batches.py
 	$(PY) bench/llm_request.py
 	$(PY) bench/webhook_abuse.py
 	$(PY) bench/reminders.py

@@ -57,6 +57,7 @@ async def run(users: int, rounds: int, gemini: RemoteGemini, own_questions: bool
         )
         memory = await open_memory(settings, embed=embedder.embed)
         recaller = Recaller(memory)
+        related = recaller.related_search(10)  # the writer's search, as bot/app.py sets it up
         people = [f"tg-{n}" for n in range(users)]
         try:
             for person in people:
@@ -67,7 +68,13 @@ async def run(users: int, rounds: int, gemini: RemoteGemini, own_questions: bool
                 asker = f" ({person})" if own_questions else ""
                 question = f"question {n}{asker}: how many sets of squats today?"
                 found = await recaller.recall(person, question)
-                await memory.search(person, question, limit=10, threshold=0.0)  # the writer's
+                await memory.search(  # the writer's (bot/advisor/plans.py)
+                    person,
+                    question,
+                    limit=related.limit,
+                    threshold=related.threshold,
+                    explain=related.explain,
+                )
                 return len(found)
 
             await asyncio.gather(*(message(person, -1) for person in people))  # warm-up
