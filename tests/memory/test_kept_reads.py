@@ -4,10 +4,8 @@ once the user's memories changed: unit tests of KeptReads, then Mem0 over our SQ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from bot.llm import GeminiEmbedder
 from bot.memory.kept_reads import KeptReads
@@ -98,14 +96,6 @@ async def test_a_read_that_overlapped_a_change_is_not_kept() -> None:
         await read(USER, params)
     await read(OTHER, "q")
     assert read.runs == 7
-
-
-@pytest.fixture
-async def embedders() -> AsyncIterator[list[GeminiEmbedder]]:
-    made: list[GeminiEmbedder] = []
-    yield made
-    for embedder in made:
-        await embedder.close()
 
 
 async def test_the_same_search_or_listing_again_is_kept_and_a_change_shows_at_once(

@@ -3,7 +3,6 @@ per recall, and never a memory hidden by what was remembered about the user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,6 @@ from tests.support.memory_pipeline import open_sqlite_memory
 
 USER = "tg-4242"
 ON_LOOP = pytest.mark.parametrize("on_loop", [False, True], ids=["threads", "event-loop"])
-
-
-@pytest.fixture
-async def embedders() -> AsyncIterator[list[GeminiEmbedder]]:
-    made: list[GeminiEmbedder] = []
-    yield made
-    for embedder in made:
-        await embedder.close()
 
 
 @ON_LOOP
