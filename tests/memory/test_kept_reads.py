@@ -35,7 +35,7 @@ class Reader:
         self.runs = 0
 
     async def __call__(
-        self, user: str, params: str, during: Callable[[], None] | None = None
+        self, user: str, params: str, during: Callable[[], object] | None = None
     ) -> list[MemoryItem]:
         async def compute() -> list[MemoryItem]:
             self.runs += 1
