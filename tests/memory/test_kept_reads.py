@@ -134,3 +134,32 @@ async def test_the_same_search_or_listing_again_is_kept_and_a_change_shows_at_on
         assert await search() == await listing() == []
     finally:
         await memory.close()
+
+
+async def test_mem0s_threshold_is_the_recalls_own_cosine_cut(
+    fake_gemini: FakeGemini, tmp_path: Path, embedders: list[GeminiEmbedder]
+) -> None:
+    """The recall asks with no threshold (the writer's search) and drops the hits whose cosine is
+    below MEMORY_MIN_SCORE itself: the same hits, in the same order, as Mem0's own threshold."""
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=True, embedders=embedders)
+    try:
+        for fact in (
+            "I swim on Mondays",
+            "I swim in the lake in summer",
+            "My knee hurts after long runs",
+            "I run 5 km every morning",
+            "My dog is called Rex",
+            "I like green tea",
+        ):
+            await memory.add(USER, [{"role": "user", "content": fact}], infer=False)
+        query = "when do I swim or run"
+        every = await memory.search(USER, query, limit=150, threshold=0.0, explain=True)
+        cosines = sorted(item.semantic_score or 0.0 for item in every)
+        assert len(every) == 6
+        assert cosines[0] < cosines[-1]  # the thresholds below cut somewhere
+        for threshold in (0.0, *cosines, 0.25, 0.5, 1.0):
+            cut = [item.id for item in every if (item.semantic_score or 0.0) >= threshold]
+            gated = await memory.search(USER, query, limit=150, threshold=threshold, explain=True)
+            assert cut == [item.id for item in gated], threshold
+    finally:
+        await memory.close()
