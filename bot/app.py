@@ -34,6 +34,7 @@ from bot.followup.service import Followup, chat_words
 from bot.llm import GeminiChat, GeminiEmbedder
 from bot.memory import MemoryService, open_memory
 from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.collector import settle_after_start
 from bot.runtime.heartbeat import Heartbeat
 from bot.runtime.lock import claim_data_dir
 from bot.runtime.tasks import TaskDied, supervise
@@ -442,6 +443,7 @@ async def serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     runtime = await BotRuntime.open(settings)
+    settle_after_start()  # the collector set for a long-running process (bot/runtime/collector.py)
     try:
         source: UpdateSource = await (
             runtime.start_webhook() if settings.webhook_url else runtime.start_polling()
