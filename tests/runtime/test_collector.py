@@ -38,7 +38,7 @@ def test_cyclic_garbage_is_still_collected_by_itself() -> None:
         del first, second
         assert gone() is not None  # a cycle: reference counting alone never frees it
         # enough allocations for a middle collection too, should the cycle have been promoted to it
-        kept = [[] for _ in range(12 * YOUNG_OBJECTS)]
+        kept: list[list[int]] = [[] for _ in range(12 * YOUNG_OBJECTS)]
         assert gone() is None
         del kept
     finally:
