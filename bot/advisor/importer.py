@@ -82,7 +82,6 @@ class Importer:
         self._plans = PlanRunner(outbox, memory, extractor, related=RelatedSearch(related_k, limit=related_k))
         self._exports = ExportRestore(chats, outbox, memory, writer, restore_reminders)
         self.max_tokens = max_tokens
-        self._related_k = related_k
 
     async def user_id(self, chat_id: int) -> str:
         return await self._chats.user_id_for(chat_id)
@@ -127,9 +126,7 @@ class Importer:
     ) -> tuple[list[Fact], int, int]:
         """The facts (add / update / merge; "none" left out) in `text` against the user's related
         memories, with the call's tokens. Raises LLMUnavailable / MemoryUnavailable."""
-        related = await self._memory.search(
-            user_id, text[:CONVERSATION_CHARS], limit=self._related_k, threshold=0.0
-        )
+        related = await self._plans.related_memories(user_id, text[:CONVERSATION_CHARS])
         facts, prompt_tokens, output_tokens = await self._extractor.extract_counted(
             text, related, today=today, context=context
         )

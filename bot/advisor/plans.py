@@ -59,7 +59,7 @@ class PlanRunner:
             text = "\n".join(
                 str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "user"
             )
-            related = await self._related_memories(user_id, text)
+            related = await self.related_memories(user_id, text)
             context = "\n".join(
                 str(m.get("content", "")) for m in payload.get("messages", []) if m.get("role") == "assistant"
             )
@@ -84,7 +84,7 @@ class PlanRunner:
             await self._store.update_memory_write(write.id, payload)
         return bool(payload.get("changed"))
 
-    async def _related_memories(self, user_id: str, text: str) -> list[MemoryItem]:
+    async def related_memories(self, user_id: str, text: str) -> list[MemoryItem]:
         """The user's memories the facts of `text` may concern, best first."""
         search = self._related
         found = await self._memory.search(
