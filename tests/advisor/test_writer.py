@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -27,6 +28,17 @@ from tests.support.clock import FakeClock
 from tests.support.memory_pipeline import Pipeline, files_containing
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def writer_of(pipeline: Pipeline, extractor: Extractor | None = None, **options: Any) -> MemoryWriter:
+    """Another MemoryWriter over the pipeline's store and memory (its own clock, delays, ...)."""
+    return MemoryWriter(
+        pipeline.store.outbox,
+        pipeline.store.chats,
+        pipeline.memory,
+        extractor or pipeline.extractor,
+        **options,
+    )
 
 
 def user_message(request: GeminiRequest) -> str:
@@ -137,14 +149,7 @@ async def test_a_429_pauses_new_writes_for_the_delay_gemini_asks(
         attempts=3,
         retry_rate_limits=False,
     )
-    writer = MemoryWriter(
-        pipeline.store.outbox,
-        pipeline.store.chats,
-        pipeline.memory,
-        Extractor(llm, attempts=3),
-        base_delay=60,
-        clock=clock,
-    )
+    writer = writer_of(pipeline, Extractor(llm, attempts=3), base_delay=60, clock=clock)
     try:
         fake_gemini.enqueue("json", Fault(429, retry_after=1.0))
         await writer.enqueue("tg-1", "I row on Saturdays.", saved_at=NOW)
@@ -222,14 +227,7 @@ async def test_a_429_on_an_embedding_also_pauses_the_writer(
     """Mem0's embedder hitting Gemini's quota is a rate limit too: the write waits the delay asked
     for (its saved plan is applied then, without a second extraction call)."""
     clock = FakeClock(NOW)
-    writer = MemoryWriter(
-        pipeline.store.outbox,
-        pipeline.store.chats,
-        pipeline.memory,
-        pipeline.extractor,
-        base_delay=60,
-        clock=clock,
-    )
+    writer = writer_of(pipeline, base_delay=60, clock=clock)
     try:
         fake_gemini.enqueue("embed", Fault(429, retry_after=1.0))
         await writer.enqueue("tg-3", "I box on Wednesdays.", saved_at=NOW)
@@ -270,9 +268,7 @@ async def test_a_pause_of_everybody_waits_for_the_writes_in_flight_and_holds_new
 
     fake_gemini.json_responder = held
     clock = FakeClock(NOW)  # the writer's loop sleeps on it: the test sees when it went round
-    writer = MemoryWriter(
-        pipeline.store.outbox, pipeline.store.chats, pipeline.memory, pipeline.extractor, clock=clock
-    )
+    writer = writer_of(pipeline, clock=clock)
     entered = asyncio.Event()
     leave = asyncio.Event()
 
@@ -335,14 +331,7 @@ async def test_the_loop_sleeps_while_the_only_writes_are_in_flight(
 
     fake_gemini.json_responder = held
     clock = FakeClock(NOW)
-    writer = MemoryWriter(
-        pipeline.store.outbox,
-        pipeline.store.chats,
-        pipeline.memory,
-        pipeline.extractor,
-        idle_poll=30,
-        clock=clock,
-    )
+    writer = writer_of(pipeline, idle_poll=30, clock=clock)
     try:
         await writer.enqueue("tg-a", "I hike on Sundays.", saved_at=NOW)
         writer.start()
