@@ -147,11 +147,15 @@ class SQLiteWriter:
         ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         with self._queued:
             self._closed = True
-            if self._ended:
-                return
-            self._on_end.append(ended)
-            self._queued.notify()
+            if not self._ended:
+                self._on_end.append(ended)
+                self._queued.notify()
+            else:
+                ended.set_result(None)
         await ended
+        # The thread has settled everything; it may still be returning: close() ends it, as it says.
+        if self._thread.is_alive():
+            await asyncio.to_thread(self._thread.join)
 
 
 def _run(
