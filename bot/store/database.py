@@ -16,6 +16,7 @@ import aiosqlite
 
 from bot.errors import Unavailable
 from bot.i18n import N_
+from bot.store.checkpoints import WAL_SAFETY_PAGES, WalCheckpointer
 from bot.store.schema import CONNECTION_PRAGMAS, MIGRATIONS, check_integrity
 from bot.store.sqlite_writer import SQLiteWriter, WriteResult
 
@@ -64,9 +65,12 @@ class Database:
     """Reads through one aiosqlite connection; every write is one short transaction run by the
     single writer (bot/store/sqlite_writer.py: its own connection and thread), one hand-over each."""
 
-    def __init__(self, conn: aiosqlite.Connection, writer: SQLiteWriter) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, writer: SQLiteWriter, checkpointer: WalCheckpointer | None = None
+    ) -> None:
         self._conn = conn
         self._writer = writer
+        self._checkpointer = checkpointer
 
     @classmethod
     async def open(cls, path: Path) -> Self:
@@ -76,14 +80,20 @@ class Database:
         # WAL lets reads proceed during a write; synchronous=NORMAL is durable across a process
         # crash in WAL mode (only an OS crash can lose the last transactions), at a fraction of the
         # fsyncs of FULL. secure_delete overwrites erased rows, so /forget leaves no text behind.
+        # The writer's commits leave checkpoints to their own thread (bot/store/checkpoints.py).
+        checkpointer = WalCheckpointer(path, CONNECTION_PRAGMAS)
+        writer_pragmas = (*CONNECTION_PRAGMAS, f"PRAGMA wal_autocheckpoint={WAL_SAFETY_PAGES}")
         try:
             await check_integrity(conn, path)
             for pragma in ("PRAGMA journal_mode=WAL", *CONNECTION_PRAGMAS):
                 await conn.execute(pragma)
-            database = cls(conn, await SQLiteWriter.open(path, CONNECTION_PRAGMAS))
+            database = cls(
+                conn, await SQLiteWriter.open(path, writer_pragmas, checkpointer.written), checkpointer
+            )
         except BaseException:
             await conn.close()
             raise
+        checkpointer.start()
         try:
             await database._migrate()
         except BaseException:
@@ -93,6 +103,8 @@ class Database:
 
     async def close(self) -> None:
         try:
+            if self._checkpointer is not None:
+                await self._checkpointer.close()
             await self._writer.close()
         finally:
             await self._conn.close()

@@ -43,9 +43,12 @@ class WriteResult:
 class SQLiteWriter:
     """A sqlite3 connection used only by one thread; `call` and `transaction` run work there."""
 
-    def __init__(self, path: Path, pragmas: Sequence[str]) -> None:
+    def __init__(
+        self, path: Path, pragmas: Sequence[str], on_commit: Callable[[], None] | None = None
+    ) -> None:
         self._path = path
         self._pragmas = tuple(pragmas)
+        self._on_commit = on_commit  # told on the thread after each batch of jobs (the checkpointer)
         self._jobs: list[_Job] = []
         self._queued = threading.Condition()
         self._closed = False
@@ -54,10 +57,13 @@ class SQLiteWriter:
         self._thread = threading.Thread(target=self._serve, name="sqlite-writer", daemon=True)
 
     @classmethod
-    async def open(cls, path: Path, pragmas: Sequence[str]) -> SQLiteWriter:
+    async def open(
+        cls, path: Path, pragmas: Sequence[str], on_commit: Callable[[], None] | None = None
+    ) -> SQLiteWriter:
         """Start the thread, which connects (the connection is only ever used there) and applies
-        `pragmas`; raises what connecting raised."""
-        writer = cls(path, pragmas)
+        `pragmas`; raises what connecting raised. `on_commit` is called on the thread after each
+        batch of jobs has run (cheap, must not raise)."""
+        writer = cls(path, pragmas, on_commit)
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         writer._jobs.append((lambda conn: None, ready))
         writer._thread.start()
@@ -89,6 +95,8 @@ class SQLiteWriter:
                     if not jobs:  # closed and nothing left
                         return
                 _settle_later([(future, *_run(fn, conn, future)) for fn, future in jobs])
+                if self._on_commit is not None:
+                    self._on_commit()
         finally:
             conn.close()
             self._end()
