@@ -88,6 +88,7 @@ class Advisor:
         usage_user: int | None = None,
         acknowledge: int | None = None,
         erasures: int | None = None,
+        deliver: Callable[[Answer], Awaitable[object]] | None = None,
     ) -> Answer:
         """Recall, compose and generate; the message is queued (durably) for long-term memory.
 
@@ -100,11 +101,11 @@ class Advisor:
         message nobody can own) nothing goes to long-term memory. In incognito (the "memory"
         preference off) nothing is recalled and nothing is stored; the recent turns are kept in
         memory only (bot/advisor/incognito.py). With `usage_user` (a Telegram user id) the message
-        and its tokens count towards that user's usage, answered or not: the tokens are spent
-        either way. With `acknowledge` (the id of the user's message), the
-        writer's `on_changed` hears of it once what it said changed memory. `erasures`: the chat's
-        erasure count when the message arrived; if /forget ran since, nothing is stored (erasures.py).
-        """
+        and its tokens count towards that user's usage, answered or not (the tokens are spent).
+        With `acknowledge` (the id of the user's message), the writer's `on_changed` hears of it
+        once what it said changed memory. `erasures`: the chat's erasure count when the message
+        arrived; if /forget ran since, nothing is stored (erasures.py). `deliver` sends the answer
+        before the exchange is kept in the recent turns: the person waits for the reply only."""
         arrived = time.time()  # dates the turns and the memory write alike (see forget_one)
         seen = self._erasures.count(chat_id) if erasures is None else erasures
         context = await self._chats.begin_message(chat_id, self._recent_turns)
@@ -132,7 +133,8 @@ class Advisor:
         if storing and media and not spoken and reply is not None and not reply.blocked:
             self._photo_notes.start(chat.user_id, message, media, self._usage_hook(usage_user), previews)
         said = media_notes.turn_text(message, media, heard) if media else message
-        await self._finish(chat_id, said, answer, arrived, seen, incognito=incognito, usage_user=usage_user)
+        keep = self._finish(chat_id, said, answer, arrived, seen, incognito=incognito, usage_user=usage_user)
+        await _deliver_then(deliver, answer, keep)
         return answer
 
     async def _finish(
@@ -273,6 +275,17 @@ class Advisor:
     def recall_stats(self) -> RecallStats:
         """How many messages looked memories up and how many skipped it (greetings, thanks)."""
         return self._recaller.stats
+
+
+async def _deliver_then(
+    deliver: Callable[[Answer], Awaitable[object]] | None, answer: Answer, then: Awaitable[None]
+) -> None:
+    """`deliver(answer)` if given, then `then`, even if delivering raised."""
+    try:
+        if deliver is not None:
+            await deliver(answer)
+    finally:
+        await then
 
 
 def _answer_of(reply: Reply | None, heard: str | None) -> Answer:

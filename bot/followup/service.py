@@ -225,13 +225,18 @@ class Followup:
         """The person wrote: check-ins sent so far count as answered."""
         await self._table.answered(chat_id)
 
+    def may_propose_reminder(self, message: str) -> bool:
+        """Whether `propose_reminder` could read a reminder from the message (a keyword gate that
+        reads nothing): for most messages, the caller need not look up the chat's language."""
+        return self._reader is not None and might_ask_reminder(message)
+
     async def propose_reminder(
         self, chat_id: int, message: str, t: Translator | None = None, *, speaks: str | None = None
     ) -> Proposal | None:
         """A reminder read from a plain message ("remind me to …"), stored as proposed until Yes;
         None when the message holds none, when memory is off (incognito sets nothing from plain
         messages) or when the reader could not read it."""
-        if self._reader is None or not might_ask_reminder(message):
+        if not self.may_propose_reminder(message):
             return None
         prefs = await self._chats.get_prefs(chat_id)
         if prefs.memory == "off":

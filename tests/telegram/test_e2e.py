@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.advisor.pipeline import UNAVAILABLE_REPLY
 from bot.i18n import translator
 from bot.llm import BLOCKED_REPLY
 from bot.telegram.handlers import NON_TEXT_REPLY
+from bot.telegram.handlers.replies import TYPING_DELAY_SECONDS
 from tests.fakes.gemini_api import Blocked, FakeGemini, Fault
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.chat import drained
@@ -87,6 +90,39 @@ async def test_typing_indicator_while_answering(
     actions = fake_telegram.calls("sendChatAction")
     assert actions
     assert actions[0].params["action"] == "typing"
+
+
+async def test_an_answer_ready_at_once_needs_no_typing_indicator(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """The indicator waits TYPING_DELAY_SECONDS: an answer out sooner goes without it, and the
+    model's request never queues behind the indicator's."""
+    await start_bot()
+    fake_gemini.latency = 0.0
+    for n in range(3):
+        await say(fake_telegram, f"How do I warm up for set {n}?")
+    await asyncio.sleep(TYPING_DELAY_SECONDS + 0.1)
+    assert fake_telegram.calls("sendChatAction") == []
+
+
+async def test_the_reply_goes_out_before_the_exchange_is_kept(
+    start_bot: StartBot, fake_telegram: FakeTelegram, fake_gemini: FakeGemini
+) -> None:
+    """The person waits for the reply, not for the disk: the exchange (recent turns, usage) is
+    kept once the reply is out, and kept it is."""
+    bot = await start_bot()
+    fake_telegram.latency = 0.5  # every Bot API call but getUpdates
+    fake_telegram.send_text(CHAT, "How do I warm up?")
+    await fake_telegram.wait_for_call("sendMessage")
+    today, _ = await bot.usage(CHAT)
+    assert today.messages == 0  # the reply is on its way; nothing is kept yet
+    await fake_telegram.wait_for_messages(CHAT, 1)
+    await bot.settle()
+    today, _ = await bot.usage(CHAT)
+    assert today.messages == 1
+    fake_telegram.latency = 0.0
+    await say(fake_telegram, "And after that?")
+    assert "How do I warm up?" in fake_gemini.last_chat_prompt()
 
 
 async def test_memories_lists_then_forget_erases_everything(

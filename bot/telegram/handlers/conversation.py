@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot.advisor.pipeline import Answer
 from bot.telegram.addressing import counted_as, is_group, is_pseudo_sender
 from bot.telegram.handlers.context import BotContext
 from bot.telegram.handlers.reminders import offer
-from bot.telegram.handlers.replies import DraftStream, send_long, typing
+from bot.telegram.handlers.replies import DraftStream, Typing, send_long
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -24,7 +25,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     await context.followup.note_message(message.chat_id)
     # "remind me to stretch every evening at 9": confirmed with Yes / No instead of an answer.
     proposal = None
-    if private:
+    # Most messages hold no reminder: the chat's language is not even looked up for them.
+    if private and context.followup.may_propose_reminder(text):
         proposal = await context.followup.propose_reminder(
             message.chat_id, text, await context.words(update), speaks=_speaks(message)
         )
@@ -33,30 +35,41 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     stream = context.settings.stream_replies and message.chat.type == message.chat.PRIVATE
     draft = DraftStream(context, message.chat_id, draft_id=message.message_id) if stream else None
-    async with typing(context, message.chat_id):
-        try:
-            answer = await context.advisor.answer(
-                message.chat_id,
-                text,
-                on_text=draft.update if draft else None,
-                remember=remember,
-                # counted before the reply is sent: the tokens are spent, sent or not
-                usage_user=counted_as(message),
-                # ✍ on the message once what it said is remembered: private chats only
-                acknowledge=message.message_id if message.chat.type == message.chat.PRIVATE else None,
-            )
-        finally:
-            if draft is not None:
-                await draft.close()
-    # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
-    reply = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
-    await send_long(context, message, reply)
+    typist = Typing(context, message.chat_id)
+
+    async def deliver(answer: Answer) -> None:
+        await _quiet(typist, draft)
+        # The model's words are the model's; the stand-ins for no answer are ours, in the person's language.
+        reply = answer.text if answer.generated else (await context.words(update)).gettext(answer.text)
+        await send_long(context, message, reply)
+
+    try:
+        await context.advisor.answer(
+            message.chat_id,
+            text,
+            on_text=draft.update if draft else None,
+            remember=remember,
+            # counted before the reply is sent: the tokens are spent, sent or not
+            usage_user=counted_as(message),
+            # ✍ on the message once what it said is remembered: private chats only
+            acknowledge=message.message_id if message.chat.type == message.chat.PRIVATE else None,
+            deliver=deliver,
+        )
+    finally:
+        await _quiet(typist, draft)
     # A goal with a date or a plan ("10k race on 14 March"): perhaps one check-in offer.
     if private:
         t = await context.words(update)
         checkin = await context.followup.propose_checkin(message.chat_id, text, t, speaks=_speaks(message))
         if checkin is not None:
             await offer(message, checkin, t)
+
+
+async def _quiet(typist: Typing, draft: DraftStream | None) -> None:
+    """Before the reply (and in any case at the end): no more "typing…", no more drafts."""
+    await typist.stop()
+    if draft is not None:
+        await draft.close()
 
 
 def _speaks(message: Message) -> str | None:

@@ -22,23 +22,40 @@ DRAFT_INTERVAL_SECONDS = 0.6  # at most this often a draft is updated (about 1 m
 # The first draft waits this long after the answer's first words: an answer complete by then goes
 # out as the final message alone (no draft request, no draft flashing just before the message).
 FIRST_DRAFT_DELAY_SECONDS = 0.3
+# "typing…" is first sent this long after the message arrives: by then the model's request is on
+# its way (the indicator's request no longer goes ahead of it), and an answer ready sooner needs
+# no indicator at all. A model answers in 0.5-2 s, so the person still sees it almost at once.
+TYPING_DELAY_SECONDS = 0.15
 
 
-@contextlib.asynccontextmanager
-async def typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" until the block ends (Telegram clears it after ~5 s, so it is repeated)."""
+class Typing:
+    """Shows "typing…" from TYPING_DELAY_SECONDS on until `stop` (Telegram clears it after ~5 s,
+    so it is repeated). Make it inside the running event loop."""
 
-    async def keep_typing() -> None:
+    def __init__(self, context: BotContext, chat_id: int) -> None:
+        self._task = asyncio.create_task(self._keep(context, chat_id))
+
+    @staticmethod
+    async def _keep(context: BotContext, chat_id: int) -> None:
+        await asyncio.sleep(TYPING_DELAY_SECONDS)
         while True:
             with contextlib.suppress(TelegramError):
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
             await asyncio.sleep(4.5)
 
-    task = asyncio.create_task(keep_typing())
+    async def stop(self) -> None:
+        """No more "typing…" (again: nothing)."""
+        await cancel_and_wait(self._task)
+
+
+@contextlib.asynccontextmanager
+async def typing(context: BotContext, chat_id: int) -> AsyncIterator[None]:
+    """`Typing` while the block runs."""
+    typist = Typing(context, chat_id)
     try:
         yield
     finally:
-        await cancel_and_wait(task)
+        await typist.stop()
 
 
 async def send_long(
