@@ -47,6 +47,11 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         self._waiting: dict[int, int] = {}
         self.journal = journal
 
+    @property
+    def chats_in_flight(self) -> int:
+        """How many chats have an update being handled or waiting its turn."""
+        return len(self._waiting)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         # The pictures of an album are answered together by its first message's handler, which

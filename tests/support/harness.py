@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.memory import MemoryItem
 from bot.records import Usage, memory_user_id, utc_day
 from bot.runtime.clock import Clock
+from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.polling import Poller
 from tests.fakes.gemini_api import FakeGemini
 from tests.fakes.telegram_api import FakeTelegram
@@ -77,6 +78,17 @@ class RunningBot:
         """Apply every pending memory write (what the writer would do in the background)."""
         pending = await self.services.writer.drain(seconds)
         assert pending == 0, f"{pending} memory writes still pending"
+
+    async def handled(self, timeout: float = 10) -> None:
+        """Wait until every update received so far has been handled to the end: a reply is sent
+        before its exchange is stored (`Advisor.answer(deliver=...)`), so seeing the reply is not
+        enough to read the recent turns or the usage directly."""
+        application = self.runtime.application
+        processor = application.update_processor
+        assert isinstance(processor, PerChatOrderedProcessor)
+        async with asyncio.timeout(timeout):
+            while application.update_queue.qsize() or processor.chats_in_flight:
+                await asyncio.sleep(0.005)
 
     async def reminders_idle(self, timeout: float = 10) -> None:
         """Wait until the reminder scheduler has looked at the (fake) clock's time since it last

@@ -117,7 +117,7 @@ async def test_the_reply_goes_out_before_the_exchange_is_kept(
     today, _ = await bot.usage(CHAT)
     assert today.messages == 0  # the reply is on its way; nothing is kept yet
     await fake_telegram.wait_for_messages(CHAT, 1)
-    await bot.settle()
+    await bot.handled()
     today, _ = await bot.usage(CHAT)
     assert today.messages == 1
     fake_telegram.latency = 0.0

@@ -111,6 +111,7 @@ async def test_usage_counts_messages_and_tokens(
     assert "Today: 0 messages, 0 tokens" in (await say(fake_telegram, "/usage"))["text"]
     await say(fake_telegram, "How many push-ups a day?")
     await say(fake_telegram, "And sit-ups?")
+    await bot.handled()  # the usage is counted once the reply is out
     today, month = await bot.usage(CHAT)
     assert today.messages == 2
     assert today.prompt_tokens > 0

@@ -37,6 +37,7 @@ async def test_drafts_grow_before_the_final_formatted_message(
 
     # The streamed turn is recorded and its memory write queued, as without streaming.
     await bot.settle()
+    await bot.handled()
     today, _ = await bot.usage(CHAT)
     assert today.messages == 1
     assert today.output_tokens > 0
