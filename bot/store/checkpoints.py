@@ -2,9 +2,9 @@
 
 In WAL mode every commit appends to the -wal file, and by default the commit that takes the WAL
 past 1,000 pages also copies it into the database file and syncs it to disk, on the writer's
-thread. Every write queued behind it waits: in bench/load.py's one-message-at-a-time run that
-was one reply in a few dozen held up by 2.5-4 ms on this machine's disk, and far longer on an SD
-card or a busy network volume.
+thread. Every write queued behind it waits: in bench/load.py's one-message-at-a-time run, traced,
+a few replies in every few hundred were held up 2.5-4.3 ms that way on this machine's disk, and it
+takes far longer on an SD card or a busy network volume.
 
 So the writer's connection checkpoints itself only past `WAL_SAFETY_PAGES` (should this thread
 fall far behind), and this thread, with a connection of its own, runs a PASSIVE checkpoint

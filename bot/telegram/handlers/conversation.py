@@ -49,7 +49,7 @@ async def on_text(update: Update, context: BotContext) -> None:
             text,
             on_text=draft.update if draft else None,
             remember=remember,
-            # counted before the reply is sent: the tokens are spent, sent or not
+            # counted whether the reply reaches the person or not: the tokens are spent
             usage_user=counted_as(message),
             # ✍ on the message once what it said is remembered: private chats only
             acknowledge=message.message_id if message.chat.type == message.chat.PRIVATE else None,

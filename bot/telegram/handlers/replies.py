@@ -22,7 +22,7 @@ DRAFT_INTERVAL_SECONDS = 0.6  # at most this often a draft is updated (about 1 m
 # The first draft waits this long after the answer's first words: an answer complete by then goes
 # out as the final message alone (no draft request, no draft flashing just before the message).
 FIRST_DRAFT_DELAY_SECONDS = 0.3
-# "typing…" is first sent this long after the message arrives: by then the model's request is on
+# "typing…" is first sent this long after the answer is started: by then the model's request is on
 # its way (the indicator's request no longer goes ahead of it), and an answer ready sooner needs
 # no indicator at all. A model answers in 0.5-2 s, so the person still sees it almost at once.
 TYPING_DELAY_SECONDS = 0.15
