@@ -46,7 +46,7 @@ class WalCheckpointer:
         self._state = threading.Condition()
         self._due = False
         self._closed = False
-        self.checkpoints = 0  # how many ran (tests and benches read it)
+        self.checkpoints = 0  # how many ran (the tests read it)
         self._thread = threading.Thread(target=self._serve, name="sqlite-checkpoints", daemon=True)
 
     def start(self) -> None:

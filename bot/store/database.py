@@ -66,7 +66,7 @@ class Database:
     single writer (bot/store/sqlite_writer.py: its own connection and thread), one hand-over each."""
 
     def __init__(
-        self, conn: aiosqlite.Connection, writer: SQLiteWriter, checkpointer: WalCheckpointer | None = None
+        self, conn: aiosqlite.Connection, writer: SQLiteWriter, checkpointer: WalCheckpointer
     ) -> None:
         self._conn = conn
         self._writer = writer
@@ -103,8 +103,7 @@ class Database:
 
     async def close(self) -> None:
         try:
-            if self._checkpointer is not None:
-                await self._checkpointer.close()
+            await self._checkpointer.close()
             await self._writer.close()
         finally:
             await self._conn.close()
