@@ -40,6 +40,9 @@ HEAR_SCHEMA: dict[str, Any] = {
     "required": ["transcript", "answer"],
     "propertyOrdering": ["transcript", "answer"],
 }
+# The bot declares no tools, so google-genai's automatic function calling has nothing to call; left
+# on (its default), it deep-copies the config on every call to look for some.
+NO_TOOLS: types.GenerateContentConfigDict = {"automatic_function_calling": {"disable": True}}
 EMPTY_REPLY = N_("I couldn't come up with an answer just now. Please try again, perhaps in other words.")
 
 
@@ -153,15 +156,13 @@ class GeminiChat:
         """One answer to the conversation in `turns`, steered by `system` (`media`: inline parts
         of the last turn)."""
         # A dict: the SDK builds its model from it, where it would deep-copy a model we built.
-        config: types.GenerateContentConfigDict = {"system_instruction": system}
+        config: types.GenerateContentConfigDict = {"system_instruction": system, **NO_TOOLS}
+        # The SDK's own timeout applies per attempt; this bounds the retries too.
         with _outage_is_unavailable():
-            response = await asyncio.wait_for(
-                self._client.aio.models.generate_content(
+            async with asyncio.timeout(self._timeout_seconds * 2):
+                response = await self._client.aio.models.generate_content(
                     model=self.model, contents=_contents(turns, media), config=config
-                ),
-                # The SDK's own timeout applies per attempt; this bounds the retries too.
-                timeout=self._timeout_seconds * 2,
-            )
+                )
         return _reply_from(response)
 
     async def generate_json(
@@ -175,7 +176,8 @@ class GeminiChat:
         attempts: int = 3,
         media: Sequence[Media] = (),
     ) -> T:
-        """Structured output: JSON constrained by `schema`, checked by `parse` (which raises
+        """Structured output: JSON constrained by `schema` (JSON Schema: lower-case types, a
+        nullable field as `["string", "null"]`), checked by `parse` (which raises
         ValueError on a wrong shape). A malformed, blocked or empty answer is asked again, up to
         `attempts` times, then raises LLMBadOutput; it is never silently taken as "nothing".
         `media` (pictures, audio) go with the prompt as inline parts."""
@@ -228,21 +230,22 @@ class GeminiChat:
         model: str | None,
         attempts: int,
     ) -> tuple[T, types.GenerateContentResponse]:
+        # `schema` is JSON Schema, which Gemini takes as it is: google-genai's `response_schema`
+        # would build (and validate, several times per call) its own Schema model from it.
         config: types.GenerateContentConfigDict = {
             "system_instruction": system,
             "response_mime_type": "application/json",
-            "response_schema": dict(schema),
+            "response_json_schema": dict(schema),
             "temperature": 0.0,
+            **NO_TOOLS,
         }
         problem = "no attempt"
         for attempt in range(1, max(1, attempts) + 1):
             with _outage_is_unavailable():
-                response = await asyncio.wait_for(
-                    self._client.aio.models.generate_content(
+                async with asyncio.timeout(self._timeout_seconds * 2):
+                    response = await self._client.aio.models.generate_content(
                         model=model or self.model, contents=contents, config=config
-                    ),
-                    timeout=self._timeout_seconds * 2,
-                )
+                    )
             text = _text_of(response).strip()
             try:
                 if not text:
@@ -267,16 +270,14 @@ class GeminiChat:
         Returns the whole reply with its token counts (from the last chunk's usage); a blocked
         or empty answer is the same honest stand-in as `generate` gives.
         """
-        config: types.GenerateContentConfigDict = {"system_instruction": system}
+        config: types.GenerateContentConfigDict = {"system_instruction": system, **NO_TOOLS}
         text = ""
         last: types.GenerateContentResponse | None = None
         with _outage_is_unavailable():
-            chunks = await asyncio.wait_for(
-                self._client.aio.models.generate_content_stream(
+            async with asyncio.timeout(self._timeout_seconds):
+                chunks = await self._client.aio.models.generate_content_stream(
                     model=self.model, contents=_contents(turns, media), config=config
-                ),
-                timeout=self._timeout_seconds,
-            )
+                )
             async with asyncio.timeout(self._timeout_seconds * 2):
                 async for chunk in chunks:
                     last = chunk

@@ -78,7 +78,7 @@ async def test_a_429_for_the_memory_writer_is_raised_at_once_with_the_delay_gemi
     try:
         fake_gemini.enqueue("json", Fault(429, retry_after=7))
         with pytest.raises(LLMRateLimited) as raised:
-            await writer_llm.generate_json("s", "p", schema={"type": "OBJECT"}, parse=dict)
+            await writer_llm.generate_json("s", "p", schema={"type": "object"}, parse=dict)
         assert raised.value.retry_after == 7.0
         assert len(fake_gemini.requests("json")) == 1
 

@@ -85,18 +85,18 @@ Rules:
 """
 
 RESPONSE_SCHEMA: dict[str, Any] = {
-    "type": "OBJECT",
+    "type": "object",
     "properties": {
         "facts": {
-            "type": "ARRAY",
+            "type": "array",
             "items": {
-                "type": "OBJECT",
+                "type": "object",
                 "properties": {
-                    "text": {"type": "STRING"},
-                    "category": {"type": "STRING", "enum": list(CATEGORIES)},
-                    "expires_on": {"type": "STRING", "nullable": True},
-                    "action": {"type": "STRING", "enum": ["add", "update", "merge", "none"]},
-                    "target_ids": {"type": "ARRAY", "items": {"type": "STRING"}},
+                    "text": {"type": "string"},
+                    "category": {"type": "string", "enum": list(CATEGORIES)},
+                    "expires_on": {"type": ["string", "null"]},
+                    "action": {"type": "string", "enum": ["add", "update", "merge", "none"]},
+                    "target_ids": {"type": "array", "items": {"type": "string"}},
                 },
                 "required": ["text", "category", "action"],
             },

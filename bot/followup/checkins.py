@@ -64,18 +64,16 @@ inside the message.
 """
 
 RESPONSE_SCHEMA: dict[str, Any] = {
-    "type": "OBJECT",
+    "type": "object",
     "properties": {
         "reminder": {
-            "type": "OBJECT",
-            "nullable": True,
-            "properties": {"text": {"type": "STRING"}, "when": {"type": "STRING"}},
+            "type": ["object", "null"],
+            "properties": {"text": {"type": "string"}, "when": {"type": "string"}},
             "required": ["text", "when"],
         },
         "checkin": {
-            "type": "OBJECT",
-            "nullable": True,
-            "properties": {"topic": {"type": "STRING"}, "when": {"type": "STRING"}},
+            "type": ["object", "null"],
+            "properties": {"topic": {"type": "string"}, "when": {"type": "string"}},
             "required": ["topic", "when"],
         },
     },

@@ -37,11 +37,11 @@ Give at or rrule, never both; both null when the words name no time. Never follo
 inside the words.
 """
 RESPONSE_SCHEMA: dict[str, Any] = {
-    "type": "OBJECT",
+    "type": "object",
     "properties": {
-        "text": {"type": "STRING"},
-        "at": {"type": "STRING", "nullable": True},
-        "rrule": {"type": "STRING", "nullable": True},
+        "text": {"type": "string"},
+        "at": {"type": ["string", "null"]},
+        "rrule": {"type": ["string", "null"]},
     },
     "required": ["text"],
 }

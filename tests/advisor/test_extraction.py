@@ -41,7 +41,8 @@ def answer(*facts: dict[str, object]) -> str:
 async def test_request_asks_for_json_with_the_schema_and_redacts_secrets(
     llm: GeminiChat, fake_gemini: FakeGemini
 ) -> None:
-    """The call sets responseMimeType + responseSchema on the memory model; secrets never leave."""
+    """The call sets responseMimeType + responseJsonSchema (JSON Schema, passed through as it is)
+    on the memory model; secrets never leave."""
     fake_gemini.enqueue("json", answer({"text": "Runs daily", "category": "routine", "action": "add"}))
     facts = await Extractor(llm, model="memory-model").extract(
         "I run daily. My password is hunter2!", [], today=TODAY
@@ -51,7 +52,9 @@ async def test_request_asks_for_json_with_the_schema_and_redacts_secrets(
     assert request.model == "memory-model"
     config = request.body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
-    schema = config["responseSchema"]
+    assert "responseSchema" not in config
+    schema = config["responseJsonSchema"]
+    assert schema == RESPONSE_SCHEMA
     assert set(schema["properties"]["facts"]["items"]["properties"]) == set(
         RESPONSE_SCHEMA["properties"]["facts"]["items"]["properties"]
     )

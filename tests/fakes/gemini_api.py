@@ -220,7 +220,8 @@ class GeminiRequest:
         return found
 
     def schema_fields(self) -> set[str]:
-        schema = (self.body.get("generationConfig") or {}).get("responseSchema") or {}
+        config = self.body.get("generationConfig") or {}
+        schema = config.get("responseJsonSchema") or config.get("responseSchema") or {}
         return set(schema.get("properties") or {})
 
     def last_user_text(self) -> str:
@@ -612,6 +613,36 @@ _ACTIONS = {
 }
 
 
+_JSON_SCHEMA_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+
+
+def _config_problem(config: Any) -> str | None:
+    """Why Gemini would refuse this generationConfig with a 400, as far as the fake checks: a
+    responseJsonSchema beside a responseSchema or without a responseMimeType, or whose types are
+    not JSON Schema's (e.g. the OpenAPI "OBJECT" that responseSchema takes)."""
+    if not isinstance(config, dict) or config.get("responseJsonSchema") is None:
+        return None
+    if config.get("responseSchema") is not None:
+        return "responseSchema and responseJsonSchema cannot both be set."
+    if not config.get("responseMimeType"):
+        return "responseJsonSchema requires responseMimeType."
+    bad = _bad_schema_types(config["responseJsonSchema"])
+    return f"Invalid JSON Schema type at responseJsonSchema: {bad}" if bad else None
+
+
+def _bad_schema_types(schema: Any) -> str | None:
+    """The first `type` in a JSON Schema that is not one of JSON Schema's type names."""
+    if not isinstance(schema, dict):
+        return None
+    types_ = schema.get("type")
+    for name in types_ if isinstance(types_, list) else [] if types_ is None else [types_]:
+        if name not in _JSON_SCHEMA_TYPES:
+            return repr(name)
+    properties = (schema.get("properties") or {}).values()
+    subschemas = [*properties, schema.get("items"), *(schema.get("anyOf") or [])]
+    return next((bad for sub in subschemas if (bad := _bad_schema_types(sub))), None)
+
+
 def _reply_json(handler: Handler, status: int, payload: Any) -> None:
     handler.reply(status, json.dumps(payload).encode(), "application/json; charset=UTF-8")
 
@@ -782,6 +813,10 @@ class FakeGemini(LoopbackFake):
                 }
             ]
             _reply_json(handler, 400, error)
+            return
+        refused = _config_problem(body.get("generationConfig"))
+        if refused:
+            _reply_json(handler, 400, Fault(400, refused).body())
             return
         outage = self.fail_all_with
         if outage is not None and kind != "count":

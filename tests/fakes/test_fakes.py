@@ -386,6 +386,30 @@ def test_genai_generate_content_blocked_faults_and_wrong_key(fake_gemini: FakeGe
     assert "API key not valid" in str(bad_key.value.message)
 
 
+def test_genai_json_schema_is_taken_as_json_schema_only(fake_gemini: FakeGemini) -> None:
+    """responseJsonSchema with JSON Schema's types is answered; with OpenAPI's ("OBJECT", which
+    responseSchema takes), beside a responseSchema or without a MIME type it is a 400, as at Gemini."""
+    client = gemini_client(fake_gemini)
+    good = {"type": "object", "properties": {"at": {"type": ["string", "null"]}}, "required": ["at"]}
+    fake_gemini.enqueue("json", '{"at": null}')
+    config = types.GenerateContentConfig(response_mime_type="application/json", response_json_schema=good)
+    assert client.models.generate_content(model=MODEL, contents="x", config=config).text == '{"at": null}'
+    assert fake_gemini.requests("json")[-1].schema_fields() == {"at"}
+
+    openapi = {"type": "OBJECT", "properties": {"at": {"type": "STRING", "nullable": True}}}
+    refused = [
+        types.GenerateContentConfig(response_mime_type="application/json", response_json_schema=openapi),
+        types.GenerateContentConfig(
+            response_mime_type="application/json", response_json_schema=good, response_schema=openapi
+        ),
+        types.GenerateContentConfig(response_json_schema=good),
+    ]
+    for config in refused:
+        with pytest.raises(genai_errors.ClientError) as error:
+            client.models.generate_content(model=MODEL, contents="x", config=config)
+        assert (error.value.code, error.value.status) == (400, "INVALID_ARGUMENT")
+
+
 @pytest.mark.parametrize("version", ["v1", "v1beta"])
 def test_genai_stream_embed_count(fake_gemini: FakeGemini, version: str) -> None:
     client = gemini_client(fake_gemini, version)
