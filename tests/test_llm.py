@@ -30,13 +30,16 @@ def chat(base_url: str, api_key: str, timeout_seconds: float) -> GeminiChat:
 async def test_a_hung_answer_times_out_as_unavailable(fake_gemini: FakeGemini) -> None:
     llm = chat(fake_gemini.base_url, fake_gemini.api_key, timeout_seconds=1)
     fake_gemini.enqueue("chat", Hang(5), Hang(5))
+    fake_gemini.enqueue("json", Hang(5), Hang(5), Hang(5))
     try:
         started = time.monotonic()
         with pytest.raises(LLMUnavailable, match="in time"):
             await llm.generate("system", TURNS)
         with pytest.raises(LLMUnavailable):
             await llm.stream_reply("system", TURNS, on_text=lambda _text: _noop())
-        assert time.monotonic() - started < 4.5
+        with pytest.raises(LLMUnavailable):
+            await llm.generate_json("system", "prompt", schema={"type": "object"}, parse=dict)
+        assert time.monotonic() - started < 6.5
     finally:
         await llm.close()
 
