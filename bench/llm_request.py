@@ -9,7 +9,10 @@ system prompt and `--turns` turns like an answer's. Measured: this thread's CPU 
 (`time.thread_time`; the fake serves on threads of its own, so its CPU is not counted), request
 building, the HTTP exchange and parsing of each streamed chunk included. The request bodies of the
 two shapes are checked to be identical first.
-Last line: llm_request models_us=… dicts_us=… ratio=…
+Then the bot's own two calls per message, through `bot.llm.GeminiChat` (its config, schema and
+time bounds): the memory extraction (`Extractor.extract`, a JSON call) and the streamed answer with
+the same turns, thread CPU per call, median.
+Last line: llm_request models_us=… dicts_us=… ratio=… bot_extraction_us=… bot_answer_us=…
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,8 @@ sys.path[:] = [str(REPO), *(p for p in sys.path if Path(p or ".").resolve() != R
 from google import genai  # noqa: E402
 from google.genai import types  # noqa: E402
 
-from bot.llm import _contents  # noqa: E402
+from bot.advisor.extraction import Extractor  # noqa: E402
+from bot.llm import GeminiChat, _contents  # noqa: E402
 from bot.records import Turn  # noqa: E402
 from bot.runtime.http import new_session  # noqa: E402
 from tests.fakes.gemini_api import FakeGemini  # noqa: E402
@@ -64,6 +69,33 @@ async def cpu_per_call(client: genai.Client, contents: Any, calls: int) -> float
     return statistics.median(samples)
 
 
+async def bot_calls(gemini: FakeGemini, said: list[Turn], calls: int) -> dict[str, float]:
+    """Median thread CPU (µs) of the bot's extraction call and streamed answer, alternating."""
+    chat = GeminiChat(api_key=gemini.api_key, model="gemini-2.5-flash", base_url=gemini.base_url)
+    extractor = Extractor(chat)
+    today = date(2026, 1, 5)
+
+    async def ignore(_text: str) -> None:
+        return None
+
+    async def extraction() -> None:
+        await extractor.extract("I do 4 sets of squats on leg day. How many today?", [], today=today)
+
+    async def answer() -> None:
+        await chat.stream_reply(SYSTEM, said, ignore)
+
+    samples: dict[str, list[float]] = {"extraction": [], "answer": []}
+    try:
+        for _ in range(calls):
+            for name, call in (("extraction", extraction), ("answer", answer)):
+                started = time.thread_time()
+                await call()
+                samples[name].append((time.thread_time() - started) * 1e6)
+    finally:
+        await chat.close()
+    return {name: statistics.median(values[calls // 10 :]) for name, values in samples.items()}
+
+
 async def run(calls: int, turns: int) -> None:
     with FakeGemini() as gemini:
         session = new_session(gemini.base_url, limit=4)
@@ -85,10 +117,15 @@ async def run(calls: int, turns: int) -> None:
         finally:
             await client.aio.aclose()
             await session.close()
+        bot = await bot_calls(gemini, said, calls)
     for name, value in results.items():
         print(f"{name:7} {value:8.1f} µs thread CPU per streamed call ({turns} turns, {calls} calls)")
+    print(f"the bot's extraction call {bot['extraction']:.1f} µs, its streamed answer {bot['answer']:.1f} µs")
     ratio = results["dicts"] / results["models"]
-    print(f"llm_request models_us={results['models']:.1f} dicts_us={results['dicts']:.1f} ratio={ratio:.2f}")
+    print(
+        f"llm_request models_us={results['models']:.1f} dicts_us={results['dicts']:.1f} ratio={ratio:.2f} "
+        f"bot_extraction_us={bot['extraction']:.1f} bot_answer_us={bot['answer']:.1f}"
+    )
 
 
 def main() -> None:
