@@ -634,10 +634,11 @@ def _bad_schema_types(schema: Any) -> str | None:
     """The first `type` in a JSON Schema that is not one of JSON Schema's type names."""
     if not isinstance(schema, dict):
         return None
-    types_ = schema.get("type")
-    for name in types_ if isinstance(types_, list) else [] if types_ is None else [types_]:
-        if name not in _JSON_SCHEMA_TYPES:
-            return repr(name)
+    named = schema.get("type")
+    names = named if isinstance(named, list) else [named]
+    bad = next((name for name in names if name is not None and name not in _JSON_SCHEMA_TYPES), None)
+    if bad is not None:
+        return repr(bad)
     properties = (schema.get("properties") or {}).values()
     subschemas = [*properties, schema.get("items"), *(schema.get("anyOf") or [])]
     return next((bad for sub in subschemas if (bad := _bad_schema_types(sub))), None)
