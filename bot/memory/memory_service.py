@@ -7,11 +7,17 @@ runs on one dedicated worker thread, in order; with our SQLite store, searches a
 on reader threads of their own beside it. The embedding a change or a search needs is computed
 first, on the event loop (or a pool of threads; bot/memory/prefetch.py), so the change thread only
 stores: many users' writes then run at once, their store changes one at a time.
+
+On our SQLite store a read (a search with its embedding computed ahead, a listing) is a few
+hundred microseconds of local work that never waits for a write: it runs right on the event loop
+(`inline_reads`). Handing it to a reader thread cost more than the read: the thread and the loop
+passed the GIL back and forth around every SQLite call (bench/load.py, BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +33,7 @@ from bot.memory.items import (
     undated_history,
 )
 from bot.memory.kept_reads import KeptReads
-from bot.memory.prefetch import PrefetchingEmbedder
+from bot.memory.prefetch import NeedsNetwork, PrefetchingEmbedder
 from bot.records import MemoryItem
 from bot.runtime.recent import Recent
 
@@ -54,22 +60,21 @@ class MemoryService:
         change_threads: int = 1,
         embed: Callable[[str], Awaitable[Sequence[float]]] | None = None,
         kept: KeptReads | None = None,
+        inline_reads: bool = False,
     ) -> None:
-        """Build the client with `factory` on the worker thread that will make every change.
+        """Build the client (`factory`: it and what releases it) on the thread that makes every change.
 
         Embedded Qdrant's sqlite connection may only be used by the thread that created it, so it
-        gets no readers (`readers=0`: every call on the one thread). Our SQLite store locks its
-        connection around each statement, so a read's embedding call and query may run while a
-        write is in flight (a recall then never queues behind earlier messages' memory writes).
-        `factory` returns the client and the functions that release it. With `embedders` and a
-        client whose `embedding_model` is a `PrefetchingEmbedder`, embeddings are computed on that
-        many threads before the call that needs them. `change_threads` > 1 only for a backend
-        that needs no order of its own (the hosted Platform: each call is an HTTP request); the
-        writer still applies one user's changes one after another. With `embed` (an async
-        embedding of one text, the same model and request as the client's embedder), those
-        embeddings are computed on the event loop instead of that pool: no thread, no sync HTTP.
-        With `kept`, a search or listing repeated with the same parameters before the user's
-        memories changed is answered from the first (only where every change goes through here).
+        gets no readers (`readers=0`: every call on the one thread). Our SQLite store reads through
+        a connection per thread that never waits for a write: with `inline_reads`, its reads run
+        on the event loop (a recall never queues behind memory writes), and one that would need an
+        embedding not computed ahead (`NeedsNetwork`) on one of the `readers` threads. With
+        `embedders` and a client whose `embedding_model` is a `PrefetchingEmbedder`, embeddings
+        are computed on that many threads before the call that needs them; with `embed` (an async
+        embedding of one text, the same request as the client's embedder), on the event loop.
+        `change_threads` > 1 only for a backend that needs no order of its own (the hosted
+        Platform); the writer still applies one user's changes one after another. With `kept`, a
+        search or listing repeated before the user's memories changed is answered from the first.
         """
         self.backend = backend
         self._executor = ThreadPoolExecutor(max_workers=max(1, change_threads), thread_name_prefix="mem0")
@@ -87,6 +92,7 @@ class MemoryService:
         if self._prefetcher is not None and embedders > 0 and self._embed is None:
             self._embedders = ThreadPoolExecutor(max_workers=embedders, thread_name_prefix="mem0-embed")
         self._reads: frozenset[Callable[..., Any]] = frozenset()
+        self._inline = inline_reads and readers > 0 and self._prefetcher is not None
         # Our SQLite store answers "does this user have any memory?" with one indexed lookup.
         self._has_any: Callable[[Mapping[str, Any]], bool] | None = getattr(
             getattr(self._client, "vector_store", None), "has_any", None
@@ -113,6 +119,9 @@ class MemoryService:
         loop = asyncio.get_running_loop()
         executor = self._readers if read and self._readers is not None else self._executor
         try:
+            if read and self._inline and self._prefetcher is not None:
+                with contextlib.suppress(NeedsNetwork), self._prefetcher.local_only():
+                    return func()
             return await loop.run_in_executor(executor, func)
         except MemoryUnavailable:
             raise

@@ -11,6 +11,10 @@ Mem0's embedder, no thread, no sync HTTP client) or, without one, on a pool of t
 A text is embedded once: the last `RECENT_ENTRIES` embeddings are kept for `RECENT_SECONDS` by
 (text, action, model), in memory only, so the memory writer's related-memory search of a message
 reuses the vector its recall computed a moment before (`reuse`).
+
+Inside `local_only()` (a read run on the event loop), an embedding that was not computed ahead is
+never asked of the model: `NeedsNetwork` is raised instead, and the caller runs the read again on a
+thread that may wait for it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from __future__ import annotations
 import threading
 import time
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bot.runtime.recent import Recent
@@ -27,6 +33,10 @@ TTL_SECONDS = 120.0
 # Embeddings kept for a repeat of the same text: how many, and for how long.
 RECENT_ENTRIES = 256
 RECENT_SECONDS = 60.0
+
+
+class NeedsNetwork(Exception):
+    """Under `local_only`: the embedding was not computed ahead, only the model has it."""
 
 
 class PrefetchingEmbedder:
@@ -41,6 +51,7 @@ class PrefetchingEmbedder:
         self._model = str(getattr(getattr(inner, "config", None), "model", None))
         self.hits = 0
         self.reused = 0
+        self._thread = threading.local()  # .local_only: this thread may not ask the model now
 
     def __getattr__(self, name: str) -> Any:
         # config, dims and anything else Mem0 reads from its embedder
@@ -76,6 +87,19 @@ class PrefetchingEmbedder:
         key = (text, memory_action, self._model)
         self._recent.put(key, (now, array("d", vector)))
 
+    @contextmanager
+    def local_only(self) -> Iterator[None]:
+        """On this thread, while the block runs, a missing embedding raises NeedsNetwork."""
+        self._thread.local_only = True
+        try:
+            yield
+        finally:
+            self._thread.local_only = False
+
+    def _network(self) -> None:
+        if getattr(self._thread, "local_only", False):
+            raise NeedsNetwork
+
     def embed(self, text: str, memory_action: str | None = None) -> Any:
         with self._lock:
             found = self._ready.get((text, memory_action))
@@ -85,9 +109,11 @@ class PrefetchingEmbedder:
                     del self._ready[(text, memory_action)]
                 self.hits += 1
                 return vector
+        self._network()
         return self._inner.embed(text, memory_action)
 
     def embed_batch(self, texts: Any, memory_action: str = "add") -> Any:
+        self._network()
         return self._inner.embed_batch(texts, memory_action)
 
     def _expire(self, now: float) -> None:

@@ -146,7 +146,7 @@ def _build_embedded(
         return client, _closers(client)
 
     store = config["vector_store"]["provider"] if settings.vector_store_url else settings.vector_store
-    # Reads beside writes only on our SQLite store (thread-safe: one locked connection per store).
+    # Reads beside writes only on our SQLite store (each reading thread has its own connection).
     own_file = config["vector_store"]["provider"] == SQLITE_PROVIDER
     readers = READER_THREADS if own_file else 0
     return EmbeddedMemory(
@@ -157,6 +157,8 @@ def _build_embedded(
         embed=embed,
         # Reads are kept only where this process makes every change (one bot owns the file).
         kept=KeptReads() if own_file else None,
+        # Our store's reads are local and never wait for a write: they run on the event loop.
+        inline_reads=own_file,
     )
 
 

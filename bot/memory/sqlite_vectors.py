@@ -14,14 +14,17 @@ Search is exact: the rows of the user/agent/run named in the filter are read thr
 every other filter is applied to their payloads, and numpy scores what remains. No ANN index, so
 recall is that of brute force; a user's few hundred memories take well under a millisecond.
 
-Mem0 calls a store from several threads (its `AsyncMemory`, its entity-boost pool), so each store
-owns one connection used only under a lock. Nothing here imports mem0: Mem0 only needs objects
-with `.id`, `.score` and `.payload` back.
+Mem0 calls a store from several threads (its `AsyncMemory`, its entity-boost pool; the bot's event
+loop and its change thread). Writes go through one connection, under a lock. Reads go through a
+connection of the reading thread's own: in WAL mode a reader never waits for a writer, so a read
+on the event loop never waits behind a write's fsync (bot/memory/memory_service.py reads there).
+Nothing here imports mem0: Mem0 only needs objects with `.id`, `.score` and `.payload` back.
 
 A user's keyword search is kept for a moment (`KeywordMemo`): Mem0's search runs its keyword leg
 and our recall asks the same query right after for its own fusion (bot/memory/embedded.py), so the
 second is answered from the first. Every write drops the kept searches of the users it touches,
-in the same lock hold as the write, so a kept answer is always what the query would return now.
+when it starts and again once it is committed, and a search is kept only if no drop came while it
+ran: a kept answer is always what the query would return now.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,6 +133,11 @@ class SQLiteVectorStore:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self.memo = KeywordMemo()
+        self._busy_timeout_ms = int(busy_timeout_ms)
+        self._local = threading.local()  # .conn: this thread's read connection
+        self._readers: builtins.list[sqlite3.Connection] = []  # every thread's, closed with the store
+        self._readers_lock = threading.Lock()
+        self._touched: builtins.list[str | None] = []  # users the write in progress changes
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
         )
@@ -159,7 +167,9 @@ class SQLiteVectorStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Cursor]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE) so it never fails halfway."""
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so it never fails halfway. The
+        users it touches (`_drop`) have their kept searches dropped again once it is over: a
+        search that read the rows before the commit is not kept past it."""
         with self._lock:
             conn = self._db()
             cur = conn.cursor()
@@ -169,15 +179,57 @@ class SQLiteVectorStore:
             except BaseException:
                 cur.execute("ROLLBACK")
                 raise
-            cur.execute("COMMIT")
+            else:
+                cur.execute("COMMIT")
+            finally:
+                touched, self._touched = self._touched, []
+                for user_id in touched:
+                    self.memo.drop(user_id)
+
+    def _drop(self, user_id: str | None, *, everyone: bool = False) -> None:
+        """In a write: forget the kept searches of `user_id` (every user's with `everyone`), now
+        and when the write is over."""
+        if everyone:
+            self.memo.clear()
+            self._touched.append(None)
+        else:
+            self.memo.drop(user_id)
+            self._touched.append(user_id)
+
+    def _read(self) -> sqlite3.Connection:
+        """This thread's read connection (opened on its first read). In WAL mode it reads the last
+        committed state without waiting for a write in progress; statements on it must be read to
+        the end (or closed), so no read keeps an old snapshot (and the WAL) alive."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._conn is None:
+                raise RuntimeError(f"SQLite vector store {self.path} is closed")
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=self._busy_timeout_ms / 1000
+            )
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            conn.execute("PRAGMA query_only = ON")
+            with self._readers_lock:
+                if self._conn is None:
+                    conn.close()
+                    raise RuntimeError(f"SQLite vector store {self.path} is closed")
+                self._readers.append(conn)
+            self._local.conn = conn
+        elif self._conn is None:
+            raise RuntimeError(f"SQLite vector store {self.path} is closed")
+        return conn
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Close the connections (idempotent)."""
         with self._lock:
             self.memo.clear()
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            with self._readers_lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+                readers, self._readers = self._readers, []
+            for conn in readers:
+                conn.close()
 
     # --- collections ---------------------------------------------------------------------------
 
@@ -199,14 +251,13 @@ class SQLiteVectorStore:
 
     def list_cols(self) -> builtins.list[str]:
         """Names of the collections in this file."""
-        with self._lock:
-            rows = self._db().execute("SELECT name FROM collections ORDER BY name").fetchall()
+        rows = self._read().execute("SELECT name FROM collections ORDER BY name").fetchall()
         return [str(r[0]) for r in rows]
 
     def delete_col(self) -> None:
         """Drop this store's collection and all its vectors."""
         with self._write() as cur:
-            self.memo.clear()
+            self._drop(None, everyone=True)
             cur.execute(
                 "DELETE FROM vectors_fts WHERE rowid IN (SELECT pk FROM vectors WHERE col = ?)", (self._col,)
             )
@@ -215,10 +266,7 @@ class SQLiteVectorStore:
 
     def col_info(self) -> dict[str, Any]:
         """Name, dimensions, row count and file of this collection."""
-        with self._lock:
-            (count,) = (
-                self._db().execute("SELECT count(*) FROM vectors WHERE col = ?", (self._col,)).fetchone()
-            )
+        (count,) = self._read().execute("SELECT count(*) FROM vectors WHERE col = ?", (self._col,)).fetchone()
         return {
             "name": self.collection_name,
             "dims": self.embedding_model_dims,
@@ -275,7 +323,7 @@ class SQLiteVectorStore:
                 "SELECT pk, user_id FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id))
             ).fetchone()
             if row is not None:
-                self.memo.drop(row[1])
+                self._drop(row[1])
                 cur.execute("DELETE FROM vectors_fts WHERE rowid = ?", (row[0],))
                 cur.execute("DELETE FROM vectors WHERE pk = ?", (row[0],))
 
@@ -292,10 +340,8 @@ class SQLiteVectorStore:
             raise ValueError("delete_scope needs at least one of user_id, agent_id, run_id")
         where, params = self._scope_sql(scope)
         with self._write() as cur:
-            if user_id is None:
-                self.memo.clear()  # an agent's or a run's rows, of any user
-            else:
-                self.memo.drop(user_id)
+            # an agent's or a run's rows are any user's
+            self._drop(user_id, everyone=user_id is None)
             fts_sql = f"DELETE FROM vectors_fts WHERE rowid IN (SELECT pk FROM vectors WHERE {where})"  # noqa: S608
             cur.execute(fts_sql, params)
             cur.execute(f"DELETE FROM vectors WHERE {where}", params)  # noqa: S608
@@ -325,9 +371,9 @@ class SQLiteVectorStore:
         row = cur.execute(
             "SELECT pk, user_id FROM vectors WHERE col = ? AND id = ?", (self._col, vector_id)
         ).fetchone()
-        self.memo.drop(scope[0])
+        self._drop(scope[0])
         if row is not None and row[1] != scope[0]:
-            self.memo.drop(row[1])
+            self._drop(row[1])
         if row is None:
             cur.execute(
                 "INSERT INTO vectors (col, id, user_id, agent_id, run_id, vector, payload)"
@@ -364,14 +410,11 @@ class SQLiteVectorStore:
 
     def get(self, vector_id: Any) -> VectorRecord | None:
         """The vector's id and payload, or None."""
-        with self._lock:
-            row = (
-                self._db()
-                .execute(
-                    "SELECT id, payload FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id))
-                )
-                .fetchone()
-            )
+        row = (
+            self._read()
+            .execute("SELECT id, payload FROM vectors WHERE col = ? AND id = ?", (self._col, str(vector_id)))
+            .fetchone()
+        )
         return None if row is None else VectorRecord(id=row[0], score=None, payload=json.loads(row[1]))
 
     def list(
@@ -385,8 +428,8 @@ class SQLiteVectorStore:
             sql += " LIMIT ?"
             params = [*params, limit]
         out: builtins.list[VectorRecord] = []
-        with self._lock:
-            for vector_id, raw in self._db().execute(sql, params):
+        with closing(self._read().execute(sql, params)) as rows:
+            for vector_id, raw in rows:
                 if limit is not None and len(out) >= limit:
                     break
                 payload = json.loads(raw)
@@ -404,8 +447,7 @@ class SQLiteVectorStore:
         scope_sql, params, residual, _ = self._plan(filters)
         q = np.frombuffer(self._blob(vectors), dtype=np.float32)
         sql = f"SELECT id, vector, payload FROM vectors WHERE {scope_sql}"  # noqa: S608
-        with self._lock:
-            rows = self._db().execute(sql, params).fetchall()
+        rows = self._read().execute(sql, params).fetchall()
         if residual:
             parsed = [(r[0], r[1], json.loads(r[2])) for r in rows]
             candidates = [(i, v, p) for i, v, p in parsed if matches(p, residual)]
@@ -454,9 +496,9 @@ class SQLiteVectorStore:
         kept = self.memo.get(query, top_k, filters)
         if kept is not None:
             return kept
-        with self._lock:  # the search and keeping its result, with no write between
-            hits = self._keyword_search(query, top_k, filters)
-            self.memo.put(query, top_k, filters, hits)
+        since = self.memo.generation  # kept only if no write dropped anything while it ran
+        hits = self._keyword_search(query, top_k, filters)
+        self.memo.put(query, top_k, filters, hits, since=since)
         return list(hits)
 
     def _keyword_search(self, query: str, top_k: int, filters: Filters | None) -> builtins.list[VectorRecord]:
@@ -478,8 +520,8 @@ class SQLiteVectorStore:
             sql += " LIMIT ?"
             all_params.append(int(top_k))
         out: builtins.list[VectorRecord] = []
-        with self._lock:
-            for vector_id, raw, score in self._db().execute(sql, all_params):
+        with closing(self._read().execute(sql, all_params)) as rows:
+            for vector_id, raw, score in rows:
                 payload = json.loads(raw)
                 if residual and not matches(payload, residual):
                     continue
@@ -493,8 +535,7 @@ class SQLiteVectorStore:
         not checked, so True may still mean no match). One indexed lookup: a recall for a user with
         no memories skips the query's embedding call."""
         scope_sql, params, _, _ = self._plan(filters)
-        with self._lock:
-            row = self._db().execute(f"SELECT 1 FROM vectors WHERE {scope_sql} LIMIT 1", params).fetchone()  # noqa: S608
+        row = self._read().execute(f"SELECT 1 FROM vectors WHERE {scope_sql} LIMIT 1", params).fetchone()  # noqa: S608
         return row is not None
 
     def count(self) -> int:
@@ -563,11 +604,13 @@ class KeywordMemo:
     `get` answers a search for at most as many hits as a kept one asked for (the first `top_k` of
     them; the kept answer is ordered completely) or any number when the kept one found fewer than
     it asked (every match). Its own small lock, so the event loop can look without waiting for
-    the store's (a write holds that through its fsync)."""
+    the store's (a write holds that through its fsync). `generation` counts the drops: a search
+    is kept only if none came while it ran (`put`'s `since`)."""
 
     def __init__(self, entries: int = MEMO_ENTRIES, seconds: float = MEMO_SECONDS) -> None:
         self._seconds = seconds
         self._lock = threading.Lock()
+        self.generation = 0
         self._kept: Recent[tuple[str, str, str], tuple[float, int, builtins.list[VectorRecord]]] = Recent(
             entries
         )
@@ -593,13 +636,24 @@ class KeywordMemo:
             return None
         return hits[:top_k]
 
-    def put(self, query: str, top_k: int, filters: Filters | None, hits: builtins.list[VectorRecord]) -> None:
-        """Keep a search's hits (call under the store's lock, with the search)."""
+    def put(
+        self,
+        query: str,
+        top_k: int,
+        filters: Filters | None,
+        hits: builtins.list[VectorRecord],
+        *,
+        since: int,
+    ) -> None:
+        """Keep a search's hits, unless a write dropped kept searches after `since` (the
+        `generation` read before the search started)."""
         key = self._key(query, filters)
         if key is None:
             return
         now = time.monotonic()
         with self._lock:
+            if self.generation != since:
+                return
             self._kept.put(key, (now, top_k, list(hits)))  # past the count, the oldest goes
             for old in self._kept:  # oldest first: drop what is past its age
                 kept = self._kept.peek(old)
@@ -608,11 +662,13 @@ class KeywordMemo:
                 self._kept.pop(old)
 
     def drop(self, user_id: str | None) -> None:
-        """Forget the kept searches of `user_id` (a row without a user is in none). Call under the
-        store's lock, in the write that changes the user's rows."""
-        if user_id is None:
-            return
+        """Forget the kept searches of `user_id` (a row without a user is in none); a search
+        running meanwhile is not kept. The store calls it when a write of the user's rows starts
+        and when it is over."""
         with self._lock:
+            self.generation += 1
+            if user_id is None:
+                return
             for key in self._kept:
                 if key[0] == user_id:
                     self._kept.pop(key)
@@ -620,4 +676,5 @@ class KeywordMemo:
     def clear(self) -> None:
         """Forget every kept search (a write whose users are not known)."""
         with self._lock:
+            self.generation += 1
             self._kept.clear()

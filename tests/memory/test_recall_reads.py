@@ -3,12 +3,17 @@ per recall, and never a memory hidden by what was remembered about the user."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.llm import GeminiEmbedder
-from bot.memory.sqlite_vectors import SQLiteVectorStore
+from bot.memory.memory_service import MemoryService
+from bot.memory.prefetch import PrefetchingEmbedder
+from bot.memory.sqlite_vectors import KeywordMemo, SQLiteVectorStore
 from tests.fakes.gemini_api import FakeGemini
 from tests.support.memory_pipeline import open_sqlite_memory
 
@@ -54,6 +59,104 @@ async def test_a_user_whose_memories_are_gone_costs_no_embedding_again(
         assert [i.text for i in await memory.search(USER, "do I run", limit=5)] == ["I run on Fridays"]
     finally:
         await memory.close()
+
+
+def readers_started() -> set[int]:
+    return {t.ident or 0 for t in threading.enumerate() if t.name.startswith("mem0-read")}
+
+
+@ON_LOOP
+async def test_reads_run_on_the_event_loop(
+    fake_gemini: FakeGemini, tmp_path: Path, on_loop: bool, embedders: list[GeminiEmbedder]
+) -> None:
+    """On our SQLite store a search (its embedding computed ahead), a listing, a look-up and a
+    keyword search run on the event loop: no reader thread is started for them."""
+    before = readers_started()
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=on_loop, embedders=embedders)
+    try:
+        await memory.add(USER, [{"role": "user", "content": "I swim on Mondays"}], infer=False)
+        [found] = await memory.search(USER, "when do I swim", limit=5)
+        assert [i.text for i in await memory.list_memories(USER)] == ["I swim on Mondays"]
+        assert await memory.get(USER, found.id) is not None
+        assert await memory.keyword_scores(USER, "swim", limit=5)
+        assert await memory.search("tg-new", "anything", limit=5) == []
+        assert readers_started() - before == set()
+    finally:
+        await memory.close()
+
+
+class NetworkEmbedder:
+    """Mem0's own (sync, network) embedder: records the thread each call came from."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def embed(self, text: str, memory_action: str | None = None) -> list[float]:
+        self.threads.append(threading.current_thread().name)
+        return [1.0, 0.0]
+
+
+class Client:
+    """As much of Mem0's client as a search needs: it embeds the query, then answers one row."""
+
+    def __init__(self) -> None:
+        self.inner = NetworkEmbedder()
+        self.embedding_model = PrefetchingEmbedder(self.inner)
+        self.threads: list[str] = []
+
+    def search(self, query: str, *, filters: dict[str, Any], top_k: int, **_: Any) -> dict[str, Any]:
+        self.threads.append(threading.current_thread().name)
+        self.embedding_model.embed(query, "search")
+        return {"results": [{"id": "m1", "memory": "I swim on Mondays", "user_id": filters["user_id"]}]}
+
+    def get_all(self, **_: Any) -> dict[str, Any]:
+        return {"results": []}
+
+    def get(self, memory_id: str) -> None:
+        return None
+
+
+@pytest.mark.parametrize("computed_ahead", [True, False], ids=["computed-ahead", "needs-the-model"])
+async def test_a_read_that_needs_the_model_runs_on_a_reader_thread(computed_ahead: bool) -> None:
+    """Reads run on the event loop only while they need nothing but local work: a search whose
+    embedding was not computed ahead stops before asking the model there, and runs again on a
+    reader thread, which may wait for it."""
+    client = Client()
+
+    async def embed(text: str) -> Sequence[float]:
+        return [1.0, 0.0]
+
+    memory = MemoryService(
+        lambda: (client, []),
+        backend="test",
+        readers=1,
+        inline_reads=True,
+        embed=embed if computed_ahead else None,
+    )
+    loop_thread = threading.current_thread().name
+    try:
+        [found] = await memory.search(USER, "when do I swim", limit=5)
+        assert found.text == "I swim on Mondays"
+    finally:
+        await memory.close()
+    if computed_ahead:
+        assert (client.threads, client.inner.threads) == ([loop_thread], [])
+    else:
+        assert client.threads[0] == loop_thread
+        assert client.threads[1].startswith("mem0-read")
+        assert client.inner.threads == client.threads[1:]
+
+
+def test_a_search_overlapping_a_drop_is_not_kept() -> None:
+    """The memo keeps a search only if no write dropped kept searches while it ran."""
+    memo = KeywordMemo()
+    mine = {"user_id": "me"}
+    since = memo.generation
+    memo.drop("someone else")
+    memo.put("knee", 5, mine, [], since=since)
+    assert memo.get("knee", 5, mine) is None
+    memo.put("knee", 5, mine, [], since=memo.generation)
+    assert memo.get("knee", 5, mine) == []
 
 
 def test_a_kept_keyword_search_answers_repeats_until_the_user_writes(tmp_path: Path) -> None:

@@ -399,7 +399,7 @@ def test_many_threads_hammering_one_file(db_path: Path) -> None:
 
     def work(t: int) -> None:
         try:
-            store = stores[0]  # most threads share one store (one connection under its lock)
+            store = stores[0]  # most threads share one store (its write connection under its lock)
             for i in range(per_thread):
                 user = f"user{t}"
                 store.insert(
@@ -437,3 +437,102 @@ def test_many_threads_hammering_one_file(db_path: Path) -> None:
         assert check.execute("SELECT count(*) FROM vectors").fetchone()[0] == expected + 12 * 6
     finally:
         check.close()
+
+
+class Held:
+    """A payload value whose JSON encoding waits until `release`: the insert holding it is a write
+    in progress (its transaction begun, earlier rows written, nothing committed) meanwhile."""
+
+    def __init__(self) -> None:
+        self.encoding = threading.Event()
+        self.release = threading.Event()
+
+    def __str__(self) -> str:
+        self.encoding.set()
+        self.release.wait(30)
+        return "held"
+
+
+def write_held(store: SQLiteVectorStore, held: Held) -> threading.Thread:
+    """On another thread, insert a row "b" of u1, then a row "c" of u2: the write stops inside its
+    transaction, on the second row, before it touches u2 (u1's kept searches are dropped already)."""
+    rows = [{"user_id": "u1", "data": "knee surgery"}, {"user_id": "u2", "data": "knee brace", "note": held}]
+    writer = threading.Thread(target=store.insert, args=([unit(1), unit(2)], rows, ["b", "c"]))
+    writer.start()
+    assert held.encoding.wait(10)
+    return writer
+
+
+def test_reads_never_wait_for_a_write_in_progress(vectors: SQLiteVectorStore) -> None:
+    """While a write holds the store (as it does through its commit's fsync), every read answers at
+    once with what was committed: the event loop reads this store itself (MemoryService)."""
+    add(vectors, "a", "u1", "knee pain", seed=3)
+    held = Held()
+    writer = write_held(vectors, held)
+    seen: dict[str, object] = {}
+
+    def read() -> None:
+        mine = {"user_id": "u1"}
+        seen["get"] = vectors.get("b")
+        seen["list"] = [r.id for r in vectors.list(mine, top_k=None)[0]]
+        seen["search"] = [r.id for r in vectors.search("q", unit(1), 5, mine)]
+        seen["keyword"] = [r.id for r in vectors.keyword_search("knee", 5, mine)]
+        seen["any"] = vectors.has_any({"user_id": "u1"})
+        seen["count"] = vectors.count()
+
+    reader = threading.Thread(target=read)
+    try:
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "a read waited for the write in progress"
+    finally:
+        held.release.set()
+        writer.join()
+        reader.join()
+    assert seen == {"get": None, "list": ["a"], "search": ["a"], "keyword": ["a"], "any": True, "count": 1}
+    assert [r.id for r in vectors.list({"user_id": "u1"}, top_k=None)[0]] == ["a", "b"]
+
+
+def test_a_keyword_search_during_a_write_is_not_kept_past_it(vectors: SQLiteVectorStore) -> None:
+    """A keyword search that read the user's rows while a write of them was in progress answers
+    with what was committed; once the write is committed, the same search sees the new rows."""
+    add(vectors, "a", "u1", "knee pain")
+    mine = {"user_id": "u1"}
+    held = Held()
+    writer = write_held(vectors, held)
+    try:
+        assert [r.id for r in vectors.keyword_search("knee", 5, mine)] == ["a"]
+    finally:
+        held.release.set()
+        writer.join()
+    assert vectors.memo.get("knee", 5, mine) is None
+    assert sorted(r.id for r in vectors.keyword_search("knee", 5, mine)) == ["a", "b"]
+
+
+def test_reading_threads_have_their_own_connections_closed_with_the_store(db_path: Path) -> None:
+    """Each thread that reads opens one connection of its own, read-only; `close` closes them all,
+    and a read after it fails clearly."""
+    store = SQLiteVectorStore(collection_name="memories", path=str(db_path), embedding_model_dims=DIMS)
+    add(store, "a", "u1")
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            assert store.has_any({"user_id": "u1"})
+            assert store.get("a") is not None
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.has_any({"user_id": "u1"})
+    assert len(store._readers) == 4  # three threads and this one
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store._readers[0].execute("DELETE FROM vectors")
+    store.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        store.get("a")
