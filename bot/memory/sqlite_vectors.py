@@ -359,7 +359,10 @@ class SQLiteVectorStore:
         with self._write() as cur:
             cur.execute("INSERT INTO vectors_fts(vectors_fts) VALUES ('optimize')")
         with self._lock:
-            self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # It waits (busy_timeout) for reads in progress on the other connections to end.
+            busy, _, _ = self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            raise sqlite3.OperationalError(f"{self.path}: the WAL is still in use, erased pages stay in it")
 
     def _upsert(self, cur: sqlite3.Cursor, vector_id: str, blob: bytes, payload: dict[str, Any]) -> None:
         scope = [_scope_value(payload.get(key)) for key in SCOPE_KEYS]
