@@ -4,7 +4,7 @@ platform.py are its two backends (Mem0 OSS in this process, the hosted Mem0 Plat
 Mem0's embedded stores are not safe to change from several threads at once (300 concurrent
 `AsyncMemory.add` calls gave 7 errors and memory/disk divergence in a probe), so every change
 runs on one dedicated worker thread, in order; with our SQLite store, searches and listings run
-on reader threads of their own beside it. The embedding a change or a search needs is computed
+beside it, on the event loop itself (below). The embedding a change or a search needs is computed
 first, on the event loop (or a pool of threads; bot/memory/prefetch.py), so the change thread only
 stores: many users' writes then run at once, their store changes one at a time.
 

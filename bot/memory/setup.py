@@ -21,7 +21,8 @@ from bot.memory.memory_service import PLATFORM_BACKEND, MemoryService
 from bot.memory.platform import PlatformMemory
 from bot.memory.prefetch import PrefetchingEmbedder
 
-# Threads for searches and listings beside the one that applies changes (embedded SQLite store).
+# Threads for reads beside the one that applies changes: the Platform's (HTTP calls), and on our
+# SQLite store the rare read that needs an embedding not computed ahead (the others run on the loop).
 READER_THREADS = 4
 # Threads computing embeddings ahead of Mem0's calls (network waits, not CPU): as many as memory
 # writes and recalls run at once, so none queues behind another's embedding.
