@@ -120,6 +120,9 @@ class MemoryService:
         executor = self._readers if read and self._readers is not None else self._executor
         try:
             if read and self._inline and self._prefetcher is not None:
+                # Other tasks get their turn first, as they would while a thread ran the read: a
+                # job reading every user's memories (the daily expiry) never holds the loop.
+                await asyncio.sleep(0)
                 with contextlib.suppress(NeedsNetwork), self._prefetcher.local_only():
                     return func()
             return await loop.run_in_executor(executor, func)

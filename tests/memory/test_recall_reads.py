@@ -3,6 +3,7 @@ per recall, and never a memory hidden by what was remembered about the user."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +82,33 @@ async def test_reads_run_on_the_event_loop(
         assert await memory.keyword_scores(USER, "swim", limit=5)
         assert await memory.search("tg-new", "anything", limit=5) == []
         assert readers_started() - before == set()
+    finally:
+        await memory.close()
+
+
+async def test_reads_on_the_event_loop_let_other_tasks_run(
+    fake_gemini: FakeGemini, tmp_path: Path, embedders: list[GeminiEmbedder]
+) -> None:
+    """Each read on the event loop lets the other tasks run first, as a read on a thread did: a
+    job that only reads (the daily expiry finding nothing) never holds every chat up."""
+    memory = await open_sqlite_memory(fake_gemini, tmp_path, on_loop=True, embedders=embedders)
+    ticks = 0
+
+    async def other_task() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    try:
+        [item] = await memory.add(USER, [{"role": "user", "content": "I swim on Mondays"}], infer=False)
+        task = asyncio.create_task(other_task())
+        await asyncio.sleep(0)
+        start = ticks
+        for _ in range(20):
+            assert await memory.get(USER, item.id) is not None
+        task.cancel()
+        assert ticks - start >= 20
     finally:
         await memory.close()
 
