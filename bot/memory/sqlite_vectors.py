@@ -137,7 +137,8 @@ class SQLiteVectorStore:
         self._local = threading.local()  # .conn: this thread's read connection
         self._readers: builtins.list[sqlite3.Connection] = []  # every thread's, closed with the store
         self._readers_lock = threading.Lock()
-        self._touched: builtins.list[str | None] = []  # users the write in progress changes
+        self._touched: set[str | None] = set()  # users the write in progress changes
+        self._touched_all = False  # ...or every user
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
         )
@@ -182,7 +183,10 @@ class SQLiteVectorStore:
             else:
                 cur.execute("COMMIT")
             finally:
-                touched, self._touched = self._touched, []
+                touched, everyone = self._touched, self._touched_all
+                self._touched, self._touched_all = set(), False
+                if everyone:
+                    self.memo.clear()
                 for user_id in touched:
                     self.memo.drop(user_id)
 
@@ -191,10 +195,10 @@ class SQLiteVectorStore:
         and when the write is over."""
         if everyone:
             self.memo.clear()
-            self._touched.append(None)
+            self._touched_all = True
         else:
             self.memo.drop(user_id)
-            self._touched.append(user_id)
+            self._touched.add(user_id)
 
     def _read(self) -> sqlite3.Connection:
         """This thread's read connection (opened on its first read). In WAL mode it reads the last
