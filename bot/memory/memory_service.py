@@ -92,7 +92,7 @@ class MemoryService:
         if self._prefetcher is not None and embedders > 0 and self._embed is None:
             self._embedders = ThreadPoolExecutor(max_workers=embedders, thread_name_prefix="mem0-embed")
         self._reads: frozenset[Callable[..., Any]] = frozenset()
-        self._inline = inline_reads and readers > 0 and self._prefetcher is not None
+        self._inline = self._prefetcher if inline_reads and readers > 0 else None
         # Our SQLite store answers "does this user have any memory?" with one indexed lookup.
         self._has_any: Callable[[Mapping[str, Any]], bool] | None = getattr(
             getattr(self._client, "vector_store", None), "has_any", None
@@ -119,11 +119,11 @@ class MemoryService:
         loop = asyncio.get_running_loop()
         executor = self._readers if read and self._readers is not None else self._executor
         try:
-            if read and self._inline and self._prefetcher is not None:
+            if read and self._inline is not None:
                 # Other tasks get their turn first, as they would while a thread ran the read: a
                 # job reading every user's memories (the daily expiry) never holds the loop.
                 await asyncio.sleep(0)
-                with contextlib.suppress(NeedsNetwork), self._prefetcher.local_only():
+                with contextlib.suppress(NeedsNetwork), self._inline.local_only():
                     return func()
             return await loop.run_in_executor(executor, func)
         except MemoryUnavailable:
