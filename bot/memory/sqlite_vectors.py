@@ -139,11 +139,8 @@ class SQLiteVectorStore:
         self._readers_lock = threading.Lock()
         self._touched: set[str | None] = set()  # users the write in progress changes
         self._touched_all = False  # ...or every user
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            self.path, check_same_thread=False, isolation_level=None, timeout=busy_timeout_ms / 1000
-        )
+        self._conn: sqlite3.Connection | None = self._connect()
         conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         # FULL: every commit is on disk before it returns. A memory the bot reports as saved, or an
         # erasure it reports as done, must survive a power cut; NORMAL could roll the last
@@ -200,27 +197,29 @@ class SQLiteVectorStore:
             self.memo.drop(user_id)
             self._touched.add(user_id)
 
+    def _connect(self) -> sqlite3.Connection:
+        """A connection to the file (autocommit, any thread, SQLite's busy timeout)."""
+        conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=self._busy_timeout_ms / 1000
+        )
+        conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        return conn
+
     def _read(self) -> sqlite3.Connection:
         """This thread's read connection (opened on its first read). In WAL mode it reads the last
         committed state without waiting for a write in progress; statements on it must be read to
         the end (or closed), so no read keeps an old snapshot (and the WAL) alive."""
+        self._db()  # raises once the store is closed
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            if self._conn is None:
-                raise RuntimeError(f"SQLite vector store {self.path} is closed")
-            conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=self._busy_timeout_ms / 1000
-            )
-            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            conn = self._connect()
             conn.execute("PRAGMA query_only = ON")
             with self._readers_lock:
-                if self._conn is None:
+                if self._conn is None:  # closed meanwhile
                     conn.close()
-                    raise RuntimeError(f"SQLite vector store {self.path} is closed")
+                    self._db()
                 self._readers.append(conn)
             self._local.conn = conn
-        elif self._conn is None:
-            raise RuntimeError(f"SQLite vector store {self.path} is closed")
         return conn
 
     def close(self) -> None:
